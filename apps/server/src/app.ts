@@ -1,0 +1,92 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import rateLimit from '@fastify/rate-limit';
+import fastifyStatic from '@fastify/static';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { jsonSchemaTransform, serializerCompiler } from 'fastify-type-provider-zod';
+import { Problem } from '../../../packages/kernel/src/errors.ts';
+import { newId } from '../../../packages/kernel/src/ids.ts';
+import { type Kernel, REPO_ROOT } from '../../../packages/kernel/src/kernel.ts';
+import { registerAuthentication } from './http/authenticate.ts';
+import { publicAccess } from './http/context.ts';
+import { kernelRoutes } from './http/kernel-routes.ts';
+import { operationsRoutes } from './http/operations.ts';
+import { registerProblemHandlers, validatorCompiler } from './http/problems.ts';
+import { StreamHub, streamRoutes } from './http/stream.ts';
+
+export interface TartipApp {
+  app: FastifyInstance;
+  hub: StreamHub;
+}
+
+const API_DESCRIPTION = `Tártip — the platform of Kazakhstan's «Закон и Порядок» programme.
+
+Staff authenticate with \`POST /api/v1/auth/login\` and send \`Authorization: Bearer <accessToken>\`. Partner systems
+(the 102 app, eGov, banks, telecom operators, camera vendors) send \`X-API-Key\`. Errors are RFC 9457 problem
+details with a stable \`code\`, localised by \`Accept-Language\` (ru, kk, en).`;
+
+/** Composes the HTTP application: kernel routes, the stream, operations endpoints, docs and the web build. */
+export async function buildApp(kernel: Kernel): Promise<TartipApp> {
+  const app: FastifyInstance = Fastify({
+    loggerInstance: kernel.log.child({ component: 'http' }) as FastifyBaseLogger,
+    bodyLimit: kernel.config.bodyLimit,
+    requestIdHeader: 'x-request-id',
+    genReqId: () => newId(),
+    trustProxy: kernel.config.mode === 'production',
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+  });
+  app.setValidatorCompiler(validatorCompiler as never);
+  app.setSerializerCompiler(serializerCompiler);
+  registerProblemHandlers(app, kernel.config.bodyLimit);
+
+  // Routes outside /api (web build, docs) are public; every /api route must declare its access.
+  app.addHook('onRoute', (route) => {
+    const open = !route.url.startsWith('/api/') || route.url.startsWith('/api/docs') || route.url === '/api/openapi.json';
+    if (open && !route.config?.access) route.config = { ...route.config, access: publicAccess };
+  });
+  app.addHook('onSend', async (req, reply) => {
+    reply.header('x-request-id', req.id);
+  });
+
+  await app.register(rateLimit, {
+    global: false,
+    errorResponseBuilder: (_req, ctx) => new Problem('rate_limited', { seconds: Math.ceil(ctx.ttl / 1000) }),
+  });
+  registerAuthentication(app, kernel);
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: 'Tártip API', version: '1.0.0', description: API_DESCRIPTION, license: { name: 'Apache-2.0' } },
+      components: {
+        securitySchemes: {
+          bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
+          apiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key' },
+        },
+      },
+    },
+    transform: jsonSchemaTransform,
+  });
+  await app.register(swaggerUi, { routePrefix: '/api/docs' });
+
+  const hub = new StreamHub(kernel);
+  await kernelRoutes(app, kernel);
+  await streamRoutes(app, hub);
+  await operationsRoutes(app, kernel, hub);
+  app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  const webDir = kernel.config.webDir ?? join(REPO_ROOT, 'apps/web/dist');
+  if (existsSync(join(webDir, 'index.html'))) {
+    await app.register(fastifyStatic, { root: webDir, wildcard: false, index: ['index.html'] });
+    // Client-side routes: any other GET outside /api gets the app shell.
+    app.get('/*', { schema: { hide: true } }, async (req, reply) => {
+      if (req.url.startsWith('/api/')) throw Problem.notFound();
+      return reply.type('text/html').sendFile('index.html');
+    });
+  }
+  await hub.start();
+  app.addHook('onClose', async () => hub.stop());
+  return { app, hub };
+}

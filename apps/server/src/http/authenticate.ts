@@ -1,0 +1,64 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { principalOfApiKey, principalOfUser } from '../../../../packages/kernel/src/auth/identity.ts';
+import type { Principal } from '../../../../packages/kernel/src/auth/principal.ts';
+import { Problem } from '../../../../packages/kernel/src/errors.ts';
+import { negotiateLocale } from '../../../../packages/kernel/src/i18n/index.ts';
+import type { Kernel } from '../../../../packages/kernel/src/kernel.ts';
+
+function bearer(req: FastifyRequest): string | null {
+  const h = req.headers.authorization;
+  if (h?.startsWith('Bearer ')) return h.slice(7).trim();
+  // EventSource cannot send headers: the SSE route accepts the token in the query string.
+  const q = (req.query as Record<string, unknown> | undefined)?.access_token;
+  return typeof q === 'string' ? q : null;
+}
+
+async function identify(kernel: Kernel, req: FastifyRequest): Promise<Principal | null> {
+  const key = req.headers['x-api-key'];
+  if (typeof key === 'string' && key.length > 0) return principalOfApiKey(kernel.db, key);
+  const token = bearer(req);
+  if (!token) return null;
+  const claims = await kernel.tokens.verify(token, kernel.clock.now());
+  return claims ? principalOfUser({ id: claims.sub, username: claims.username, roles: claims.roles, jurisdictions: claims.jurisdictions }) : null;
+}
+
+/**
+ * Every route declares `config.access`; this hook enforces it before validation, so an unauthenticated
+ * caller learns nothing about a route's schema. A route without a declaration is refused — fail closed.
+ */
+export function registerAuthentication(app: FastifyInstance, kernel: Kernel) {
+  app.decorateRequest('principal', null);
+  app.decorateRequest('locale', 'ru');
+  app.addHook('onRequest', async (req) => {
+    req.locale = negotiateLocale(req.headers['accept-language']);
+    const access = req.routeOptions.config?.access;
+    if (!req.routeOptions.url) return; // 404s go to the not-found handler
+    if (!access) throw new Problem('forbidden', { permission: 'undeclared' });
+    if (access.kind === 'public') {
+      req.principal = await identify(kernel, req).catch(() => null);
+      return;
+    }
+    const principal = await identify(kernel, req);
+    if (!principal) throw new Problem('unauthenticated');
+    req.principal = principal;
+    if (access.kind === 'staff') {
+      if (principal.kind !== 'user') throw Problem.forbidden(access.permission ?? 'staff');
+      if (access.permission && !principal.permissions.has(access.permission)) throw Problem.forbidden(access.permission);
+    } else if (access.kind === 'partner') {
+      if (principal.kind !== 'partner' || !principal.scopes.has(access.scope)) throw Problem.forbidden(access.scope);
+    }
+  });
+}
+
+/** The signed-in staff member, for handlers behind `staff(...)` access. */
+export function userOf(req: FastifyRequest): Extract<Principal, { kind: 'user' }> {
+  const p = req.principal;
+  if (!p || p.kind !== 'user') throw new Problem('unauthenticated');
+  return p;
+}
+
+export function partnerOf(req: FastifyRequest): Extract<Principal, { kind: 'partner' }> {
+  const p = req.principal;
+  if (!p || p.kind !== 'partner') throw new Problem('unauthenticated');
+  return p;
+}

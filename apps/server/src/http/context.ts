@@ -1,0 +1,27 @@
+import type { Principal } from '../../../../packages/kernel/src/auth/principal.ts';
+import type { Permission, Scope } from '../../../../packages/kernel/src/auth/roles.ts';
+import type { Locale } from '../../../../packages/kernel/src/i18n/index.ts';
+
+/**
+ * Who may call a route, declared on the route itself (`config.access`) so that the authorisation test can
+ * walk every route: public, any signed-in staff member, staff holding a permission, or a partner key with
+ * a scope.
+ */
+export type Access =
+  | { kind: 'public' }
+  | { kind: 'staff'; permission?: Permission }
+  | { kind: 'partner'; scope: Scope };
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    access?: Access;
+  }
+  interface FastifyRequest {
+    principal: Principal | null;
+    locale: Locale;
+  }
+}
+
+export const publicAccess: Access = { kind: 'public' };
+export const staff = (permission?: Permission): Access => ({ kind: 'staff', permission });
+export const partner = (scope: Scope): Access => ({ kind: 'partner', scope });

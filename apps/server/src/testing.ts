@@ -1,0 +1,51 @@
+import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
+import type { Clock } from '../../../packages/kernel/src/clock.ts';
+import { seedDemo } from '../../../packages/kernel/src/demo.ts';
+import type { Kernel } from '../../../packages/kernel/src/kernel.ts';
+import { testKernel } from '../../../packages/kernel/src/testing.ts';
+import { buildApp } from './app.ts';
+import type { StreamHub } from './http/stream.ts';
+
+export interface TestServer {
+  app: FastifyInstance;
+  kernel: Kernel;
+  hub: StreamHub;
+  /** Signs in a demo account (password `demo`) and returns its access token (cached). */
+  token(username: string): Promise<string>;
+  /** `app.inject` as a signed-in demo account. */
+  as(username: string, options: InjectOptions): Promise<LightMyRequestResponse>;
+  close(): Promise<void>;
+}
+
+/** The whole HTTP application on fresh storage with the demo accounts, for integration tests. */
+export async function testServer(options: { clock?: Clock; env?: Record<string, string> } = {}): Promise<TestServer> {
+  const kernel = await testKernel(options);
+  await seedDemo(kernel);
+  const { app, hub } = await buildApp(kernel);
+  await app.ready();
+  kernel.relay.start();
+  const tokens = new Map<string, string>();
+  const token = async (username: string) => {
+    let t = tokens.get(username);
+    if (!t) {
+      const res = await app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { username, password: 'demo' } });
+      if (res.statusCode !== 200) throw new Error(`login as ${username} failed: ${res.body}`);
+      t = res.json().accessToken as string;
+      tokens.set(username, t);
+    }
+    return t;
+  };
+  return {
+    app,
+    kernel,
+    hub,
+    token,
+    async as(username, opts) {
+      return app.inject({ ...opts, headers: { ...opts.headers, authorization: `Bearer ${await token(username)}` } });
+    },
+    async close() {
+      await app.close();
+      await kernel.close();
+    },
+  };
+}

@@ -1,0 +1,7 @@
+export function Message({ text }: { text: string }) {
+  return (
+    <div className="page">
+      <p className="message">{text}</p>
+    </div>
+  );
+}

@@ -1,0 +1,10 @@
+/// <reference types="vite/client" />
+
+interface ImportMetaEnv {
+  /** URL of a MapLibre style JSON to use as the base map (e.g. an in-house tile server). Unset: plain background. */
+  readonly VITE_TARTIP_BASEMAP_STYLE?: string;
+}
+
+interface ImportMeta {
+  readonly env: ImportMetaEnv;
+}

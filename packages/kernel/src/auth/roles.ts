@@ -1,0 +1,81 @@
+/**
+ * Roles and what they may do. This matrix is configuration, versioned with the code: a change to who may
+ * do what is reviewed like any other change. Modules own their permission names (`<module>:<verb>`).
+ */
+export const ROLES = [
+  'admin',
+  'operator',
+  'dispatcher',
+  'officer',
+  'traffic',
+  'fraud',
+  'protection',
+  'investigator',
+  'bailiff',
+  'analyst',
+  'supervisor',
+] as const;
+export type Role = (typeof ROLES)[number];
+
+/** Every permission the platform knows, with what it allows. */
+export const PERMISSIONS = {
+  'users:read': 'list and read staff accounts in one’s jurisdiction',
+  'users:write': 'create and change staff accounts',
+  'apikeys:write': 'issue and revoke partner API keys',
+  'audit:read': 'read the audit log',
+  'geo:read': 'read regions, districts and locate points',
+  'stream:read': 'follow the live event stream',
+  'reports:read': 'read citizen reports',
+  'dispatch:read': 'see incidents and units in the operations centre',
+  'dispatch:write': 'create incidents and assign units',
+  'traffic:read': 'see road-safety data',
+  'fraud:read': 'see fraud indicators and alerts',
+  'protection:read': 'see domestic-violence cases and protective orders',
+  'cases:read': 'see criminal cases and seizures',
+  'enforcement:read': 'see enforcement proceedings',
+  'analytics:read': 'see statistics and forecasts',
+} as const;
+export type Permission = keyof typeof PERMISSIONS;
+
+const STAFF: Permission[] = ['geo:read', 'stream:read'];
+
+export const ROLE_PERMISSIONS: Record<Role, Permission[]> = {
+  admin: [...STAFF, 'users:read', 'users:write', 'apikeys:write', 'audit:read'],
+  operator: [...STAFF, 'reports:read', 'dispatch:read', 'dispatch:write'],
+  dispatcher: [...STAFF, 'reports:read', 'dispatch:read', 'dispatch:write'],
+  officer: [...STAFF, 'dispatch:read'],
+  traffic: [...STAFF, 'traffic:read'],
+  fraud: [...STAFF, 'fraud:read'],
+  protection: [...STAFF, 'protection:read'],
+  investigator: [...STAFF, 'cases:read'],
+  bailiff: [...STAFF, 'enforcement:read'],
+  analyst: [...STAFF, 'analytics:read'],
+  supervisor: [
+    ...STAFF,
+    'users:read',
+    'audit:read',
+    'reports:read',
+    'dispatch:read',
+    'traffic:read',
+    'fraud:read',
+    'protection:read',
+    'cases:read',
+    'enforcement:read',
+    'analytics:read',
+  ],
+};
+
+export function permissionsOf(roles: readonly string[]): Set<Permission> {
+  const out = new Set<Permission>();
+  for (const role of roles) for (const p of ROLE_PERMISSIONS[role as Role] ?? []) out.add(p);
+  return out;
+}
+
+/** Scopes a partner API key can carry. */
+export const SCOPES = {
+  'reports:submit': 'submit citizen reports (102 app, eGov, banks)',
+  'fraud:screen': 'screen calls and transactions (banks, telecom operators)',
+  'video:ingest': 'send camera analytics events (camera vendors)',
+  'partner:read': 'read the partner’s own profile',
+} as const;
+export type Scope = keyof typeof SCOPES;

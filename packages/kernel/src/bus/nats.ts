@@ -1,0 +1,289 @@
+import { createHash } from 'node:crypto';
+import {
+  AckPolicy,
+  type ConsumerMessages,
+  DeliverPolicy,
+  type JetStreamClient,
+  type JetStreamManager,
+  type JsMsg,
+  JetStreamApiCodes,
+  JetStreamApiError,
+  jetstream,
+  jetstreamManager,
+  StorageType,
+} from '@nats-io/jetstream';
+import { connect, type NatsConnection, nanos } from '@nats-io/transport-node';
+import type { Bus, BusEvent, BusHandler, SubscribeOptions, Subscription } from './types.ts';
+import { subjectMatches } from './types.ts';
+
+export interface NatsBusOptions {
+  /** e.g. `nats://127.0.0.1:4222`; several servers may be given comma-separated. */
+  url: string;
+  /** JetStream stream holding the events. Default `TARTIP`. */
+  stream?: string;
+  /** First subject token: the event `kernel.user.created` travels as `<prefix>.kernel.user.created`. Default `tartip`. */
+  subjectPrefix?: string;
+  /** Connection name shown in the NATS monitoring endpoints. */
+  name?: string;
+}
+
+/** Publishing the same event id again within this window is dropped by the server. */
+const DUPLICATE_WINDOW_MS = 2 * 60_000;
+/** A delivered event not acknowledged within this time is delivered again (to any member of the group). */
+const ACK_WAIT_MS = 30_000;
+/** While a handler runs, tell the server every so often that it is still being worked on. */
+const WORKING_EVERY_MS = 10_000;
+/**
+ * Events a group member pulls ahead of the one it is handling. Small, so that work spreads evenly over
+ * members and buffered events do not sit out their ack wait behind a slow handler.
+ */
+const PULL_BATCH = 10;
+const PING_TIMEOUT_MS = 2_000;
+
+interface LiveSub {
+  filter: string;
+  handler: BusHandler;
+  /** Stream sequence at subscribe time: only events stored after it are delivered. */
+  after: number;
+  active: boolean;
+}
+
+/**
+ * The bus on NATS JetStream. All events live in one stream capturing `<prefix>.>`; a durable group is a
+ * durable pull consumer (its members pull from it, so each event goes to one member, and its position
+ * survives restarts), while live subscribers share one ephemeral ordered consumer per connection that
+ * fans out in-process.
+ */
+export class NatsBus implements Bus {
+  readonly kind = 'nats' as const;
+  private readonly inflight = new Set<Promise<unknown>>();
+  private readonly stoppers = new Set<() => Promise<void>>();
+  private readonly liveSubs = new Set<LiveSub>();
+  private liveStarted?: Promise<void>;
+  private closed = false;
+
+  private constructor(
+    private readonly nc: NatsConnection,
+    private readonly js: JetStreamClient,
+    private readonly jsm: JetStreamManager,
+    readonly stream: string,
+    readonly prefix: string,
+  ) {}
+
+  static async connect(opts: NatsBusOptions): Promise<NatsBus> {
+    const stream = opts.stream ?? 'TARTIP';
+    const prefix = opts.subjectPrefix ?? 'tartip';
+    // Initial connect fails fast (so a misconfigured server is noticed); once up, reconnect forever.
+    const nc = await connect({ servers: opts.url.split(','), name: opts.name, maxReconnectAttempts: -1 });
+    try {
+      const jsm = await jetstreamManager(nc);
+      const config = { subjects: [`${prefix}.>`], duplicate_window: nanos(DUPLICATE_WINDOW_MS) };
+      try {
+        await jsm.streams.info(stream);
+        await jsm.streams.update(stream, config);
+      } catch (err) {
+        if (!isApiError(err, JetStreamApiCodes.StreamNotFound)) throw err;
+        await jsm.streams.add({ name: stream, storage: StorageType.File, ...config });
+      }
+      return new NatsBus(nc, jetstream(nc), jsm, stream, prefix);
+    } catch (err) {
+      await nc.close();
+      throw err;
+    }
+  }
+
+  async publish(event: BusEvent): Promise<void> {
+    if (this.closed) throw new Error('bus is closed');
+    // msgID makes the server drop a second publish of the same event id (within the duplicate window).
+    await this.js.publish(`${this.prefix}.${event.subject}`, JSON.stringify(event), {
+      msgID: event.id,
+      expect: { streamName: this.stream },
+    });
+  }
+
+  async subscribe(options: SubscribeOptions, handler: BusHandler): Promise<Subscription> {
+    if (this.closed) throw new Error('bus is closed');
+    return options.group ? this.subscribeGroup(options, options.group, handler) : this.subscribeLive(options, handler);
+  }
+
+  async ping(): Promise<void> {
+    if (this.closed || this.nc.isClosed()) throw new Error('bus is closed');
+    // rtt() round-trips to the server; while disconnected it would wait for the reconnect, hence the timeout.
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`NATS did not answer within ${PING_TIMEOUT_MS} ms`)), PING_TIMEOUT_MS);
+    });
+    try {
+      await Promise.race([this.nc.rtt(), timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    // Stop pulling; each consumer loop finishes the handler it is in and hands back what it had buffered.
+    await Promise.allSettled([...this.stoppers].map((stop) => stop()));
+    while (this.inflight.size > 0) await Promise.allSettled([...this.inflight]);
+    // drain() flushes pending acks/naks before closing the connection; it rejects if the connection is already gone.
+    await this.nc.drain().catch(() => this.nc.close());
+  }
+
+  /** A member of a durable group: a durable pull consumer named after the group. */
+  private async subscribeGroup(options: SubscribeOptions, group: string, handler: BusHandler): Promise<Subscription> {
+    const durable = consumerName(group);
+    const filter = `${this.prefix}.${options.subject}`;
+    const retryDelayMs = options.retryDelayMs ?? 1000;
+    try {
+      const info = await this.jsm.consumers.info(this.stream, durable);
+      // Where a group starts is fixed at creation; its filter may follow the code.
+      if (info.config.filter_subject !== filter) {
+        await this.jsm.consumers.update(this.stream, durable, { filter_subject: filter });
+      }
+    } catch (err) {
+      if (!isApiError(err, JetStreamApiCodes.ConsumerNotFound)) throw err;
+      // Creating a consumer with an identical config is idempotent, so members racing here all succeed.
+      await this.jsm.consumers.add(this.stream, {
+        durable_name: durable,
+        filter_subject: filter,
+        ack_policy: AckPolicy.Explicit,
+        ack_wait: nanos(ACK_WAIT_MS),
+        deliver_policy: options.startAt === 'new' ? DeliverPolicy.New : DeliverPolicy.All,
+        max_deliver: -1,
+      });
+    }
+    const consumer = await this.js.consumers.get(this.stream, durable);
+
+    let active = true;
+    let messages: ConsumerMessages | undefined;
+    const loop = (async () => {
+      // consume() recovers from disconnects by itself; if it still ends while we are subscribed
+      // (e.g. the consumer was deleted under us), start it again after a pause.
+      while (active && !this.closed) {
+        try {
+          messages = await consumer.consume({ max_messages: PULL_BATCH });
+          if (!active) await messages.close();
+          for await (const m of messages) {
+            // After unsubscribe: give buffered events back at once so another member takes them.
+            if (!active) m.nak();
+            else await this.handleGroupMessage(m, handler, retryDelayMs);
+          }
+        } catch {
+          // fall through to the retry pause
+        }
+        if (active && !this.closed) await sleep(1000);
+      }
+    })();
+    this.track(loop);
+
+    const stop = async () => {
+      if (!active) return;
+      active = false;
+      this.stoppers.delete(stop);
+      await messages?.close();
+      await loop;
+    };
+    this.stoppers.add(stop);
+    return { unsubscribe: stop };
+  }
+
+  private async handleGroupMessage(m: JsMsg, handler: BusHandler, retryDelayMs: number): Promise<void> {
+    let event: BusEvent;
+    try {
+      event = m.json<BusEvent>();
+    } catch {
+      m.term('not a JSON bus event'); // never deliverable: do not retry forever
+      return;
+    }
+    const keepAlive = setInterval(() => m.working(), WORKING_EVERY_MS);
+    try {
+      await handler(event);
+      m.ack();
+    } catch {
+      m.nak(retryDelayMs);
+    } finally {
+      clearInterval(keepAlive);
+    }
+  }
+
+  /** A live subscriber: served by the connection's shared ordered consumer, from the current end of the stream. */
+  private async subscribeLive(options: SubscribeOptions, handler: BusHandler): Promise<Subscription> {
+    const { state } = await this.jsm.streams.info(this.stream);
+    const sub: LiveSub = { filter: options.subject, handler, after: state.last_seq, active: true };
+    // The shared consumer starts right after the first subscriber's position, so it never misses what a
+    // later subscriber (whose `after` can only be higher) is owed.
+    this.liveStarted ??= this.startLive(state.last_seq + 1);
+    try {
+      await this.liveStarted;
+    } catch (err) {
+      this.liveStarted = undefined;
+      throw err;
+    }
+    this.liveSubs.add(sub);
+    return {
+      unsubscribe: async () => {
+        sub.active = false;
+        this.liveSubs.delete(sub);
+      },
+    };
+  }
+
+  private async startLive(fromSeq: number): Promise<void> {
+    // An ordered consumer is ephemeral, in-memory on the server, and recreated by the client at the right
+    // sequence after a disconnect or a gap, so live subscribers neither miss nor repeat stored events.
+    const consumer = await this.js.consumers.get(this.stream, {
+      deliver_policy: DeliverPolicy.StartSequence,
+      opt_start_seq: fromSeq,
+    });
+    const messages = await consumer.consume();
+    const loop = (async () => {
+      try {
+        for await (const m of messages) {
+          let event: BusEvent;
+          try {
+            event = m.json<BusEvent>();
+          } catch {
+            continue;
+          }
+          for (const sub of this.liveSubs) {
+            if (sub.active && m.seq > sub.after && subjectMatches(sub.filter, event.subject)) {
+              // Handlers run concurrently; their errors are swallowed (live views are best-effort).
+              this.track(Promise.resolve().then(() => sub.handler(event)).catch(() => {}));
+            }
+          }
+        }
+      } catch {
+        // The iterator only fails when the connection closes for good.
+      }
+    })();
+    this.track(loop);
+    this.stoppers.add(async () => {
+      await messages.close();
+      await loop;
+    });
+  }
+
+  private track(p: Promise<unknown>): void {
+    this.inflight.add(p);
+    void p.catch(() => {}).finally(() => this.inflight.delete(p));
+  }
+}
+
+/**
+ * A valid, stable consumer name for a group: NATS forbids whitespace, `.`, `*`, `>`, path separators
+ * and more. Names that had to change get a short hash of the original, so `a.b` and `a_b` stay distinct.
+ */
+export function consumerName(group: string): string {
+  const safe = group.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 100);
+  if (safe === group) return safe;
+  return `${safe}_${createHash('sha256').update(group).digest('hex').slice(0, 8)}`;
+}
+
+function isApiError(err: unknown, code: number): boolean {
+  return err instanceof JetStreamApiError && err.code === code;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}

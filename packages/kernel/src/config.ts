@@ -1,0 +1,133 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { z } from 'zod';
+
+/**
+ * Process configuration, read once at start from the environment and, optionally, a JSON file named by
+ * `TARTIP_CONFIG` (environment wins). A bad value stops the process with a message naming the variable.
+ */
+const bool = z
+  .union([z.boolean(), z.enum(['true', 'false', '1', '0', 'yes', 'no'])])
+  .transform((v) => v === true || v === 'true' || v === '1' || v === 'yes');
+
+const schema = z
+  .object({
+    TARTIP_MODE: z.enum(['embedded', 'production']).default('embedded'),
+    PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+    HOST: z.string().min(1).default('0.0.0.0'),
+    TARTIP_DATA_DIR: z.string().min(1).default('./.tartip'),
+    /** PostgreSQL URL; required in production mode. `memory://` runs PGlite in memory (tests). */
+    TARTIP_DATABASE_URL: z.string().optional(),
+    TARTIP_DATABASE_POOL: z.coerce.number().int().min(1).max(200).default(10),
+    /** NATS URL(s), comma-separated; required in production mode. */
+    TARTIP_NATS_URL: z.string().optional(),
+    TARTIP_NATS_STREAM: z.string().regex(/^[A-Za-z0-9_-]+$/).default('TARTIP'),
+    TARTIP_NATS_PREFIX: z.string().regex(/^[a-z0-9_-]+$/).default('tartip'),
+    /** Seed demo accounts and partner keys. Default on in embedded mode; refused in production. */
+    TARTIP_DEMO: bool.optional(),
+    /** HMAC secret for access tokens, ≥ 32 chars; generated and kept in the data dir in embedded mode. */
+    TARTIP_JWT_SECRET: z.string().min(32).optional(),
+    TARTIP_ACCESS_TOKEN_TTL: z.coerce.number().int().min(60).max(86_400).default(900),
+    /** Ed25519 private key (PKCS#8 PEM or base64 DER) that signs audit checkpoints. */
+    TARTIP_AUDIT_SIGNING_KEY: z.string().optional(),
+    TARTIP_AUDIT_CHECKPOINT_EVERY: z.coerce.number().int().min(1).default(1000),
+    TARTIP_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    TARTIP_LOGIN_RATE_LIMIT: z.coerce.number().int().min(1).default(10),
+    TARTIP_PUBLIC_RATE_LIMIT: z.coerce.number().int().min(1).default(600),
+    TARTIP_BODY_LIMIT: z.coerce.number().int().min(1024).default(1_048_576),
+    TARTIP_OUTBOX_BATCH: z.coerce.number().int().min(1).max(10_000).default(500),
+    TARTIP_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10_000),
+    TARTIP_WEB_DIR: z.string().optional(),
+  })
+  .superRefine((c, ctx) => {
+    if (c.TARTIP_MODE === 'production') {
+      if (!c.TARTIP_DATABASE_URL?.startsWith('postgres'))
+        ctx.addIssue({ code: 'custom', path: ['TARTIP_DATABASE_URL'], message: 'production mode needs a postgres:// URL' });
+      if (!c.TARTIP_NATS_URL) ctx.addIssue({ code: 'custom', path: ['TARTIP_NATS_URL'], message: 'production mode needs NATS' });
+      if (!c.TARTIP_JWT_SECRET) ctx.addIssue({ code: 'custom', path: ['TARTIP_JWT_SECRET'], message: 'production mode needs a secret of ≥ 32 characters' });
+      if (!c.TARTIP_AUDIT_SIGNING_KEY) ctx.addIssue({ code: 'custom', path: ['TARTIP_AUDIT_SIGNING_KEY'], message: 'production mode needs an Ed25519 key' });
+      if (c.TARTIP_DEMO) ctx.addIssue({ code: 'custom', path: ['TARTIP_DEMO'], message: 'demo accounts are refused in production mode' });
+    }
+  });
+
+export type RawConfig = z.infer<typeof schema>;
+
+export interface Config {
+  mode: 'embedded' | 'production';
+  port: number;
+  host: string;
+  dataDir: string;
+  databaseUrl: string | undefined;
+  databasePool: number;
+  natsUrl: string | undefined;
+  natsStream: string;
+  natsPrefix: string;
+  demo: boolean;
+  jwtSecret: string | undefined;
+  accessTokenTtl: number;
+  auditSigningKey: string | undefined;
+  auditCheckpointEvery: number;
+  logLevel: RawConfig['TARTIP_LOG_LEVEL'];
+  loginRateLimit: number;
+  publicRateLimit: number;
+  bodyLimit: number;
+  outboxBatch: number;
+  shutdownGraceMs: number;
+  webDir: string | undefined;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly issues: { variable: string; message: string }[]) {
+    super(`invalid configuration:\n${issues.map((i) => `  ${i.variable}: ${i.message}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Validates `env` (plus the optional `TARTIP_CONFIG` JSON file) into a Config, or throws ConfigError. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  let fromFile: Record<string, unknown> = {};
+  const file = env.TARTIP_CONFIG;
+  if (file) {
+    if (!existsSync(file)) throw new ConfigError([{ variable: 'TARTIP_CONFIG', message: `file not found: ${file}` }]);
+    try {
+      fromFile = JSON.parse(readFileSync(file, 'utf8'));
+    } catch (e) {
+      throw new ConfigError([{ variable: 'TARTIP_CONFIG', message: `not valid JSON: ${(e as Error).message}` }]);
+    }
+  }
+  const merged: Record<string, unknown> = { ...fromFile };
+  for (const key of Object.keys(schema.shape)) {
+    const v = env[key];
+    if (v !== undefined && v !== '') merged[key] = v;
+  }
+  const parsed = schema.safeParse(merged);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((i) => ({ variable: String(i.path[0] ?? 'config'), message: i.message })),
+    );
+  }
+  const c = parsed.data;
+  return {
+    mode: c.TARTIP_MODE,
+    port: c.PORT,
+    host: c.HOST,
+    dataDir: resolve(c.TARTIP_DATA_DIR),
+    databaseUrl: c.TARTIP_DATABASE_URL,
+    databasePool: c.TARTIP_DATABASE_POOL,
+    natsUrl: c.TARTIP_NATS_URL,
+    natsStream: c.TARTIP_NATS_STREAM,
+    natsPrefix: c.TARTIP_NATS_PREFIX,
+    demo: c.TARTIP_DEMO ?? c.TARTIP_MODE === 'embedded',
+    jwtSecret: c.TARTIP_JWT_SECRET,
+    accessTokenTtl: c.TARTIP_ACCESS_TOKEN_TTL,
+    auditSigningKey: c.TARTIP_AUDIT_SIGNING_KEY,
+    auditCheckpointEvery: c.TARTIP_AUDIT_CHECKPOINT_EVERY,
+    logLevel: c.TARTIP_LOG_LEVEL,
+    loginRateLimit: c.TARTIP_LOGIN_RATE_LIMIT,
+    publicRateLimit: c.TARTIP_PUBLIC_RATE_LIMIT,
+    bodyLimit: c.TARTIP_BODY_LIMIT,
+    outboxBatch: c.TARTIP_OUTBOX_BATCH,
+    shutdownGraceMs: c.TARTIP_SHUTDOWN_GRACE_MS,
+    webDir: c.TARTIP_WEB_DIR,
+  };
+}

@@ -1,0 +1,26 @@
+/**
+ * The database as modules see it: parameterised SQL, transactions, nothing else. Two implementations —
+ * PGlite (+PostGIS, embedded) and node-postgres (PostgreSQL + PostGIS, production) — run the same SQL.
+ *
+ * Conventions that keep both identical: pass JSON as `JSON.stringify(x)` with a `::jsonb` cast; int8
+ * comes back as a JS number; timestamptz as a Date; text[] as string[].
+ */
+export type Row = Record<string, unknown>;
+
+export interface Queryable {
+  query<T = Row>(text: string, params?: readonly unknown[]): Promise<T[]>;
+}
+
+export interface Tx extends Queryable {
+  /** Runs a multi-statement SQL script (migrations). */
+  exec(script: string): Promise<void>;
+}
+
+export interface Db extends Tx {
+  readonly kind: 'pglite' | 'postgres';
+  /** Runs `fn` in one transaction: commit when it resolves, roll back when it throws. */
+  transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
+  /** Throws when the database cannot answer (readiness probe). */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,55 @@
+import { createApiKey, createUser, type NewApiKey, type NewUser } from './auth/identity.ts';
+import type { Role } from './auth/roles.ts';
+import type { Kernel } from './kernel.ts';
+
+/**
+ * Demo data: one account per role (password `demo`) and one partner key per channel. Embedded/demo mode
+ * only — production refuses to start with TARTIP_DEMO. The keys are fixed so the README can list them.
+ */
+export const DEMO_PASSWORD = 'demo';
+
+export const DEMO_USERS: { username: Role; displayName: string; jurisdictions: string[] }[] = [
+  { username: 'admin', displayName: 'Әкімші (демо)', jurisdictions: ['*'] },
+  { username: 'operator', displayName: 'Оператор ЦОУ Алматы (демо)', jurisdictions: ['750000000'] },
+  { username: 'dispatcher', displayName: 'Диспетчер Алматы (демо)', jurisdictions: ['750000000'] },
+  { username: 'officer', displayName: 'Патрульный, Алмалинский район (демо)', jurisdictions: ['751110000'] },
+  { username: 'traffic', displayName: 'Инспектор дорожной полиции, Астана (демо)', jurisdictions: ['710000000'] },
+  { username: 'fraud', displayName: 'Аналитик по мошенничеству (демо)', jurisdictions: ['*'] },
+  { username: 'protection', displayName: 'Инспектор по защите от бытового насилия, Шымкент (демо)', jurisdictions: ['790000000'] },
+  { username: 'investigator', displayName: 'Следователь, Алматы (демо)', jurisdictions: ['750000000'] },
+  { username: 'bailiff', displayName: 'Судебный исполнитель, Астана (демо)', jurisdictions: ['710000000'] },
+  { username: 'analyst', displayName: 'Аналитик (демо)', jurisdictions: ['*'] },
+  { username: 'supervisor', displayName: 'Руководитель (демо)', jurisdictions: ['*'] },
+];
+
+export const DEMO_API_KEYS: (NewApiKey & { key: string })[] = [
+  { name: 'app-102', channel: 'app102', scopes: ['reports:submit', 'partner:read'], jurisdictions: ['*'], key: 'tk_app102_demo_Xq7pL2vN9rT4wK8mA3sD6fG1' },
+  { name: 'egov-mobile', channel: 'egov', scopes: ['reports:submit', 'partner:read'], jurisdictions: ['*'], key: 'tk_egov_demo_Hn5bV8cZ2xQ9wE4rT7yU1iO3' },
+  { name: 'demo-bank', channel: 'bank', scopes: ['reports:submit', 'fraud:screen', 'partner:read'], jurisdictions: ['*'], key: 'tk_bank_demo_Pm3kJ6hG9fD2sA5zX8cV1bN4' },
+  { name: 'demo-telecom', channel: 'telecom', scopes: ['fraud:screen', 'partner:read'], jurisdictions: ['*'], key: 'tk_telecom_demo_Lw4qE7rT1yU5iO8pA2sD6fG9' },
+  { name: 'demo-cameras', channel: 'camera', scopes: ['video:ingest', 'partner:read'], jurisdictions: ['750000000'], key: 'tk_camera_demo_Zr8tY2uI5oP9aS3dF6gH1jK4' },
+];
+
+/** Seeds what is missing; returns what it created. Safe to run on every start. */
+export async function seedDemo(kernel: Kernel): Promise<{ users: number; keys: number }> {
+  if (kernel.config.mode === 'production') throw new Error('demo accounts are refused in production mode');
+  let users = 0;
+  let keys = 0;
+  const ctx = { actor: 'system:seed' };
+  for (const u of DEMO_USERS) {
+    const exists = await kernel.db.query('select 1 from kernel_user where username = $1', [u.username]);
+    if (exists.length > 0) continue;
+    // The route's password policy (≥ 8 characters) is for real accounts; demo accounts use `demo`.
+    const input: NewUser = { username: u.username, displayName: u.displayName, password: DEMO_PASSWORD, roles: [u.username], jurisdictions: u.jurisdictions };
+    await kernel.commands.run(ctx, (uow) => createUser(uow, null, input));
+    users++;
+  }
+  for (const k of DEMO_API_KEYS) {
+    const exists = await kernel.db.query('select 1 from kernel_api_key where name = $1', [k.name]);
+    if (exists.length > 0) continue;
+    const { key, ...input } = k;
+    await kernel.commands.run(ctx, (uow) => createApiKey(uow, input, key));
+    keys++;
+  }
+  return { users, keys };
+}

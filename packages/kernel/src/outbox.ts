@@ -1,0 +1,194 @@
+import type { Logger } from 'pino';
+import { appendAudit, type AuditEntry } from './audit/log.ts';
+import type { Bus, BusEvent } from './bus/types.ts';
+import type { Clock } from './clock.ts';
+import type { Db, Queryable, Tx } from './db/types.ts';
+import { newId } from './ids.ts';
+
+export interface NewEvent<T = unknown> {
+  subject: string;
+  data: T;
+  jurisdiction?: string | null;
+  permission?: string | null;
+  key?: string;
+}
+
+/** What a command gets inside its transaction: the transaction, plus audit and event writers bound to it. */
+export interface UnitOfWork {
+  tx: Tx;
+  now: Date;
+  /** Appends to the audit chain; `actor` and `requestId` default to the command's. */
+  audit(entry: Omit<AuditEntry, 'actor' | 'requestId'> & Partial<Pick<AuditEntry, 'actor' | 'requestId'>>): Promise<void>;
+  /** Queues an event for the outbox relay; returns the event id. */
+  emit<T>(event: NewEvent<T>): Promise<string>;
+}
+
+export interface CommandContext {
+  actor: string;
+  requestId?: string | null;
+}
+
+export async function writeOutbox(tx: Queryable, event: NewEvent, at: Date): Promise<string> {
+  const id = newId();
+  await tx.query(
+    `insert into kernel_outbox (id, subject, key, jurisdiction, permission, payload, occurred_at)
+     values ($1, $2, $3, $4, $5, $6::jsonb, $7)`,
+    [id, event.subject, event.key ?? id, event.jurisdiction ?? null, event.permission ?? null, JSON.stringify(event.data ?? null), at.toISOString()],
+  );
+  return id;
+}
+
+/**
+ * The command path: state, audit record and event are written in one transaction, so either all three
+ * happen or none. After commit the relay is nudged to publish at once.
+ */
+export class Commands {
+  constructor(
+    private readonly db: Db,
+    private readonly clock: Clock,
+    private readonly relay?: { poke(): void },
+  ) {}
+
+  async run<T>(ctx: CommandContext, fn: (uow: UnitOfWork) => Promise<T>): Promise<T> {
+    let emitted = false;
+    const result = await this.db.transaction(async (tx) => {
+      const now = this.clock.now();
+      return fn({
+        tx,
+        now,
+        audit: async (entry) => {
+          await appendAudit(tx, { actor: ctx.actor, requestId: ctx.requestId ?? null, ...entry }, now);
+        },
+        emit: async (event) => {
+          emitted = true;
+          return writeOutbox(tx, event, now);
+        },
+      });
+    });
+    if (emitted) this.relay?.poke();
+    return result;
+  }
+}
+
+interface OutboxRow {
+  id: string;
+  subject: string;
+  key: string;
+  jurisdiction: string | null;
+  permission: string | null;
+  payload: unknown;
+  occurred_at: Date;
+}
+
+/**
+ * Publishes committed outbox rows to the bus, oldest first, and marks them published. Rows are claimed with
+ * `for update skip locked`, so several processes relay side by side without publishing a row twice; a crash
+ * between publish and mark re-publishes with the same event id, which the bus de-duplicates.
+ * Events that share a key are published in order; different keys go in parallel.
+ */
+export class OutboxRelay {
+  private timer: NodeJS.Timeout | null = null;
+  private running: Promise<void> | null = null;
+  private again = false;
+  private stopped = false;
+  published = 0;
+
+  constructor(
+    private readonly db: Db,
+    private readonly bus: Bus,
+    private readonly log: Logger,
+    private readonly batch = 500,
+    private readonly intervalMs = 250,
+  ) {}
+
+  start(): void {
+    this.stopped = false;
+    const tick = () => {
+      if (this.stopped) return;
+      this.poke();
+      this.timer = setTimeout(tick, this.intervalMs);
+      this.timer.unref();
+    };
+    tick();
+  }
+
+  /** Relays now (coalescing concurrent calls). */
+  poke(): void {
+    if (this.stopped) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.running = (async () => {
+      try {
+        do {
+          this.again = false;
+          while ((await this.relayOnce()) === this.batch) {}
+        } while (this.again && !this.stopped);
+      } catch (e) {
+        this.log.warn({ err: e }, 'outbox relay failed; will retry');
+      } finally {
+        this.running = null;
+      }
+    })();
+  }
+
+  /** Publishes one batch; returns how many rows it published. */
+  async relayOnce(): Promise<number> {
+    return this.db.transaction(async (tx) => {
+      const rows = await tx.query<OutboxRow>(
+        `select id, subject, key, jurisdiction, permission, payload, occurred_at from kernel_outbox
+         where published_at is null order by seq limit $1 for update skip locked`,
+        [this.batch],
+      );
+      if (rows.length === 0) return 0;
+      const chains = new Map<string, Promise<void>>();
+      for (const r of rows) {
+        const event: BusEvent = {
+          id: r.id,
+          subject: r.subject,
+          key: r.key,
+          occurredAt: new Date(r.occurred_at).toISOString(),
+          jurisdiction: r.jurisdiction,
+          permission: r.permission,
+          data: r.payload,
+        };
+        const prev = chains.get(r.key) ?? Promise.resolve();
+        chains.set(r.key, prev.then(() => this.bus.publish(event)));
+      }
+      await Promise.all(chains.values());
+      await tx.query('update kernel_outbox set published_at = now() where id = any($1::uuid[])', [rows.map((r) => r.id)]);
+      this.published += rows.length;
+      return rows.length;
+    });
+  }
+
+  /** Stops the timer and publishes everything still pending (graceful shutdown). */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    if (this.running) await this.running;
+    while ((await this.relayOnce()) > 0) {}
+  }
+
+  async pending(): Promise<number> {
+    const [r] = await this.db.query<{ n: number }>('select count(*)::int8 as n from kernel_outbox where published_at is null');
+    return r.n;
+  }
+}
+
+/**
+ * Runs `fn` once per (consumer, event): records the event id in the inbox in the same transaction as the
+ * effect, so a redelivered event is skipped. Returns false when the event had been handled already.
+ */
+export async function handleOnce(db: Db, consumer: string, event: BusEvent, fn: (tx: Tx) => Promise<void>): Promise<boolean> {
+  return db.transaction(async (tx) => {
+    const inserted = await tx.query(
+      'insert into kernel_inbox (consumer, event_id) values ($1, $2) on conflict do nothing returning event_id',
+      [consumer, event.id],
+    );
+    if (inserted.length === 0) return false;
+    await fn(tx);
+    return true;
+  });
+}
