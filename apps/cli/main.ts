@@ -7,6 +7,8 @@ import { migrate, readMigrations } from '../../packages/kernel/src/db/migrate.ts
 import { DEMO_API_KEYS, DEMO_PASSWORD, DEMO_USERS, seedDemo } from '../../packages/kernel/src/demo.ts';
 import { createKernel, KERNEL_MIGRATIONS_DIR, openDatabase } from '../../packages/kernel/src/kernel.ts';
 import { fieldErrorsFromZod } from '../../packages/kernel/src/errors.ts';
+import { migrationsOf } from '../../packages/kernel/src/module.ts';
+import { MODULES } from '../server/src/modules.ts';
 
 const HELP = `tartip — the Tártip platform
 
@@ -28,7 +30,7 @@ function config(): Config {
 
 async function start(): Promise<number> {
   const cfg = config();
-  const kernel = await createKernel(cfg);
+  const kernel = await createKernel(cfg, { migrations: migrationsOf(MODULES) });
   if (cfg.demo) await seedDemo(kernel);
   const { app } = await buildApp(kernel);
   kernel.relay.start();
@@ -79,7 +81,7 @@ async function migrateCommand(): Promise<number> {
   const cfg = config();
   const db = await openDatabase(cfg);
   try {
-    const { applied } = await migrate(db, readMigrations('kernel', KERNEL_MIGRATIONS_DIR));
+    const { applied } = await migrate(db, [...readMigrations('kernel', KERNEL_MIGRATIONS_DIR), ...migrationsOf(MODULES)]);
     process.stdout.write(applied.length ? `applied:\n  ${applied.join('\n  ')}\n` : 'database is up to date\n');
     return 0;
   } finally {
@@ -88,7 +90,7 @@ async function migrateCommand(): Promise<number> {
 }
 
 async function withKernel(fn: (k: Awaited<ReturnType<typeof createKernel>>) => Promise<number>): Promise<number> {
-  const kernel = await createKernel({ ...config(), logLevel: 'warn' });
+  const kernel = await createKernel({ ...config(), logLevel: 'warn' }, { migrations: migrationsOf(MODULES) });
   try {
     return await fn(kernel);
   } finally {

@@ -8,13 +8,16 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler } from 'fastify-type-provider-zod';
 import { Problem } from '../../../packages/kernel/src/errors.ts';
 import { newId } from '../../../packages/kernel/src/ids.ts';
+import { type ModuleDefinition, registerMessages } from '../../../packages/kernel/src/module.ts';
 import { type Kernel, REPO_ROOT } from '../../../packages/kernel/src/kernel.ts';
 import { registerAuthentication } from './http/authenticate.ts';
 import { publicAccess } from './http/context.ts';
+import { registerIdempotency } from './http/idempotency.ts';
 import { kernelRoutes } from './http/kernel-routes.ts';
 import { operationsRoutes } from './http/operations.ts';
 import { registerProblemHandlers, validatorCompiler } from './http/problems.ts';
 import { StreamHub, streamRoutes } from './http/stream.ts';
+import { MODULES } from './modules.ts';
 
 export interface TartipApp {
   app: FastifyInstance;
@@ -28,7 +31,8 @@ Staff authenticate with \`POST /api/v1/auth/login\` and send \`Authorization: Be
 details with a stable \`code\`, localised by \`Accept-Language\` (ru, kk, en).`;
 
 /** Composes the HTTP application: kernel routes, the stream, operations endpoints, docs and the web build. */
-export async function buildApp(kernel: Kernel): Promise<TartipApp> {
+export async function buildApp(kernel: Kernel, modules: ModuleDefinition[] = MODULES): Promise<TartipApp> {
+  registerMessages(modules);
   const app: FastifyInstance = Fastify({
     loggerInstance: kernel.log.child({ component: 'http' }) as FastifyBaseLogger,
     bodyLimit: kernel.config.bodyLimit,
@@ -55,6 +59,7 @@ export async function buildApp(kernel: Kernel): Promise<TartipApp> {
     errorResponseBuilder: (_req, ctx) => new Problem('rate_limited', { seconds: Math.ceil(ctx.ttl / 1000) }),
   });
   registerAuthentication(app, kernel);
+  registerIdempotency(app, kernel);
 
   await app.register(swagger, {
     openapi: {
@@ -75,6 +80,7 @@ export async function buildApp(kernel: Kernel): Promise<TartipApp> {
   await kernelRoutes(app, kernel);
   await streamRoutes(app, hub);
   await operationsRoutes(app, kernel, hub);
+  for (const m of modules) await m.routes?.(app, kernel);
   app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   const webDir = kernel.config.webDir ?? join(REPO_ROOT, 'apps/web/dist');
@@ -87,6 +93,17 @@ export async function buildApp(kernel: Kernel): Promise<TartipApp> {
     });
   }
   await hub.start();
-  app.addHook('onClose', async () => hub.stop());
+  const stops: (() => Promise<void>)[] = [];
+  for (const m of modules) {
+    for (const s of m.subscribers ?? []) {
+      const sub = await kernel.bus.subscribe({ subject: s.subject, group: s.group }, (event) => s.handle(event, kernel));
+      stops.push(() => sub.unsubscribe());
+    }
+    if (m.start) stops.push(await m.start(kernel));
+  }
+  app.addHook('onClose', async () => {
+    await hub.stop();
+    for (const stop of stops.reverse()) await stop();
+  });
   return { app, hub };
 }

@@ -3,7 +3,9 @@ import type { Clock } from '../../../packages/kernel/src/clock.ts';
 import { seedDemo } from '../../../packages/kernel/src/demo.ts';
 import type { Kernel } from '../../../packages/kernel/src/kernel.ts';
 import { testKernel } from '../../../packages/kernel/src/testing.ts';
+import { migrationsOf } from '../../../packages/kernel/src/module.ts';
 import { buildApp } from './app.ts';
+import { MODULES } from './modules.ts';
 import type { StreamHub } from './http/stream.ts';
 
 export interface TestServer {
@@ -19,7 +21,7 @@ export interface TestServer {
 
 /** The whole HTTP application on fresh storage with the demo accounts, for integration tests. */
 export async function testServer(options: { clock?: Clock; env?: Record<string, string> } = {}): Promise<TestServer> {
-  const kernel = await testKernel(options);
+  const kernel = await testKernel({ ...options, migrations: migrationsOf(MODULES) });
   await seedDemo(kernel);
   const { app, hub } = await buildApp(kernel);
   await app.ready();

@@ -30,7 +30,10 @@ export const DEMO_API_KEYS: (NewApiKey & { key: string })[] = [
   { name: 'demo-cameras', channel: 'camera', scopes: ['video:ingest', 'partner:read'], jurisdictions: ['750000000'], key: 'tk_camera_demo_Zr8tY2uI5oP9aS3dF6gH1jK4' },
 ];
 
-/** Seeds what is missing; returns what it created. Safe to run on every start. */
+/** Advisory lock that serialises seeding when several processes start at once on one database. */
+const SEED_LOCK = 7_461_002;
+
+/** Seeds what is missing; returns what it created. Safe to run on every start, from several processes at once. */
 export async function seedDemo(kernel: Kernel): Promise<{ users: number; keys: number }> {
   if (kernel.config.mode === 'production') throw new Error('demo accounts are refused in production mode');
   let users = 0;
@@ -41,15 +44,28 @@ export async function seedDemo(kernel: Kernel): Promise<{ users: number; keys: n
     if (exists.length > 0) continue;
     // The route's password policy (≥ 8 characters) is for real accounts; demo accounts use `demo`.
     const input: NewUser = { username: u.username, displayName: u.displayName, password: DEMO_PASSWORD, roles: [u.username], jurisdictions: u.jurisdictions };
-    await kernel.commands.run(ctx, (uow) => createUser(uow, null, input));
-    users++;
+    const created = await kernel.commands.run(ctx, async (uow) => {
+      // Processes starting side by side on one database take turns here, then see each other's rows.
+      await uow.tx.query('select pg_advisory_xact_lock($1)', [SEED_LOCK]);
+      const again = await uow.tx.query('select 1 from kernel_user where username = $1', [u.username]);
+      if (again.length > 0) return false;
+      await createUser(uow, null, input);
+      return true;
+    });
+    if (created) users++;
   }
   for (const k of DEMO_API_KEYS) {
     const exists = await kernel.db.query('select 1 from kernel_api_key where name = $1', [k.name]);
     if (exists.length > 0) continue;
     const { key, ...input } = k;
-    await kernel.commands.run(ctx, (uow) => createApiKey(uow, input, key));
-    keys++;
+    const created = await kernel.commands.run(ctx, async (uow) => {
+      await uow.tx.query('select pg_advisory_xact_lock($1)', [SEED_LOCK]);
+      const again = await uow.tx.query('select 1 from kernel_api_key where name = $1', [k.name]);
+      if (again.length > 0) return false;
+      await createApiKey(uow, input, key);
+      return true;
+    });
+    if (created) keys++;
   }
   return { users, keys };
 }

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import pino from 'pino';
 import type { Clock } from './clock.ts';
+import type { Migration } from './db/migrate.ts';
 import { type Config, loadConfig } from './config.ts';
 import { createKernel, type Kernel } from './kernel.ts';
 
@@ -94,9 +95,9 @@ export async function testBackend(overrides: Record<string, string> = {}): Promi
 }
 
 /** A kernel on fresh storage; `close()` also removes the storage. */
-export async function testKernel(options: { clock?: Clock; env?: Record<string, string> } = {}): Promise<Kernel> {
+export async function testKernel(options: { clock?: Clock; env?: Record<string, string>; migrations?: Migration[] } = {}): Promise<Kernel> {
   const backend = await testBackend(options.env);
-  const kernel = await createKernel(backend.config, { clock: options.clock, log: pino({ level: 'silent' }) });
+  const kernel = await createKernel(backend.config, { clock: options.clock, log: pino({ level: 'silent' }), migrations: options.migrations });
   const close = kernel.close.bind(kernel);
   kernel.close = async () => {
     await close();

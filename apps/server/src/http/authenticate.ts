@@ -53,12 +53,12 @@ export function registerAuthentication(app: FastifyInstance, kernel: Kernel) {
 /** The signed-in staff member, for handlers behind `staff(...)` access. */
 export function userOf(req: FastifyRequest): Extract<Principal, { kind: 'user' }> {
   const p = req.principal;
-  if (!p || p.kind !== 'user') throw new Problem('unauthenticated');
+  if (p?.kind !== 'user') throw new Problem('unauthenticated');
   return p;
 }
 
 export function partnerOf(req: FastifyRequest): Extract<Principal, { kind: 'partner' }> {
   const p = req.principal;
-  if (!p || p.kind !== 'partner') throw new Problem('unauthenticated');
+  if (p?.kind !== 'partner') throw new Problem('unauthenticated');
   return p;
 }

@@ -12,6 +12,7 @@ interface Props {
 
 export function Header({ user, navOpen, onToggleNav, onLogout }: Props) {
   const { t, lang } = useLang();
+  const [brand, brandLatin] = t('app.name').split(' / ');
   return (
     <header className="app-header">
       <button
@@ -19,12 +20,14 @@ export function Header({ user, navOpen, onToggleNav, onLogout }: Props) {
         className="nav-toggle"
         aria-controls="app-nav"
         aria-expanded={navOpen}
+        aria-label={t('header.menu')}
         onClick={onToggleNav}
       >
-        <span aria-hidden="true">☰</span> {t('header.menu')}
+        <span aria-hidden="true">☰</span> <span className="nav-toggle-label">{t('header.menu')}</span>
       </button>
       <a className="brand" href="#/">
-        {t('app.name')}
+        {brand}
+        {brandLatin && <span className="brand-latin"> / {brandLatin}</span>}
       </a>
       <div className="header-user" data-testid="header-user">
         <span className="user-name" title={t('header.user')}>

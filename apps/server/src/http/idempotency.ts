@@ -1,0 +1,54 @@
+import { createHash } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import { actorOf } from '../../../../packages/kernel/src/auth/principal.ts';
+import { Problem } from '../../../../packages/kernel/src/errors.ts';
+import type { Kernel } from '../../../../packages/kernel/src/kernel.ts';
+
+const WRITES = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+const KEY = /^[A-Za-z0-9_.:-]{8,128}$/;
+
+/**
+ * `Idempotency-Key` on writes: a retried request (a patrol tablet on a flaky network, a bank resending after a
+ * timeout) gets the first response again instead of doing the work twice. The key is scoped to the caller;
+ * reusing it for a different request is a 422. Only successful responses are remembered, for 24 hours.
+ */
+export function registerIdempotency(app: FastifyInstance, kernel: Kernel) {
+  const { db } = kernel;
+  app.addHook('preHandler', async (req, reply) => {
+    const key = req.headers['idempotency-key'];
+    if (!WRITES.has(req.method) || key === undefined) return;
+    if (typeof key !== 'string' || !KEY.test(key)) {
+      throw Problem.validation([{ path: 'header.idempotency-key', code: 'invalid_format', params: { format: '8–128 of A-Z a-z 0-9 _ . : -' } }]);
+    }
+    const principal = actorOf(req.principal);
+    const hash = createHash('sha256')
+      .update(`${req.method} ${req.url}\n${JSON.stringify(req.body ?? null)}`)
+      .digest('hex');
+    const [stored] = await db.query<{ request_hash: string; status: number; body: unknown }>(
+      `select request_hash, status, body from kernel_idempotency
+       where principal = $1 and key = $2 and created_at > now() - interval '24 hours'`,
+      [principal, key],
+    );
+    if (stored) {
+      if (stored.request_hash !== hash) throw new Problem('idempotency_conflict');
+      return reply.code(stored.status).header('idempotent-replayed', 'true').send(stored.body);
+    }
+    req.idempotency = { principal, key, hash };
+  });
+  app.addHook('onSend', async (req, reply, payload) => {
+    const ctx = req.idempotency;
+    if (!ctx || reply.statusCode >= 300 || typeof payload !== 'string') return payload;
+    await db.query(
+      `insert into kernel_idempotency (principal, key, request_hash, status, body, created_at)
+       values ($1, $2, $3, $4, $5::jsonb, $6) on conflict (principal, key) do nothing`,
+      [ctx.principal, ctx.key, ctx.hash, reply.statusCode, payload, kernel.clock.now().toISOString()],
+    );
+    return payload;
+  });
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    idempotency?: { principal: string; key: string; hash: string };
+  }
+}

@@ -1,0 +1,7 @@
+import type { ModuleDefinition } from '../../../packages/kernel/src/module.ts';
+
+/**
+ * The composition root: the bounded contexts this build of Tártip runs. Each entry is a module's default
+ * export (`modules/<name>/index.ts`, made with `defineModule`).
+ */
+export const MODULES: ModuleDefinition[] = [];

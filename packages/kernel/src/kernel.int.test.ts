@@ -1,0 +1,172 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { BusEvent } from './bus/types.ts';
+import { ManualClock } from './clock.ts';
+import { checksum, migrate, MigrationError, readMigrations } from './db/migrate.ts';
+import { openPglite } from './db/pglite.ts';
+import { openPostgres } from './db/postgres.ts';
+import type { Db } from './db/types.ts';
+import { verifyAudit } from './audit/log.ts';
+import type { Kernel } from './kernel.ts';
+import { KERNEL_MIGRATIONS_DIR } from './kernel.ts';
+import { handleOnce } from './outbox.ts';
+import { backendName, createTestDatabase, TEST_DATABASE_URL, testKernel } from './testing.ts';
+
+async function until<T>(probe: () => Promise<T | undefined> | T | undefined, ms = 10_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await probe();
+    if (v !== undefined && v !== false) return v as T;
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+describe(`kernel on ${backendName}`, () => {
+  let kernel: Kernel;
+  const clock = new ManualClock(new Date('2026-11-24T10:00:00Z'));
+
+  beforeAll(async () => {
+    kernel = await testKernel({ clock });
+    await kernel.db.exec('create table test_note (id text primary key, body text not null)');
+  });
+  afterAll(async () => kernel?.close());
+
+  it('commits state, audit record and event together', async () => {
+    const before = await verifyAudit(kernel.db, kernel.auditPublicKeys);
+    const eventId = await kernel.commands.run({ actor: 'user:test', requestId: 'req-1' }, async (uow) => {
+      await uow.tx.query('insert into test_note values ($1, $2)', ['n1', 'hello']);
+      await uow.audit({ action: 'note.created', entity: 'note', entityId: 'n1', jurisdiction: '750000000', data: { body: 'hello' } });
+      return uow.emit({ subject: 'test.note.created', key: 'n1', jurisdiction: '750000000', data: { id: 'n1' } });
+    });
+    const [audit] = await kernel.db.query<{ actor: string; request_id: string; at: Date }>(
+      `select actor, request_id, at from kernel_audit where action = 'note.created'`,
+    );
+    expect(audit).toMatchObject({ actor: 'user:test', request_id: 'req-1' });
+    expect(new Date(audit.at).toISOString()).toBe('2026-11-24T10:00:00.000Z');
+    const [outbox] = await kernel.db.query<{ subject: string; jurisdiction: string }>('select subject, jurisdiction from kernel_outbox where id = $1', [eventId]);
+    expect(outbox).toEqual({ subject: 'test.note.created', jurisdiction: '750000000' });
+    const after = await verifyAudit(kernel.db, kernel.auditPublicKeys);
+    expect(after).toMatchObject({ ok: true, records: (before.ok ? before.records : 0) + 1 });
+  });
+
+  it('writes nothing when the command fails half-way', async () => {
+    const count = async () => {
+      const [r] = await kernel.db.query<{ a: number; o: number; n: number }>(
+        'select (select count(*) from kernel_audit)::int8 as a, (select count(*) from kernel_outbox)::int8 as o, (select count(*) from test_note)::int8 as n',
+      );
+      return r;
+    };
+    const before = await count();
+    await expect(
+      kernel.commands.run({ actor: 'user:test' }, async (uow) => {
+        await uow.tx.query('insert into test_note values ($1, $2)', ['n2', 'lost']);
+        await uow.audit({ action: 'note.created', entity: 'note', entityId: 'n2' });
+        await uow.emit({ subject: 'test.note.created', data: { id: 'n2' } });
+        await uow.tx.query('insert into test_note values ($1, $2)', ['n1', 'duplicate key']);
+      }),
+    ).rejects.toThrow();
+    expect(await count()).toEqual(before);
+    // The audit head did not move either: the next record still links to the last committed one.
+    expect(await verifyAudit(kernel.db, kernel.auditPublicKeys)).toMatchObject({ ok: true });
+  });
+
+  it('relays committed events to the bus, and a consumer handles each once even when redelivered', async () => {
+    const seen: BusEvent[] = [];
+    await kernel.db.exec('create table test_projection (event_id uuid primary key)');
+    const sub = await kernel.bus.subscribe({ subject: 'test.>', group: 'test-projection' }, async (event) => {
+      seen.push(event);
+      await handleOnce(kernel.db, 'test-projection', event, async (tx) => {
+        await tx.query('insert into test_projection values ($1)', [event.id]);
+      });
+    });
+    kernel.relay.start();
+    const ids: string[] = [];
+    for (let i = 0; i < 20; i++) {
+      ids.push(await kernel.commands.run({ actor: 'user:test' }, (uow) => uow.emit({ subject: 'test.tick', data: { i } })));
+    }
+    await until(() => ids.every((id) => seen.some((e) => e.id === id)) || undefined);
+    // Deliver one event again, as a bus would after a lost ack: the effect is not repeated.
+    const again = seen.find((e) => e.id === ids[0]);
+    expect(again).toBeDefined();
+    expect(await handleOnce(kernel.db, 'test-projection', again as BusEvent, async () => {})).toBe(false);
+    const rows = await kernel.db.query<{ event_id: string }>('select event_id from test_projection');
+    expect(rows.map((r) => r.event_id).sort()).toEqual(expect.arrayContaining(ids.slice().sort()));
+    const pending = await until(async () => ((await kernel.relay.pending()) === 0 ? 0 : undefined));
+    expect(pending).toBe(0);
+    const tick = seen.find((e) => e.id === ids[5]);
+    expect(tick).toMatchObject({ subject: 'test.tick', data: { i: 5 }, occurredAt: '2026-11-24T10:00:00.000Z' });
+    await sub.unsubscribe();
+  });
+
+  it('places points in regions and districts of Kazakhstan', async () => {
+    const { locate } = await import('./geo/geo.ts');
+    const almaty = await locate(kernel.db, 76.9286, 43.2567);
+    expect(almaty.region?.kato).toBe('750000000');
+    expect(almaty.district?.parentKato).toBe('750000000');
+    const shymkent = await locate(kernel.db, 69.5901, 42.3417);
+    expect(shymkent.region?.kato).toBe('790000000');
+    expect((await locate(kernel.db, 116.4, 39.9)).region).toBeNull();
+  });
+});
+
+describe(`migrations on ${backendName}`, () => {
+  let db: Db;
+  let url: string | undefined;
+  let drop: (() => Promise<void>) | undefined;
+  beforeAll(async () => {
+    if (TEST_DATABASE_URL) {
+      ({ url, drop } = await createTestDatabase());
+      db = await openPostgres(url);
+    } else {
+      db = await openPglite();
+    }
+  });
+  afterAll(async () => {
+    await db?.close();
+    await drop?.();
+  });
+
+  const sample = [
+    { module: 'sample', name: '0001_a.sql', sql: 'create table sample_a (id int primary key);' },
+    { module: 'sample', name: '0002_b.sql', sql: 'create table sample_b (id int primary key); insert into sample_b values (1);' },
+  ];
+
+  it('applies each migration once, even when two processes start at the same time', async () => {
+    // With PostgreSQL the second pool is a second process's view: both race for the advisory lock.
+    const other = url ? await openPostgres(url) : db;
+    try {
+      const [a, b] = await Promise.all([migrate(db, sample), migrate(other, sample)]);
+      expect([...a.applied, ...b.applied].sort()).toEqual(['sample/0001_a.sql', 'sample/0002_b.sql']);
+    } finally {
+      if (other !== db) await other.close();
+    }
+    const rows = await db.query<{ name: string; checksum: string }>("select name, checksum from kernel_migration where module = 'sample' order by name");
+    expect(rows).toEqual(sample.map((m) => ({ name: m.name, checksum: checksum(m.sql) })));
+    expect(await migrate(db, sample)).toEqual({ applied: [] });
+  });
+
+  it('refuses to start when an applied migration was edited', async () => {
+    const edited = [sample[0], { ...sample[1], sql: `${sample[1].sql} insert into sample_b values (2);` }];
+    await expect(migrate(db, edited)).rejects.toThrow(MigrationError);
+    await expect(migrate(db, edited)).rejects.toThrow(/sample\/0002_b.sql was changed/);
+  });
+
+  it('rolls back a failing migration entirely', async () => {
+    const broken = [...sample, { module: 'sample', name: '0003_c.sql', sql: 'create table sample_c (id int); select * from no_such_table;' }];
+    await expect(migrate(db, broken)).rejects.toThrow(/0003_c.sql failed/);
+    const [r] = await db.query<{ t: string | null }>("select to_regclass('sample_c')::text as t");
+    expect(r.t).toBeNull();
+  });
+
+  it('runs the kernel schema with PostGIS', async () => {
+    await migrate(db, readMigrations('kernel', KERNEL_MIGRATIONS_DIR));
+    const [r] = await db.query<{ v: string }>('select postgis_lib_version() as v');
+    expect(r.v).toMatch(/^3\./);
+    // The audit log refuses updates and deletes.
+    await db.query(
+      `insert into kernel_audit (seq, at, actor, action, entity, data, prev_hash, hash) values (1, now(), 'a', 'b', 'c', '{}', '', '')`,
+    );
+    await expect(db.query('delete from kernel_audit')).rejects.toThrow(/append-only/);
+    await expect(db.query("update kernel_audit set actor = 'someone else'")).rejects.toThrow(/append-only/);
+  });
+});
