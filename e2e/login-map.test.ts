@@ -50,12 +50,15 @@ beforeAll(async () => {
       throw new Error('apps/web/dist is missing: run `npm run build:web` first (`npm test` does)');
     const shots = process.env.TARTIP_E2E_SCREENSHOTS ?? mkdtempSync(join(tmpdir(), 'tartip-e2e-shots-'));
     mkdirSync(shots, { recursive: true });
-    [server, browser] = await Promise.all([
-      startServer(),
-      chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, timeout: 60_000 }),
+    // Both at once; allSettled so that neither is left running unrecorded when the other fails.
+    const [s, b] = await Promise.allSettled([
+      startServer().then((v) => (server = v)),
+      chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, timeout: 60_000 }).then((v) => (browser = v)),
     ]);
-    env = { server, browser, shots };
-    console.log(`e2e: server ${server.url}, screenshots in ${shots}`);
+    if (s.status === 'rejected') throw s.reason;
+    if (b.status === 'rejected') throw b.reason;
+    env = { server: s.value, browser: b.value, shots };
+    console.log(`e2e: server ${s.value.url}, screenshots in ${shots}`);
   } catch (e) {
     setupError = e;
   }
@@ -121,11 +124,11 @@ describe('web app against the real server', () => {
       expect(await page.evaluate(() => localStorage.getItem('tartip.lang'))).toBe('kk');
 
       // Header and navigation in Kazakh.
-      const header = (await page.locator('.app-header').innerText()).replace(/\s+/g, ' ');
+      const header = ((await page.locator('.app-header').textContent()) ?? '').replace(/\s+/g, ' ');
       expect(header).toContain('Тәртіп / Tártip');
       expect(header).toContain('Шығу'); // «Sign out»
       expect(header).toContain('Оператор ЦОУ Алматы'); // the display name from the server
-      const nav = await page.locator('#app-nav').innerText();
+      const nav = await page.locator('#app-nav').textContent();
       expect(nav).toContain('Жедел басқару орталығы'); // Operations centre (dispatch:read)
       expect(nav).toContain('Азаматтардың өтініштері'); // Citizen reports (reports:read)
       expect(nav).toContain(kk['nav.map']);
@@ -181,7 +184,7 @@ describe('web app against the real server', () => {
       expect(mapInfo.center.lat).toBeLessThan(52);
 
       const attribution = page.locator('.maplibregl-ctrl-attrib');
-      expect(await attribution.innerText()).toContain('Boundaries: geokz, Alexander Rodionov, CC BY 4.0');
+      expect(await attribution.textContent()).toContain('Boundaries: geokz, Alexander Rodionov, CC BY 4.0');
       expect(await attribution.locator('a[href="https://github.com/arodionoff/geokz"]').count()).toBe(1);
       await page.screenshot({ path: join(e.shots, '1-map-kk.png') });
 
@@ -245,8 +248,8 @@ describe('web app against the real server', () => {
 
       await signIn(page, 'operator', 'not-the-password');
       const alert = page.locator('main.login [role="alert"]');
-      await expect.poll(() => alert.innerText()).not.toBe('');
-      const shown = (await alert.innerText()).trim();
+      await expect.poll(() => alert.textContent()).not.toBe('');
+      const shown = ((await alert.textContent()) ?? '').trim();
 
       // Exactly the `detail` the server sends for Accept-Language: kk …
       const res = await fetch(`${e.server.url}/api/v1/auth/login`, {
@@ -280,10 +283,10 @@ describe('web app against the real server', () => {
       expect(officer).toContain('dispatch');
       expect(officer).not.toContain('users');
       expect(officer).not.toContain('audit');
-      expect(await page.locator('#app-nav').innerText()).not.toContain('Пользователи');
+      expect(await page.locator('#app-nav').textContent()).not.toContain('Пользователи');
       // Typing the address does not help either.
       await page.goto(`${e.server.url}/#/users`);
-      await expect.poll(() => page.locator('main.content').innerText()).toContain(messages.ru['error.forbidden']);
+      await expect.poll(() => page.locator('main.content').textContent()).toContain(messages.ru['error.forbidden']);
 
       await page.locator('.app-header .logout').click();
       await page.locator('main.login').waitFor();
@@ -294,12 +297,12 @@ describe('web app against the real server', () => {
       const admin = await navSections(page);
       expect(admin).toContain('users');
       expect(admin).toContain('audit');
-      expect(await page.locator('#app-nav').innerText()).toContain('Пользователи');
+      expect(await page.locator('#app-nav').textContent()).toContain('Пользователи');
 
       await page.locator('#app-nav a[data-section="users"]').click();
       const users = page.locator('[data-testid="users-table"] tbody tr');
       await expect.poll(() => users.count()).toBeGreaterThanOrEqual(11);
-      const usersText = await page.locator('[data-testid="users-table"]').innerText();
+      const usersText = await page.locator('[data-testid="users-table"]').textContent();
       expect(usersText).toContain('operator');
       expect(usersText).toContain('officer');
       await page.screenshot({ path: join(e.shots, '4-users-admin.png') });
@@ -307,7 +310,7 @@ describe('web app against the real server', () => {
       await page.locator('#app-nav a[data-section="audit"]').click();
       const audit = page.locator('[data-testid="audit-table"] tbody tr');
       await expect.poll(() => audit.count()).toBeGreaterThan(0);
-      expect(await page.locator('[data-testid="audit-table"]').innerText()).toContain('auth.login');
+      expect(await page.locator('[data-testid="audit-table"]').textContent()).toContain('auth.login');
 
       // On a phone the navigation folds behind the menu button.
       await page.setViewportSize({ width: 390, height: 844 });
@@ -315,7 +318,7 @@ describe('web app against the real server', () => {
       await page.locator('.nav-toggle').waitFor({ state: 'visible' });
       await page.waitForFunction(() => {
         const m = (window as unknown as { __tartipMap?: TestMap }).__tartipMap;
-        return !!m && m.isSourceLoaded('regions') && m.loaded() && !m.isMoving();
+        return !!m && !!m.getSource('regions') && m.isSourceLoaded('regions') && m.loaded() && !m.isMoving();
       });
       const header = await page.locator('.app-header').boundingBox();
       expect(header?.height).toBeLessThan(70); // one row, nothing wrapped
@@ -323,8 +326,45 @@ describe('web app against the real server', () => {
       await page.locator('.nav-toggle').click();
       expect(await page.locator('#app-nav').isVisible()).toBe(true);
       await page.screenshot({ path: join(e.shots, '5-phone-nav-admin.png') });
+
+      // A token the server no longer accepts (401) sends the user back to the login page.
+      await page.evaluate(() => {
+        const s = JSON.parse(sessionStorage.getItem('tartip.session') ?? '{}');
+        sessionStorage.setItem('tartip.session', JSON.stringify({ ...s, accessToken: 'expired.or.forged' }));
+      });
+      await page.goto(`${e.server.url}/#/audit`);
+      await page.locator('main.login').waitFor();
+      expect(await page.locator('main.login .notice').textContent()).toBe(messages.ru['login.sessionExpired']);
+      expect(await page.evaluate(() => sessionStorage.getItem('tartip.session'))).toBeNull();
     } finally {
       await ctx.close();
+    }
+  });
+
+  test('without WebGL the map says so and the region list still works', async () => {
+    const e = setup();
+    const noGl = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: [...CHROMIUM_ARGS, '--disable-webgl', '--disable-3d-apis'],
+      timeout: 60_000,
+    });
+    try {
+      const page = await noGl.newPage({ viewport: { width: 1280, height: 800 } });
+      await page.goto(`${e.server.url}/`);
+      await page.locator('.lang-switcher button[data-lang="en"]').click();
+      await signIn(page, 'operator', 'demo');
+      await expect.poll(() => page.getAttribute('[data-testid="map"]', 'data-state'), { timeout: 30_000 }).toBe('unavailable');
+      expect(await page.locator('.map-fallback').textContent()).toContain(messages.en['map.webglError']);
+      expect(await page.locator('.map-fallback').textContent()).toContain('Boundaries: geokz, Alexander Rodionov, CC BY 4.0');
+      const names = page.locator('[data-testid="region-list"] .region-name');
+      await expect.poll(() => names.count(), { timeout: 30_000 }).toBe(20);
+      expect(await names.allInnerTexts()).toContain('Akmola');
+      await page.locator('[data-testid="region-list"] button[data-kato="750000000"]').click();
+      await expect.poll(() => page.locator('#region-panel-title').textContent()).toBe('Almaty (city)');
+      await expect.poll(() => page.locator('[data-testid="district-list"] li').count()).toBe(8);
+      await page.screenshot({ path: join(e.shots, '6-no-webgl-en.png') });
+    } finally {
+      await noGl.close();
     }
   });
 });

@@ -7,6 +7,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler } from 'fastify-type-provider-zod';
 import { Problem } from '../../../packages/kernel/src/errors.ts';
+import { negotiateLocale } from '../../../packages/kernel/src/i18n/index.ts';
 import { newId } from '../../../packages/kernel/src/ids.ts';
 import { type ModuleDefinition, registerMessages } from '../../../packages/kernel/src/module.ts';
 import { type Kernel, REPO_ROOT } from '../../../packages/kernel/src/kernel.ts';
@@ -15,7 +16,7 @@ import { publicAccess } from './http/context.ts';
 import { registerIdempotency } from './http/idempotency.ts';
 import { kernelRoutes } from './http/kernel-routes.ts';
 import { operationsRoutes } from './http/operations.ts';
-import { registerProblemHandlers, validatorCompiler } from './http/problems.ts';
+import { registerProblemHandlers, sendProblem, validatorCompiler } from './http/problems.ts';
 import { StreamHub, streamRoutes } from './http/stream.ts';
 import { MODULES } from './modules.ts';
 
@@ -40,6 +41,11 @@ export async function buildApp(kernel: Kernel, modules: ModuleDefinition[] = MOD
     genReqId: () => newId(),
     trustProxy: kernel.config.mode === 'production',
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+    // A path with broken percent-encoding never reaches a route; answer it as a problem like every other error.
+    frameworkErrors: (_err, req, reply) => {
+      req.locale = negotiateLocale(req.headers['accept-language']);
+      sendProblem(req, reply, Problem.validation([{ path: 'url', code: 'invalid_format', params: { format: 'url' } }]));
+    },
   });
   app.setValidatorCompiler(validatorCompiler as never);
   app.setSerializerCompiler(serializerCompiler);
@@ -88,7 +94,8 @@ export async function buildApp(kernel: Kernel, modules: ModuleDefinition[] = MOD
     await app.register(fastifyStatic, { root: webDir, wildcard: false, index: ['index.html'] });
     // Client-side routes: any other GET outside /api gets the app shell.
     app.get('/*', { schema: { hide: true } }, async (req, reply) => {
-      if (req.url.startsWith('/api/')) throw Problem.notFound();
+      // A missing API route or asset (e.g. after a rebuild) is a 404, not the app shell.
+      if (req.url.startsWith('/api/') || req.url.startsWith('/assets/')) throw Problem.notFound();
       return reply.type('text/html').sendFile('index.html');
     });
   }
@@ -101,8 +108,9 @@ export async function buildApp(kernel: Kernel, modules: ModuleDefinition[] = MOD
     }
     if (m.start) stops.push(await m.start(kernel));
   }
+  // Streams are long-lived: end them before the server waits for open connections to finish.
+  app.addHook('preClose', async () => hub.stop());
   app.addHook('onClose', async () => {
-    await hub.stop();
     for (const stop of stops.reverse()) await stop();
   });
   return { app, hub };

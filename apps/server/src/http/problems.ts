@@ -10,9 +10,43 @@ export class RequestValidationError extends Error {
   }
 }
 
+/**
+ * Path of the first string (value or key) that PostgreSQL or the audit hash cannot take: one holding NUL, or a
+ * lone UTF-16 surrogate (`"\ud800"` in JSON). Left alone, either fails deep in a query or in hashing — a 500.
+ */
+function badTextAt(value: unknown, path: (string | number)[] = [], depth = 0): (string | number)[] | null {
+  const bad = (s: string) => {
+    for (let i = 0; i < s.length; i++) {
+      const c = s.charCodeAt(i);
+      if (c === 0) return true;
+      if (c >= 0xd800 && c <= 0xdbff) {
+        const next = s.charCodeAt(i + 1);
+        if (!(next >= 0xdc00 && next <= 0xdfff)) return true;
+        i++;
+      } else if (c >= 0xdc00 && c <= 0xdfff) return true;
+    }
+    return false;
+  };
+  if (typeof value === 'string') return bad(value) ? path : null;
+  if (value === null || typeof value !== 'object' || depth > 64) return null;
+  for (const [k, v] of Object.entries(value)) {
+    const at = [...path, Array.isArray(value) ? Number(k) : k];
+    if (bad(k)) return at;
+    const found = badTextAt(v, at, depth + 1);
+    if (found) return found;
+  }
+  return null;
+}
+
 export function validatorCompiler({ schema }: { schema: z.ZodType }) {
   return (data: unknown) => {
-    const result = schema.safeParse(data);
+    const badText = badTextAt(data);
+    if (badText) {
+      const issue = { code: 'invalid_format', format: 'text', path: badText, message: 'not valid text' } as unknown as z.core.$ZodIssue;
+      return { error: new RequestValidationError([issue]) };
+    }
+    // `reportInput` keeps each issue's input, which tells a missing field (`required`) from a wrong one.
+    const result = schema.safeParse(data, { reportInput: true });
     return result.success ? { value: result.data } : { error: new RequestValidationError(result.error.issues) };
   };
 }
@@ -32,6 +66,8 @@ export function toProblem(err: FastifyError & { validationContext?: string }): P
     return Problem.validation(fieldErrorsFromZod(err.issues, PART[err.validationContext ?? 'body'] ?? 'body'));
   }
   switch (err.code) {
+    case '23505': // unique_violation: a concurrent request took the same unique value between check and insert
+      return Problem.conflict('a record with the same unique value exists');
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return new Problem('payload_too_large', { limit: 'limit' });
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':

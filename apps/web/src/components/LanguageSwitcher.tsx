@@ -5,7 +5,8 @@ import { useLang } from '../lib/lang.tsx';
 export function LanguageSwitcher() {
   const { lang, setLang, t } = useLang();
   return (
-    <div className="lang-switcher" role="group" aria-label={t('lang.switch')}>
+    <fieldset className="lang-switcher">
+      <legend className="visually-hidden">{t('lang.switch')}</legend>
       {languages.map((l) => (
         <button
           key={l}
@@ -19,6 +20,6 @@ export function LanguageSwitcher() {
           {languageLabels[l]}
         </button>
       ))}
-    </div>
+    </fieldset>
   );
 }

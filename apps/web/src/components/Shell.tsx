@@ -1,4 +1,4 @@
-import { lazy, Suspense, useState } from 'react';
+import { lazy, Suspense, useState, type ReactNode } from 'react';
 import { useLang } from '../lib/lang.tsx';
 import { useRoute } from '../lib/route.ts';
 import type { Session } from '../lib/session.ts';
@@ -25,7 +25,7 @@ export function Shell({ session, onLogout }: Props) {
   const [navOpen, setNavOpen] = useState(false);
   const allowed = visibleSections(session.user.permissions);
 
-  let page;
+  let page: ReactNode;
   if (route === '/') {
     page = (
       <Suspense fallback={<Message text={t('page.loading')} />}>

@@ -9,6 +9,8 @@ import {
   baseStyle,
   boundaryLayers,
   GEOKZ_ATTRIBUTION,
+  GEOKZ_TEXT,
+  GEOKZ_URL,
   labelField,
   MAPLIBRE_ATTRIBUTION,
   SOURCES,
@@ -52,7 +54,7 @@ const PADDING = 24;
 
 export function KzMap({ data, districts, selected, focus, onSelect, onUnavailable }: Props) {
   const { lang, t } = useLang();
-  const container = useRef<HTMLDivElement>(null);
+  const container = useRef<HTMLElement>(null);
   const mapRef = useRef<MapLibreMap | null>(null);
   const [ready, setReady] = useState(false);
   const [failed, setFailed] = useState(false);
@@ -60,6 +62,8 @@ export function KzMap({ data, districts, selected, focus, onSelect, onUnavailabl
   onSelectRef.current = onSelect;
   const langRef = useRef<Lang>(lang);
   langRef.current = lang;
+  const onUnavailableRef = useRef(onUnavailable);
+  onUnavailableRef.current = onUnavailable;
 
   // Create the map once. A browser without WebGL throws here: say so, and let the side list carry on.
   useEffect(() => {
@@ -78,7 +82,7 @@ export function KzMap({ data, districts, selected, focus, onSelect, onUnavailabl
     } catch (e) {
       console.error('map unavailable', e);
       setFailed(true);
-      onUnavailable();
+      onUnavailableRef.current();
       return;
     }
     window.__tartipMap = map;
@@ -119,7 +123,6 @@ export function KzMap({ data, districts, selected, focus, onSelect, onUnavailabl
       mapRef.current = null;
       map.remove();
     };
-    // eslint-disable-next-line react-hooks/exhaustive-deps -- the map is created once
   }, []);
 
   useEffect(() => {
@@ -162,18 +165,21 @@ export function KzMap({ data, districts, selected, focus, onSelect, onUnavailabl
 
   return (
     <div className="map-frame">
-      <div
+      <section
         ref={container}
         className="map-canvas"
         data-testid="map"
         data-state={failed ? 'unavailable' : ready ? 'ready' : 'loading'}
-        role="region"
         aria-label={t('map.title')}
       />
       {failed && (
         <div className="map-fallback" role="status">
           <p>{t('map.webglError')}</p>
-          <p className="attribution" dangerouslySetInnerHTML={{ __html: GEOKZ_ATTRIBUTION }} />
+          <p className="attribution">
+            <a href={GEOKZ_URL} target="_blank" rel="noopener">
+              {GEOKZ_TEXT}
+            </a>
+          </p>
         </div>
       )}
     </div>

@@ -28,7 +28,7 @@ export function RegionList({ regions, selected, onPick }: Props) {
               type="button"
               data-kato={r.kato}
               aria-pressed={r.kato === selected}
-              className={r.kato === selected ? 'active' : undefined}
+              className={r.kato === selected ? 'region-btn active' : 'region-btn'}
               onClick={() => onPick(r.kato)}
             >
               <span className="region-name">{r.name[lang]}</span>

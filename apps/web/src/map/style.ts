@@ -1,8 +1,9 @@
 import type { LayerSpecification, StyleSpecification } from 'maplibre-gl';
 import type { Lang } from '../i18n.ts';
 
-export const GEOKZ_ATTRIBUTION =
-  '<a href="https://github.com/arodionoff/geokz" target="_blank" rel="noopener">Boundaries: geokz, Alexander Rodionov, CC BY 4.0</a>';
+export const GEOKZ_URL = 'https://github.com/arodionoff/geokz';
+export const GEOKZ_TEXT = 'Boundaries: geokz, Alexander Rodionov, CC BY 4.0';
+export const GEOKZ_ATTRIBUTION = `<a href="${GEOKZ_URL}" target="_blank" rel="noopener">${GEOKZ_TEXT}</a>`;
 export const MAPLIBRE_ATTRIBUTION = '<a href="https://maplibre.org/" target="_blank" rel="noopener">MapLibre</a>';
 
 /**

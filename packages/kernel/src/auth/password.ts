@@ -21,12 +21,20 @@ export async function verifyPassword(password: string, stored: string): Promise<
   const [algo, n, r, p, salt, hash] = stored.split('$');
   if (algo !== 'scrypt' || !salt || !hash) return false;
   const expected = Buffer.from(hash, 'base64url');
-  const key = await scrypt(password.normalize('NFKC'), Buffer.from(salt, 'base64url'), expected.length, {
-    N: Number(n),
-    r: Number(r),
-    p: Number(p),
-    maxmem: MAXMEM,
-  });
+  // A damaged stored hash must fail closed: an empty (or short) hash would otherwise compare equal for any
+  // password, and unusable parameters make scrypt throw.
+  if (expected.length !== KEYLEN) return false;
+  let key: Buffer;
+  try {
+    key = await scrypt(password.normalize('NFKC'), Buffer.from(salt, 'base64url'), expected.length, {
+      N: Number(n),
+      r: Number(r),
+      p: Number(p),
+      maxmem: MAXMEM,
+    });
+  } catch {
+    return false;
+  }
   return timingSafeEqual(key, expected);
 }
 

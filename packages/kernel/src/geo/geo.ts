@@ -27,6 +27,14 @@ export interface Placement {
   district: Area | null;
 }
 
+/**
+ * The source data spells some Kazakh names with a Latin `i` (U+0069) where Kazakh Cyrillic has `і` (U+0456),
+ * e.g. «Солтүстiк Қазақстан»: fixed on load so search and sorting work.
+ */
+export function fixKazakh(name: string): string {
+  return /[\u0400-\u04FF]/.test(name) ? name.replace(/i/g, '\u0456').replace(/I/g, '\u0406') : name;
+}
+
 interface GeoFeature {
   properties: Record<string, string>;
   geometry: unknown;
@@ -52,11 +60,11 @@ export async function loadBoundaries(db: Db, dataDir: string): Promise<number> {
       );
     for (const f of regions) {
       const p = f.properties;
-      await insert(f, 'region', null, { ru: p.ADM1_RU, kk: p.ADM1_KK, en: p.ADM1_EN });
+      await insert(f, 'region', null, { ru: p.ADM1_RU, kk: fixKazakh(p.ADM1_KK), en: p.ADM1_EN });
     }
     for (const f of districts) {
       const p = f.properties;
-      await insert(f, 'district', regionByPcode.get(p.ADM1_PCODE) ?? null, { ru: p.ADM2_RU, kk: p.ADM2_KK, en: p.ADM2_EN });
+      await insert(f, 'district', regionByPcode.get(p.ADM1_PCODE) ?? null, { ru: p.ADM2_RU, kk: fixKazakh(p.ADM2_KK), en: p.ADM2_EN });
     }
     return regions.length + districts.length;
   });

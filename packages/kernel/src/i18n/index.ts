@@ -157,7 +157,7 @@ export function negotiateLocale(header: string | undefined | null): Locale {
     .map((part, index) => {
       const [tag, ...rest] = part.trim().toLowerCase().split(';');
       const q = rest.find((r) => r.trim().startsWith('q='));
-      return { lang: tag.split('-')[0], q: q ? Number(q.trim().slice(2)) : 1, index };
+      return { lang: tag.trim().split('-')[0], q: q ? Number(q.trim().slice(2)) : 1, index };
     })
     .filter((r) => r.lang && !Number.isNaN(r.q) && r.q > 0)
     .sort((a, b) => b.q - a.q || a.index - b.index);
