@@ -6,7 +6,7 @@
  */
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import {
@@ -80,6 +80,9 @@ const metricsOf = (variant: string, r: Run): Metric[] => [
 ];
 
 export async function api(): Promise<Pick<BenchResult, 'metrics' | 'details'>> {
+  // Both halves or neither: fail fast, before the embedded half, when PostgreSQL or NATS is missing.
+  const databaseUrl = await requirePostgres();
+  const natsUrl = await requireNats();
   log(`  embedded (PGlite): ${CONNECTIONS} connections, ${DURATION_S} s`);
   const embedded = await load({ TARTIP_MODE: 'embedded' });
   log(`    ${embedded.requestsPerSecond} req/s, p50 ${embedded.latencyP50Ms} ms, p99 ${embedded.latencyP99Ms} ms`);
@@ -88,8 +91,6 @@ export async function api(): Promise<Pick<BenchResult, 'metrics' | 'details'>> {
   const details: Record<string, unknown> = { connections: CONNECTIONS, durationS: DURATION_S, warmupS: WARMUP_S, embedded };
 
   // Production wiring: PostgreSQL pool + NATS bus (TARTIP_MODE stays embedded only to allow the demo accounts).
-  const databaseUrl = await requirePostgres();
-  const natsUrl = await requireNats();
   const db = await scratchDatabase();
   const stream = uniqueName('BENCH_API').toUpperCase();
   try {
@@ -107,6 +108,10 @@ export async function api(): Promise<Pick<BenchResult, 'metrics' | 'details'>> {
     log(`    ${production.requestsPerSecond} req/s, p50 ${production.latencyP50Ms} ms, p99 ${production.latencyP99Ms} ms`);
     metrics.push(...metricsOf('PostgreSQL', production));
     details.postgres = { ...production, databaseServer: databaseUrl.replace(/\/\/[^@]*@/, '//'), pool: 10 };
+    details.notes = [
+      `autocannon (one Node process) shares the ${availableParallelism()} cores with the server, and in the PostgreSQL run also with PostgreSQL and NATS. In embedded mode PGlite runs inside the server's event loop, so each query competes with HTTP work; on PostgreSQL the same route served ${round(production.requestsPerSecond / embedded.requestsPerSecond, 1)}× the requests.`,
+      `Server RSS after the run: embedded ${embedded.serverRssMiB} MiB, PostgreSQL ${production.serverRssMiB} MiB.`,
+    ];
   } finally {
     await db.drop().catch(() => {});
     await deleteStream(stream).catch(() => {});

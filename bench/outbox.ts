@@ -72,6 +72,9 @@ export async function outbox(): Promise<Pick<BenchResult, 'metrics' | 'details'>
         storedInStream: stored,
         pendingAfter: pending,
         storage: 'JetStream file storage, 1 replica, on this machine',
+        notes: [
+          `One relay in one process: ${batches} batches of up to ${BATCH}; each batch is published concurrently (every row has its own key; rows sharing a key are published one after another, in order) and marked published in one update. Relays in several processes share the table through \`for update skip locked\`.`,
+        ],
       },
     };
   } finally {

@@ -20,7 +20,7 @@ interface Benchmark {
 
 export const BENCHMARKS: Benchmark[] = [
   { name: 'startup', title: 'Embedded start-up and idle memory', needs: 'nothing', run: startup },
-  { name: 'api', title: 'Authenticated API route under load', needs: 'PostgreSQL + NATS for the second half', run: api },
+  { name: 'api', title: 'Authenticated API route under load', needs: 'PostgreSQL + NATS', run: api },
   { name: 'outbox', title: 'Outbox relay to NATS JetStream', needs: 'PostgreSQL + NATS', run: outbox },
   { name: 'sse', title: 'SSE fan-out latency', needs: 'NATS', run: sse },
 ];

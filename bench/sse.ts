@@ -215,6 +215,9 @@ export async function sse(): Promise<Pick<BenchResult, 'metrics' | 'details'>> {
           p99: round(Math.max(0, loopDelay.percentile(99) / 1e6 - LOOP_RESOLUTION_MS), 2),
         },
         server: 'embedded mode (PGlite) with TARTIP_NATS_URL (NatsBus); the clients sign in as the demo operator',
+        notes: [
+          `${(SUBSCRIBERS * RATE).toLocaleString('en')} frames/s written by one server process, which used ${round(serverCpuPercent, 0)}% of one core for it. Latency includes JetStream storage, the server's live consumer, the hub's per-client filters, HTTP and the clients' own parsing; the bench process (publisher + all ${SUBSCRIBERS} clients) had event-loop lag p99 ${round(Math.max(0, loopDelay.percentile(99) / 1e6 - LOOP_RESOLUTION_MS), 1)} ms, which is part of the figures.`,
+        ],
       },
     };
   } finally {

@@ -38,6 +38,7 @@ async function start(): Promise<number> {
     checkpointAudit(kernel.db, kernel.auditKey, kernel.clock.now(), cfg.auditCheckpointEvery).catch((err) =>
       kernel.log.warn({ err }, 'audit checkpoint failed'),
     );
+    kernel.relay.prune().catch((err) => kernel.log.warn({ err }, 'pruning the outbox failed'));
   }, 60_000);
   checkpointTimer.unref();
   const address = await app.listen({ port: cfg.port, host: cfg.host });
@@ -115,7 +116,7 @@ async function usersAdd(args: string[]): Promise<number> {
     password: values.password ?? process.env.TARTIP_NEW_PASSWORD,
     roles: values.role,
     jurisdictions: values.jurisdiction,
-  });
+  }, { reportInput: true });
   if (!parsed.success) {
     for (const e of fieldErrorsFromZod(parsed.error.issues, '')) process.stderr.write(`--${e.path}: ${e.code}\n`);
     return 2;

@@ -20,6 +20,10 @@ import { registerProblemHandlers, sendProblem, validatorCompiler } from './http/
 import { StreamHub, streamRoutes } from './http/stream.ts';
 import { MODULES } from './modules.ts';
 
+export function redactUrl(url: string): string {
+  return url.replace(/([?&]access_token=)[^&]*/g, '$1[redacted]');
+}
+
 export interface TartipApp {
   app: FastifyInstance;
   hub: StreamHub;
@@ -35,7 +39,11 @@ details with a stable \`code\`, localised by \`Accept-Language\` (ru, kk, en).`;
 export async function buildApp(kernel: Kernel, modules: ModuleDefinition[] = MODULES): Promise<TartipApp> {
   registerMessages(modules);
   const app: FastifyInstance = Fastify({
-    loggerInstance: kernel.log.child({ component: 'http' }) as FastifyBaseLogger,
+    loggerInstance: kernel.log.child(
+      { component: 'http' },
+      // Tokens passed in a query string (the SSE route) never reach the logs.
+      { serializers: { req: (req: { method: string; url: string; id: string }) => ({ method: req.method, url: redactUrl(req.url), id: req.id }) } },
+    ) as FastifyBaseLogger,
     bodyLimit: kernel.config.bodyLimit,
     requestIdHeader: 'x-request-id',
     genReqId: () => newId(),

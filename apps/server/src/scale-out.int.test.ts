@@ -26,7 +26,9 @@ import type { BusEvent, Subscription } from '../../../packages/kernel/src/bus/ty
 import { readMigrations } from '../../../packages/kernel/src/db/migrate.ts';
 import { DEMO_USERS } from '../../../packages/kernel/src/demo.ts';
 import { KERNEL_MIGRATIONS_DIR, REPO_ROOT } from '../../../packages/kernel/src/kernel.ts';
+import { migrationsOf } from '../../../packages/kernel/src/module.ts';
 import { createTestDatabase } from '../../../packages/kernel/src/testing.ts';
+import { MODULES } from './modules.ts';
 
 const DATABASE_URL = process.env.TARTIP_TEST_DATABASE_URL || undefined;
 const NATS_URL = process.env.TARTIP_TEST_NATS_URL || undefined;
@@ -270,7 +272,9 @@ if (!DATABASE_URL || !NATS_URL) {
 
     it('both processes started at once; migrations applied once, demo accounts seeded once', async () => {
       const applied = await sql.query<{ module: string; name: string }>('select module, name from kernel_migration order by module, name');
-      const expected = readMigrations('kernel', KERNEL_MIGRATIONS_DIR).map((m) => ({ module: 'kernel', name: m.name }));
+      const expected = [...readMigrations('kernel', KERNEL_MIGRATIONS_DIR), ...migrationsOf(MODULES)]
+        .map((m) => ({ module: m.module, name: m.name }))
+        .sort((x, y) => (x.module === y.module ? (x.name < y.name ? -1 : 1) : x.module < y.module ? -1 : 1));
       expect(applied.rows).toEqual(expected);
       const users = await sql.query<{ username: string }>('select username from kernel_user order by username');
       expect(users.rows.map((r) => r.username)).toEqual(DEMO_USERS.map((u) => u.username).sort());

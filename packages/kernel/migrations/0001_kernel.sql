@@ -16,7 +16,7 @@ create table kernel_user (
 
 create table kernel_api_key (
   id uuid primary key,
-  name text not null,
+  name text not null unique,
   channel text not null,
   -- The first characters of the key, shown to people to tell keys apart; the key itself is never stored.
   key_prefix text not null unique,

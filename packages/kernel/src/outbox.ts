@@ -70,6 +70,9 @@ export class Commands {
   }
 }
 
+/** Arbitrary constant: the advisory lock held by the process that is relaying. */
+const RELAY_LOCK = 7_461_003;
+
 interface OutboxRow {
   id: string;
   subject: string;
@@ -136,6 +139,10 @@ export class OutboxRelay {
   /** Publishes one batch; returns how many rows it published. */
   async relayOnce(): Promise<number> {
     return this.db.transaction(async (tx) => {
+      // One relay at a time across all processes, so events of one key never overtake each other even when
+      // they fall into different batches. A process that does not get the lock leaves the work to the holder.
+      const [{ ok }] = await tx.query<{ ok: boolean }>('select pg_try_advisory_xact_lock($1) as ok', [RELAY_LOCK]);
+      if (!ok) return 0;
       const rows = await tx.query<OutboxRow>(
         `select id, subject, key, jurisdiction, permission, payload, occurred_at from kernel_outbox
          where published_at is null order by seq limit $1 for update skip locked`,
@@ -169,6 +176,16 @@ export class OutboxRelay {
     if (this.timer) clearTimeout(this.timer);
     if (this.running) await this.running;
     while ((await this.relayOnce()) > 0) {}
+  }
+
+  /**
+   * Deletes what is no longer needed: published events and handled-event marks after `retentionDays`
+   * (longer than any redelivery window), and idempotency records after a day.
+   */
+  async prune(retentionDays = 7): Promise<void> {
+    await this.db.query(`delete from kernel_outbox where published_at < now() - make_interval(days => $1)`, [retentionDays]);
+    await this.db.query(`delete from kernel_inbox where handled_at < now() - make_interval(days => $1)`, [retentionDays]);
+    await this.db.query(`delete from kernel_idempotency where created_at < now() - interval '1 day'`);
   }
 
   async pending(): Promise<number> {

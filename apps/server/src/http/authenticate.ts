@@ -5,10 +5,13 @@ import { Problem } from '../../../../packages/kernel/src/errors.ts';
 import { negotiateLocale } from '../../../../packages/kernel/src/i18n/index.ts';
 import type { Kernel } from '../../../../packages/kernel/src/kernel.ts';
 
+const STREAM_ROUTE = '/api/v1/stream';
+
 function bearer(req: FastifyRequest): string | null {
   const h = req.headers.authorization;
   if (h?.startsWith('Bearer ')) return h.slice(7).trim();
-  // EventSource cannot send headers: the SSE route accepts the token in the query string.
+  // EventSource cannot send headers: the SSE route, and only it, accepts the token in the query string.
+  if (req.routeOptions.url !== STREAM_ROUTE) return null;
   const q = (req.query as Record<string, unknown> | undefined)?.access_token;
   return typeof q === 'string' ? q : null;
 }

@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import type { Principal } from '../../../../packages/kernel/src/auth/principal.ts';
 import type { Permission, Scope } from '../../../../packages/kernel/src/auth/roles.ts';
 import type { Locale } from '../../../../packages/kernel/src/i18n/index.ts';
@@ -21,6 +22,18 @@ declare module 'fastify' {
     locale: Locale;
   }
 }
+
+/**
+ * A number in a query string. Unlike `z.coerce.number()`, an empty value (`?lat=`) is refused rather than
+ * read as 0 — a report placed at (0, 0) is a bug, not a place.
+ */
+export const queryNumber = () =>
+  z
+    .string()
+    .trim()
+    .regex(/^-?\d+(\.\d+)?([eE][-+]?\d+)?$/)
+    .transform(Number)
+    .pipe(z.number());
 
 export const publicAccess: Access = { kind: 'public' };
 export const staff = (permission?: Permission): Access => ({ kind: 'staff', permission });

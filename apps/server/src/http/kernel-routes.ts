@@ -17,7 +17,7 @@ import { Problem } from '../../../../packages/kernel/src/errors.ts';
 import { areasGeoJson, GEO_ATTRIBUTION, getArea, locate } from '../../../../packages/kernel/src/geo/geo.ts';
 import { UUID_PATTERN } from '../../../../packages/kernel/src/ids.ts';
 import type { Kernel } from '../../../../packages/kernel/src/kernel.ts';
-import { partner, publicAccess, staff } from './context.ts';
+import { partner, publicAccess, queryNumber, staff } from './context.ts';
 import { partnerOf, userOf } from './authenticate.ts';
 
 const UserOut = z.object({
@@ -104,7 +104,7 @@ export async function kernelRoutes(app: FastifyInstance, kernel: Kernel) {
       schema: {
         tags: ['users'],
         summary: 'Staff accounts in the caller’s jurisdiction, newest first',
-        querystring: z.strictObject({ limit: z.coerce.number().int().min(1).max(200).default(50), cursor: Cursor.optional() }),
+        querystring: z.strictObject({ limit: queryNumber().pipe(z.number().int().min(1).max(200)).default(50), cursor: Cursor.optional() }),
         response: { 200: z.object({ items: z.array(UserOut), nextCursor: z.string().nullable() }) },
       },
     },
@@ -245,7 +245,7 @@ export async function kernelRoutes(app: FastifyInstance, kernel: Kernel) {
       schema: {
         tags: ['geo'],
         summary: 'The region and district (KATO) containing a point',
-        querystring: z.strictObject({ lon: z.coerce.number().min(-180).max(180), lat: z.coerce.number().min(-90).max(90) }),
+        querystring: z.strictObject({ lon: queryNumber().pipe(z.number().min(-180).max(180)), lat: queryNumber().pipe(z.number().min(-90).max(90)) }),
         response: { 200: z.object({ region: AreaOut.nullable(), district: AreaOut.nullable() }) },
       },
     },
@@ -288,7 +288,7 @@ export async function kernelRoutes(app: FastifyInstance, kernel: Kernel) {
         tags: ['audit'],
         summary: 'Audit records in the caller’s jurisdiction, newest first',
         querystring: z.strictObject({
-          limit: z.coerce.number().int().min(1).max(500).default(50),
+          limit: queryNumber().pipe(z.number().int().min(1).max(500)).default(50),
           cursor: Cursor.optional(),
           entity: z.string().max(64).optional(),
           entityId: z.string().max(128).optional(),

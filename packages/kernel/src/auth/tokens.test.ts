@@ -5,7 +5,7 @@ import { type AccessClaims, TokenIssuer } from './tokens.ts';
 const SECRET = 'x'.repeat(48);
 const NOW = new Date('2026-03-22T08:00:00Z'); // Nauryz morning shift
 const claims: AccessClaims = { sub: '01a20f1b-4e94-7e58-b347-65ca0099aa40', username: 'operator', roles: ['operator'], jurisdictions: ['750000000'] };
-const after = (seconds: number) => new Date(NOW.getTime() + seconds * 1000);
+const later = (seconds: number) => new Date(NOW.getTime() + seconds * 1000);
 
 describe('TokenIssuer', () => {
   const issuer = new TokenIssuer(SECRET, 900);
@@ -14,20 +14,20 @@ describe('TokenIssuer', () => {
     const token = await issuer.issue(claims, NOW);
     expect(token.split('.')).toHaveLength(3);
     expect(await issuer.verify(token, NOW)).toEqual(claims);
-    expect(await issuer.verify(token, after(899))).toEqual(claims);
+    expect(await issuer.verify(token, later(899))).toEqual(claims);
   });
 
   it('refuses an expired token (time injected, no waiting)', async () => {
     const token = await issuer.issue(claims, NOW);
-    expect(await issuer.verify(token, after(900))).toBeNull();
-    expect(await issuer.verify(token, after(3600))).toBeNull();
+    expect(await issuer.verify(token, later(900))).toBeNull();
+    expect(await issuer.verify(token, later(3600))).toBeNull();
   });
 
   it('honours its ttl', async () => {
     const short = new TokenIssuer(SECRET, 60);
     const token = await short.issue(claims, NOW);
-    expect(await short.verify(token, after(59))).toEqual(claims);
-    expect(await short.verify(token, after(61))).toBeNull();
+    expect(await short.verify(token, later(59))).toEqual(claims);
+    expect(await short.verify(token, later(61))).toBeNull();
   });
 
   it('refuses a token signed with another secret (another deployment)', async () => {
