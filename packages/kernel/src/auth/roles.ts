@@ -26,8 +26,11 @@ export const PERMISSIONS = {
   'geo:read': 'read regions, districts and locate points',
   'stream:read': 'follow the live event stream',
   'reports:read': 'read citizen reports',
+  'reports:write': 'annotate citizen reports and mark them false',
   'dispatch:read': 'see incidents and units in the operations centre',
-  'dispatch:write': 'create incidents and assign units',
+  'dispatch:write': 'create incidents, change their status and assign units',
+  'dispatch:units': 'register units and take them in or out of service',
+  'dispatch:field': 'act as a unit’s crew: status, position, panic',
   'traffic:read': 'see road-safety data',
   'fraud:read': 'see fraud indicators and alerts',
   'protection:read': 'see domestic-violence cases and protective orders',
@@ -40,10 +43,10 @@ export type Permission = keyof typeof PERMISSIONS;
 const STAFF: Permission[] = ['geo:read', 'stream:read'];
 
 export const ROLE_PERMISSIONS: Record<Role, Permission[]> = {
-  admin: [...STAFF, 'users:read', 'users:write', 'apikeys:write', 'audit:read'],
-  operator: [...STAFF, 'reports:read', 'dispatch:read', 'dispatch:write'],
-  dispatcher: [...STAFF, 'reports:read', 'dispatch:read', 'dispatch:write'],
-  officer: [...STAFF, 'dispatch:read'],
+  admin: [...STAFF, 'users:read', 'users:write', 'apikeys:write', 'audit:read', 'dispatch:units'],
+  operator: [...STAFF, 'reports:read', 'reports:write', 'dispatch:read', 'dispatch:write'],
+  dispatcher: [...STAFF, 'reports:read', 'reports:write', 'dispatch:read', 'dispatch:write', 'dispatch:units'],
+  officer: [...STAFF, 'dispatch:read', 'dispatch:field'],
   traffic: [...STAFF, 'traffic:read'],
   fraud: [...STAFF, 'fraud:read'],
   protection: [...STAFF, 'protection:read'],
@@ -76,6 +79,7 @@ export const SCOPES = {
   'reports:submit': 'submit citizen reports (102 app, eGov, banks)',
   'fraud:screen': 'screen calls and transactions (banks, telecom operators)',
   'video:ingest': 'send camera analytics events (camera vendors)',
+  'telemetry:ingest': 'send unit positions (smart-badge and vehicle tracker gateways)',
   'partner:read': 'read the partner’s own profile',
 } as const;
 export type Scope = keyof typeof SCOPES;
