@@ -23,6 +23,10 @@ const schema = z
     TARTIP_NATS_URL: z.string().optional(),
     TARTIP_NATS_STREAM: z.string().regex(/^[A-Za-z0-9_-]+$/).default('TARTIP'),
     TARTIP_NATS_PREFIX: z.string().regex(/^[a-z0-9_-]+$/).default('tartip'),
+    TARTIP_NATS_USER: z.string().min(1).optional(),
+    TARTIP_NATS_PASSWORD: z.string().min(1).optional(),
+    TARTIP_NATS_TOKEN: z.string().min(1).optional(),
+    TARTIP_NATS_REPLICAS: z.coerce.number().int().min(1).max(5).optional(),
     /** Seed demo accounts and partner keys. Default on in embedded mode; refused in production. */
     TARTIP_DEMO: bool.optional(),
     /** HMAC secret for access tokens, ≥ 32 chars; generated and kept in the data dir in embedded mode. */
@@ -62,6 +66,10 @@ export interface Config {
   natsUrl: string | undefined;
   natsStream: string;
   natsPrefix: string;
+  natsUser: string | undefined;
+  natsPassword: string | undefined;
+  natsToken: string | undefined;
+  natsReplicas: number | undefined;
   demo: boolean;
   jwtSecret: string | undefined;
   accessTokenTtl: number;
@@ -117,6 +125,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     natsUrl: c.TARTIP_NATS_URL,
     natsStream: c.TARTIP_NATS_STREAM,
     natsPrefix: c.TARTIP_NATS_PREFIX,
+    natsUser: c.TARTIP_NATS_USER,
+    natsPassword: c.TARTIP_NATS_PASSWORD,
+    natsToken: c.TARTIP_NATS_TOKEN,
+    natsReplicas: c.TARTIP_NATS_REPLICAS,
     demo: c.TARTIP_DEMO ?? c.TARTIP_MODE === 'embedded',
     jwtSecret: c.TARTIP_JWT_SECRET,
     accessTokenTtl: c.TARTIP_ACCESS_TOKEN_TTL,

@@ -61,7 +61,16 @@ export async function openDatabase(config: Config): Promise<Db> {
 export async function openBus(config: Config): Promise<Bus> {
   if (!config.natsUrl) return new MemoryBus();
   const { NatsBus } = await import('./bus/nats.ts');
-  return NatsBus.connect({ url: config.natsUrl, stream: config.natsStream, subjectPrefix: config.natsPrefix, name: 'tartip' });
+  return NatsBus.connect({
+    url: config.natsUrl,
+    stream: config.natsStream,
+    subjectPrefix: config.natsPrefix,
+    name: 'tartip',
+    user: config.natsUser,
+    pass: config.natsPassword,
+    token: config.natsToken,
+    replicas: config.natsReplicas,
+  });
 }
 
 /** Opens the database and the bus, applies migrations, loads boundaries, starts the outbox relay. */

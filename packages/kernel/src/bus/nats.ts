@@ -25,6 +25,12 @@ export interface NatsBusOptions {
   subjectPrefix?: string;
   /** Connection name shown in the NATS monitoring endpoints. */
   name?: string;
+  /** Credentials, when the server requires them. */
+  user?: string;
+  pass?: string;
+  token?: string;
+  /** Stream replicas: 3 on a 3-node cluster, so the log survives losing a node. Unset: left as it is (1 when created). */
+  replicas?: number;
 }
 
 /** Publishing the same event id again within this window is dropped by the server. */
@@ -74,10 +80,22 @@ export class NatsBus implements Bus {
     const stream = opts.stream ?? 'TARTIP';
     const prefix = opts.subjectPrefix ?? 'tartip';
     // Initial connect fails fast (so a misconfigured server is noticed); once up, reconnect forever.
-    const nc = await connect({ servers: opts.url.split(','), name: opts.name, maxReconnectAttempts: -1 });
+    const nc = await connect({
+      servers: opts.url.split(','),
+      name: opts.name,
+      maxReconnectAttempts: -1,
+      user: opts.user,
+      pass: opts.pass,
+      token: opts.token,
+    });
     try {
       const jsm = await jetstreamManager(nc);
-      const config = { subjects: [`${prefix}.>`], duplicate_window: nanos(DUPLICATE_WINDOW_MS) };
+      // Replicas are set only when asked for, so an operator's `nats stream edit --replicas 3` is not undone.
+      const config = {
+        subjects: [`${prefix}.>`],
+        duplicate_window: nanos(DUPLICATE_WINDOW_MS),
+        ...(opts.replicas ? { num_replicas: opts.replicas } : {}),
+      };
       try {
         await jsm.streams.info(stream);
         await jsm.streams.update(stream, config);
