@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { api } from './api.ts';
 import { type BenchResult, commit, log, machine, type Metric, passes, readResult, REPO_ROOT, round, writeResult } from './lib.ts';
 import { outbox } from './outbox.ts';
+import { reports } from './reports.ts';
 import { sse } from './sse.ts';
 import { startup } from './startup.ts';
 
@@ -23,6 +24,7 @@ export const BENCHMARKS: Benchmark[] = [
   { name: 'api', title: 'Authenticated API route under load', needs: 'PostgreSQL + NATS', run: api },
   { name: 'outbox', title: 'Outbox relay to NATS JetStream', needs: 'PostgreSQL + NATS', run: outbox },
   { name: 'sse', title: 'SSE fan-out latency', needs: 'NATS', run: sse },
+  { name: 'reports', title: 'Citizen report intake', needs: 'PostgreSQL + NATS', run: reports },
 ];
 
 const USAGE = `Usage: npm run bench [-- [--strict] [name ...]]   (or: tartip bench [--strict] [name ...])

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { messages } from '../apps/web/src/i18n.ts';
+import { CHROMIUM, CHROMIUM_ARGS, signIn } from './browser.ts';
 import { decodePng, shareOfColour } from './png.ts';
 import { REPO_ROOT, startServer, type RunningServer } from './server.ts';
 
@@ -13,20 +14,6 @@ import { REPO_ROOT, startServer, type RunningServer } from './server.ts';
  * role-based navigation. Screenshots go to $TARTIP_E2E_SCREENSHOTS or a fresh temp dir (printed).
  */
 
-const CHROMIUM = process.env.TARTIP_CHROMIUM ?? '/usr/bin/chromium';
-// Headless Chromium has no GPU here: ANGLE on SwiftShader gives MapLibre a software WebGL 2 context.
-const CHROMIUM_ARGS = [
-  '--headless=new',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--enable-unsafe-swiftshader',
-  '--use-angle=swiftshader',
-];
 const kk = messages.kk;
 
 interface Env {
@@ -95,12 +82,6 @@ async function open(e: Env, viewport = { width: 1280, height: 800 }): Promise<Se
   page.on('pageerror', (err) => pageErrors.push(err.message));
   await page.goto(`${e.server.url}/`);
   return { ctx, page, apiLanguages, pageErrors };
-}
-
-async function signIn(page: Page, username: string, password: string) {
-  await page.locator('#username').fill(username);
-  await page.locator('#password').fill(password);
-  await page.locator('form button[type="submit"]').click();
 }
 
 async function navSections(page: Page): Promise<string[]> {

@@ -85,3 +85,18 @@ export function shareOfColour(img: Rgba, rgb: [number, number, number], toleranc
   }
   return total === 0 ? 0 : n / total;
 }
+
+/** Width and height of a baseline or progressive JPEG, from its SOF marker. */
+export function jpegSize(buf: Buffer): { width: number; height: number } {
+  if (buf[0] !== 0xff || buf[1] !== 0xd8) throw new Error('not a JPEG');
+  let pos = 2;
+  while (pos + 9 < buf.length) {
+    if (buf[pos] !== 0xff) throw new Error(`bad JPEG marker at ${pos}`);
+    const marker = buf[pos + 1];
+    const len = buf.readUInt16BE(pos + 2);
+    if (marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc)
+      return { height: buf.readUInt16BE(pos + 5), width: buf.readUInt16BE(pos + 7) };
+    pos += 2 + len;
+  }
+  throw new Error('no SOF marker in the JPEG');
+}

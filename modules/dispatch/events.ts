@@ -42,3 +42,60 @@ export type IncidentChanged = z.infer<typeof IncidentChanged>;
 
 export const INCIDENT_CREATED = 'dispatch.incident.created';
 export const INCIDENT_UPDATED = 'dispatch.incident.updated';
+
+// ---- added with the module (issue 3); the shapes above are a contract and stay as they are -----------------
+
+/** `dispatch.unit.created` / `dispatch.unit.updated` (status, crew, flags, staleness) — through the outbox. */
+export const UnitChanged = z.object({
+  unitId: z.string(),
+  callSign: z.string(),
+  type: z.string(),
+  status: z.enum(UNIT_STATUSES),
+  flags: z.array(z.string()),
+  stale: z.boolean(),
+  homeKato: z.string(),
+  incidentId: z.string().nullable(),
+  at: z.string(),
+});
+export type UnitChanged = z.infer<typeof UnitChanged>;
+
+/**
+ * `dispatch.unit.position` — the newest position of a unit after a telemetry batch. Published straight to the
+ * bus, not through the outbox: positions are a stream where the next sample (seconds later) supersedes the last,
+ * and `dispatch_position` is the record; relaying each sample through the outbox would double the writes of the
+ * busiest path and replay stale positions after an outage.
+ */
+export const UnitPosition = z.object({
+  unitId: z.string(),
+  callSign: z.string(),
+  lon: z.number(),
+  lat: z.number(),
+  speed: z.number().nullable(),
+  heading: z.number().nullable(),
+  battery: z.number().nullable(),
+  at: z.string(),
+});
+export type UnitPosition = z.infer<typeof UnitPosition>;
+
+/** `dispatch.alert.raised` — a panic, or an SLA / safety timer that ran out; consoles sound, supervisors are told. */
+export const AlertRaised = z.object({
+  alertId: z.string(),
+  kind: z.enum(['panic', 'dispatch_overdue', 'unit_no_ack', 'on_scene_overdue', 'unit_stale']),
+  incidentId: z.string().nullable(),
+  unitId: z.string().nullable(),
+  /** Panic: the nearest available units, nearest first. */
+  nearestUnitIds: z.array(z.string()).optional(),
+  escalateTo: z.literal('supervisor'),
+  dueAt: z.string().nullable(),
+  raisedAt: z.string(),
+});
+export type AlertRaised = z.infer<typeof AlertRaised>;
+
+/** `dispatch.alert.acknowledged`. */
+export const AlertAcknowledged = z.object({ alertId: z.string(), kind: z.string(), by: z.string(), at: z.string() });
+
+export const UNIT_CREATED = 'dispatch.unit.created';
+export const UNIT_UPDATED = 'dispatch.unit.updated';
+export const UNIT_POSITION = 'dispatch.unit.position';
+export const ALERT_RAISED = 'dispatch.alert.raised';
+export const ALERT_ACKNOWLEDGED = 'dispatch.alert.acknowledged';

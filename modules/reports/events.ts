@@ -28,3 +28,22 @@ export const ReportSubmitted = z.object({
 export type ReportSubmitted = z.infer<typeof ReportSubmitted>;
 
 export const REPORT_SUBMITTED = 'reports.report.submitted';
+
+/**
+ * `reports.report.status_changed` — a report's status or note changed (following its incident, or marked false by
+ * staff). For live views (the operations centre's stream); partners get the same change through their webhook.
+ */
+export const ReportStatusChanged = z.object({
+  reportId: z.string(),
+  status: z.enum(['received', 'accepted', 'dispatched', 'on_scene', 'closed']),
+  /** Free text written with the change (e.g. the officer's closing note). */
+  statusNote: z.string().nullable(),
+  /** When there is no text: a note code readers show in their language (`incident_cancelled`, `false_report`). */
+  statusNoteCode: z.string().nullable(),
+  incidentId: z.string().nullable(),
+  falseReport: z.boolean(),
+  at: z.string(),
+});
+export type ReportStatusChanged = z.infer<typeof ReportStatusChanged>;
+
+export const REPORT_STATUS_CHANGED = 'reports.report.status_changed';

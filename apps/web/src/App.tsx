@@ -3,11 +3,19 @@ import { LoginPage } from './components/LoginPage.tsx';
 import { Shell } from './components/Shell.tsx';
 import { setUnauthorizedHandler } from './lib/api.ts';
 import { useLang } from './lib/lang.tsx';
+import { navigate, useRoute } from './lib/route.ts';
 import { clearSession, loadSession, type Session } from './lib/session.ts';
+import { ReportPage } from './pages/citizen/ReportPage.tsx';
+import { TrackPage } from './pages/citizen/TrackPage.tsx';
+import { homeRoute, isPublicRoute } from './sections.ts';
 
-/** Signed out: the login page. Signed in: the shell. A 401 from any call signs out. */
+/**
+ * The citizen's pages (`#/report`, `#/track/<token>`) for anyone. Otherwise: signed out, the login page;
+ * signed in, the shell. A 401 from any call signs out.
+ */
 export function App() {
   const { t } = useLang();
+  const route = useRoute();
   const [session, setSession] = useState<Session | null>(loadSession);
   const [expired, setExpired] = useState(false);
 
@@ -25,6 +33,10 @@ export function App() {
     return () => setUnauthorizedHandler(null);
   }, []);
 
+  if (isPublicRoute(route)) {
+    if (route === '/report') return <ReportPage />;
+    return <TrackPage token={decodeURIComponent(route.slice('/track/'.length))} />;
+  }
   if (!session) {
     return (
       <LoginPage
@@ -32,6 +44,8 @@ export function App() {
         onLogin={(s) => {
           setExpired(false);
           setSession(s);
+          const home = homeRoute(s.user.permissions);
+          if (home !== '/' && route === '/') navigate(home);
         }}
       />
     );

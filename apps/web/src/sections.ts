@@ -1,6 +1,7 @@
 import type { MessageKey } from './i18n.ts';
 
 export type SectionId =
+  | 'tablet'
   | 'dispatch'
   | 'reports'
   | 'roads'
@@ -22,7 +23,8 @@ export interface Section {
 
 /** The navigation, in display order. The map (home) is open to every signed-in user. */
 export const sections: readonly Section[] = [
-  { id: 'dispatch', route: '/dispatch', label: 'nav.dispatch', permission: 'dispatch:read' },
+  { id: 'tablet', route: '/tablet', label: 'nav.tablet', permission: 'dispatch:field' },
+  { id: 'dispatch', route: '/ops', label: 'nav.dispatch', permission: 'dispatch:read' },
   { id: 'reports', route: '/reports', label: 'nav.reports', permission: 'reports:read' },
   { id: 'roads', route: '/roads', label: 'nav.roads', permission: 'traffic:read' },
   { id: 'fraud', route: '/fraud', label: 'nav.fraud', permission: 'fraud:read' },
@@ -42,4 +44,17 @@ export function hasPermission(permissions: readonly string[], needed: string): b
 
 export function visibleSections(permissions: readonly string[]): Section[] {
   return sections.filter((s) => hasPermission(permissions, s.permission));
+}
+
+/** Old addresses that still work. */
+export const ROUTE_ALIASES: Readonly<Record<string, string>> = { '/dispatch': '/ops' };
+
+/** Where a user lands after signing in: a unit's crew on the tablet, everyone else on the map. */
+export function homeRoute(permissions: readonly string[]): string {
+  return hasPermission(permissions, 'dispatch:field') ? '/tablet' : '/';
+}
+
+/** The citizen's pages, open without signing in. */
+export function isPublicRoute(route: string): boolean {
+  return route === '/report' || route.startsWith('/track/');
 }

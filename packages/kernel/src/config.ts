@@ -82,6 +82,11 @@ export interface Config {
   outboxBatch: number;
   shutdownGraceMs: number;
   webDir: string | undefined;
+  /**
+   * The `TARTIP_*` variables the configuration was read from (plus the `TARTIP_CONFIG` file's values, the
+   * environment winning). Modules validate their own variables from it (e.g. `TARTIP_DISPATCH_*`).
+   */
+  env?: Readonly<Record<string, string | undefined>>;
 }
 
 export class ConfigError extends Error {
@@ -141,5 +146,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     outboxBatch: c.TARTIP_OUTBOX_BATCH,
     shutdownGraceMs: c.TARTIP_SHUTDOWN_GRACE_MS,
     webDir: c.TARTIP_WEB_DIR,
+    env: Object.fromEntries(
+      [...Object.entries(fromFile), ...Object.entries(env)].filter(
+        ([k, v]) => k.startsWith('TARTIP_') && (typeof v === 'string' || typeof v === 'number') && v !== '',
+      ).map(([k, v]) => [k, String(v)]),
+    ),
   };
 }

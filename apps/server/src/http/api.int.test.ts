@@ -64,7 +64,7 @@ describe(`HTTP API on ${backendName}`, () => {
       expect(res.statusCode).toBe(200);
       const body = res.json();
       expect(body).toMatchObject({ tokenType: 'Bearer', expiresIn: 900, user: { username: 'admin', roles: ['admin'], jurisdictions: ['*'] } });
-      expect(body.user.permissions).toEqual(['apikeys:write', 'audit:read', 'geo:read', 'stream:read', 'users:read', 'users:write']);
+      expect(body.user.permissions).toEqual(['apikeys:write', 'audit:read', 'dispatch:units', 'geo:read', 'stream:read', 'users:read', 'users:write']);
       expect(JSON.stringify(body)).not.toMatch(/password|scrypt/i);
       const me = await server.app.inject({ method: 'GET', url: '/api/v1/auth/me', headers: bearer(body.accessToken) });
       expect(me.statusCode).toBe(200);

@@ -49,6 +49,13 @@ export function registerAuthentication(app: FastifyInstance, kernel: Kernel) {
       if (access.permission && !principal.permissions.has(access.permission)) throw Problem.forbidden(access.permission);
     } else if (access.kind === 'partner') {
       if (principal.kind !== 'partner' || !principal.scopes.has(access.scope)) throw Problem.forbidden(access.scope);
+    } else if (access.kind === 'any') {
+      const allowed = access.of.some((a) =>
+        a.kind === 'staff'
+          ? principal.kind === 'user' && (!a.permission || principal.permissions.has(a.permission))
+          : principal.kind === 'partner' && principal.scopes.has(a.scope),
+      );
+      if (!allowed) throw Problem.forbidden(access.of.map((a) => (a.kind === 'staff' ? (a.permission ?? 'staff') : a.scope)).join(' | '));
     }
   });
 }

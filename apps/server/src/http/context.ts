@@ -11,7 +11,9 @@ import type { Locale } from '../../../../packages/kernel/src/i18n/index.ts';
 export type Access =
   | { kind: 'public' }
   | { kind: 'staff'; permission?: Permission }
-  | { kind: 'partner'; scope: Scope };
+  | { kind: 'partner'; scope: Scope }
+  /** Allowed when any alternative allows (e.g. a crew member *or* a tracker gateway sends positions). */
+  | { kind: 'any'; of: Exclude<Access, { kind: 'any' } | { kind: 'public' }>[] };
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -36,5 +38,7 @@ export const queryNumber = () =>
     .pipe(z.number());
 
 export const publicAccess: Access = { kind: 'public' };
-export const staff = (permission?: Permission): Access => ({ kind: 'staff', permission });
-export const partner = (scope: Scope): Access => ({ kind: 'partner', scope });
+export const staff = (permission?: Permission): Extract<Access, { kind: 'staff' }> => ({ kind: 'staff', permission });
+export const partner = (scope: Scope): Extract<Access, { kind: 'partner' }> => ({ kind: 'partner', scope });
+/** Any of several staff permissions or partner scopes, e.g. `anyOf(staff('dispatch:write'), staff('dispatch:field'))`. */
+export const anyOf = (...of: Exclude<Access, { kind: 'any' } | { kind: 'public' }>[]): Access => ({ kind: 'any', of });

@@ -333,6 +333,9 @@ describe(`API contract on ${backendName}`, () => {
   const operationOf = (method: string, url: string): Operation | undefined => doc.paths[openApiPath(url)]?.[method.toLowerCase()];
   const accessOf = (method: string, openApi: string) => routes().find((r) => r.method === method && openApiPath(r.url) === openApi)?.access;
 
+  /** Public routes that read an optional partner key (reports: the web page files anonymously, partner apps with a key). */
+  const PUBLIC_WITH_OPTIONAL_KEY: Record<string, Scope> = { 'POST /api/v1/reports': 'reports:submit' };
+
   /** Values that make an allowed call succeed where a generated sample would not. */
   const overrides = (method: string, url: string): { body?: unknown; params?: Record<string, string> } => {
     if (method === 'POST' && url === '/api/v1/auth/login') return { body: { username: 'admin', password: 'demo' } };
@@ -370,14 +373,32 @@ describe(`API contract on ${backendName}`, () => {
     const undeclared = routes().filter((r) => !r.access);
     expect(undeclared.map((r) => `${r.method} ${r.url}`), 'routes without config.access (they answer 403 to everyone)').toEqual([]);
     // Opening an API route to anonymous callers is a decision to review, so it is spelled out here.
-    const PUBLIC_API = new Set(['POST /api/v1/auth/login', 'GET /api/openapi.json']);
+    const PUBLIC_API = new Set([
+      'POST /api/v1/auth/login',
+      'GET /api/openapi.json',
+      // reports: citizens file reports from the web page without an account, see the categories and track their
+      // report by its unguessable token (no personal data); partner apps use the same filing route with their key.
+      'GET /api/v1/reports/categories',
+      'POST /api/v1/reports',
+      'GET /api/v1/reports/track/:token',
+    ]);
     const publicApi = routes().filter(
       (r) => r.url.startsWith('/api/') && !r.url.startsWith('/api/docs') && r.access?.kind === 'public' && !PUBLIC_API.has(`${r.method} ${r.url}`),
     );
     expect(publicApi.map((r) => `${r.method} ${r.url}`), 'public /api routes not in the allow-list').toEqual([]);
     // Every permission and scope a route asks for is held by some demo account, or the route is unreachable.
+    // (`any`: at least one alternative must be reachable — a partner scope no demo key holds, like telemetry:ingest, may sit beside a staff permission.)
+    const reachable = (a: Access): boolean =>
+      a.kind === 'any'
+        ? a.of.some(reachable)
+        : a.kind === 'staff'
+          ? !a.permission || ROLES.some((role) => (ROLE_PERMISSIONS[role] as string[]).includes(a.permission as string))
+          : a.kind === 'partner'
+            ? DEMO_API_KEYS.some((k) => k.scopes.includes(a.scope))
+            : true;
     for (const r of routes()) {
       const a = r.access;
+      if (a?.kind === 'any') expect(reachable(a), `${r.method} ${r.url} needs one of ${JSON.stringify(a.of)}`).toBe(true);
       if (a?.kind === 'staff' && a.permission) {
         expect(ROLES.some((role) => (ROLE_PERMISSIONS[role] as string[]).includes(a.permission as string)), `${r.method} ${r.url} needs ${a.permission}`).toBe(true);
       }
@@ -394,11 +415,20 @@ describe(`API contract on ${backendName}`, () => {
       if (!access) continue; // named by the test above
       for (const w of who) {
         let expected: 'allow' | 401 | 403;
-        if (access.kind === 'public') expected = 'allow';
-        else if (w.kind === 'anonymous' || w.kind === 'invalid') expected = 401;
-        else if (access.kind === 'staff') {
-          expected = w.kind !== 'user' ? 403 : !access.permission || (ROLE_PERMISSIONS[w.role] as string[]).includes(access.permission) ? 'allow' : 403;
-        } else expected = w.kind === 'partner' && w.scopes.has(access.scope) ? 'allow' : 403;
+        // `any` (added with the dispatch module): allowed when one of its alternatives allows.
+        const allows = (a: Access): boolean =>
+          a.kind === 'any'
+            ? a.of.some(allows)
+            : a.kind === 'staff'
+              ? w.kind === 'user' && (!a.permission || (ROLE_PERMISSIONS[w.role] as string[]).includes(a.permission))
+              : a.kind === 'partner' && w.kind === 'partner' && w.scopes.has(a.scope);
+        if (access.kind === 'public') {
+          // A public route that also takes a partner key: a key that is sent must be valid (401) and carry the scope (403).
+          const scope = PUBLIC_WITH_OPTIONAL_KEY[`${r.method} ${r.url}`];
+          if (scope && w.headers['x-api-key']) expected = w.kind === 'invalid' ? 401 : w.kind === 'partner' && !w.scopes.has(scope) ? 403 : 'allow';
+          else expected = 'allow';
+        } else if (w.kind === 'anonymous' || w.kind === 'invalid') expected = 401;
+        else expected = allows(access) ? 'allow' : 403;
 
         let res: Reply;
         if (expected === 'allow') {
@@ -429,10 +459,17 @@ describe(`API contract on ${backendName}`, () => {
   it('schema fuzz: schema-violating input to every operation is a 4xx problem with a code, never a 5xx', async () => {
     const failures: string[] = [];
     let sent = 0;
-    const headersFor = (method: string, path: string): Record<string, string> | null => {
-      const access = accessOf(method, path);
+    const headersFor = (method: string, path: string, given?: Access): Record<string, string> | null => {
+      const access = given ?? accessOf(method, path);
       if (!access) return null;
       if (access.kind === 'public') return {};
+      if (access.kind === 'any') {
+        for (const a of access.of) {
+          const h = headersFor(method, path, a);
+          if (h) return h;
+        }
+        return null;
+      }
       if (access.kind === 'partner') {
         const key = DEMO_API_KEYS.find((k) => k.scopes.includes(access.scope));
         return key ? { 'x-api-key': key.key } : null;

@@ -20,7 +20,10 @@ export function registerIdempotency(app: FastifyInstance, kernel: Kernel) {
     if (typeof key !== 'string' || !KEY.test(key)) {
       throw Problem.validation([{ path: 'header.idempotency-key', code: 'invalid_format', params: { format: '8–128 of A-Z a-z 0-9 _ . : -' } }]);
     }
-    const principal = actorOf(req.principal);
+    // Anonymous callers are kept apart by what the route names (e.g. a device id), else by client address.
+    const principal = req.principal
+      ? actorOf(req.principal)
+      : `anonymous:${req.routeOptions.config?.idempotencyScope?.(req) ?? `ip:${req.ip}`}`;
     const hash = createHash('sha256')
       .update(`${req.method} ${req.url}\n${JSON.stringify(req.body ?? null)}`)
       .digest('hex');
@@ -50,5 +53,9 @@ export function registerIdempotency(app: FastifyInstance, kernel: Kernel) {
 declare module 'fastify' {
   interface FastifyRequest {
     idempotency?: { principal: string; key: string; hash: string };
+  }
+  interface FastifyContextConfig {
+    /** For public routes: what keeps anonymous callers' keys apart (called after validation); null = client address. */
+    idempotencyScope?: (req: FastifyRequest) => string | null;
   }
 }

@@ -1,6 +1,7 @@
 import { roleLabel } from '../i18n.ts';
 import { useLang } from '../lib/lang.tsx';
 import type { SessionUser } from '../lib/session.ts';
+import { homeRoute } from '../sections.ts';
 import { LanguageSwitcher } from './LanguageSwitcher.tsx';
 
 interface Props {
@@ -25,7 +26,7 @@ export function Header({ user, navOpen, onToggleNav, onLogout }: Props) {
       >
         <span aria-hidden="true">☰</span> <span className="nav-toggle-label">{t('header.menu')}</span>
       </button>
-      <a className="brand" href="#/">
+      <a className="brand" href={`#${homeRoute(user.permissions)}`}>
         {brand}
         {brandLatin && <span className="brand-latin"> / {brandLatin}</span>}
       </a>

@@ -4,6 +4,7 @@ import { errorMessage } from '../lib/errors.ts';
 import { useLang } from '../lib/lang.tsx';
 import { saveSession, type LoginResponse, type Session } from '../lib/session.ts';
 import { LanguageSwitcher } from './LanguageSwitcher.tsx';
+import { Icon } from './Icon.tsx';
 
 /** The demo accounts seeded when the server runs with TARTIP_DEMO=true. */
 export const DEMO_USERS = [
@@ -95,6 +96,9 @@ export function LoginPage({ onLogin, notice }: Props) {
         </form>
         <p className="hint">{t('login.demoHint', { users: DEMO_USERS.join(', ') })}</p>
       </div>
+      <a className="report-link" href="#/report" data-testid="report-link">
+        <Icon name="megaphone" /> {t('login.reportLink')}
+      </a>
     </main>
   );
 }

@@ -1,17 +1,20 @@
-import { lazy, Suspense, useState, type ReactNode } from 'react';
+import { lazy, Suspense, useEffect, useState, type ReactNode } from 'react';
 import { useLang } from '../lib/lang.tsx';
-import { useRoute } from '../lib/route.ts';
+import { navigate, useRoute } from '../lib/route.ts';
 import type { Session } from '../lib/session.ts';
 import { AuditPage } from '../pages/AuditPage.tsx';
 import { ComingSoon } from '../pages/ComingSoon.tsx';
+import { ReportsPage } from '../pages/ReportsPage.tsx';
 import { Message } from '../pages/Message.tsx';
 import { UsersPage } from '../pages/UsersPage.tsx';
-import { sections, visibleSections } from '../sections.ts';
+import { ROUTE_ALIASES, sections, visibleSections } from '../sections.ts';
 import { Header } from './Header.tsx';
 import { Nav } from './Nav.tsx';
 
 // MapLibre is the largest part of the bundle: load it only once signed in.
 const MapPage = lazy(() => import('../pages/MapPage.tsx'));
+const OpsPage = lazy(() => import('../pages/ops/OpsPage.tsx'));
+const TabletPage = lazy(() => import('../pages/tablet/TabletPage.tsx'));
 
 interface Props {
   session: Session;
@@ -24,20 +27,27 @@ export function Shell({ session, onLogout }: Props) {
   const route = useRoute();
   const [navOpen, setNavOpen] = useState(false);
   const allowed = visibleSections(session.user.permissions);
+  const alias = ROUTE_ALIASES[route];
+  useEffect(() => {
+    if (alias) navigate(alias);
+  }, [alias]);
 
+  const lazyPage = (node: ReactNode) => <Suspense fallback={<Message text={t('page.loading')} />}>{node}</Suspense>;
   let page: ReactNode;
+  let full = false;
   if (route === '/') {
-    page = (
-      <Suspense fallback={<Message text={t('page.loading')} />}>
-        <MapPage />
-      </Suspense>
-    );
+    page = lazyPage(<MapPage />);
   } else {
-    const section = sections.find((s) => s.route === route);
+    const section = sections.find((s) => s.route === (alias ?? route));
     if (!section) page = <Message text={t('page.notFound')} />;
     else if (!allowed.includes(section)) page = <Message text={t('error.forbidden')} />;
     else if (section.id === 'users') page = <UsersPage />;
     else if (section.id === 'audit') page = <AuditPage />;
+    else if (section.id === 'reports') page = <ReportsPage />;
+    else if (section.id === 'dispatch') {
+      page = lazyPage(<OpsPage user={session.user} />);
+      full = true;
+    } else if (section.id === 'tablet') page = lazyPage(<TabletPage />);
     else page = <ComingSoon section={section} />;
   }
 
@@ -45,8 +55,8 @@ export function Shell({ session, onLogout }: Props) {
     <div className="shell">
       <Header user={session.user} navOpen={navOpen} onToggleNav={() => setNavOpen((o) => !o)} onLogout={onLogout} />
       <div className="shell-body">
-        <Nav sections={allowed} route={route} open={navOpen} onNavigate={() => setNavOpen(false)} />
-        <main className="content">{page}</main>
+        <Nav sections={allowed} route={alias ?? route} open={navOpen} onNavigate={() => setNavOpen(false)} />
+        <main className={full ? 'content full' : 'content'}>{page}</main>
       </div>
     </div>
   );

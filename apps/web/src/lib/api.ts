@@ -39,14 +39,24 @@ export interface RequestOptions {
   method?: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   body?: unknown;
   signal?: AbortSignal;
-  /** Send no token and don't treat 401 as the end of the session (the login call). */
+  /** Send no token and don't treat 401 as the end of the session (the login call, the citizen's pages). */
   anonymous?: boolean;
+  /** Extra request headers, e.g. `Idempotency-Key`. */
+  headers?: Record<string, string>;
+  /** Send `body` (a string) as it is with this content type instead of as JSON (NDJSON telemetry). */
+  contentType?: string;
+}
+
+/** Whether a failed call is worth repeating as it was: no answer at all, or a gateway that gave up. */
+export function isTransient(e: unknown): boolean {
+  return e instanceof ApiError && (e.status === 0 || e.status === 502 || e.status === 503 || e.status === 504);
 }
 
 /** Calls the Tártip API and returns the parsed JSON, or throws ApiError. */
 export async function api<T>(path: string, options: RequestOptions = {}): Promise<T> {
-  const headers: Record<string, string> = { Accept: 'application/json', 'Accept-Language': language };
-  if (options.body !== undefined) headers['Content-Type'] = 'application/json';
+  const headers: Record<string, string> = { Accept: 'application/json', 'Accept-Language': language, ...options.headers };
+  const raw = options.contentType !== undefined && typeof options.body === 'string';
+  if (options.body !== undefined) headers['Content-Type'] = raw ? (options.contentType as string) : 'application/json';
   const token = options.anonymous ? null : getToken();
   if (token) headers.Authorization = `Bearer ${token}`;
 
@@ -55,7 +65,7 @@ export async function api<T>(path: string, options: RequestOptions = {}): Promis
     res = await fetch(path, {
       method: options.method ?? 'GET',
       headers,
-      body: options.body === undefined ? undefined : JSON.stringify(options.body),
+      body: options.body === undefined ? undefined : raw ? (options.body as string) : JSON.stringify(options.body),
       signal: options.signal,
     });
   } catch (e) {

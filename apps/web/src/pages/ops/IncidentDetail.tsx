@@ -1,0 +1,160 @@
+import { useCallback, useEffect, useState } from 'react';
+import { dispatchApi, FINAL_STATUSES, type IncidentDetail as Detail, type IncidentSummary } from '../../lib/dispatch.ts';
+import { errorMessage } from '../../lib/errors.ts';
+import { formatDateTime, formatLatLon } from '../../lib/format.ts';
+import { useLang } from '../../lib/lang.tsx';
+import type { Category } from '../../lib/reports.ts';
+import { categoryName } from '../../lib/useCategories.ts';
+import { codeLabel, IncidentStatusLabel, PriorityBadge } from './Badges.tsx';
+import { PremiseFlags } from './PremiseFlags.tsx';
+import { Recommendations } from './Recommendations.tsx';
+import { SlaCountdown } from './SlaCountdown.tsx';
+import { TransitionControls } from './TransitionControls.tsx';
+
+interface Props {
+  id: string;
+  /** Bumped when a live event says the incident changed. */
+  version: number;
+  others: IncidentSummary[];
+  categories: Map<string, Category>;
+  now: number;
+  onClose: () => void;
+  onChanged: () => void;
+}
+
+/** One incident (mount it with `key={id}`): what, where, premise warnings, recommend-and-dispatch, assigned units, reports and timeline. */
+export function IncidentDetail({ id, version, others, categories, now, onClose, onChanged }: Props) {
+  const { t, lang } = useLang();
+  const [data, setData] = useState<Detail | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const [sent, setSent] = useState<string | null>(null);
+
+  const load = useCallback(
+    (signal?: AbortSignal) =>
+      dispatchApi
+        .incident(id, signal)
+        .then((d) => {
+          setData(d);
+          setError(null);
+        })
+        .catch((e: unknown) => {
+          if ((e as Error).name !== 'AbortError') setError(e);
+        }),
+    [id],
+  );
+
+  // biome-ignore lint/correctness/useExhaustiveDependencies: `version` is the signal to refetch
+  useEffect(() => {
+    const ctl = new AbortController();
+    void load(ctl.signal);
+    return () => ctl.abort();
+  }, [load, version]);
+
+  const changed = () => {
+    void load();
+    onChanged();
+  };
+
+  if (!data || data.id !== id) {
+    return (
+      <section className="ops-detail">
+        {error != null ? (
+          <div role="alert" className="alert">
+            {errorMessage(error, t)}
+          </div>
+        ) : (
+          <p className="muted">{t('page.loading')}</p>
+        )}
+      </section>
+    );
+  }
+
+  const open = !FINAL_STATUSES.includes(data.status);
+  const terminal = ['CLOSED', 'CANCELLED', 'MERGED'].includes(data.status);
+  return (
+    <section className="ops-detail" data-testid="incident-detail" data-incident={data.id} data-status={data.status}>
+      <div className="panel-head">
+        <h2>
+          <PriorityBadge priority={data.priority} /> {categoryName(categories, data.category, lang)}
+        </h2>
+        <button type="button" className="close" onClick={onClose} aria-label={t('map.close')}>
+          ×
+        </button>
+      </div>
+      <PremiseFlags flags={data.premiseFlags} />
+      <dl className="facts">
+        <dt>{t('ops.status')}</dt>
+        <dd>
+          <IncidentStatusLabel status={data.status} />
+        </dd>
+        <dt>{t('ops.sla')}</dt>
+        <dd>
+          <SlaCountdown dueAt={data.dueAt} now={now} />
+        </dd>
+        <dt>{t('ops.created')}</dt>
+        <dd>{formatDateTime(data.receivedAt, lang)}</dd>
+        <dt>{t('ops.location')}</dt>
+        <dd>
+          {data.address && <div>{data.address}</div>}
+          <code>{formatLatLon(data.location.lat, data.location.lon)}</code>
+          {data.kato && <span className="muted"> · {t('map.kato')} {data.kato}</span>}
+        </dd>
+        <dt>{t('ops.number')}</dt>
+        <dd>
+          <code>{data.id}</code>
+        </dd>
+      </dl>
+      {data.description && <p className="description">{data.description}</p>}
+      {sent && data.status === 'DISPATCHED' && (
+        <p className="success" role="status" data-testid="dispatched-notice">
+          {t('ops.dispatched', { callSign: sent })}
+        </p>
+      )}
+      <Recommendations
+        incidentId={data.id}
+        open={open}
+        onDispatched={(callSign) => {
+          setSent(callSign);
+          changed();
+        }}
+      />
+      {data.assignments.length > 0 && (
+        <>
+          <h3>{t('ops.assignments')}</h3>
+          <ul className="assignments" data-testid="assignments">
+            {data.assignments.map((a) => (
+              <li key={a.id} className={a.released ? 'released' : undefined}>
+                <strong>{a.callSign ?? a.unitId}</strong>
+                {a.assignedAt && <span className="muted small"> · {formatDateTime(a.assignedAt, lang)}</span>}
+                {a.released && <span className="muted small"> · {t('ops.released')}</span>}
+              </li>
+            ))}
+          </ul>
+        </>
+      )}
+      <h3>{t('ops.reports', { count: data.reportIds.length })}</h3>
+      <ul className="attached-reports" data-testid="attached-reports">
+        {data.reportIds.map((r) => (
+          <li key={r}>
+            <code>{r}</code>
+          </li>
+        ))}
+      </ul>
+      {!terminal && <TransitionControls incident={data} others={others.filter((o) => o.id !== data.id)} onDone={changed} />}
+      <h3>{t('ops.timeline')}</h3>
+      <ol className="timeline" data-testid="timeline">
+        {data.timeline.map((e) => {
+          const what = codeLabel(t, e.isStatus ? 'istatus' : 'event', e.what);
+          return (
+            <li key={`${e.at}-${e.what}-${e.callSign ?? ''}-${e.note ?? ''}`}>
+              <time dateTime={e.at}>{formatDateTime(e.at, lang)}</time> <strong>{what}</strong>
+              {e.callSign && <span> {e.callSign}</span>}
+              {e.actor && <span className="muted"> · {e.actor}</span>}
+              {e.note && <div className="muted">{e.note}</div>}
+            </li>
+          );
+        })}
+      </ol>
+    </section>
+  );
+}

@@ -1,0 +1,157 @@
+import 'maplibre-gl/dist/maplibre-gl.css';
+import { type GeoJSONSource, Map as MapLibreMap, NavigationControl, setWorkerUrl } from 'maplibre-gl';
+import workerUrl from 'maplibre-gl/dist/maplibre-gl-worker.mjs?url';
+import { useEffect, useRef, useState } from 'react';
+import type { IncidentSummary, Unit } from '../../lib/dispatch.ts';
+import { useLang } from '../../lib/lang.tsx';
+import { bboxOf, type BBox, KZ_BBOX, toMapAreas, unionBBox } from '../../map/geo.ts';
+import { baseStyle, boundaryLayers, GEOKZ_ATTRIBUTION, MAPLIBRE_ATTRIBUTION, SOURCES } from '../../map/style.ts';
+import { useBoundaries } from '../../map/useBoundaries.ts';
+import { incidentFeatures, OPS_SOURCES, opsLayers, unitFeatures } from './opsLayers.ts';
+
+setWorkerUrl(workerUrl);
+
+interface Props {
+  incidents: IncidentSummary[];
+  units: Unit[];
+  selected: string | null;
+  onSelect: (id: string) => void;
+  /** The user's jurisdictions (KATO codes, `*` = the whole country): the first view. */
+  jurisdictions: string[];
+  /** Changes whenever the map should fly to a point (a picked incident or unit). */
+  focus: { lon: number; lat: number; n: number } | null;
+}
+
+const EMPTY = { type: 'FeatureCollection' as const, features: [] };
+
+/** The live map of the operations centre: boundaries for context, incidents (clustered) and units. */
+export function OpsMap({ incidents, units, selected, onSelect, jurisdictions, focus }: Props) {
+  const { t, lang } = useLang();
+  const el = useRef<HTMLElement>(null);
+  const mapRef = useRef<MapLibreMap | null>(null);
+  const [ready, setReady] = useState(false);
+  const [failed, setFailed] = useState(false);
+  const boundaries = useBoundaries();
+  const select = useRef(onSelect);
+  select.current = onSelect;
+  // Region and district names are left off this map (the incidents are what the eye should find).
+  const langRef = useRef(lang);
+  langRef.current = lang;
+
+  useEffect(() => {
+    if (!el.current) return;
+    let map: MapLibreMap;
+    try {
+      map = new MapLibreMap({
+        container: el.current,
+        style: baseStyle(),
+        bounds: KZ_BBOX,
+        attributionControl: { compact: true, customAttribution: [GEOKZ_ATTRIBUTION, MAPLIBRE_ATTRIBUTION] },
+        dragRotate: false,
+        pitchWithRotate: false,
+      });
+    } catch (e) {
+      console.error('map unavailable', e);
+      setFailed(true);
+      return;
+    }
+    window.__tartipMap = map;
+    mapRef.current = map;
+    map.addControl(new NavigationControl({ showCompass: false }), 'top-right');
+    map.on('load', () => {
+      map.addSource(SOURCES.regions, { type: 'geojson', data: EMPTY, promoteId: 'kato' });
+      map.addSource(SOURCES.regionLabels, { type: 'geojson', data: EMPTY });
+      map.addSource(SOURCES.districts, { type: 'geojson', data: EMPTY, promoteId: 'kato' });
+      map.addSource(SOURCES.districtLabels, { type: 'geojson', data: EMPTY });
+      // Context only, paler than on the home map: the incidents are what the eye should find.
+      for (const layer of boundaryLayers(langRef.current)) if (!layer.id.endsWith('-label')) map.addLayer(layer);
+      map.setPaintProperty('regions-fill', 'fill-color', '#bfdbfe');
+      map.setPaintProperty('regions-fill', 'fill-opacity', 0.25);
+      map.addSource(OPS_SOURCES.incidents, {
+        type: 'geojson',
+        data: EMPTY,
+        cluster: true,
+        clusterRadius: 40,
+        clusterMaxZoom: 14,
+        clusterProperties: { minRank: ['min', ['get', 'rank']] },
+      });
+      map.addSource(OPS_SOURCES.units, { type: 'geojson', data: EMPTY });
+      for (const layer of opsLayers()) map.addLayer(layer);
+      map.on('click', 'incidents', (e) => {
+        const id = e.features?.[0]?.properties?.id;
+        if (typeof id === 'string') select.current(id);
+      });
+      map.on('click', 'incident-clusters', async (e) => {
+        const f = e.features?.[0];
+        const clusterId = f?.properties?.cluster_id;
+        if (typeof clusterId !== 'number' || f?.geometry.type !== 'Point') return;
+        const zoom = await map.getSource<GeoJSONSource>(OPS_SOURCES.incidents)!.getClusterExpansionZoom(clusterId);
+        map.easeTo({ center: f.geometry.coordinates as [number, number], zoom });
+      });
+      for (const id of ['incidents', 'incident-clusters']) {
+        map.on('mouseenter', id, () => (map.getCanvas().style.cursor = 'pointer'));
+        map.on('mouseleave', id, () => (map.getCanvas().style.cursor = ''));
+      }
+      setReady(true);
+    });
+    return () => {
+      setReady(false);
+      if (window.__tartipMap === map) delete window.__tartipMap;
+      mapRef.current = null;
+      map.remove();
+    };
+  }, []);
+
+  // Boundaries, and the first view on the user's jurisdiction.
+  const fitted = useRef(false);
+  const jurisdictionKey = jurisdictions.join(',');
+  useEffect(() => {
+    const map = mapRef.current;
+    if (!ready || !map || !boundaries.regions) return;
+    map.getSource<GeoJSONSource>(SOURCES.regions)?.setData(toMapAreas(boundaries.regions));
+    if (boundaries.districts) map.getSource<GeoJSONSource>(SOURCES.districts)?.setData(toMapAreas(boundaries.districts));
+    if (fitted.current) return;
+    const codes = jurisdictionKey.split(',');
+    if (codes.includes('*')) return;
+    const areas = [...boundaries.regions.features, ...(boundaries.districts?.features ?? [])];
+    const boxes: BBox[] = areas.filter((f) => codes.includes(f.properties.kato)).map((f) => bboxOf(f.geometry));
+    if (boxes.length === 0) return; // a district's code: found once the districts arrive
+    fitted.current = true;
+    map.fitBounds(unionBBox(boxes), { padding: 24, animate: false });
+  }, [ready, boundaries, jurisdictionKey]);
+
+  useEffect(() => {
+    const map = mapRef.current;
+    if (!ready || !map) return;
+    map.getSource<GeoJSONSource>(OPS_SOURCES.incidents)?.setData(incidentFeatures(incidents, selected));
+  }, [ready, incidents, selected]);
+
+  useEffect(() => {
+    const map = mapRef.current;
+    if (!ready || !map) return;
+    map.getSource<GeoJSONSource>(OPS_SOURCES.units)?.setData(unitFeatures(units));
+  }, [ready, units]);
+
+  useEffect(() => {
+    const map = mapRef.current;
+    if (!ready || !map || !focus) return;
+    map.easeTo({ center: [focus.lon, focus.lat], zoom: Math.max(map.getZoom(), 13), duration: 600 });
+  }, [ready, focus]);
+
+  return (
+    <div className="map-frame">
+      <section
+        ref={el}
+        className="map-canvas"
+        data-testid="ops-map"
+        data-state={failed ? 'unavailable' : ready ? 'ready' : 'loading'}
+        aria-label={t('ops.map')}
+      />
+      {failed && (
+        <div className="map-fallback" role="status">
+          <p>{t('ops.mapUnavailable')}</p>
+        </div>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,176 @@
+/**
+ * Citizen-report intake under load: `POST /api/v1/reports` with the demo 102-app partner key
+ * (`X-API-Key`, scope reports:submit) against a real `tartip start`, driven by autocannon (50 connections, 2 s
+ * warm-up, then 10 s measured). Once embedded (PGlite + in-process bus) and once on PostgreSQL + NATS.
+ *
+ * Every request is a different report: one of the 15 categories in turn, its own deviceId, and a point on a
+ * 150 m grid over Almaty, so that reports of one category sent one after another are never within the
+ * 100 m duplicate radius (duplicate detection still runs its PostGIS query for every report, it just finds
+ * nothing) and no device reaches its hourly limit. The per-key limit (6,000/min by default, 100/s) would cap
+ * the run, so the benchmark raises it with TARTIP_REPORTS_RATE_LIMIT_PARTNER (the module's own setting).
+ *
+ * Each 201 is the whole intake transaction: locate the point (PostGIS, KATO), device-rate check, duplicate
+ * search under the per-category advisory lock, abuse counts, insert, history, audit chain, outbox. The
+ * downstream work the report causes (relay → bus → dispatch creates an incident → reports follows it) runs in
+ * the same server at the same time and competes for the same cores; on PostgreSQL the benchmark also waits
+ * until every report accepted has its incident and reports how long that took.
+ */
+import autocannon from 'autocannon';
+import { type BenchResult, log, memoryOf, type Metric, round, sleep } from './lib.ts';
+import { ALMATY_WIDE, call, cpuMs, databaseServer, grid, type Running, sql, startVariant, type Variant, variantLabel } from './ops-lib.ts';
+
+const APP102_KEY = 'tk_app102_demo_Xq7pL2vN9rT4wK8mA3sD6fG1';
+const CONNECTIONS = 50;
+const WARMUP_S = 2;
+const DURATION_S = 10;
+const GRID_SPACING_M = 150;
+const DRAIN_TIMEOUT_MS = 20_000;
+const TARGETS: Record<Variant, number> = { embedded: 2000, postgres: 5000 };
+
+interface Run {
+  reportsPerSecond: number;
+  latencyP50Ms: number;
+  latencyP90Ms: number;
+  latencyP99Ms: number;
+  latencyMaxMs: number;
+  created: number;
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+  statusCodes: Record<string, number>;
+  serverCpuPercentOfOneCore: number;
+  serverRssMiB: number;
+  /** PostgreSQL only: after the load, time until every stored report had its incident (ms), and the counts. */
+  downstream?: { reports: number; incidents: number; drainedMs: number | null };
+}
+
+type AutocannonResult = Awaited<ReturnType<typeof autocannon>> & { statusCodeStats?: Record<string, { count: number }> };
+
+async function load(variant: Variant): Promise<Run> {
+  const running: Running = await startVariant(variant, { TARTIP_REPORTS_RATE_LIMIT_PARTNER: '10000000' }, 'reports');
+  try {
+    const { server } = running;
+    const { items } = await call<{ items: { code: string }[] }>(server.url, 'GET', '/api/v1/reports/categories');
+    const categories = items.map((c) => c.code);
+    const points = grid(ALMATY_WIDE, GRID_SPACING_M);
+    // Consecutive reports of one category go to neighbouring grid points (≥ 150 m apart); a stride coprime with
+    // the grid size spreads them over the city.
+    const stride = 7919 % points.length === 0 ? 7907 : 7919;
+    let n = 0;
+    const nextBody = () => {
+      const i = n++;
+      const category = categories[i % categories.length];
+      const p = points[(Math.floor(i / categories.length) * stride) % points.length];
+      return JSON.stringify({
+        category,
+        location: { type: 'Point', coordinates: [p.lon, p.lat] },
+        description: `Benchmark report ${i}: ${category} near the given point`,
+        deviceId: `bench-${variant}-${i}`,
+      });
+    };
+    const options = {
+      url: `${server.url}/api/v1/reports`,
+      connections: CONNECTIONS,
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-api-key': APP102_KEY },
+      requests: [{ method: 'POST', setupRequest: (req: Record<string, unknown>) => ({ ...req, body: nextBody() }) }],
+    };
+    await autocannon({ ...options, duration: WARMUP_S });
+    const cpu0 = cpuMs(server.pid);
+    const t0 = performance.now();
+    const r = (await autocannon({ ...options, duration: DURATION_S })) as AutocannonResult;
+    const elapsedMs = performance.now() - t0;
+    const serverCpu = ((cpuMs(server.pid) - cpu0) / elapsedMs) * 100;
+    const serverRssMiB = memoryOf(server.pid).rssMiB;
+    const statusCodes: Record<string, number> = {};
+    for (const [code, s] of Object.entries(r.statusCodeStats ?? {})) statusCodes[code] = s.count;
+    const run: Run = {
+      reportsPerSecond: round(r['2xx'] / (elapsedMs / 1000), 0),
+      latencyP50Ms: r.latency.p50,
+      latencyP90Ms: r.latency.p90,
+      latencyP99Ms: r.latency.p99,
+      latencyMaxMs: r.latency.max,
+      created: r['2xx'],
+      non2xx: r.non2xx,
+      errors: r.errors,
+      timeouts: r.timeouts,
+      statusCodes,
+      serverCpuPercentOfOneCore: round(serverCpu, 0),
+      serverRssMiB,
+    };
+    if (running.databaseUrl) {
+      // Downstream: every report becomes an incident through the bus (dispatch.report-intake).
+      const started = performance.now();
+      let reports = 0;
+      let incidents = 0;
+      let drainedMs: number | null = null;
+      while (performance.now() - started < DRAIN_TIMEOUT_MS) {
+        const [c] = await sql<{ reports: number; incidents: number }>(
+          running.databaseUrl,
+          'select (select count(*) from reports_report)::int as reports, (select count(*) from dispatch_incident_report)::int as incidents',
+        );
+        ({ reports, incidents } = c);
+        if (incidents >= reports) {
+          drainedMs = Math.round(performance.now() - started);
+          break;
+        }
+        await sleep(250);
+      }
+      run.downstream = { reports, incidents, drainedMs };
+    }
+    return run;
+  } finally {
+    await running.stop();
+  }
+}
+
+const metricsOf = (variant: Variant, r: Run): Metric[] => {
+  const v = variant === 'embedded' ? 'embedded' : 'PostgreSQL + NATS';
+  const out: Metric[] = [
+    { label: `POST /api/v1/reports (partner key), ${v}: reports accepted`, value: r.reportsPerSecond, unit: 'reports/s', target: { op: '>=', value: TARGETS[variant] } },
+    { label: `POST /api/v1/reports, ${v}: latency p50`, value: r.latencyP50Ms, unit: 'ms' },
+    { label: `POST /api/v1/reports, ${v}: latency p99`, value: r.latencyP99Ms, unit: 'ms' },
+    { label: `POST /api/v1/reports, ${v}: non-2xx + errors`, value: r.non2xx + r.errors + r.timeouts, unit: 'responses', target: { op: '<=', value: 0 } },
+  ];
+  if (r.downstream) {
+    out.push({
+      label: `POST /api/v1/reports, ${v}: after the load, until every report had its incident`,
+      value: r.downstream.drainedMs === null ? Number.POSITIVE_INFINITY : round(r.downstream.drainedMs / 1000, 1),
+      unit: 's',
+    });
+  }
+  return out;
+};
+
+export async function reports(): Promise<Pick<BenchResult, 'metrics' | 'details'>> {
+  const metrics: Metric[] = [];
+  const details: Record<string, unknown> = {
+    route: 'POST /api/v1/reports with X-API-Key (demo app-102 key, channel app102, scope reports:submit)',
+    connections: CONNECTIONS,
+    warmupS: WARMUP_S,
+    durationS: DURATION_S,
+    rateLimitOverride: 'TARTIP_REPORTS_RATE_LIMIT_PARTNER=10000000 (default 6000 per minute per key)',
+    body: `15 categories in turn, a distinct deviceId per report, points on a ${GRID_SPACING_M} m grid over Almaty (${JSON.stringify(ALMATY_WIDE)}), a one-line description; no media`,
+  };
+  for (const variant of ['embedded', 'postgres'] as const) {
+    log(`  ${variantLabel(variant)}: ${CONNECTIONS} connections, ${WARMUP_S} s warm-up + ${DURATION_S} s`);
+    const r = await load(variant);
+    log(
+      `    ${r.reportsPerSecond} reports/s, p50 ${r.latencyP50Ms} ms, p99 ${r.latencyP99Ms} ms, non-2xx ${r.non2xx}, errors ${r.errors + r.timeouts}` +
+        (r.downstream ? `; downstream: ${r.downstream.incidents}/${r.downstream.reports} incidents, drained in ${r.downstream.drainedMs ?? '> ' + DRAIN_TIMEOUT_MS} ms` : ''),
+    );
+    metrics.push(...metricsOf(variant, r));
+    details[variant] = variant === 'postgres' ? { ...r, databaseServer: databaseServer(), pool: 10 } : r;
+  }
+  const e = details.embedded as Run;
+  const p = details.postgres as Run;
+  details.notes = [
+    `Per-key rate limit raised for the run with TARTIP_REPORTS_RATE_LIMIT_PARTNER=10000000 (default 6,000/min = 100/s per key would cap it); the per-device limit is untouched — every report has its own deviceId.`,
+    `Each accepted report is one transaction (PostGIS locate, duplicate search under a per-category advisory lock, audit chain, outbox). Its downstream work — dispatch turning it into an incident and reports following that incident — runs in the same server during the load.` +
+      (p.downstream
+        ? ` On PostgreSQL, ${p.downstream.incidents.toLocaleString('en')} of ${p.downstream.reports.toLocaleString('en')} reports had their incident ${p.downstream.drainedMs === null ? `${DRAIN_TIMEOUT_MS / 1000} s after the load (not drained)` : `${round(p.downstream.drainedMs / 1000, 1)} s after the load stopped`}.`
+        : ''),
+    `Server CPU during the measured run: embedded ${e.serverCpuPercentOfOneCore}%, PostgreSQL ${p.serverCpuPercentOfOneCore}% of one core (PostgreSQL, NATS and autocannon share the same 2 cores).`,
+  ];
+  return { metrics, details };
+}

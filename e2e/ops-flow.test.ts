@@ -1,0 +1,361 @@
+import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type Browser, type BrowserContext, chromium, type Page, type Request } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { messages } from '../apps/web/src/i18n.ts';
+import { CHROMIUM, CHROMIUM_ARGS, signIn } from './browser.ts';
+import { jpegSize } from './png.ts';
+import { REPO_ROOT, type RunningServer, startServer } from './server.ts';
+
+/**
+ * The issue's proof, in three browsers against the real server: a citizen on a phone files a report in one tap →
+ * it is in the operator's queue within 2 s → the operator asks for recommendations and dispatches the officer's
+ * unit → the officer's tablet shows the task → En route, On scene, Clear with a note → the citizen's tracking page
+ * shows the report closed with that note. Then the panic button: a short press does nothing, a 1.5 s hold raises
+ * the alarm on the console. Screenshots of every screen go to $TARTIP_E2E_SCREENSHOTS or a temp dir (printed).
+ */
+
+const { ru, kk, en } = messages;
+/** Almaly district, Almaty (KATO 751110000): where the officer's unit patrols. */
+const ALMALY = { longitude: 76.9286, latitude: 43.2567 };
+const CATEGORY = 'theft';
+const NOTE = 'Нарушитель задержан';
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+
+interface Env {
+  server: RunningServer;
+  browser: Browser;
+  shots: string;
+}
+
+let env: Env | null = null;
+let setupError: unknown = null;
+let server: RunningServer | undefined;
+let browser: Browser | undefined;
+
+beforeAll(async () => {
+  try {
+    if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM} (install Debian's chromium or set TARTIP_CHROMIUM)`);
+    if (!existsSync(join(REPO_ROOT, 'apps/web/dist/index.html')))
+      throw new Error('apps/web/dist is missing: run `npm run build:web` first (`npm test` does)');
+    const shots = process.env.TARTIP_E2E_SCREENSHOTS ?? mkdtempSync(join(tmpdir(), 'tartip-e2e-shots-'));
+    mkdirSync(shots, { recursive: true });
+    const [s, b] = await Promise.allSettled([
+      startServer().then((v) => (server = v)),
+      chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, timeout: 60_000 }).then((v) => (browser = v)),
+    ]);
+    if (s.status === 'rejected') throw s.reason;
+    if (b.status === 'rejected') throw b.reason;
+    env = { server: s.value, browser: b.value, shots };
+    console.log(`e2e: server ${s.value.url}, screenshots in ${shots}`);
+  } catch (e) {
+    setupError = e;
+  }
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+function setup(): Env {
+  if (!env) throw setupError ?? new Error('e2e setup did not run');
+  return env;
+}
+
+interface Opened {
+  ctx: BrowserContext;
+  page: Page;
+  errors: string[];
+}
+
+async function open(e: Env, options: Parameters<Browser['newContext']>[0]): Promise<Opened> {
+  const ctx = await e.browser.newContext({ locale: 'ru-RU', ...options });
+  const page = await ctx.newPage();
+  page.setDefaultTimeout(30_000);
+  const errors: string[] = [];
+  page.on('pageerror', (err) => errors.push(err.message));
+  await page.goto(`${e.server.url}/`);
+  return { ctx, page, errors };
+}
+
+/** The live map of the console (window.__tartipMap), as far as the assertions use it. */
+interface TestMap {
+  getSource(id: string): { getData(): Promise<unknown> } | undefined;
+  isSourceLoaded(id: string): boolean;
+  loaded(): boolean;
+}
+
+describe('operations control centre: from a citizen’s tap to a patrol on scene', () => {
+  test('citizen report → console within 2 s → recommend and dispatch → tablet → cleared → citizen sees it closed', { timeout: 300_000 }, async () => {
+    const e = setup();
+    const shot = (page: Page, name: string, fullPage = false) => page.screenshot({ path: join(e.shots, name), fullPage });
+    const citizen = await open(e, {
+      viewport: { width: 390, height: 844 },
+      deviceScaleFactor: 2,
+      isMobile: true,
+      hasTouch: true,
+      geolocation: ALMALY,
+      permissions: ['geolocation'],
+    });
+    const operator = await open(e, { viewport: { width: 1600, height: 900 } });
+    // The tablet's own position (its unit's patrol area): it reports it as the unit's telemetry.
+    const officer = await open(e, {
+      viewport: { width: 800, height: 1280 },
+      hasTouch: true,
+      geolocation: { longitude: 76.9285, latitude: 43.2566 },
+      permissions: ['geolocation'],
+    });
+    try {
+      // ---- the operator's console is open and live before the citizen reports -------------------------------
+      await signIn(operator.page, 'operator', 'demo');
+      await operator.page.locator('.app-header').waitFor();
+      const nav = await operator.page.locator('#app-nav').textContent();
+      expect(nav).toContain(ru['nav.dispatch']);
+      await operator.page.locator('#app-nav a[data-section="dispatch"]').click();
+      expect(new URL(operator.page.url()).hash).toBe('#/ops');
+      await expect.poll(() => operator.page.getAttribute('[data-testid="stream-state"]', 'data-state'), { timeout: 30_000 }).toBe('open');
+      await operator.page.waitForFunction(
+        () => {
+          const m = (window as unknown as { __tartipMap?: TestMap }).__tartipMap;
+          return !!m && !!m.getSource('incidents') && m.loaded();
+        },
+        undefined,
+        { timeout: 60_000 },
+      );
+      // Units are on the board (the dispatch module seeds them in demo mode).
+      await expect.poll(() => operator.page.locator('[data-testid="unit-board"] tbody tr').count(), { timeout: 30_000 }).toBeGreaterThan(0);
+
+      // ---- the officer's tablet: their home after sign-in ----------------------------------------------------
+      await signIn(officer.page, 'officer', 'demo');
+      await officer.page.locator('.app-header').waitFor();
+      await expect.poll(() => new URL(officer.page.url()).hash).toBe('#/tablet');
+      // This officer works in Kazakh.
+      await officer.page.locator('.app-header .lang-switcher button[data-lang="kk"]').click();
+      await expect.poll(() => officer.page.getAttribute('html', 'lang')).toBe('kk');
+      await officer.page.locator('[data-page="tablet"] .tablet-head h1').waitFor();
+      await expect.poll(() => officer.page.locator('[data-testid="no-task"]').count(), { timeout: 30_000 }).toBe(1);
+      const officerUnit = await officer.page.evaluate(async () => {
+        const s = JSON.parse(sessionStorage.getItem('tartip.session') ?? '{}') as { accessToken: string };
+        const res = await fetch('/api/v1/units/mine', { headers: { authorization: `Bearer ${s.accessToken}` } });
+        const body = (await res.json()) as { unit: { id: string; callSign: string } | null };
+        return body.unit;
+      });
+      expect(officerUnit, 'the officer is crew of a demo unit').not.toBeNull();
+      expect(await officer.page.locator('.tablet-head h1').textContent()).toContain(officerUnit!.callSign);
+      await shot(officer.page, 'ops-01-tablet-idle-kk.png');
+
+      // ---- the citizen: from the login page to the form, no sign-in --------------------------------------------
+      const c = citizen.page;
+      await expect.poll(() => c.locator('[data-testid="report-link"]').textContent()).toContain(ru['login.reportLink']);
+      await shot(c, 'ops-02-login-with-report-link-phone.png');
+      await c.locator('[data-testid="report-link"]').click();
+      await c.locator('[data-page="report"]').waitFor();
+      expect(await c.locator('h1').textContent()).toBe(ru['report.title']);
+      const tile = c.locator(`[data-testid="category-tiles"] button[data-code="${CATEGORY}"]`);
+      await tile.waitFor();
+      expect(await c.locator('[data-testid="category-tiles"] button').count()).toBeGreaterThan(5);
+      await tile.tap();
+      expect(await tile.getAttribute('aria-pressed')).toBe('true');
+      // The phone's position fills the place by itself.
+      await expect.poll(() => c.locator('[data-testid="location-value"]').textContent()).toContain('43.25670, 76.92860');
+      expect(await c.locator('[data-testid="anonymous"]').isChecked()).toBe(true);
+      // A 12-megapixel photo from the camera (made here as a PNG): the page shrinks it before sending.
+      const bigPhoto = await c.evaluate(() => {
+        const canvas = document.createElement('canvas');
+        canvas.width = 4000;
+        canvas.height = 3000;
+        const g = canvas.getContext('2d')!;
+        const grad = g.createLinearGradient(0, 0, 4000, 3000);
+        grad.addColorStop(0, '#1e3a8a');
+        grad.addColorStop(1, '#f59e0b');
+        g.fillStyle = grad;
+        g.fillRect(0, 0, 4000, 3000);
+        for (let i = 0; i < 400; i++) {
+          g.fillStyle = `hsl(${(i * 37) % 360} 70% 50%)`;
+          g.fillRect((i * 97) % 4000, (i * 61) % 3000, 120, 80);
+        }
+        return canvas.toDataURL('image/png').split(',')[1];
+      });
+      await c.locator('#report-photo').setInputFiles({ name: 'IMG_0001.png', mimeType: 'image/png', buffer: Buffer.from(bigPhoto, 'base64') });
+      await c.locator('[data-testid="photo-preview"]').waitFor();
+      await c.locator('#report-description').fill('Украли телефон у остановки');
+      await shot(c, 'ops-03-citizen-form-phone.png', true);
+
+      // The queue as it was before the report.
+      const before = await operator.page
+        .locator('[data-testid="incident-queue"] button[data-incident]')
+        .evaluateAll((els) => els.map((b) => b.getAttribute('data-incident')));
+
+      // One tap. The POST carries an Idempotency-Key (a UUID) and the device id kept in localStorage.
+      const requestSeen = c.waitForRequest((r) => r.method() === 'POST' && new URL(r.url()).pathname === '/api/v1/reports');
+      const responseSeen = c.waitForResponse((r) => r.request().method() === 'POST' && new URL(r.url()).pathname === '/api/v1/reports');
+      await c.locator('[data-testid="report-submit"]').tap();
+      const request: Request = await requestSeen;
+      const response = await responseSeen;
+      const t0 = Date.now();
+      expect(response.status()).toBe(201);
+      expect(request.headers()['idempotency-key']).toMatch(UUID);
+      const sentBody = request.postDataJSON() as {
+        category: string;
+        location: { type: string; coordinates: number[] };
+        anonymous: boolean;
+        deviceId: string;
+        media: { contentType: string; data: string }[];
+      };
+      // The photo went as a JPEG of at most 1600 px, a fraction of the original's size.
+      expect(sentBody.media).toHaveLength(1);
+      expect(sentBody.media[0].contentType).toBe('image/jpeg');
+      const jpeg = Buffer.from(sentBody.media[0].data, 'base64');
+      expect(jpegSize(jpeg)).toEqual({ width: 1600, height: 1200 });
+      expect(jpeg.length).toBeLessThan(600_000);
+      console.log(`e2e: photo 4000×3000 PNG (${Math.round((bigPhoto.length * 3) / 4 / 1024)} kB) sent as 1600×1200 JPEG (${Math.round(jpeg.length / 1024)} kB)`);
+      expect(sentBody.category).toBe(CATEGORY);
+      expect(sentBody.location).toEqual({ type: 'Point', coordinates: [ALMALY.longitude, ALMALY.latitude] });
+      expect(sentBody.anonymous).toBe(true);
+      expect(sentBody.deviceId).toBe(await c.evaluate(() => localStorage.getItem('tartip.deviceId')));
+      const created = (await response.json()) as { id: string; trackingToken: string; status: string };
+
+      // ---- within 2 s of the 201 the report is in the operator's queue ----------------------------------------
+      const appeared = await operator.page.waitForFunction(
+        ({ known, category }) => {
+          const b = [...document.querySelectorAll<HTMLElement>('[data-testid="incident-queue"] button[data-incident]')].find(
+            (el) => el.dataset.category === category && !known.includes(el.dataset.incident ?? ''),
+          );
+          return b?.dataset.incident ?? null;
+        },
+        { known: before, category: CATEGORY },
+        { timeout: 10_000, polling: 50 },
+      );
+      const latency = Date.now() - t0;
+      const incidentId = (await appeared.jsonValue())!;
+      console.log(`e2e: report ${created.id} in the console queue as incident ${incidentId} ${latency} ms after the 201`);
+      expect(latency).toBeLessThan(2000);
+      const item = operator.page.locator(`[data-testid="incident-queue"] button[data-incident="${incidentId}"]`);
+
+      // The citizen sees the notice and the tracking link.
+      await c.locator('[data-testid="report-sent"]').waitFor();
+      const trackHref = await c.locator('[data-testid="track-link"]').getAttribute('href');
+      expect(trackHref).toBe(`#/track/${encodeURIComponent(created.trackingToken)}`);
+      await shot(c, 'ops-04-citizen-sent-phone.png', true);
+
+      // The incident is drawn on the console's map.
+      await expect
+        .poll(
+          () =>
+            operator.page.evaluate(async (id) => {
+              const m = (window as unknown as { __tartipMap: TestMap }).__tartipMap;
+              const fc = (await m.getSource('incidents')!.getData()) as { features: { properties: { id: string } }[] };
+              return fc.features.some((f) => f.properties.id === id);
+            }, incidentId),
+          { timeout: 10_000 },
+        )
+        .toBe(true);
+
+      // ---- the operator: open it, Recommend, Dispatch (the officer's unit) ------------------------------------
+      await item.click();
+      const detail = operator.page.locator(`[data-testid="incident-detail"][data-incident="${incidentId}"]`);
+      await detail.waitFor();
+      expect(await detail.locator('[data-testid="attached-reports"]').textContent()).toContain(created.id);
+      await operator.page.locator('[data-testid="recommend"]').click();
+      const rows = operator.page.locator('[data-testid="recommendations"] li[data-call-sign]');
+      await expect.poll(() => rows.count(), { timeout: 15_000 }).toBeGreaterThan(0);
+      const offered = await rows.evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-call-sign')));
+      console.log(`e2e: recommended ${offered.join(', ')}; the officer's unit is ${officerUnit!.callSign}`);
+      expect(offered, 'the officer’s unit is among the recommendations').toContain(officerUnit!.callSign);
+      await shot(operator.page, 'ops-05-console-recommendations.png');
+      const top = offered[0] === officerUnit!.callSign;
+      const row = operator.page.locator(`[data-testid="recommendations"] li[data-call-sign="${officerUnit!.callSign}"]`);
+      await row.locator('[data-testid="dispatch-unit"]').click();
+      await operator.page.locator('[data-testid="dispatched-notice"]').waitFor();
+      console.log(`e2e: dispatched ${officerUnit!.callSign} (${top ? 'the top recommendation' : 'not the top recommendation'})`);
+      await expect.poll(() => detail.getAttribute('data-status'), { timeout: 10_000 }).toBe('DISPATCHED');
+      await expect.poll(() => detail.locator('[data-testid="assignments"]').textContent(), { timeout: 10_000 }).toContain(officerUnit!.callSign);
+      await shot(operator.page, 'ops-06-console-dispatched.png');
+
+      // ---- the officer's tablet shows the task; En route → On scene → Clear with a note --------------------------
+      const task = officer.page.locator(`[data-testid="task"][data-incident="${incidentId}"]`);
+      await task.waitFor({ timeout: 10_000 });
+      expect(await officer.page.locator('[data-testid="route-hint"] a').getAttribute('href')).toMatch(/^geo:43\.25\d+,76\.92\d+$/);
+      await shot(officer.page, 'ops-07-tablet-task-kk.png');
+      const step = (s: string) => officer.page.locator(`.big-step[data-step="${s}"]`);
+      expect(await step('EN_ROUTE').getAttribute('data-state')).toBe('next');
+      expect(await step('EN_ROUTE').textContent()).toBe(kk['tablet.enRoute']); // «Жолда»
+      expect(await step('ON_SCENE').textContent()).toBe(kk['tablet.onScene']); // «Оқиға орнында»
+      expect(await step('CLEARED').textContent()).toBe(kk['tablet.clear']); // «Аяқтау»
+      await step('EN_ROUTE').tap();
+      await expect.poll(() => step('EN_ROUTE').getAttribute('data-state'), { timeout: 10_000 }).toBe('done');
+      await step('ON_SCENE').tap();
+      await expect.poll(() => step('ON_SCENE').getAttribute('data-state'), { timeout: 10_000 }).toBe('done');
+      await expect.poll(() => detail.getAttribute('data-status'), { timeout: 10_000 }).toBe('ON_SCENE');
+      await officer.page.locator('#clear-note').fill(NOTE);
+      await shot(officer.page, 'ops-08-tablet-on-scene-kk.png');
+      await step('CLEARED').tap();
+      await officer.page.locator('[data-testid="no-task"]').waitFor({ timeout: 10_000 });
+      await shot(officer.page, 'ops-09-tablet-cleared-kk.png');
+      expect(officer.errors).toEqual([]);
+
+      // The console follows (live): the incident is cleared and leaves the queue.
+      await expect.poll(() => detail.getAttribute('data-status'), { timeout: 10_000 }).toBe('CLEARED');
+      await expect.poll(() => item.count(), { timeout: 10_000 }).toBe(0);
+      expect(await detail.locator('[data-testid="timeline"]').textContent()).toContain(NOTE);
+      await shot(operator.page, 'ops-10-console-cleared.png');
+      // … and waits for the operator to close it.
+      await operator.page.locator(`[data-testid="incident-cleared"] button[data-incident="${incidentId}"]`).waitFor();
+
+      // ---- the citizen's tracking page: closed, with the officer's note ------------------------------------------
+      await c.locator('[data-testid="track-link"]').tap();
+      const track = c.locator('[data-testid="track"]');
+      await expect.poll(() => track.getAttribute('data-status'), { timeout: 15_000 }).toBe('closed');
+      await expect.poll(() => c.locator('[data-testid="status-note"]').textContent(), { timeout: 15_000 }).toContain(NOTE);
+      expect(await c.locator('[data-step="closed"]').getAttribute('aria-current')).toBe('step');
+      await shot(c, 'ops-11-citizen-track-closed-phone.png', true);
+      await c.locator('.lang-switcher button[data-lang="kk"]').tap();
+      await expect.poll(() => c.locator('[data-step="closed"] .step-label').textContent()).toBe(kk['rstatus.closed']);
+      expect(await c.locator('[data-testid="status-note"]').textContent()).toContain(NOTE);
+      await shot(c, 'ops-12-citizen-track-closed-kk-phone.png', true);
+      expect(citizen.errors).toEqual([]);
+
+      // ---- panic: a short press is ignored; a 1.5 s hold raises the alarm on the console ------------------------
+      const panic = officer.page.locator('[data-testid="panic"]');
+      const box = (await panic.boundingBox())!;
+      const centre = { x: box.x + box.width / 2, y: box.y + box.height / 2 };
+      const panics: string[] = [];
+      officer.page.on('request', (r) => {
+        if (r.method() === 'POST' && /\/api\/v1\/units\/[^/]+\/panic$/.test(new URL(r.url()).pathname)) panics.push(r.url());
+      });
+      await officer.page.mouse.move(centre.x, centre.y);
+      await officer.page.mouse.down();
+      await officer.page.waitForTimeout(500);
+      await officer.page.mouse.up();
+      await officer.page.waitForTimeout(1500);
+      expect(panics).toEqual([]);
+      await officer.page.mouse.down();
+      await officer.page.waitForTimeout(1800);
+      await officer.page.mouse.up();
+      await officer.page.locator('[data-testid="panic-sent"]').waitFor({ timeout: 10_000 });
+      expect(panics).toHaveLength(1);
+      const banner = operator.page.locator('[data-testid="panic-banner"]');
+      await banner.waitFor({ timeout: 10_000 });
+      expect(await banner.textContent()).toContain(officerUnit!.callSign);
+      await shot(officer.page, 'ops-13-tablet-panic-sent-kk.png');
+      await shot(operator.page, 'ops-14-console-panic.png');
+
+      // Citizen reports, the operator's other working section: the report, closed, with the note.
+      await operator.page.locator('#app-nav a[data-section="reports"]').click();
+      await operator.page.locator('.app-header .lang-switcher button[data-lang="en"]').click();
+      const reportRows = operator.page.locator('[data-testid="reports-table"] tbody tr');
+      await expect.poll(() => reportRows.count(), { timeout: 10_000 }).toBeGreaterThan(0);
+      const reportsText = (await operator.page.locator('[data-testid="reports-table"]').textContent()) ?? '';
+      expect(reportsText).toContain(en['rstatus.closed']);
+      expect(reportsText).toContain(NOTE);
+      await shot(operator.page, 'ops-15-console-reports-en.png');
+      expect(operator.errors).toEqual([]);
+    } finally {
+      await citizen.ctx.close();
+      await operator.ctx.close();
+      await officer.ctx.close();
+    }
+  });
+});

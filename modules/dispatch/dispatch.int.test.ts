@@ -1,0 +1,557 @@
+/**
+ * The dispatch module through the whole application (one server for the file): report intake, the lifecycle
+ * over HTTP with the demo dispatcher and officer, recommendations (great-circle in Almaty, road network in
+ * Monaco), telemetry over HTTP and through the real Mosquitto, panic, jurisdictions, EIDO, merge/link, premise
+ * flags, and SLA alerts on a ManualClock. Runs on PGlite + memory bus, or PostgreSQL + NATS when the test URLs
+ * are set. MQTT: TARTIP_TEST_MQTT_URL (default mqtt://127.0.0.1:1883) must be reachable — the test fails, never skips.
+ */
+import { randomBytes } from 'node:crypto';
+import type { LightMyRequestResponse } from 'fastify';
+import mqtt from 'mqtt';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type TestServer, testServer } from '../../apps/server/src/testing.ts';
+import { createApiKey } from '../../packages/kernel/src/auth/identity.ts';
+import type { BusEvent } from '../../packages/kernel/src/bus/types.ts';
+import { ManualClock } from '../../packages/kernel/src/clock.ts';
+import { newId } from '../../packages/kernel/src/ids.ts';
+import { backendName } from '../../packages/kernel/src/testing.ts';
+import { REPORT_SUBMITTED, type ReportSubmitted } from '../reports/events.ts';
+import { flagPremise, raiseIncident } from './index.ts';
+import { Eido } from './domain/eido.ts';
+import { RoadGraph } from './domain/routing/graph.ts';
+import { AlertRaised, IncidentChanged } from './events.ts';
+import { handleReportSubmitted } from './intake.ts';
+import { runtime } from './runtime.ts';
+
+const MQTT_URL = process.env.TARTIP_TEST_MQTT_URL || 'mqtt://127.0.0.1:1883';
+const PREFIX = `test-${randomBytes(4).toString('hex')}`;
+const ALMALY = { lon: 76.9286, lat: 43.2567 };
+const ASTANA = { lon: 71.43, lat: 51.128 };
+const MONACO_PALACE = { lon: 7.4203, lat: 43.731 };
+
+type Res = LightMyRequestResponse;
+const ok = (res: Res, status = 200) => {
+  expect(res.statusCode, res.body).toBe(status);
+  return res.json();
+};
+const problem = (res: Res, status: number, code: string) => {
+  expect(res.statusCode, res.body).toBe(status);
+  expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+  const body = res.json();
+  expect(body.code).toBe(code);
+  return body;
+};
+/** A point `m` metres north of `p`. */
+const north = (p: { lon: number; lat: number }, m: number) => ({ lon: p.lon, lat: p.lat + m / 111_195 });
+
+async function waitFor<T>(what: string, fn: () => Promise<T | null | undefined | false>, timeoutMs = 15_000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe(`dispatch on ${backendName}`, () => {
+  const clock = new ManualClock(new Date(Math.floor(Date.now() / 1000) * 1000));
+  let server: TestServer;
+  let gatewayKey: string;
+  const positions: BusEvent[] = [];
+  let sample = 0;
+  /** A telemetry time: a little in the past, strictly increasing. */
+  const at = () => new Date(clock.now().getTime() - 30_000 + sample++ * 10).toISOString();
+
+  const as = (user: string, method: 'GET' | 'POST', url: string, payload?: unknown, headers: Record<string, string> = {}) =>
+    server.as(user, { method, url, payload: payload as never, headers });
+  const gateway = (lines: unknown[]) =>
+    server.app.inject({
+      method: 'POST',
+      url: '/api/v1/units/telemetry',
+      headers: { 'x-api-key': gatewayKey, 'content-type': 'application/x-ndjson' },
+      payload: lines.map((l) => (typeof l === 'string' ? l : JSON.stringify(l))).join('\n'),
+    });
+  const count = async (table: string, where = 'true', params: unknown[] = []) =>
+    (await server.kernel.db.query<{ n: number }>(`select count(*)::int8 as n from ${table} where ${where}`, params))[0].n;
+  const events = async (subject: string, key: string) =>
+    (await server.kernel.db.query<{ payload: unknown }>('select payload from kernel_outbox where subject = $1 and key = $2 order by seq', [subject, key])).map((r) => r.payload);
+  const incidentChanges = async (id: string) => [
+    ...(await events('dispatch.incident.created', id)).map((p) => IncidentChanged.parse(p)),
+    ...(await events('dispatch.incident.updated', id)).map((p) => IncidentChanged.parse(p)),
+  ];
+  const unitByCallSign = async (callSign: string) =>
+    (await server.kernel.db.query<{ id: string }>('select id from dispatch_unit where call_sign = $1', [callSign]))[0].id;
+  const newUnit = async (callSign: string, p: { lon: number; lat: number }, type = 'PATROL_CAR', crew: string[] = []) => {
+    const u = ok(await as('dispatcher', 'POST', '/api/v1/units', { callSign, type, homeKato: '750000000', crew }), 201);
+    ok(await gateway([{ unitId: u.id, at: at(), ...p }]), 202);
+    return u.id as string;
+  };
+  const submitReport = async (r: Partial<ReportSubmitted>) => {
+    const data: ReportSubmitted = {
+      reportId: newId(),
+      category: 'theft',
+      priority: 'P2',
+      location: ALMALY,
+      address: 'пр. Абылай хана, 1',
+      kato: '751110000',
+      description: 'Украли телефон',
+      channel: 'app102',
+      anonymous: false,
+      mediaCount: 0,
+      duplicateOf: null,
+      submittedAt: clock.now().toISOString(),
+      ...r,
+    };
+    await server.kernel.commands.run({ actor: 'test:reports' }, (uow) => uow.emit({ subject: REPORT_SUBMITTED, key: data.reportId, jurisdiction: data.kato, permission: 'reports:read', data }));
+    return data;
+  };
+  const incidentOfReport = (reportId: string) =>
+    waitFor(`an incident for report ${reportId}`, async () => (await server.kernel.db.query<{ incident_id: string }>('select incident_id from dispatch_incident_report where report_id = $1', [reportId]))[0]?.incident_id);
+
+  beforeAll(async () => {
+    server = await testServer({
+      clock,
+      env: {
+        TARTIP_ACCESS_TOKEN_TTL: '86400',
+        TARTIP_DISPATCH_TIMER_INTERVAL_MS: '100',
+        TARTIP_DISPATCH_ROAD_NETWORK: 'data/monaco-osm/monaco.osm.pbf',
+        TARTIP_MQTT_URL: MQTT_URL,
+        TARTIP_MQTT_TOPIC_PREFIX: PREFIX,
+      },
+    });
+    gatewayKey = (
+      await server.kernel.commands.run({ actor: 'test' }, (uow) =>
+        createApiKey(uow, { name: 'tracker-gateway', channel: 'camera', scopes: ['telemetry:ingest'], jurisdictions: ['750000000'] }),
+      )
+    ).key;
+    await server.kernel.bus.subscribe({ subject: 'dispatch.unit.position' }, async (e) => {
+      positions.push(e);
+    });
+  });
+  afterAll(async () => server?.close());
+
+  // ---- demo data --------------------------------------------------------------------------------------------
+  it('seeds demo units in Almaty (the officer crews one in Almaly) and Astana', async () => {
+    const list = ok(await as('supervisor', 'GET', '/api/v1/units?limit=200')).items as { callSign: string; homeKato: string; crew: string[]; lastPosition: unknown }[];
+    const alm101 = list.find((u) => u.callSign === 'ALM-101');
+    expect(alm101).toMatchObject({ homeKato: '751110000', crew: ['officer'] });
+    expect(list.some((u) => u.homeKato.startsWith('71'))).toBe(true);
+    expect(runtime(server.kernel).graph).toBeInstanceOf(RoadGraph);
+  });
+
+  // ---- report intake ------------------------------------------------------------------------------------------
+  let reportIncident = '';
+  let firstReport = '';
+  it('a submitted report becomes an incident: RECEIVED → TRIAGED with the report’s priority', async () => {
+    const r = await submitReport({ category: 'robbery', priority: 'P1' });
+    firstReport = r.reportId;
+    reportIncident = await incidentOfReport(r.reportId);
+    const detail = ok(await as('dispatcher', 'GET', `/api/v1/incidents/${reportIncident}`));
+    expect(detail).toMatchObject({ status: 'TRIAGED', priority: 'P1', category: 'robbery', source: 'report', externalRef: r.reportId, kato: '751110000', reportIds: [r.reportId] });
+    expect(detail.timeline.map((t: { to: string }) => t.to)).toEqual(['RECEIVED', 'TRIAGED']);
+    const changes = await incidentChanges(reportIncident);
+    expect(changes.map((c) => c.status)).toEqual(['RECEIVED', 'TRIAGED']);
+    for (const c of changes) expect(c.reportIds).toEqual([r.reportId]);
+  });
+
+  it('the same event handled twice has one effect (handleOnce)', async () => {
+    const [row] = await server.kernel.db.query<{ id: string; payload: ReportSubmitted }>(
+      `select id, payload from kernel_outbox where subject = $1 and key = $2`,
+      [REPORT_SUBMITTED, firstReport],
+    );
+    const event: BusEvent = { id: row.id, subject: REPORT_SUBMITTED, occurredAt: clock.now().toISOString(), jurisdiction: '751110000', permission: null, data: row.payload };
+    const before = await count('dispatch_incident');
+    await handleReportSubmitted(event, server.kernel);
+    await handleReportSubmitted(event, server.kernel);
+    expect(await count('dispatch_incident')).toBe(before);
+  });
+
+  it('a duplicate report joins the incident of the earlier one, and its reporter is told', async () => {
+    const before = await count('dispatch_incident');
+    const dup = await submitReport({ category: 'robbery', priority: 'P1', duplicateOf: firstReport, location: north(ALMALY, 30) });
+    expect(await incidentOfReport(dup.reportId)).toBe(reportIncident);
+    expect(await count('dispatch_incident')).toBe(before);
+    const last = (await incidentChanges(reportIncident)).at(-1)!;
+    expect(last.reportIds).toEqual([firstReport, dup.reportId]);
+    expect(ok(await as('dispatcher', 'GET', `/api/v1/incidents/${reportIncident}`)).timeline.at(-1)).toMatchObject({ kind: 'report', data: { reportId: dup.reportId } });
+  });
+
+  // ---- recommendations ---------------------------------------------------------------------------------------
+  it('recommends available units by estimated travel time (great-circle outside the road network), nearest first', async () => {
+    const scene = { lon: 76.85, lat: 43.3 };
+    const far = await newUnit('REC-FAR', north(scene, 1500));
+    const near = await newUnit('REC-NEAR', north(scene, 500));
+    const mid = await newUnit('REC-MID', north(scene, 1000));
+    const walker = await newUnit('REC-WALK', north(scene, 400), 'FOOT_PATROL');
+    const inc = ok(await as('operator', 'POST', '/api/v1/incidents', { category: 'assault', location: scene, description: 'Драка у остановки' }), 201);
+    expect(inc).toMatchObject({ status: 'TRIAGED', priority: 'P1', source: 'call' });
+    const recs = ok(await as('dispatcher', 'GET', `/api/v1/incidents/${inc.id}/recommendations`, undefined, { 'accept-language': 'en' }));
+    expect(recs.method).toBe('great_circle');
+    const top = recs.items.slice(0, 4);
+    // The walker is 400 m away but walks at 5 km/h: slower than cars 1.5 km away at 30 km/h.
+    expect(top.map((r: { unitId: string }) => r.unitId)).toEqual([near, mid, far, walker]);
+    expect(top[0]).toMatchObject({ rank: 1, method: 'great_circle', distanceM: 650, etaS: 78 });
+    expect(top[0].reason).toBe('REC-NEAR: 0.7 km (straight line × 1.3), about 1 min');
+    // Assigning the third recommendation is an override, recorded as such.
+    const res = ok(await as('dispatcher', 'POST', `/api/v1/incidents/${inc.id}/assignments`, { unitId: far, recommendationRank: 3 }), 201);
+    expect(res.acceptedTop).toBe(false);
+    expect(res.incident.status).toBe('DISPATCHED');
+    expect(res.incident.assignments[0]).toMatchObject({ unitId: far, topUnitId: near, recommendationRank: 3, acceptedTop: false, method: 'great_circle' });
+    expect(await count('kernel_audit', "action = 'incident.assigned.override' and entity_id = $1", [inc.id])).toBe(1);
+    // A dispatched unit is no longer recommended; the unit is DISPATCHED.
+    const again = ok(await as('dispatcher', 'GET', `/api/v1/incidents/${inc.id}/recommendations`));
+    expect(again.items.map((r: { unitId: string }) => r.unitId)).not.toContain(far);
+    const units = ok(await as('dispatcher', 'GET', '/api/v1/units?status=DISPATCHED')).items;
+    expect(units.map((u: { id: string }) => u.id)).toContain(far);
+    problem(await as('dispatcher', 'POST', `/api/v1/incidents/${inc.id}/assignments`, { unitId: far }), 409, 'dispatch.unit_unavailable');
+  });
+
+  it('ranks by road travel time on the Monaco road network (TARTIP_DISPATCH_ROAD_NETWORK)', async () => {
+    const casino = { lon: 7.4283, lat: 43.7393 };
+    const fontvieille = { lon: 7.4165, lat: 43.7275 };
+    const larvotto = { lon: 7.4345, lat: 43.7445 };
+    const ids = { casino: await newUnit('MC-CASINO', casino), fontvieille: await newUnit('MC-FONTV', fontvieille), larvotto: await newUnit('MC-LARVOTTO', larvotto) };
+    const raised = await raiseIncident(server.kernel, { source: 'camera', category: 'camera-alert', location: MONACO_PALACE, description: 'Fight detected', externalRef: 'cam-42:evt-1' });
+    expect(raised).toMatchObject({ created: true, status: 'TRIAGED', priority: 'P2', kato: null });
+    expect(await raiseIncident(server.kernel, { source: 'camera', category: 'camera-alert', location: MONACO_PALACE, description: 'again', externalRef: 'cam-42:evt-1' })).toMatchObject({
+      incidentId: raised.incidentId,
+      created: false,
+    });
+    // Outside Kazakhstan (no KATO): only national staff see it.
+    problem(await as('dispatcher', 'GET', `/api/v1/incidents/${raised.incidentId}/recommendations`), 403, 'outside_jurisdiction');
+    const recs = ok(await as('supervisor', 'GET', `/api/v1/incidents/${raised.incidentId}/recommendations`));
+    expect(recs.method).toBe('road_network');
+    const mine = recs.items.filter((r: { unitId: string }) => Object.values(ids).includes(r.unitId));
+    expect(mine).toHaveLength(3);
+    const graph = runtime(server.kernel).graph!;
+    const target = graph.nearestNode(MONACO_PALACE)!;
+    for (const r of mine) {
+      expect(r.method).toBe('road_network');
+      expect(r.distanceM).toBeGreaterThan(r.straightLineM);
+      expect(r.distanceM).toBeLessThan(3 * r.straightLineM + 300);
+      expect(r.reason).toMatch(/км по дорогам/);
+    }
+    // The order is the road graph's, checked against an independent A* per unit.
+    const byRoad = Object.entries({ casino, fontvieille, larvotto })
+      .map(([k, p]) => ({ id: ids[k as keyof typeof ids], t: graph.route(graph.nearestNode(p)!.node, target.node)!.timeS }))
+      .sort((a, b) => a.t - b.t)
+      .map((x) => x.id);
+    expect(mine.map((r: { unitId: string }) => r.unitId)).toEqual(byRoad);
+  });
+
+  // ---- full lifecycle with the demo dispatcher and officer -----------------------------------------------------
+  let lifecycleIncident = '';
+  it('dispatcher assigns the officer’s unit; the officer sees the task and moves EN_ROUTE → ON_SCENE → CLEARED with a note', async () => {
+    const alm101 = await unitByCallSign('ALM-101');
+    const inc = ok(await as('dispatcher', 'POST', '/api/v1/incidents', { category: 'domestic-violence', location: north(ALMALY, 200), address: 'ул. Толе би, 55' }), 201);
+    lifecycleIncident = inc.id;
+    const recs = ok(await as('dispatcher', 'GET', `/api/v1/incidents/${inc.id}/recommendations`));
+    expect(recs.items[0].unitId).toBe(alm101); // 200 m away, the nearest
+    const assigned = ok(await as('dispatcher', 'POST', `/api/v1/incidents/${inc.id}/assignments`, { unitId: alm101, recommendationRank: 1 }), 201);
+    expect(assigned).toMatchObject({ acceptedTop: true, incident: { status: 'DISPATCHED' } });
+
+    const tablet = ok(await as('officer', 'GET', '/api/v1/units/mine'));
+    expect(tablet.unit).toMatchObject({ id: alm101, callSign: 'ALM-101', status: 'DISPATCHED', incidentId: inc.id });
+    expect(tablet.incident).toMatchObject({ id: inc.id, status: 'DISPATCHED', category: 'domestic-violence', address: 'ул. Толе би, 55' });
+
+    ok(await as('officer', 'POST', `/api/v1/units/${alm101}/status`, { status: 'EN_ROUTE' }));
+    expect(ok(await as('officer', 'GET', '/api/v1/units/mine')).incident.status).toBe('EN_ROUTE');
+    const onScene = ok(await as('officer', 'POST', `/api/v1/incidents/${inc.id}/transitions`, { to: 'ON_SCENE', position: north(ALMALY, 190) }));
+    expect(onScene.status).toBe('ON_SCENE');
+    expect(ok(await as('officer', 'GET', '/api/v1/units/mine')).unit.status).toBe('ON_SCENE');
+    // The crew may not close: that is the dispatcher's.
+    problem(await as('officer', 'POST', `/api/v1/incidents/${inc.id}/transitions`, { to: 'CLOSED' }), 403, 'forbidden');
+    const cleared = ok(await as('officer', 'POST', `/api/v1/incidents/${inc.id}/transitions`, { to: 'CLEARED', note: 'Conflict settled; protocol drawn up' }));
+    expect(cleared.status).toBe('CLEARED');
+    const after = ok(await as('officer', 'GET', '/api/v1/units/mine'));
+    expect(after).toMatchObject({ unit: { status: 'AVAILABLE', incidentId: null }, incident: null });
+    const closed = ok(await as('dispatcher', 'POST', `/api/v1/incidents/${inc.id}/transitions`, { to: 'CLOSED', note: 'Closed after review' }));
+    expect(closed.status).toBe('CLOSED');
+
+    // Every step is on the append-only timeline with its time and actor; the officer's steps with a position.
+    const steps = closed.timeline.filter((t: { kind: string }) => t.kind === 'status').map((t: { to: string; actor: string }) => [t.to, t.actor]);
+    expect(steps).toEqual([
+      ['RECEIVED', 'user:dispatcher'],
+      ['TRIAGED', 'user:dispatcher'],
+      ['DISPATCHED', 'user:dispatcher'],
+      ['EN_ROUTE', 'user:officer'],
+      ['ON_SCENE', 'user:officer'],
+      ['CLEARED', 'user:officer'],
+      ['CLOSED', 'user:dispatcher'],
+    ]);
+    const byTo = (to: string) => closed.timeline.find((t: { to: string }) => t.to === to);
+    expect(byTo('ON_SCENE').position).toEqual(north(ALMALY, 190));
+    expect(byTo('EN_ROUTE').position).toEqual(ALMALY); // the unit's last known position
+    expect(byTo('CLEARED').note).toBe('Conflict settled; protocol drawn up');
+    expect(closed.enRouteAt && closed.onSceneAt && closed.clearedAt && closed.closedAt).toBeTruthy();
+    await expect(server.kernel.db.query('update dispatch_timeline set note = $1 where incident_id = $2', ['rewritten', inc.id])).rejects.toThrow(/append-only/);
+
+    // The IncidentChanged events carry each status and the notes (what reports shows to citizens).
+    const changes = await incidentChanges(inc.id);
+    expect(changes.map((c) => c.status)).toEqual(['RECEIVED', 'TRIAGED', 'DISPATCHED', 'EN_ROUTE', 'ON_SCENE', 'CLEARED', 'CLOSED']);
+    expect(changes.find((c) => c.status === 'CLEARED')?.note).toBe('Conflict settled; protocol drawn up');
+    expect(changes.find((c) => c.status === 'CLOSED')?.note).toBe('Closed after review');
+    const [evt] = await server.kernel.db.query<{ jurisdiction: string; permission: string }>(
+      "select jurisdiction, permission from kernel_outbox where subject = 'dispatch.incident.updated' and key = $1 limit 1",
+      [inc.id],
+    );
+    expect(evt).toEqual({ jurisdiction: '751110000', permission: 'dispatch:read' });
+  });
+
+  it('an illegal transition is a 409 problem with a localised reason, and changes nothing', async () => {
+    const before = await count('dispatch_timeline', 'incident_id = $1', [lifecycleIncident]);
+    const titles: string[] = [];
+    for (const lang of ['en', 'ru', 'kk']) {
+      const body = problem(await as('dispatcher', 'POST', `/api/v1/incidents/${lifecycleIncident}/transitions`, { to: 'TRIAGED' }, { 'accept-language': lang }), 409, 'dispatch.illegal_transition');
+      expect(body.detail).toContain('CLOSED');
+      titles.push(body.title);
+    }
+    expect(titles[0]).toBe('This status change is not allowed');
+    expect(new Set(titles).size).toBe(3);
+    const inc = ok(await as('operator', 'POST', '/api/v1/incidents', { category: 'noise', location: ALMALY }), 201);
+    const body = problem(await as('dispatcher', 'POST', `/api/v1/incidents/${inc.id}/transitions`, { to: 'ON_SCENE' }, { 'accept-language': 'en' }), 409, 'dispatch.illegal_transition');
+    expect(body.detail).toBe('An incident in status TRIAGED cannot move to ON_SCENE. Allowed next: TRIAGED, PENDING, CANCELLED.');
+    problem(await as('dispatcher', 'POST', `/api/v1/incidents/${inc.id}/transitions`, { to: 'DISPATCHED' }), 409, 'dispatch.wrong_command');
+    expect(await count('dispatch_timeline', 'incident_id = $1', [lifecycleIncident])).toBe(before);
+    // The officer is not the crew of this incident.
+    problem(await as('officer', 'POST', `/api/v1/incidents/${inc.id}/transitions`, { to: 'EN_ROUTE' }), 403, 'dispatch.not_crew');
+  });
+
+  it('the queue lists most urgent first, then oldest, with SLA due times, and pages with a cursor', async () => {
+    const page1 = ok(await as('dispatcher', 'GET', '/api/v1/incidents?limit=2'));
+    expect(page1.items).toHaveLength(2);
+    expect(page1.nextCursor).toBeTruthy();
+    const all: { priority: string; receivedAt: string; id: string; status: string; sla: { dispatchDueAt: string } }[] = [...page1.items];
+    let cursor = page1.nextCursor;
+    while (cursor) {
+      const page = ok(await as('dispatcher', 'GET', `/api/v1/incidents?limit=2&cursor=${cursor}`));
+      all.push(...page.items);
+      cursor = page.nextCursor;
+    }
+    const keys = all.map((i) => `${i.priority}|${i.receivedAt}|${i.id}`);
+    expect(keys).toEqual([...keys].sort());
+    expect(new Set(all.map((i) => i.id)).size).toBe(all.length);
+    expect(all.every((i) => !['CLOSED', 'CANCELLED', 'MERGED'].includes(i.status))).toBe(true);
+    expect((all.find((i) => i.id === reportIncident) as unknown as { reportIds: string[] }).reportIds).toContain(firstReport);
+    const p1 = all.find((i) => i.priority === 'P1')!;
+    expect(Date.parse(p1.sla.dispatchDueAt) - Date.parse(p1.receivedAt)).toBe(60_000);
+    const p1Only = ok(await as('dispatcher', 'GET', '/api/v1/incidents?priority=P1&limit=200')).items;
+    expect(p1Only.every((i: { priority: string }) => i.priority === 'P1')).toBe(true);
+    const closed = ok(await as('dispatcher', 'GET', '/api/v1/incidents?status=CLOSED')).items;
+    expect(closed.map((i: { id: string }) => i.id)).toContain(lifecycleIncident);
+    problem(await as('dispatcher', 'GET', '/api/v1/incidents?cursor=bm90LWpzb24'), 400, 'validation_failed');
+  });
+
+  // ---- telemetry ----------------------------------------------------------------------------------------------
+  it('a good NDJSON batch is stored in one go, moves the units, and is published live', async () => {
+    const a = await newUnit('TEL-A', { lon: 76.95, lat: 43.24 });
+    const b = await newUnit('TEL-B', { lon: 76.96, lat: 43.24 });
+    const before = await count('dispatch_position');
+    const lines = Array.from({ length: 2000 }, (_, i) => ({ unitId: i % 2 ? a : b, at: at(), lon: 76.95 + i * 1e-5, lat: 43.24, speed: 30, heading: 90, battery: 77 }));
+    const res = ok(await gateway(lines), 202);
+    expect(res).toEqual({ accepted: 2000, stored: 2000, units: 2 });
+    expect(await count('dispatch_position')).toBe(before + 2000);
+    const units = ok(await as('dispatcher', 'GET', '/api/v1/units?limit=200')).items;
+    const ua = units.find((u: { id: string }) => u.id === a);
+    expect(ua.lastPosition).toMatchObject({ lon: lines[1999].lon, speed: 30, heading: 90, battery: 77, at: lines[1999].at });
+    // Resending the same batch stores nothing new.
+    expect(ok(await gateway(lines), 202)).toMatchObject({ stored: 0 });
+    await waitFor('live positions', async () => positions.some((e) => (e.data as { unitId: string }).unitId === a));
+    const live = positions.find((e) => (e.data as { unitId: string }).unitId === a)!;
+    expect(live).toMatchObject({ subject: 'dispatch.unit.position', jurisdiction: '750000000', permission: 'dispatch:read' });
+    // Not through the outbox: positions are a stream.
+    expect(await count('kernel_outbox', "subject = 'dispatch.unit.position'")).toBe(0);
+  });
+
+  it('one bad line rejects the whole batch with line.N paths, and nothing is stored', async () => {
+    const a = await unitByCallSign('TEL-A');
+    const before = await count('dispatch_position');
+    const good = { unitId: a, at: at(), lon: 76.95, lat: 43.24 };
+    const res = await gateway([good, { ...good, at: at() }, '', { ...good, at: at(), lat: 95 }, { ...good, at: at(), unitId: newId() }]);
+    const body = problem(res, 400, 'validation_failed');
+    expect(body.errors).toEqual([expect.objectContaining({ path: 'line.4.lat', code: 'too_big' })]);
+    // Valid lines, but one names a unit that does not exist: still all or nothing.
+    const res2 = await gateway([good, { ...good, at: at(), unitId: newId() }]);
+    expect(problem(res2, 400, 'validation_failed').errors).toEqual([expect.objectContaining({ path: 'line.2.unitId', code: 'unknown_unit' })]);
+    expect(await count('dispatch_position')).toBe(before);
+    // A crew member reports only for their own unit; JSON is not NDJSON.
+    const crewRes = await as('officer', 'POST', '/api/v1/units/telemetry', JSON.stringify({ ...good, at: at() }), { 'content-type': 'application/x-ndjson' });
+    expect(problem(crewRes, 400, 'validation_failed').errors[0]).toMatchObject({ path: 'line.1.unitId', code: 'not_own_unit' });
+    problem(await as('officer', 'POST', '/api/v1/units/telemetry', { ...good }), 400, 'validation_failed');
+    const own = await unitByCallSign('ALM-101');
+    ok(await as('officer', 'POST', '/api/v1/units/telemetry', `${JSON.stringify({ unitId: own, at: at(), ...ALMALY })}\n`, { 'content-type': 'application/x-ndjson' }), 202);
+  });
+
+  it('takes telemetry from the real MQTT broker (Mosquitto)', async () => {
+    const unit = await newUnit('MQTT-1', { lon: 76.97, lat: 43.23 });
+    const client = await mqtt.connectAsync(MQTT_URL, { connectTimeout: 5000, reconnectPeriod: 0 });
+    try {
+      const when = at();
+      await client.publishAsync(`${PREFIX}/units/${unit}/telemetry`, JSON.stringify({ at: when, lon: 76.971, lat: 43.231, speed: 12 }), { qos: 1 });
+      const moved = await waitFor('the MQTT sample to be stored', async () => {
+        const [u] = await server.kernel.db.query<{ last_lon: number; last_at: Date }>('select last_lon, last_at from dispatch_unit where id = $1', [unit]);
+        return u.last_lon === 76.971 ? u : null;
+      });
+      expect(new Date(moved.last_at).toISOString()).toBe(when);
+      expect(await count('dispatch_position', 'unit_id = $1', [unit])).toBe(2);
+      // A malformed sample is rejected and stores nothing.
+      await client.publishAsync(`${PREFIX}/units/${unit}/telemetry`, JSON.stringify({ at: at(), lon: 500, lat: 43 }), { qos: 1 });
+      await new Promise((r) => setTimeout(r, 300));
+      expect(await count('dispatch_position', 'unit_id = $1', [unit])).toBe(2);
+    } finally {
+      await client.endAsync();
+    }
+  });
+
+  // ---- panic --------------------------------------------------------------------------------------------------
+  it('panic: an immediate P1 incident at the unit’s position, the unit flagged, the nearest units alerted', async () => {
+    const alm101 = await unitByCallSign('ALM-101');
+    const helper = await newUnit('PANIC-HELP', north(ALMALY, 300));
+    const res = ok(await as('officer', 'POST', `/api/v1/units/${alm101}/panic`), 201);
+    expect(res.incident).toMatchObject({ priority: 'P1', category: 'panic', status: 'TRIAGED', source: 'panic', panicUnitId: alm101, location: ALMALY, kato: '751110000' });
+    expect(res.nearestUnitIds[0]).toBe(helper);
+    const units = ok(await as('dispatcher', 'GET', '/api/v1/units?limit=200')).items;
+    expect(units.find((u: { id: string }) => u.id === alm101).flags).toContain('PANIC');
+    const [raised] = (await events('dispatch.alert.raised', res.incident.id)).map((p) => AlertRaised.parse(p));
+    expect(raised).toMatchObject({ kind: 'panic', incidentId: res.incident.id, unitId: alm101, nearestUnitIds: res.nearestUnitIds, escalateTo: 'supervisor' });
+    const alerts = ok(await as('dispatcher', 'GET', '/api/v1/alerts?kind=panic')).items;
+    expect(alerts[0]).toMatchObject({ id: res.alertId, kind: 'panic', incidentId: res.incident.id, unitId: alm101 });
+    // Someone else's unit: not the officer's to press.
+    problem(await as('officer', 'POST', `/api/v1/units/${helper}/panic`), 403, 'dispatch.not_crew');
+    // When the incident ends, the flag goes.
+    ok(await as('dispatcher', 'POST', `/api/v1/incidents/${res.incident.id}/transitions`, { to: 'CANCELLED', note: 'False alarm, pressed by mistake' }));
+    expect(ok(await as('officer', 'GET', '/api/v1/units/mine')).unit.flags).not.toContain('PANIC');
+  });
+
+  // ---- jurisdictions ------------------------------------------------------------------------------------------
+  it('an Astana unit and incident are invisible to the Almaty dispatcher', async () => {
+    const astana = await raiseIncident(server.kernel, { source: 'protection', category: 'domestic-violence', location: ASTANA, externalRef: 'order-7:violation-1' });
+    expect(astana.kato?.startsWith('71')).toBe(true);
+    const queue = ok(await as('dispatcher', 'GET', '/api/v1/incidents?limit=200')).items;
+    expect(queue.map((i: { id: string }) => i.id)).not.toContain(astana.incidentId);
+    expect(queue.every((i: { kato: string }) => i.kato.startsWith('75'))).toBe(true);
+    problem(await as('dispatcher', 'GET', `/api/v1/incidents/${astana.incidentId}`), 403, 'outside_jurisdiction');
+    problem(await as('dispatcher', 'GET', `/api/v1/incidents/${astana.incidentId}/eido`), 403, 'outside_jurisdiction');
+    const ast101 = await unitByCallSign('AST-101');
+    const units = ok(await as('dispatcher', 'GET', '/api/v1/units?limit=200')).items;
+    expect(units.map((u: { id: string }) => u.id)).not.toContain(ast101);
+    problem(await as('dispatcher', 'POST', `/api/v1/incidents/${lifecycleIncident}/assignments`, { unitId: ast101 }), 403, 'outside_jurisdiction');
+    problem(await as('dispatcher', 'POST', `/api/v1/units/${ast101}/status`, { status: 'BUSY' }), 403, 'outside_jurisdiction');
+    // The officer sees only Almaly; the supervisor sees everything.
+    const officerQueue = ok(await as('officer', 'GET', '/api/v1/incidents?limit=200')).items;
+    expect(officerQueue.every((i: { kato: string }) => i.kato.startsWith('751110'))).toBe(true);
+    expect(ok(await as('supervisor', 'GET', '/api/v1/incidents?limit=200')).items.map((i: { id: string }) => i.id)).toContain(astana.incidentId);
+    problem(await as('operator', 'POST', '/api/v1/incidents', { category: 'theft', location: ASTANA }), 403, 'outside_jurisdiction');
+  });
+
+  // ---- merge, link, EIDO, premise flags -----------------------------------------------------------------------
+  it('merges a duplicate (reports move, REPLACED/REPLACING), links incidents, and exports a valid EIDO', async () => {
+    const r = await submitReport({ category: 'hooliganism', priority: 'P3', location: north(ALMALY, 500) });
+    const dup = await incidentOfReport(r.reportId);
+    const merged = ok(await as('dispatcher', 'POST', `/api/v1/incidents/${dup}/merge`, { into: reportIncident }));
+    expect(merged.id).toBe(reportIncident);
+    expect(merged.reportIds).toContain(r.reportId);
+    expect(merged.mergedFrom).toEqual([dup]);
+    const gone = ok(await as('dispatcher', 'GET', `/api/v1/incidents/${dup}`));
+    expect(gone).toMatchObject({ status: 'MERGED', mergedInto: reportIncident, reportIds: [] });
+    const dupChanges = await incidentChanges(dup);
+    expect(dupChanges.at(-1)).toMatchObject({ status: 'MERGED', mergedInto: reportIncident });
+    expect((await incidentChanges(reportIncident)).at(-1)?.reportIds).toContain(r.reportId);
+    problem(await as('dispatcher', 'POST', `/api/v1/incidents/${dup}/merge`, { into: reportIncident }), 409, 'dispatch.illegal_transition');
+    // A later duplicate of the merged report finds the survivor.
+    const late = await submitReport({ category: 'hooliganism', priority: 'P3', duplicateOf: r.reportId });
+    expect(await incidentOfReport(late.reportId)).toBe(reportIncident);
+
+    const linked = ok(await as('dispatcher', 'POST', `/api/v1/incidents/${reportIncident}/links`, { other: lifecycleIncident, kind: 'PARENT' }));
+    expect(linked.links).toEqual([expect.objectContaining({ incidentId: lifecycleIncident, kind: 'PARENT' })]);
+    expect(ok(await as('dispatcher', 'GET', `/api/v1/incidents/${lifecycleIncident}`)).links).toEqual([expect.objectContaining({ incidentId: reportIncident, kind: 'CHILD' })]);
+
+    const eido = ok(await as('dispatcher', 'GET', `/api/v1/incidents/${lifecycleIncident}/eido`));
+    const parsed = Eido.safeParse(eido);
+    expect(parsed.error?.issues ?? []).toEqual([]);
+    expect(eido).toMatchObject({ EIDOVersion: '1.0', incidentTrackingIdentifier: `urn:emergency:uid:incidentid:${lifecycleIncident}:tartip.kz` });
+    expect(eido.incidentComponent[0]).toMatchObject({ incidentTypeCommonRegistryText: 'DOMESTIC', incidentPriorityInternalText: 'P1', incidentStatusCommonRegistryText: 'Closed' });
+    expect(eido.emergencyResourceComponent.map((r: { enforcementUnitName: string }) => r.enforcementUnitName)).toEqual(['ALM-101']);
+    expect(eido.notesComponent.map((n: { notesActionComments: string }) => n.notesActionComments)).toContain('<p>Conflict settled; protocol drawn up</p>');
+    expect(eido.linkComponent[0]).toMatchObject({ linkDirectionCode: 'CHILD' });
+    const survivorEido = ok(await as('dispatcher', 'GET', `/api/v1/incidents/${reportIncident}/eido`));
+    expect(Eido.safeParse(survivorEido).success).toBe(true);
+    expect(survivorEido.mergeComponent).toEqual([expect.objectContaining({ incidentMergeDirectionCode: 'REPLACING', incidentTrackingIdentification: `urn:emergency:uid:incidentid:${dup}:tartip.kz` })]);
+  });
+
+  it('premise flags within their radius show on the incident and with the recommendations, until they expire', async () => {
+    const home = north(ALMALY, 2000);
+    await flagPremise(server.kernel, {
+      location: home,
+      radiusM: 100,
+      kind: 'protective_order',
+      note: 'Protective order against the resident (to 2027)',
+      expiresAt: new Date(clock.now().getTime() + 86_400_000).toISOString(),
+      sourceModule: 'protection',
+      sourceRef: 'order-7',
+    });
+    await flagPremise(server.kernel, { location: home, radiusM: 100, kind: 'weapons', note: 'Registered hunting rifle', expiresAt: null, sourceModule: 'cases', sourceRef: 'case-9' });
+    await flagPremise(server.kernel, { location: home, radiusM: 100, kind: 'prior_violence', note: 'expired', expiresAt: new Date(clock.now().getTime() - 1000).toISOString(), sourceModule: 'cases', sourceRef: 'case-1' });
+    const far = ok(await as('dispatcher', 'POST', '/api/v1/premise-flags', { location: north(ALMALY, 5000), radiusM: 50, kind: 'weapons', note: 'far away' }), 201);
+    expect(far.kato).toMatch(/^75/);
+    const inc = ok(await as('operator', 'POST', '/api/v1/incidents', { category: 'domestic-violence', location: north(home, 40) }), 201);
+    expect(inc.premiseFlags.map((f: { kind: string; distanceM: number }) => [f.kind, f.distanceM])).toEqual([
+      ['protective_order', 40],
+      ['weapons', 40],
+    ]);
+    const recs = ok(await as('dispatcher', 'GET', `/api/v1/incidents/${inc.id}/recommendations`));
+    expect(recs.premiseFlags).toHaveLength(2);
+    // Updating by the same source reference replaces, not duplicates.
+    await flagPremise(server.kernel, { location: home, radiusM: 10, kind: 'weapons', note: 'Rifle surrendered', expiresAt: null, sourceModule: 'cases', sourceRef: 'case-9' });
+    expect(ok(await as('dispatcher', 'GET', `/api/v1/incidents/${inc.id}`)).premiseFlags.map((f: { kind: string }) => f.kind)).toEqual(['protective_order']);
+  });
+
+  it('an officer on the street creates an on-view incident: their unit is put on scene at once', async () => {
+    const inc = ok(await as('officer', 'POST', '/api/v1/incidents', { category: 'drunk-driver', location: north(ALMALY, 100), note: 'Stopped a car' }), 201);
+    expect(inc).toMatchObject({ source: 'field', status: 'ON_SCENE' });
+    const tablet = ok(await as('officer', 'GET', '/api/v1/units/mine'));
+    expect(tablet.unit.status).toBe('ON_SCENE');
+    expect(tablet.incident.id).toBe(inc.id);
+    ok(await as('officer', 'POST', `/api/v1/incidents/${inc.id}/transitions`, { to: 'CLEARED', note: 'Driver handed over' }));
+    expect(ok(await as('officer', 'GET', '/api/v1/units/mine')).unit.status).toBe('AVAILABLE');
+  });
+
+  // ---- SLA timers on the ManualClock (last: moving time makes every unit stale) -------------------------------
+  it('raises dispatch_overdue, unit_no_ack and unit_stale once each after the clock moves; alerts can be acknowledged', async () => {
+    const waiting = ok(await as('operator', 'POST', '/api/v1/incidents', { category: 'robbery', location: north(ALMALY, 800) }), 201);
+    const slow = ok(await as('operator', 'POST', '/api/v1/incidents', { category: 'assault', location: north(ALMALY, 900) }), 201);
+    const helper = await unitByCallSign('PANIC-HELP');
+    ok(await as('dispatcher', 'POST', `/api/v1/incidents/${slow.id}/assignments`, { unitId: helper }), 201);
+    const alertsOf = async (kind: string) => ok(await as('supervisor', 'GET', `/api/v1/alerts?kind=${kind}&limit=200`)).items as { id: string; incidentId: string; unitId: string }[];
+    await new Promise((r) => setTimeout(r, 300)); // a few timer runs at the same instant: nothing is due
+    expect((await alertsOf('dispatch_overdue')).filter((a) => a.incidentId === waiting.id)).toEqual([]);
+
+    clock.advance(61_000);
+    const overdue = await waitFor('dispatch_overdue', async () => (await alertsOf('dispatch_overdue')).find((a) => a.incidentId === waiting.id));
+    const noAck = await waitFor('unit_no_ack', async () => (await alertsOf('unit_no_ack')).find((a) => a.unitId === helper));
+    expect(noAck.incidentId).toBe(slow.id);
+    // The dispatcher of Almaty sees them too; the event went out once with the supervisor as escalation.
+    expect(ok(await as('dispatcher', 'GET', '/api/v1/alerts?limit=200')).items.map((a: { id: string }) => a.id)).toContain(overdue.id);
+    const raised = (await events('dispatch.alert.raised', waiting.id)).map((p) => AlertRaised.parse(p));
+    expect(raised.map((a) => [a.kind, a.escalateTo])).toEqual([['dispatch_overdue', 'supervisor']]);
+
+    clock.advance(120_000);
+    const alm102 = await unitByCallSign('ALM-102');
+    await waitFor('unit_stale', async () => (await alertsOf('unit_stale')).find((a) => a.unitId === alm102));
+    const units = ok(await as('dispatcher', 'GET', '/api/v1/units?limit=200')).items;
+    expect(units.find((u: { id: string }) => u.id === alm102).stale).toBe(true);
+    // Stale units are not recommended.
+    const recs = ok(await as('dispatcher', 'GET', `/api/v1/incidents/${waiting.id}/recommendations`));
+    expect(recs.items.map((r: { unitId: string }) => r.unitId)).not.toContain(alm102);
+    // Still once each, after many more runs.
+    await new Promise((r) => setTimeout(r, 400));
+    expect(await count('dispatch_alert', "kind = 'dispatch_overdue' and incident_id = $1", [waiting.id])).toBe(1);
+    expect(await count('dispatch_alert', "kind = 'unit_stale' and unit_id = $1", [alm102])).toBe(1);
+
+    const acked = ok(await as('dispatcher', 'POST', `/api/v1/alerts/${overdue.id}/acknowledge`));
+    expect(acked).toMatchObject({ acknowledgedBy: 'user:dispatcher' });
+    expect((await alertsOf('dispatch_overdue')).map((a) => a.id)).not.toContain(overdue.id);
+    problem(await as('supervisor', 'POST', `/api/v1/alerts/${overdue.id}/acknowledge`), 409, 'dispatch.already_acknowledged');
+  });
+});

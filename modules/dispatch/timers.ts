@@ -1,0 +1,124 @@
+import { newId } from '../../packages/kernel/src/ids.ts';
+import type { Kernel } from '../../packages/kernel/src/kernel.ts';
+import type { Priority } from './config/catalogue.ts';
+import { type Condition, evaluate, type SlaAssignment, type SlaIncident, type SlaUnit } from './domain/sla.ts';
+import { ALERT_RAISED, type AlertRaised, type IncidentStatus, type UnitStatus } from './events.ts';
+import { runtime } from './runtime.ts';
+import { emitUnit, type UnitRow } from './store.ts';
+
+/**
+ * The periodic job (every TARTIP_DISPATCH_TIMER_INTERVAL_MS, on the kernel's clock so tests move time): flags
+ * units whose position went stale, then evaluates the SLA rules (`domain/sla.ts`) and raises each new condition
+ * once as `dispatch.alert.raised` (escalated to supervisors). Safe on several processes at once: a condition's
+ * key is unique in `dispatch_alert`.
+ */
+export async function runTimers(kernel: Kernel): Promise<{ raised: Condition[]; staleUnits: number }> {
+  const { settings } = runtime(kernel);
+  const now = kernel.clock.now();
+  const staleBefore = new Date(now.getTime() - settings.telemetryStaleS * 1000).toISOString();
+
+  const staleUnits = await kernel.commands.run({ actor: 'system:dispatch-timers' }, async (uow) => {
+    const rows = await uow.tx.query<UnitRow>(
+      `update dispatch_unit set stale = true, updated_at = $2 where not stale and last_at is not null and last_at < $1 returning *`,
+      [staleBefore, uow.now.toISOString()],
+    );
+    for (const u of rows) await emitUnit(uow, u);
+    return rows.length;
+  });
+
+  const incidents = await kernel.db.query<{ id: string; priority: Priority; status: IncidentStatus; kato: string | null; received_at: Date; dispatched_at: Date | null; on_scene_at: Date | null }>(
+    `select id, priority, status, kato, received_at, dispatched_at, on_scene_at from dispatch_incident
+     where status in ('RECEIVED', 'TRIAGED', 'PENDING', 'DISPATCHED', 'EN_ROUTE')`,
+  );
+  const assignments = await kernel.db.query<{ id: string; incident_id: string; unit_id: string; kato: string | null; assigned_at: Date; acknowledged_at: Date | null }>(
+    `select a.id, a.incident_id, a.unit_id, i.kato, a.assigned_at, a.acknowledged_at from dispatch_assignment a
+     join dispatch_incident i on i.id = a.incident_id where a.released_at is null and a.acknowledged_at is null`,
+  );
+  const units = await kernel.db.query<{ id: string; status: UnitStatus; home_kato: string; last_at: Date | null }>(
+    `select id, status, home_kato, last_at from dispatch_unit where last_at is not null and last_at < $1 and status <> 'OUT_OF_SERVICE'`,
+    [staleBefore],
+  );
+  const conditions = evaluate(
+    now,
+    {
+      incidents: incidents.map<SlaIncident>((i) => ({
+        id: i.id,
+        priority: i.priority,
+        status: i.status,
+        kato: i.kato,
+        receivedAt: new Date(i.received_at),
+        dispatchedAt: i.dispatched_at ? new Date(i.dispatched_at) : null,
+        onSceneAt: i.on_scene_at ? new Date(i.on_scene_at) : null,
+      })),
+      assignments: assignments.map<SlaAssignment>((a) => ({
+        id: a.id,
+        incidentId: a.incident_id,
+        unitId: a.unit_id,
+        kato: a.kato,
+        assignedAt: new Date(a.assigned_at),
+        acknowledgedAt: a.acknowledged_at ? new Date(a.acknowledged_at) : null,
+      })),
+      units: units.map<SlaUnit>((u) => ({ id: u.id, status: u.status, homeKato: u.home_kato, lastAt: u.last_at ? new Date(u.last_at) : null })),
+    },
+    settings,
+  );
+  if (conditions.length === 0) return { raised: [], staleUnits };
+  const known = new Set(
+    (await kernel.db.query<{ condition_key: string }>('select condition_key from dispatch_alert where condition_key = any($1::text[])', [conditions.map((c) => c.key)])).map(
+      (r) => r.condition_key,
+    ),
+  );
+  const fresh = conditions.filter((c) => !known.has(c.key));
+  const raised: Condition[] = [];
+  for (const c of fresh) {
+    await kernel.commands.run({ actor: 'system:dispatch-timers' }, async (uow) => {
+      const alertId = newId();
+      const inserted = await uow.tx.query(
+        `insert into dispatch_alert (id, kind, condition_key, incident_id, unit_id, kato, due_at, raised_at, data)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, '{}'::jsonb) on conflict (condition_key) do nothing returning id`,
+        [alertId, c.kind, c.key, c.incidentId, c.unitId, c.kato, c.dueAt.toISOString(), uow.now.toISOString()],
+      );
+      if (inserted.length === 0) return; // another process raised it first
+      const data: AlertRaised = {
+        alertId,
+        kind: c.kind,
+        incidentId: c.incidentId,
+        unitId: c.unitId,
+        escalateTo: 'supervisor',
+        dueAt: c.dueAt.toISOString(),
+        raisedAt: uow.now.toISOString(),
+      };
+      await uow.emit({ subject: ALERT_RAISED, key: c.incidentId ?? c.unitId ?? alertId, jurisdiction: c.kato, permission: 'dispatch:read', data });
+      await uow.audit({ action: 'alert.raised', entity: 'alert', entityId: alertId, jurisdiction: c.kato, data: { kind: c.kind, incidentId: c.incidentId, unitId: c.unitId } });
+      raised.push(c);
+    });
+  }
+  return { raised, staleUnits };
+}
+
+/** Starts the job; returns its stopper. A run never overlaps the previous one. */
+export function startTimers(kernel: Kernel): () => Promise<void> {
+  const { settings } = runtime(kernel);
+  let stopped = false;
+  let running: Promise<unknown> | null = null;
+  let timer: NodeJS.Timeout | null = null;
+  const tick = () => {
+    if (stopped) return;
+    running = runTimers(kernel)
+      .catch((e) => kernel.log.warn({ err: e }, 'dispatch: timer run failed; will retry'))
+      .finally(() => {
+        running = null;
+        if (!stopped) {
+          timer = setTimeout(tick, settings.timerIntervalMs);
+          timer.unref();
+        }
+      });
+  };
+  timer = setTimeout(tick, settings.timerIntervalMs);
+  timer.unref();
+  return async () => {
+    stopped = true;
+    if (timer) clearTimeout(timer);
+    if (running) await running;
+  };
+}

@@ -1,0 +1,197 @@
+import { covers, jurisdictionFilter } from '../../packages/kernel/src/auth/jurisdiction.ts';
+import { Problem } from '../../packages/kernel/src/errors.ts';
+import { newId } from '../../packages/kernel/src/ids.ts';
+import type { Kernel } from '../../packages/kernel/src/kernel.ts';
+import type { CommandContext, UnitOfWork } from '../../packages/kernel/src/outbox.ts';
+import type { Queryable } from '../../packages/kernel/src/db/types.ts';
+import { haversineM } from './domain/eta.ts';
+import { type Candidate, rankUnits } from './domain/recommend.ts';
+import { ALERT_RAISED, type AlertRaised, UNIT_CREATED } from './events.ts';
+import { runtime } from './runtime.ts';
+import { type Actor, applyStatus, assignIn, createIncidentIn, katoOf } from './service.ts';
+import { emitUnit, getIncidentRow, getUnitRow, type IncidentRow, type Position, type UnitRow, updateUnitStatus } from './store.ts';
+
+/** Units: registration, the crew's own unit, recommendations, assignment, panic. */
+
+export const UNIT_TYPES = ['PATROL_CAR', 'FOOT_PATROL', 'NATIONAL_GUARD', 'TRAFFIC_POLICE'] as const;
+
+export interface NewUnit {
+  callSign: string;
+  type: (typeof UNIT_TYPES)[number];
+  homeKato: string;
+  crew: string[];
+  position?: Position;
+}
+
+export async function createUnitIn(uow: UnitOfWork, input: NewUnit): Promise<UnitRow> {
+  const taken = await uow.tx.query('select 1 from dispatch_unit where call_sign = $1', [input.callSign]);
+  if (taken.length > 0) throw Problem.conflict(`call sign ${input.callSign} is taken`);
+  const now = uow.now.toISOString();
+  const [u] = await uow.tx.query<UnitRow>(
+    `insert into dispatch_unit (id, call_sign, type, home_kato, crew, status, last_lon, last_lat, last_at, status_at, created_at, updated_at)
+     values ($1, $2, $3, $4, $5::text[], 'AVAILABLE', $6, $7, $8, $9, $9, $9) returning *`,
+    [newId(), input.callSign, input.type, input.homeKato, input.crew, input.position?.lon ?? null, input.position?.lat ?? null, input.position ? now : null, now],
+  );
+  await uow.audit({ action: 'unit.created', entity: 'unit', entityId: u.id, jurisdiction: u.home_kato, data: { callSign: u.call_sign, type: u.type, crew: u.crew } });
+  await emitUnit(uow, u, UNIT_CREATED);
+  return u;
+}
+
+export async function createUnit(kernel: Kernel, ctx: CommandContext, actor: Actor, input: NewUnit): Promise<UnitRow> {
+  if (!covers(actor.jurisdictions, input.homeKato)) throw new Problem('outside_jurisdiction');
+  return kernel.commands.run(ctx, (uow) => createUnitIn(uow, input));
+}
+
+/** Units a person may see, optionally only available ones with a fresh position (candidates for a call). */
+export async function visibleUnits(q: Queryable, jurisdictions: string[], o: { onlyCandidates?: boolean } = {}): Promise<UnitRow[]> {
+  const [filter, params] = jurisdictionFilter('home_kato', jurisdictions, 1);
+  return q.query<UnitRow>(
+    `select * from dispatch_unit where ${filter}
+       ${o.onlyCandidates ? `and status = 'AVAILABLE' and not stale and last_at is not null and current_incident_id is null and not ('PANIC' = any(flags))` : ''}
+     order by call_sign`,
+    params,
+  );
+}
+
+export interface Recommendation {
+  rank: number;
+  unitId: string;
+  callSign: string;
+  type: string;
+  method: 'road_network' | 'great_circle';
+  distanceM: number;
+  etaS: number;
+  straightLineM: number;
+}
+
+/** Ranked candidates for an incident, by estimated travel time (road graph when loaded). */
+export async function recommend(kernel: Kernel, inc: IncidentRow, jurisdictions: string[]): Promise<{ method: 'road_network' | 'great_circle'; items: Recommendation[] }> {
+  const rt = runtime(kernel);
+  const s = rt.settings;
+  const units = await visibleUnits(kernel.db, jurisdictions, { onlyCandidates: true });
+  const now = kernel.clock.now().getTime();
+  const candidates: Candidate[] = units
+    // The stale flag is set by the periodic job; check the age here too so a unit that just fell silent is not sent.
+    .filter((u) => u.last_at && now - new Date(u.last_at).getTime() <= s.telemetryStaleS * 1000)
+    .map((u) => ({ id: u.id, callSign: u.call_sign, type: u.type, position: { lon: u.last_lon as number, lat: u.last_lat as number } }));
+  return rankUnits({ lon: inc.lon, lat: inc.lat }, candidates, rt.graph, {
+    citySpeedKmh: s.citySpeedKmh,
+    footSpeedKmh: s.footSpeedKmh,
+    detourFactor: s.detourFactor,
+    maxKm: s.recommendMaxKm,
+    limit: s.recommendLimit,
+  });
+}
+
+/**
+ * Assigns a unit to an incident. The recommendation at this moment is recorded with the assignment, so the
+ * audit trail shows whether the dispatcher took the top recommendation or overrode it.
+ */
+export async function assign(
+  kernel: Kernel,
+  ctx: CommandContext,
+  actor: Actor,
+  incidentId: string,
+  input: { unitId: string; recommendationRank?: number },
+) {
+  const inc0 = await getIncidentRow(kernel.db, incidentId);
+  if (!covers(actor.jurisdictions, inc0.kato)) throw new Problem('outside_jurisdiction');
+  const unit0 = await getUnitRow(kernel.db, input.unitId);
+  if (!covers(actor.jurisdictions, unit0.home_kato)) throw new Problem('outside_jurisdiction');
+  const recs = await recommend(kernel, inc0, actor.jurisdictions);
+  const top = recs.items[0] ?? null;
+  return kernel.commands.run(ctx, async (uow) => {
+    const inc = await getIncidentRow(uow.tx, incidentId, true);
+    const unit = await getUnitRow(uow.tx, input.unitId, true);
+    return assignIn(uow, actor.name, inc, unit, { method: recs.method, topUnitId: top?.unitId ?? null, recommendationRank: input.recommendationRank ?? null });
+  });
+}
+
+/** The officer's tablet: their unit and its current assignment. */
+export async function mine(q: Queryable, username: string): Promise<{ unit: UnitRow | null; incident: IncidentRow | null }> {
+  const [unit] = await q.query<UnitRow>('select * from dispatch_unit where $1 = any(crew) order by (current_incident_id is null), updated_at desc limit 1', [username]);
+  if (!unit) return { unit: null, incident: null };
+  const incident = unit.current_incident_id ? await getIncidentRow(q, unit.current_incident_id) : null;
+  return { unit, incident };
+}
+
+/**
+ * Panic (duress) from a unit: an immediate P1 incident at the unit's last position, the unit flagged PANIC, and
+ * `dispatch.alert.raised` {kind: 'panic'} naming the nearest available units so consoles sound and they can go.
+ */
+export async function panic(kernel: Kernel, ctx: CommandContext, unitId: string, position?: Position | null): Promise<{ incident: IncidentRow; alertId: string; nearestUnitIds: string[] }> {
+  const { settings } = runtime(kernel);
+  return kernel.commands.run(ctx, async (uow) => {
+    const unit = await getUnitRow(uow.tx, unitId, true);
+    const where: Position | null = position ?? (unit.last_lon !== null && unit.last_lat !== null ? { lon: unit.last_lon, lat: unit.last_lat } : null);
+    if (!where) throw new Problem('dispatch.no_position', { callSign: unit.call_sign }, [], 409);
+    const kato = (await katoOf(uow.tx, where)) ?? unit.home_kato;
+    const incident = await createIncidentIn(uow, ctx.actor, {
+      category: 'panic',
+      priority: 'P1',
+      location: where,
+      description: `PANIC ${unit.call_sign}`,
+      source: 'panic',
+      kato,
+      panicUnitId: unit.id,
+      actorPosition: where,
+    });
+    const [flagged] = await uow.tx.query<UnitRow>(
+      `update dispatch_unit set flags = case when 'PANIC' = any(flags) then flags else array_append(flags, 'PANIC') end, updated_at = $2 where id = $1 returning *`,
+      [unit.id, uow.now.toISOString()],
+    );
+    await emitUnit(uow, flagged);
+    const others = await uow.tx.query<UnitRow>(
+      `select * from dispatch_unit where id <> $1 and status = 'AVAILABLE' and not stale and last_at is not null and current_incident_id is null`,
+      [unit.id],
+    );
+    const now = uow.now.getTime();
+    const nearestUnitIds = others
+      .filter((u) => now - new Date(u.last_at as Date).getTime() <= settings.telemetryStaleS * 1000)
+      .map((u) => ({ id: u.id, d: haversineM(where, { lon: u.last_lon as number, lat: u.last_lat as number }) }))
+      .filter((x) => x.d <= settings.recommendMaxKm * 1000)
+      .sort((a, b) => a.d - b.d)
+      .slice(0, settings.panicNearestUnits)
+      .map((x) => x.id);
+    const alertId = newId();
+    await uow.tx.query(
+      `insert into dispatch_alert (id, kind, condition_key, incident_id, unit_id, kato, due_at, raised_at, data)
+       values ($1, 'panic', $2, $3, $4, $5, null, $6, $7::jsonb)`,
+      [alertId, `panic:${incident.id}`, incident.id, unit.id, kato, uow.now.toISOString(), JSON.stringify({ nearestUnitIds, callSign: unit.call_sign })],
+    );
+    const data: AlertRaised = { alertId, kind: 'panic', incidentId: incident.id, unitId: unit.id, nearestUnitIds, escalateTo: 'supervisor', dueAt: null, raisedAt: uow.now.toISOString() };
+    await uow.emit({ subject: ALERT_RAISED, key: incident.id, jurisdiction: kato, permission: 'dispatch:read', data });
+    await uow.audit({ action: 'unit.panic', entity: 'unit', entityId: unit.id, jurisdiction: kato, data: { incidentId: incident.id, position: where, nearestUnitIds } });
+    return { incident, alertId, nearestUnitIds };
+  });
+}
+
+/**
+ * A new incident from a person: an operator taking a 102 call (source `call`), or an officer on the street
+ * (source `field`) — whose own available unit is then assigned and put ON_SCENE at once (an on-view incident).
+ */
+export async function createIncident(
+  kernel: Kernel,
+  ctx: CommandContext,
+  actor: Actor,
+  input: { category: string; priority?: 'P1' | 'P2' | 'P3' | 'P4'; location: Position; description?: string | null; address?: string | null; note?: string | null },
+): Promise<IncidentRow> {
+  const kato = await katoOf(kernel.db, input.location);
+  if (!covers(actor.jurisdictions, kato)) throw new Problem('outside_jurisdiction');
+  const field = !actor.permissions.has('dispatch:write');
+  return kernel.commands.run(ctx, async (uow) => {
+    const own = field && actor.username ? (await uow.tx.query<UnitRow>('select * from dispatch_unit where $1 = any(crew) order by updated_at desc limit 1 for update', [actor.username]))[0] : undefined;
+    const position = own && own.last_lon !== null && own.last_lat !== null ? { lon: own.last_lon, lat: own.last_lat } : null;
+    let inc = await createIncidentIn(uow, actor.name, { ...input, source: field ? 'field' : 'call', kato, actorPosition: position });
+    if (own && own.status === 'AVAILABLE' && !own.current_incident_id) {
+      inc = (await assignIn(uow, actor.name, inc, own, { method: null, topUnitId: null, recommendationRank: null })).incident;
+      inc = await applyStatus(uow, actor.name, inc, 'ON_SCENE', { via: 'manual', position, data: { unitId: own.id, callSign: own.call_sign, onView: true } });
+      await uow.tx.query(
+        'update dispatch_assignment set acknowledged_at = $3, on_scene_at = $3 where incident_id = $1 and unit_id = $2 and released_at is null',
+        [inc.id, own.id, uow.now.toISOString()],
+      );
+      await updateUnitStatus(uow, own.id, 'ON_SCENE', inc.id);
+    }
+    return inc;
+  });
+}

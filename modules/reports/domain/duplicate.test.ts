@@ -1,0 +1,59 @@
+import { describe, expect, it } from 'vitest';
+import { type DuplicateCandidate, isDuplicateOf, pickDuplicate } from './duplicate.ts';
+
+const rule = { radiusM: 100, windowMin: 15 };
+const at = (min: number) => new Date(Date.UTC(2026, 0, 1, 12, min));
+const incoming = { category: 'theft', submittedAt: at(30) };
+const candidate = (over: Partial<DuplicateCandidate> = {}): DuplicateCandidate => ({
+  id: 'a',
+  category: 'theft',
+  distanceM: 40,
+  submittedAt: at(20),
+  status: 'received',
+  duplicateOf: null,
+  falseReport: false,
+  ...over,
+});
+
+describe('duplicate rule', () => {
+  it('joins a report of the same category within the radius and the window', () => {
+    expect(pickDuplicate(incoming, [candidate()], rule)).toBe('a');
+  });
+
+  it('counts the edges in: exactly the radius, exactly the window', () => {
+    expect(isDuplicateOf(incoming, candidate({ distanceM: 100, submittedAt: at(15) }), rule)).toBe(true);
+  });
+
+  it.each<[string, Partial<DuplicateCandidate>]>([
+    ['another category', { category: 'robbery' }],
+    ['farther than the radius', { distanceM: 100.5 }],
+    ['older than the window', { submittedAt: new Date(at(15).getTime() - 1) }],
+    ['filed after the new one (clock skew)', { submittedAt: at(31) }],
+    ['already closed', { status: 'closed' }],
+    ['marked false', { falseReport: true }],
+  ])('does not join one %s', (_, over) => {
+    expect(pickDuplicate(incoming, [candidate(over)], rule)).toBeNull();
+  });
+
+  it('follows the radius and window it is given (configuration)', () => {
+    expect(pickDuplicate(incoming, [candidate({ distanceM: 400 })], { radiusM: 500, windowMin: 15 })).toBe('a');
+    expect(pickDuplicate(incoming, [candidate({ submittedAt: at(0) })], { radiusM: 100, windowMin: 60 })).toBe('a');
+    expect(pickDuplicate(incoming, [candidate({ submittedAt: at(0) })], rule)).toBeNull();
+  });
+
+  it('points at the first report of a chain, so every duplicate of one event joins the same original', () => {
+    expect(pickDuplicate(incoming, [candidate({ id: 'b', duplicateOf: 'a' })], rule)).toBe('a');
+  });
+
+  it('prefers the nearest match, then the earliest', () => {
+    const far = candidate({ id: 'far', distanceM: 90, submittedAt: at(16) });
+    const near = candidate({ id: 'near', distanceM: 10, submittedAt: at(29) });
+    expect(pickDuplicate(incoming, [far, near], rule)).toBe('near');
+    const early = candidate({ id: 'early', distanceM: 10, submittedAt: at(17) });
+    expect(pickDuplicate(incoming, [near, early], rule)).toBe('early');
+  });
+
+  it('is null with no candidates', () => {
+    expect(pickDuplicate(incoming, [], rule)).toBeNull();
+  });
+});

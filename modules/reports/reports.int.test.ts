@@ -1,0 +1,539 @@
+/**
+ * The reports JSON API through the whole application (PGlite + memory bus, or PostgreSQL + NATS when the test URLs
+ * are set): filing, tracking, duplicates, Idempotency-Key, refusals that write nothing, staff views in their
+ * jurisdiction, audited reads, marking false and the abuse flag, following dispatch's incidents, and partners'
+ * webhooks delivered to a real HTTP listener. One server for the file; each test uses its own places and devices.
+ */
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { LightMyRequestResponse } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { BusEvent } from '../../packages/kernel/src/bus/types.ts';
+import { newId } from '../../packages/kernel/src/ids.ts';
+import { backendName } from '../../packages/kernel/src/testing.ts';
+import { type TestServer, testServer } from '../../apps/server/src/testing.ts';
+import { INCIDENT_UPDATED, type IncidentChanged, type IncidentStatus } from '../dispatch/events.ts';
+import { verifySignature } from './domain/webhook.ts';
+import { ReportSubmitted } from './events.ts';
+import reportsModule from './index.ts';
+import { MESSAGES } from './messages.ts';
+
+const APP102 = 'tk_app102_demo_Xq7pL2vN9rT4wK8mA3sD6fG1';
+const EGOV = 'tk_egov_demo_Hn5bV8cZ2xQ9wE4rT7yU1iO3';
+const TELECOM = 'tk_telecom_demo_Lw4qE7rT1yU5iO8pA2sD6fG9';
+const PNG = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==';
+const JPEG = Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10, 0x4a, 0x46, 0x49, 0x46]).toString('base64');
+
+/** Almaty (Almaly district), Astana, and Bishkek (Kyrgyzstan, outside). */
+const ALMATY: [number, number] = [76.9286, 43.2567];
+const ASTANA: [number, number] = [71.4304, 51.1282];
+const BISHKEK: [number, number] = [74.5698, 42.8746];
+
+/** A point `east` and `north` metres from `p`. */
+const offset = (p: [number, number], east: number, north: number): [number, number] => [
+  p[0] + east / (111_320 * Math.cos((p[1] * Math.PI) / 180)),
+  p[1] + north / 110_540,
+];
+
+type Res = LightMyRequestResponse;
+
+function problem(res: Res, status: number, code: string) {
+  expect(res.statusCode, res.body).toBe(status);
+  expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+  const body = res.json();
+  expect(body).toMatchObject({ status, code });
+  return body as { title: string; detail: string; errors?: { path: string; code: string; message: string }[] };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function until<T>(what: string, fn: () => Promise<T | null | undefined | false>, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(50);
+  }
+}
+
+interface Received {
+  body: string;
+  headers: IncomingMessage['headers'];
+  answered: number;
+}
+
+describe(`reports API on ${backendName}`, () => {
+  let server: TestServer;
+  let hook: Server;
+  let hookUrl: string;
+  const received: Received[] = [];
+  /** Reports whose next delivery the listener refuses (500), once. */
+  const failNext = new Set<string>();
+
+  const db = () => server.kernel.db;
+  const count = async (table: string, where = 'true', params: unknown[] = []) =>
+    (await db().query<{ n: number }>(`select count(*)::int8 as n from ${table} where ${where}`, params))[0].n;
+  /** What a submission writes (dispatch, running beside us, writes its own events and audit records at any time). */
+  const counts = async () => ({
+    reports: await count('reports_report'),
+    media: await count('reports_media'),
+    events: await count('kernel_outbox', "subject = 'reports.report.submitted'"),
+    audit: await count('kernel_audit', "action = 'report.submitted'"),
+  });
+
+  const body = (over: Record<string, unknown> = {}) => ({ category: 'theft', location: { type: 'Point', coordinates: ALMATY }, ...over });
+  const submit = (payload: unknown, headers: Record<string, string> = {}) =>
+    server.app.inject({ method: 'POST', url: '/api/v1/reports', headers: { 'accept-language': 'en', ...headers }, payload: payload as object });
+  const created = async (payload: unknown, headers: Record<string, string> = {}) => {
+    const res = await submit(payload, headers);
+    expect(res.statusCode, res.body).toBe(201);
+    return res.json() as { id: string; trackingToken: string; status: string; duplicateOf: string | null; notice: string };
+  };
+  const track = async (token: string, lang = 'en') => {
+    const res = await server.app.inject({ method: 'GET', url: `/api/v1/reports/track/${token}`, headers: { 'accept-language': lang } });
+    expect(res.statusCode, res.body).toBe(200);
+    return res.json();
+  };
+  const row = async (id: string) =>
+    (await db().query<Record<string, unknown>>('select *, ST_X(location::geometry) as lon, ST_Y(location::geometry) as lat from reports_report where id = $1', [id]))[0];
+
+  /** Waits until everything committed has been relayed and handled (dispatch may react to new reports). */
+  const settle = async () => {
+    let quiet = 0;
+    while (quiet < 3) {
+      await sleep(100);
+      quiet = (await server.kernel.relay.pending()) === 0 ? quiet + 1 : 0;
+    }
+  };
+
+  /** What dispatch would publish: an incident change listing reports. */
+  const incident = async (data: Partial<IncidentChanged> & { incidentId: string; status: IncidentStatus }) => {
+    const event: IncidentChanged = {
+      priority: 'P2',
+      category: 'theft',
+      location: { lon: ALMATY[0], lat: ALMATY[1] },
+      kato: '751110000',
+      reportIds: [],
+      mergedInto: null,
+      note: null,
+      at: new Date().toISOString(),
+      ...data,
+    };
+    await server.kernel.commands.run({ actor: 'test:dispatch' }, (uow) =>
+      uow.emit({ subject: INCIDENT_UPDATED, key: event.incidentId, jurisdiction: event.kato, permission: 'dispatch:read', data: event }),
+    );
+    await sleep(5); // distinct `at` for the next change of the same incident
+    return event;
+  };
+  const statusOf = async (id: string) => (await row(id)).status as string;
+
+  beforeAll(async () => {
+    hook = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        let reportId = '';
+        try {
+          reportId = JSON.parse(text).reportId;
+        } catch {}
+        const answered = failNext.delete(reportId) ? 500 : 200;
+        received.push({ body: text, headers: req.headers, answered });
+        res.statusCode = answered;
+        res.end();
+      });
+    });
+    await new Promise<void>((r) => hook.listen(0, '127.0.0.1', r));
+    hookUrl = `http://127.0.0.1:${(hook.address() as AddressInfo).port}/tartip-hook`;
+    server = await testServer({
+      env: {
+        TARTIP_REPORTS_WEBHOOK_BACKOFF_MS: '100',
+        TARTIP_REPORTS_WEBHOOK_POLL_MS: '50',
+        TARTIP_REPORTS_RATE_LIMIT_DEVICE: '5',
+        TARTIP_REPORTS_RATE_LIMIT_IP: '10000',
+      },
+    });
+  });
+  afterAll(async () => {
+    await server?.close();
+    await new Promise((r) => hook?.close(r));
+  });
+
+  // ---- categories -------------------------------------------------------------------------------------
+  it('lists the categories to anyone, in three languages, with Open311 attributes', async () => {
+    const res = await server.app.inject({ method: 'GET', url: '/api/v1/reports/categories' });
+    expect(res.statusCode).toBe(200);
+    const items = res.json().items as { code: string; name: Record<string, string>; priority: string; group: string; attributes: { code: string; datatype: string; values?: { key: string }[] }[] }[];
+    expect(items).toHaveLength(15);
+    const theft = items.find((c) => c.code === 'theft');
+    expect(theft).toMatchObject({ name: { ru: 'Кража', kk: 'Ұрлық', en: 'Theft' }, priority: 'P2', group: 'crime' });
+    expect(theft?.attributes).toEqual([expect.objectContaining({ code: 'stolen_items', datatype: 'string' })]);
+    const injured = items.find((c) => c.code === 'traffic-accident')?.attributes.find((a) => a.code === 'injured');
+    expect(injured?.datatype).toBe('singlevaluelist');
+    expect(injured?.values?.map((v) => v.key)).toEqual(['yes', 'no']);
+    expect(items.find((c) => c.code === 'road-defect')?.attributes[0]).toMatchObject({ code: 'defect_type', datatype: 'singlevaluelist' });
+  });
+
+  // ---- filing and tracking ----------------------------------------------------------------------------
+  it('files an anonymous web report: 201 with a tracking token, and the report, media, history, audit and event in one go', async () => {
+    const before = await counts();
+    const res = await submit(
+      body({
+        description: 'Украли велосипед у подъезда',
+        address: 'ул. Абая, 10',
+        media: [{ contentType: 'image/png', data: PNG }],
+        deviceId: 'web-device-1',
+        attributes: { stolen_items: 'велосипед' },
+      }),
+    );
+    expect(res.statusCode, res.body).toBe(201);
+    const r = res.json();
+    expect(r).toEqual({ id: expect.any(String), trackingToken: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/), status: 'received', duplicateOf: null, notice: MESSAGES.en['reports.notice.received'] });
+    expect(await counts()).toEqual({ reports: before.reports + 1, media: before.media + 1, events: before.events + 1, audit: before.audit + 1 });
+    const [first] = await db().query<{ status: string }>('select status from reports_history where report_id = $1 order by seq limit 1', [r.id]);
+    expect(first.status).toBe('received');
+
+    const stored = await row(r.id);
+    expect(stored).toMatchObject({ channel: 'web', category: 'theft', priority: 'P2', anonymous: true, device_id: 'web-device-1', partner_key_id: null, flagged: false, media_count: 1 });
+    expect(stored.kato).toMatch(/^75\d{7}$/);
+    const [media] = await db().query<{ data: Uint8Array; content_type: string }>('select data, content_type from reports_media where report_id = $1', [r.id]);
+    expect(Buffer.from(media.data).equals(Buffer.from(PNG, 'base64'))).toBe(true);
+
+    const [event] = await db().query<{ subject: string; key: string; jurisdiction: string; permission: string; payload: unknown }>(
+      "select subject, key, jurisdiction, permission, payload from kernel_outbox where subject = 'reports.report.submitted' and key = $1",
+      [r.id],
+    );
+    expect(event).toMatchObject({ key: r.id, jurisdiction: stored.kato, permission: 'reports:read' });
+    const payload = ReportSubmitted.parse(event.payload);
+    expect(payload).toMatchObject({ reportId: r.id, category: 'theft', priority: 'P2', channel: 'web', anonymous: true, mediaCount: 1, duplicateOf: null, kato: stored.kato });
+    expect(payload.location.lon).toBeCloseTo(ALMATY[0], 6);
+    expect(payload.location.lat).toBeCloseTo(ALMATY[1], 6);
+    expect(await count('kernel_audit', "action = 'report.submitted' and entity_id = $1 and actor = 'anonymous'", [r.id])).toBe(1);
+
+    // The tracking page: status and history, nothing personal.
+    const tracking = await track(r.trackingToken);
+    expect(Object.keys(tracking).sort()).toEqual(['category', 'duplicateOf', 'history', 'id', 'status', 'statusNote', 'submittedAt', 'updatedAt']);
+    expect(tracking).toMatchObject({ id: r.id, category: 'theft', duplicateOf: null });
+    expect(tracking.history[0]).toMatchObject({ status: 'received', note: null });
+    expect(JSON.stringify(tracking)).not.toMatch(/web-device-1|велосипед|Абая/);
+    // An unknown (well-formed) token is a 404; a malformed one a 400.
+    problem(await server.app.inject({ method: 'GET', url: `/api/v1/reports/track/${'A'.repeat(43)}` }), 404, 'not_found');
+    problem(await server.app.inject({ method: 'GET', url: '/api/v1/reports/track/short' }), 400, 'validation_failed');
+  });
+
+  it('files through a partner key with the key’s channel; a bad key is 401, a key without reports:submit 403, and nothing is stored', async () => {
+    const r = await created(body({ category: 'noise', location: { type: 'Point', coordinates: offset(ALMATY, 3000, 0) } }), { 'x-api-key': EGOV });
+    expect(await row(r.id)).toMatchObject({ channel: 'egov', category: 'noise', priority: 'P4' });
+    expect((await row(r.id)).partner_key_id).toEqual(expect.any(String));
+
+    const before = await counts();
+    problem(await submit(body(), { 'x-api-key': 'tk_app102_demo_not_a_valid_key_at_all' }), 401, 'unauthenticated');
+    problem(await submit(body(), { 'x-api-key': TELECOM }), 403, 'forbidden');
+    expect(await counts()).toEqual(before);
+  });
+
+  // ---- duplicates -------------------------------------------------------------------------------------
+  it('joins a report of the same kind nearby to the first one, and says so', async () => {
+    const place = offset(ALMATY, 0, 5000);
+    const first = await created(body({ category: 'robbery', location: { type: 'Point', coordinates: place }, deviceId: 'dup-1' }));
+    expect(first.duplicateOf).toBeNull();
+    const second = await created(body({ category: 'robbery', location: { type: 'Point', coordinates: offset(place, 40, 30) }, deviceId: 'dup-2' }), {
+      'accept-language': 'kk',
+    });
+    expect(second.duplicateOf).toBe(first.id);
+    expect(second.notice).toBe(MESSAGES.kk['reports.notice.duplicate']);
+    // A third near the second still points at the first (the chain's original).
+    const third = await created(body({ category: 'robbery', location: { type: 'Point', coordinates: offset(place, 80, 60) }, deviceId: 'dup-3' }));
+    expect(third.duplicateOf).toBe(first.id);
+    // Another kind at the same place, or the same kind 300 m away, is a new report.
+    expect((await created(body({ category: 'assault', location: { type: 'Point', coordinates: place }, deviceId: 'dup-4' }))).duplicateOf).toBeNull();
+    expect((await created(body({ category: 'robbery', location: { type: 'Point', coordinates: offset(place, 0, -300) }, deviceId: 'dup-5' }))).duplicateOf).toBeNull();
+
+    const [event] = await db().query<{ payload: { duplicateOf: string } }>("select payload from kernel_outbox where subject = 'reports.report.submitted' and key = $1", [second.id]);
+    expect(event.payload.duplicateOf).toBe(first.id);
+    expect((await track(second.trackingToken)).duplicateOf).toBe(first.id);
+  });
+
+  // ---- Idempotency-Key --------------------------------------------------------------------------------
+  it('a retry with the same Idempotency-Key returns the first report and stores nothing new', async () => {
+    const payload = body({ category: 'drugs', location: { type: 'Point', coordinates: offset(ALMATY, -4000, 0) }, deviceId: 'phone-idem-1' });
+    const headers = { 'idempotency-key': 'report-7f3a-0001' };
+    const first = await created(payload, headers);
+    const before = await counts();
+    const again = await submit(payload, headers);
+    expect(again.statusCode).toBe(201);
+    expect(again.headers['idempotent-replayed']).toBe('true');
+    expect(again.json()).toMatchObject({ id: first.id, trackingToken: first.trackingToken });
+    // Even when the HTTP layer lost its record (a crash between commit and reply), the key stored with the report finds it.
+    await db().query("delete from kernel_idempotency where key = 'report-7f3a-0001'");
+    const afterCrash = await submit(payload, headers);
+    expect(afterCrash.statusCode).toBe(201);
+    expect(afterCrash.json()).toMatchObject({ id: first.id, trackingToken: first.trackingToken });
+    expect(await counts()).toEqual(before);
+    // The same key with a different report from the same device is a mistake: 422, nothing stored.
+    problem(await submit({ ...payload, description: 'другое' }, headers), 422, 'idempotency_conflict');
+    expect(await counts()).toEqual(before);
+  });
+
+  it('two anonymous devices that pick the same Idempotency-Key get their own reports', async () => {
+    const headers = { 'idempotency-key': 'same-key-on-two-phones' };
+    const a = await created(body({ category: 'hooliganism', location: { type: 'Point', coordinates: offset(ALMATY, -6000, 0) }, deviceId: 'phone-a' }), headers);
+    const b = await created(body({ category: 'hooliganism', location: { type: 'Point', coordinates: offset(ALMATY, -6000, 2000) }, deviceId: 'phone-b' }), headers);
+    expect(b.id).not.toBe(a.id);
+    // Partners are kept apart by their key, not by device.
+    const c = await created(body({ category: 'hooliganism', location: { type: 'Point', coordinates: offset(ALMATY, -6000, 4000) }, deviceId: 'phone-a' }), {
+      ...headers,
+      'x-api-key': APP102,
+    });
+    expect(c.id).not.toBe(a.id);
+  });
+
+  // ---- refusals write nothing -------------------------------------------------------------------------
+  describe('refusals are localised 4xx problems and store nothing', () => {
+    const big = Buffer.alloc(5 * 1024 * 1024 + 1);
+    Buffer.from(PNG, 'base64').copy(big);
+    const cases: { name: string; payload: unknown; status?: number; field: [string, string]; lang?: string; message?: string }[] = [
+      { name: 'a latitude out of range', payload: body({ location: { type: 'Point', coordinates: [76.9, 95] } }), field: ['body.location.coordinates.1', 'too_big'] },
+      { name: 'coordinates that are not a pair', payload: body({ location: { type: 'Point', coordinates: [76.9] } }), field: ['body.location.coordinates', 'too_small'] },
+      {
+        name: 'a point outside Kazakhstan',
+        payload: body({ location: { type: 'Point', coordinates: BISHKEK } }),
+        field: ['body.location', 'outside_kazakhstan'],
+        lang: 'kk',
+        message: MESSAGES.kk['field.outside_kazakhstan'],
+      },
+      { name: 'no location', payload: { category: 'theft', address: 'Алматы, Абая 10' }, field: ['body.location', 'required'] },
+      { name: 'an unknown category', payload: body({ category: 'alien-landing' }), field: ['body.category', 'invalid_value'] },
+      {
+        name: 'a file over 5 MiB',
+        payload: body({ media: [{ contentType: 'image/png', data: big.toString('base64') }] }),
+        field: ['body.media.0.data', 'media_too_large'],
+        lang: 'ru',
+        message: 'Файл больше 5 МиБ.',
+      },
+      { name: 'four files', payload: body({ media: Array.from({ length: 4 }, () => ({ contentType: 'image/png', data: PNG })) }), field: ['body.media', 'too_big'] },
+      { name: 'a PNG declared as JPEG', payload: body({ media: [{ contentType: 'image/jpeg', data: PNG }] }), field: ['body.media.0.data', 'media_type_mismatch'] },
+      { name: 'a file that is not base64', payload: body({ media: [{ contentType: 'image/jpeg', data: '!!!!' }] }), field: ['body.media.0.data', 'invalid_base64'] },
+      { name: 'an unsupported file type', payload: body({ media: [{ contentType: 'image/gif', data: JPEG }] }), field: ['body.media.0.contentType', 'invalid_value'] },
+      { name: 'an answer not in the list', payload: body({ category: 'road-defect', attributes: { defect_type: 'volcano' } }), field: ['body.attributes.defect_type', 'invalid_value'] },
+      { name: 'an attribute of another category', payload: body({ attributes: { injured: 'yes' } }), field: ['body.attributes.injured', 'unrecognized_key'] },
+      { name: 'a description over 4000 characters', payload: body({ description: 'ж'.repeat(4001) }), field: ['body.description', 'too_big'] },
+      { name: 'a phone not in +7 format', payload: body({ contact: { phone: '87012345678' } }), field: ['body.contact.phone', 'invalid_format'] },
+      { name: 'an unknown field', payload: body({ priority: 'P1' }), field: ['body.priority', 'unrecognized_key'] },
+    ];
+
+    it.each(cases)('$name → 400 $field.1', async ({ payload, field, lang, message }) => {
+      const before = await counts();
+      const res = await submit(payload, { 'accept-language': lang ?? 'en' });
+      const p = problem(res, 400, 'validation_failed');
+      expect(res.headers['content-language']).toBe(lang ?? 'en');
+      const error = p.errors?.find((e) => e.path === field[0]);
+      expect(error, JSON.stringify(p.errors)).toMatchObject({ code: field[1] });
+      if (message) expect(error?.message).toBe(message);
+      expect(await counts()).toEqual(before);
+    });
+
+    it('a valid file beside a bad one stores neither', async () => {
+      const before = await counts();
+      const res = await submit(body({ media: [{ contentType: 'image/png', data: PNG }, { contentType: 'image/png', data: big.toString('base64') }] }));
+      problem(res, 400, 'validation_failed');
+      expect(await counts()).toEqual(before);
+    });
+  });
+
+  // ---- abuse ------------------------------------------------------------------------------------------
+  it('limits reports per device: the sixth within an hour is 429, and not stored', async () => {
+    for (let i = 0; i < 5; i++) {
+      await created(body({ category: 'other', location: { type: 'Point', coordinates: offset(ALMATY, 6000, i * 500) }, deviceId: 'busy-phone' }));
+    }
+    const before = await counts();
+    problem(await submit(body({ category: 'other', location: { type: 'Point', coordinates: offset(ALMATY, 6000, 4000) }, deviceId: 'busy-phone' })), 429, 'rate_limited');
+    expect(await counts()).toEqual(before);
+  });
+
+  it('marking false is audited and closes the report; from the third, a device’s new reports are flagged, not dropped', async () => {
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const r = await created(body({ category: 'suspicious-object', location: { type: 'Point', coordinates: offset(ALMATY, 4000, -4000 + i * 1000) }, deviceId: 'prank-phone' }));
+      ids.push(r.id);
+      if (i === 0) expect((await row(r.id)).flagged).toBe(false);
+    }
+    for (const id of ids) {
+      const res = await server.as('operator', { method: 'POST', url: `/api/v1/reports/${id}/false`, headers: { 'accept-language': 'en' }, payload: { reason: 'Пакет с мусором, вызов ложный' } });
+      expect(res.statusCode, res.body).toBe(200);
+      expect(res.json()).toMatchObject({ id, status: 'closed', falseReport: true, statusNote: MESSAGES.en['reports.note.false_report'] });
+      expect(await count('kernel_audit', "action = 'report.marked_false' and entity_id = $1 and actor = 'user:operator'", [id])).toBe(1);
+    }
+    problem(await server.as('operator', { method: 'POST', url: `/api/v1/reports/${ids[0]}/false`, payload: { reason: 'ещё раз' } }), 409, 'report_already_false');
+    // The citizen sees it closed with a neutral note; the staff reason stays internal.
+    const tokenRow = await row(ids[0]);
+    const tracking = await track(tokenRow.tracking_token as string, 'ru');
+    expect(tracking).toMatchObject({ status: 'closed', statusNote: MESSAGES.ru['reports.note.false_report'] });
+    expect(JSON.stringify(tracking)).not.toContain('мусором');
+
+    const next = await created(body({ category: 'suspicious-object', location: { type: 'Point', coordinates: offset(ALMATY, 4000, 4000) }, deviceId: 'prank-phone' }));
+    expect(await row(next.id)).toMatchObject({ flagged: true, flag_reason: 'false_reports_device' });
+    expect(await count('kernel_outbox', "subject = 'reports.report.submitted' and key = $1", [next.id])).toBe(1);
+    const list = await server.as('operator', { method: 'GET', url: '/api/v1/reports?flagged=true' });
+    expect(list.json().items.map((i: { id: string }) => i.id)).toContain(next.id);
+    // Another device is not affected.
+    const other = await created(body({ category: 'suspicious-object', location: { type: 'Point', coordinates: offset(ALMATY, -4000, -4000) }, deviceId: 'honest-phone' }));
+    expect((await row(other.id)).flagged).toBe(false);
+  });
+
+  // ---- staff views ------------------------------------------------------------------------------------
+  it('staff see reports in their jurisdiction only; the detail with the contact is audited', async () => {
+    const almaty = await created(
+      body({ category: 'domestic-violence', location: { type: 'Point', coordinates: offset(ALMATY, 0, -3000) }, anonymous: false, contact: { name: 'Айгүл', phone: '+77011234567' }, deviceId: 'dv-phone' }),
+    );
+    const astana = await created(body({ category: 'domestic-violence', location: { type: 'Point', coordinates: ASTANA }, deviceId: 'dv-phone-2' }));
+    expect((await row(astana.id)).kato).toMatch(/^71/);
+
+    const ids = async (user: string, query = '') => {
+      const res = await server.as(user, { method: 'GET', url: `/api/v1/reports?category=domestic-violence${query}` });
+      expect(res.statusCode, res.body).toBe(200);
+      return res.json().items.map((i: { id: string }) => i.id) as string[];
+    };
+    expect(await ids('operator')).toEqual([almaty.id]);
+    expect(await ids('supervisor')).toEqual([astana.id, almaty.id]);
+    const list = await server.as('operator', { method: 'GET', url: '/api/v1/reports?category=domestic-violence' });
+    expect(list.body).not.toContain('+77011234567');
+    expect(list.body).not.toContain('dv-phone');
+
+    // Pages: newest first, the cursor continues where the page ended.
+    const page1 = (await server.as('supervisor', { method: 'GET', url: '/api/v1/reports?category=domestic-violence&limit=1' })).json();
+    expect(page1.items.map((i: { id: string }) => i.id)).toEqual([astana.id]);
+    const page2 = (await server.as('supervisor', { method: 'GET', url: `/api/v1/reports?category=domestic-violence&limit=1&cursor=${page1.nextCursor}` })).json();
+    expect(page2.items.map((i: { id: string }) => i.id)).toEqual([almaty.id]);
+    expect(await ids('supervisor', '&status=closed')).toEqual([]);
+
+    const auditBefore = await count('kernel_audit', "action = 'report.read' and entity_id = $1", [almaty.id]);
+    const detail = await server.as('operator', { method: 'GET', url: `/api/v1/reports/${almaty.id}` });
+    expect(detail.statusCode, detail.body).toBe(200);
+    expect(detail.json()).toMatchObject({ id: almaty.id, anonymous: false, contact: { name: 'Айгүл', phone: '+77011234567', email: null }, deviceId: 'dv-phone' });
+    expect(detail.json().history[0]).toMatchObject({ status: 'received', note: null });
+    expect(await count('kernel_audit', "action = 'report.read' and entity_id = $1 and actor = 'user:operator'", [almaty.id])).toBe(auditBefore + 1);
+    const [audit] = await db().query<{ jurisdiction: string; request_id: string }>(
+      "select jurisdiction, request_id from kernel_audit where action = 'report.read' and entity_id = $1 order by seq desc limit 1",
+      [almaty.id],
+    );
+    expect(audit).toMatchObject({ jurisdiction: (await row(almaty.id)).kato, request_id: detail.headers['x-request-id'] });
+
+    // Outside the operator's jurisdiction: refused, and no read recorded.
+    const astanaReads = await count('kernel_audit', "action = 'report.read' and entity_id = $1", [astana.id]);
+    problem(await server.as('operator', { method: 'GET', url: `/api/v1/reports/${astana.id}` }), 403, 'outside_jurisdiction');
+    problem(await server.as('operator', { method: 'POST', url: `/api/v1/reports/${astana.id}/false`, payload: { reason: 'не наш район' } }), 403, 'outside_jurisdiction');
+    expect(await count('kernel_audit', "action = 'report.read' and entity_id = $1", [astana.id])).toBe(astanaReads);
+    problem(await server.as('operator', { method: 'GET', url: `/api/v1/reports/${newId()}` }), 404, 'not_found');
+  });
+
+  it('serves a report’s photo to staff, audited', async () => {
+    const r = await created(body({ category: 'road-defect', location: { type: 'Point', coordinates: offset(ALMATY, 2000, 2000) }, media: [{ contentType: 'image/jpeg', data: JPEG }, { contentType: 'image/png', data: PNG }] }));
+    const res = await server.as('dispatcher', { method: 'GET', url: `/api/v1/reports/${r.id}/media/1` });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toBe('image/png');
+    expect(res.headers['x-content-type-options']).toBe('nosniff');
+    expect(res.rawPayload.equals(Buffer.from(PNG, 'base64'))).toBe(true);
+    expect(await count('kernel_audit', "action = 'report.media.read' and entity_id = $1 and actor = 'user:dispatcher'", [r.id])).toBe(1);
+    problem(await server.as('dispatcher', { method: 'GET', url: `/api/v1/reports/${r.id}/media/2` }), 404, 'not_found');
+    problem(await server.app.inject({ method: 'GET', url: `/api/v1/reports/${r.id}/media/0` }), 401, 'unauthenticated');
+  });
+
+  // ---- following dispatch, webhooks -------------------------------------------------------------------
+  it('follows its incident and tells the partner through a signed webhook, retrying a failed delivery', async () => {
+    const secret = 'webhook-secret-for-the-102-app-0123456789';
+    problem(await server.app.inject({ method: 'PUT', url: '/api/v1/reports/webhook', headers: { 'x-api-key': APP102 }, payload: { url: hookUrl, secret: 'short' } }), 400, 'validation_failed');
+    const reg = await server.app.inject({ method: 'PUT', url: '/api/v1/reports/webhook', headers: { 'x-api-key': APP102 }, payload: { url: hookUrl, secret } });
+    expect(reg.statusCode, reg.body).toBe(200);
+    expect(reg.json()).toMatchObject({ url: hookUrl, channel: 'app102' });
+    expect(reg.body).not.toContain(secret);
+
+    const r = await created(body({ category: 'traffic-accident', location: { type: 'Point', coordinates: offset(ALMATY, -2000, -2000) }, attributes: { injured: 'yes' } }), { 'x-api-key': APP102 });
+    await settle();
+    // Follow whatever incident dispatch opened for it, if it did; otherwise one of our own.
+    const incidentId = ((await row(r.id)).incident_id as string | null) ?? newId();
+    const seen = received.length;
+    failNext.add(r.id); // the first delivery fails and must be retried
+
+    await incident({ incidentId, status: 'DISPATCHED', reportIds: [r.id] });
+    await until('dispatched', async () => (await statusOf(r.id)) === 'dispatched');
+    await incident({ incidentId, status: 'ON_SCENE', reportIds: [r.id] });
+    await until('on scene', async () => (await statusOf(r.id)) === 'on_scene');
+    const note = 'Пострадавший передан скорой, оформлено ДТП';
+    await incident({ incidentId, status: 'CLOSED', reportIds: [r.id], note });
+    await until('closed', async () => (await statusOf(r.id)) === 'closed');
+
+    const tracking = await track(r.trackingToken);
+    expect(tracking).toMatchObject({ status: 'closed', statusNote: note });
+    const statuses = tracking.history.map((h: { status: string }) => h.status);
+    expect(statuses[0]).toBe('received');
+    expect(statuses.slice(-3)).toEqual(['dispatched', 'on_scene', 'closed']);
+    expect(tracking.history.at(-1)).toMatchObject({ status: 'closed', note });
+    expect((await row(r.id)).incident_id).toBe(incidentId);
+    expect(await count('kernel_outbox', "subject = 'reports.report.status_changed' and key = $1", [r.id])).toBeGreaterThanOrEqual(3);
+
+    // The partner's listener: every change, in order, signed with the secret; the failed one again with the same id.
+    const mine = async () => received.slice(seen).filter((x) => JSON.parse(x.body).reportId === r.id);
+    const deliveries = await until('webhooks', async () => {
+      const got = await mine();
+      return got.filter((x) => x.answered === 200).some((x) => JSON.parse(x.body).status === 'closed') && got;
+    });
+    for (const d of deliveries) {
+      expect(d.headers['content-type']).toBe('application/json');
+      expect(verifySignature(secret, d.body, d.headers['x-tartip-signature'] as string)).toBe(true);
+      expect(d.headers['x-tartip-event-id']).toMatch(/^[0-9a-f-]{36}$/);
+    }
+    const ok = deliveries.filter((d) => d.answered === 200).map((d) => JSON.parse(d.body));
+    expect(ok.map((p) => p.status).filter((s) => ['dispatched', 'on_scene', 'closed'].includes(s))).toEqual(['dispatched', 'on_scene', 'closed']);
+    expect(ok.at(-1)).toEqual({ event: 'report.status_changed', reportId: r.id, status: 'closed', statusNote: note, at: expect.any(String) });
+    const failed = deliveries.find((d) => d.answered === 500);
+    expect(failed).toBeDefined();
+    const retried = deliveries.filter((d) => d.answered === 200 && d.headers['x-tartip-event-id'] === failed?.headers['x-tartip-event-id']);
+    expect(retried).toHaveLength(1);
+    expect(retried[0].body).toBe(failed?.body);
+    expect(new Set(deliveries.filter((d) => d.answered === 200).map((d) => d.headers['x-tartip-event-id'])).size).toBe(ok.length);
+  });
+
+  it('handles each incident event once, follows merges, and closes cancelled incidents with a note', async () => {
+    const a = await created(body({ category: 'assault', location: { type: 'Point', coordinates: offset(ALMATY, 0, 9000) } }));
+    const b = await created(body({ category: 'assault', location: { type: 'Point', coordinates: offset(ALMATY, 0, 11_000) } }));
+    await settle();
+    const first = newId();
+    const second = newId();
+    await incident({ incidentId: first, status: 'DISPATCHED', reportIds: [a.id] });
+    await incident({ incidentId: second, status: 'TRIAGED', reportIds: [b.id] });
+    await until('both followed', async () => (await statusOf(a.id)) === 'dispatched' && (await statusOf(b.id)) === 'accepted');
+
+    // The same event delivered twice (a redelivery) changes the report once.
+    const history = () => count('reports_history', 'report_id = $1', [b.id]);
+    const before = await history();
+    const redelivered: BusEvent = {
+      id: newId(),
+      subject: INCIDENT_UPDATED,
+      key: second,
+      occurredAt: new Date().toISOString(),
+      jurisdiction: null,
+      permission: null,
+      data: { incidentId: second, status: 'ON_SCENE', priority: 'P1', category: 'assault', location: { lon: 0, lat: 0 }, kato: null, reportIds: [b.id], mergedInto: null, note: null, at: new Date().toISOString() },
+    };
+    const handle = reportsModule.subscribers?.[0].handle;
+    await handle?.(redelivered, server.kernel);
+    await handle?.(redelivered, server.kernel);
+    expect(await history()).toBe(before + 1);
+    expect(await statusOf(b.id)).toBe('on_scene');
+
+    // `first` is merged into `second`: a follows `second` from now on; `first`'s late news moves nothing.
+    await incident({ incidentId: first, status: 'MERGED', mergedInto: second, reportIds: [a.id] });
+    await until('merge followed', async () => (await row(a.id)).incident_id === second);
+    expect(await statusOf(a.id)).toBe('dispatched');
+    await incident({ incidentId: first, status: 'CLOSED', reportIds: [a.id], note: 'устаревшее' });
+    await incident({ incidentId: second, status: 'CANCELLED', reportIds: [b.id] });
+    await until('cancelled', async () => (await statusOf(a.id)) === 'closed' && (await statusOf(b.id)) === 'closed');
+    const trackA = await track((await row(a.id)).tracking_token as string, 'kk');
+    expect(trackA).toMatchObject({ status: 'closed', statusNote: MESSAGES.kk['reports.note.incident_cancelled'] });
+    expect(JSON.stringify(trackA)).not.toContain('устаревшее');
+    // A malformed event is logged and left behind, not retried forever.
+    await handle?.({ ...redelivered, id: newId(), data: { incidentId: second } }, server.kernel);
+  });
+});

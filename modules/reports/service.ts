@@ -1,0 +1,694 @@
+import { randomBytes } from 'node:crypto';
+import { appendAudit } from '../../packages/kernel/src/audit/log.ts';
+import { covers, jurisdictionFilter } from '../../packages/kernel/src/auth/jurisdiction.ts';
+import type { Principal } from '../../packages/kernel/src/auth/principal.ts';
+import type { BusEvent } from '../../packages/kernel/src/bus/types.ts';
+import type { Queryable, Tx } from '../../packages/kernel/src/db/types.ts';
+import { type FieldError, Problem } from '../../packages/kernel/src/errors.ts';
+import { locate } from '../../packages/kernel/src/geo/geo.ts';
+import { type Locale, t } from '../../packages/kernel/src/i18n/index.ts';
+import { newId, UUID_PATTERN } from '../../packages/kernel/src/ids.ts';
+import type { Kernel } from '../../packages/kernel/src/kernel.ts';
+import { type CommandContext, handleOnce, type UnitOfWork, writeOutbox } from '../../packages/kernel/src/outbox.ts';
+import { INCIDENT_CREATED, INCIDENT_UPDATED, IncidentChanged } from '../dispatch/events.ts';
+import { CATEGORIES_VERSION, categoryOf, FALSE_REPORT_RULE, MEDIA_RULES } from './config/categories.ts';
+import type { ReportsSettings } from './config/settings.ts';
+import { abuseFlag } from './domain/abuse.ts';
+import { validateAttributes } from './domain/attributes.ts';
+import { type DuplicateCandidate, pickDuplicate } from './domain/duplicate.ts';
+import { type MediaType, sniffType } from './domain/media.ts';
+import { decideIncidentChange, type NoteCode, type ReportStatus } from './domain/status.ts';
+import { webhookBody } from './domain/webhook.ts';
+import { REPORT_STATUS_CHANGED, REPORT_SUBMITTED, type ReportStatusChanged, type ReportSubmitted } from './events.ts';
+
+/** Durable group (and inbox consumer) that follows dispatch's incidents. */
+export const INCIDENT_GROUP = 'reports.incident-status';
+
+// ---- rows and views -------------------------------------------------------------------------------------
+
+const REPORT_COLUMNS = `r.id, r.tracking_token, r.category, r.priority, r.categories_version, r.status, r.status_note,
+  r.status_note_code, r.channel, r.partner_key_id, ST_X(r.location::geometry) as lon, ST_Y(r.location::geometry) as lat,
+  r.address, r.kato, r.description, r.attributes, r.anonymous, r.contact_name, r.contact_phone, r.contact_email,
+  r.device_id, r.media_url, r.media_count, r.duplicate_of, r.incident_id, r.incident_at, r.flagged, r.flag_reason,
+  r.false_at, r.false_reason, r.false_by, r.idempotency_hash, r.submitted_at, r.updated_at`;
+
+export interface ReportRow {
+  id: string;
+  tracking_token: string;
+  category: string;
+  priority: 'P1' | 'P2' | 'P3' | 'P4';
+  categories_version: string;
+  status: ReportStatus;
+  status_note: string | null;
+  status_note_code: NoteCode | null;
+  channel: string;
+  partner_key_id: string | null;
+  lon: number;
+  lat: number;
+  address: string | null;
+  kato: string | null;
+  description: string | null;
+  attributes: Record<string, string>;
+  anonymous: boolean;
+  contact_name: string | null;
+  contact_phone: string | null;
+  contact_email: string | null;
+  device_id: string | null;
+  media_url: string | null;
+  media_count: number;
+  duplicate_of: string | null;
+  incident_id: string | null;
+  incident_at: Date | null;
+  flagged: boolean;
+  flag_reason: string | null;
+  false_at: Date | null;
+  false_reason: string | null;
+  false_by: string | null;
+  idempotency_hash: string | null;
+  submitted_at: Date;
+  updated_at: Date;
+}
+
+interface HistoryRow {
+  report_id: string;
+  status: ReportStatus;
+  note: string | null;
+  note_code: NoteCode | null;
+  at: Date;
+}
+
+const iso = (d: Date | string) => new Date(d).toISOString();
+
+/** The note a reader sees: the free text, else the localised text of its code. */
+export function noteText(note: string | null, code: string | null, locale: Locale): string | null {
+  if (note) return note;
+  return code ? t(locale, `reports.note.${code}`) : null;
+}
+
+export interface ReportSummary {
+  id: string;
+  category: string;
+  priority: string;
+  status: ReportStatus;
+  statusNote: string | null;
+  channel: string;
+  location: { type: 'Point'; coordinates: [number, number] };
+  address: string | null;
+  kato: string | null;
+  description: string | null;
+  anonymous: boolean;
+  mediaCount: number;
+  duplicateOf: string | null;
+  incidentId: string | null;
+  flagged: boolean;
+  flagReason: string | null;
+  falseReport: boolean;
+  submittedAt: string;
+  updatedAt: string;
+}
+
+export interface ReportDetail extends ReportSummary {
+  categoriesVersion: string;
+  attributes: Record<string, string>;
+  contact: { name: string | null; phone: string | null; email: string | null } | null;
+  deviceId: string | null;
+  mediaUrl: string | null;
+  media: { n: number; contentType: string; size: number }[];
+  falseReason: string | null;
+  history: { status: ReportStatus; at: string; note: string | null }[];
+}
+
+export function toSummary(r: ReportRow, locale: Locale): ReportSummary {
+  return {
+    id: r.id,
+    category: r.category,
+    priority: r.priority,
+    status: r.status,
+    statusNote: noteText(r.status_note, r.status_note_code, locale),
+    channel: r.channel,
+    location: { type: 'Point', coordinates: [r.lon, r.lat] },
+    address: r.address,
+    kato: r.kato,
+    description: r.description,
+    anonymous: r.anonymous,
+    mediaCount: r.media_count,
+    duplicateOf: r.duplicate_of,
+    incidentId: r.incident_id,
+    flagged: r.flagged,
+    flagReason: r.flag_reason,
+    falseReport: r.false_at !== null,
+    submittedAt: iso(r.submitted_at),
+    updatedAt: iso(r.updated_at),
+  };
+}
+
+// ---- inputs ---------------------------------------------------------------------------------------------
+
+export interface SubmitInput {
+  category: string;
+  location: { lon: number; lat: number };
+  address: string | null;
+  description: string | null;
+  media: { contentType: MediaType; bytes: Buffer }[];
+  mediaUrl: string | null;
+  anonymous: boolean;
+  contact: { name: string | null; phone: string | null; email: string | null };
+  deviceId: string | null;
+  attributes: Record<string, string>;
+}
+
+/** Where each input sits in the caller's request, for field errors (`body.location` or Open311's `lat`). */
+export interface InputPaths {
+  location: string;
+  attribute: (code: string) => string;
+  media: (index: number) => string;
+}
+
+export interface Submitter {
+  channel: string;
+  partner: Extract<Principal, { kind: 'partner' }> | null;
+  ctx: CommandContext;
+}
+
+/** The caller's Idempotency-Key, stored with the report so a retry finds it even after a crash. */
+export interface IdempotencyRef {
+  scope: string;
+  key: string;
+  hash: string;
+}
+
+export interface Submitted {
+  report: ReportRow;
+  created: boolean;
+}
+
+/** Accepts a staff list filter value; a jurisdiction-filtered, cursor-paginated page. */
+export interface ListQuery {
+  limit: number;
+  before: string | null;
+  status?: ReportStatus;
+  category?: string;
+  flagged?: boolean;
+}
+
+// ---- the service ----------------------------------------------------------------------------------------
+
+export class ReportsService {
+  /** Called after a commit that queued webhook deliveries. */
+  onDeliveriesQueued: () => void = () => {};
+
+  constructor(
+    private readonly kernel: Kernel,
+    readonly settings: ReportsSettings,
+  ) {}
+
+  private get db() {
+    return this.kernel.db;
+  }
+
+  async byId(q: Queryable, id: string, lock = false): Promise<ReportRow | null> {
+    if (!UUID_PATTERN.test(id)) return null;
+    const rows = await q.query<ReportRow>(`select ${REPORT_COLUMNS} from reports_report r where r.id = $1${lock ? ' for update' : ''}`, [id]);
+    return rows[0] ?? null;
+  }
+
+  async byToken(token: string): Promise<ReportRow | null> {
+    const rows = await this.db.query<ReportRow>(`select ${REPORT_COLUMNS} from reports_report r where r.tracking_token = $1`, [token]);
+    return rows[0] ?? null;
+  }
+
+  private async byIdempotency(q: Queryable, ref: IdempotencyRef): Promise<ReportRow | null> {
+    const rows = await q.query<ReportRow>(
+      `select ${REPORT_COLUMNS} from reports_report r where r.idempotency_scope = $1 and r.idempotency_key = $2`,
+      [ref.scope, ref.key],
+    );
+    const row = rows[0];
+    if (row && row.idempotency_hash !== ref.hash) throw new Problem('idempotency_conflict');
+    return row ?? null;
+  }
+
+  /** Everything that can be wrong with a submission, found before anything is written. */
+  async validate(input: SubmitInput, paths: InputPaths): Promise<{ errors: FieldError[]; kato: string | null }> {
+    const errors: FieldError[] = [];
+    const category = categoryOf(input.category);
+    if (category) errors.push(...validateAttributes(category, input.attributes, paths.attribute));
+    input.media.forEach((m, i) => {
+      if (m.bytes.length > MEDIA_RULES.maxBytes) {
+        errors.push({ path: paths.media(i), code: 'media_too_large', params: { maximum: MEDIA_RULES.maxBytes / (1024 * 1024) } });
+      } else if (sniffType(m.bytes) !== m.contentType) {
+        errors.push({ path: paths.media(i), code: 'media_type_mismatch', params: { contentType: m.contentType } });
+      }
+    });
+    const place = await locate(this.db, input.location.lon, input.location.lat);
+    const kato = place.district?.kato ?? place.region?.kato ?? null;
+    if (!kato) errors.push({ path: paths.location, code: 'outside_kazakhstan' });
+    return { errors, kato };
+  }
+
+  /**
+   * Files a report: validates everything first (nothing is stored when anything is wrong), then — in one
+   * transaction — finds the report it duplicates, flags abuse, stores the report, its media and first history
+   * entry, the audit record and `reports.report.submitted`.
+   */
+  async submit(input: SubmitInput, paths: InputPaths, who: Submitter, idem: IdempotencyRef | null, preErrors: FieldError[] = []): Promise<Submitted> {
+    if (idem) {
+      const existing = await this.byIdempotency(this.db, idem);
+      if (existing) return { report: existing, created: false };
+    }
+    const category = categoryOf(input.category);
+    if (!category) throw Problem.validation([{ path: 'body.category', code: 'invalid_value' }]);
+    const { errors, kato } = await this.validate(input, paths);
+    if (preErrors.length + errors.length > 0) throw Problem.validation([...preErrors, ...errors]);
+    await this.checkDeviceRate(input);
+
+    const rule = { radiusM: this.settings.duplicateRadiusM, windowMin: this.settings.duplicateWindowMin };
+    return this.kernel.commands.run(who.ctx, async (uow) => {
+      // Submissions of one category take turns, so two reports of one event a moment apart cannot both be first.
+      await uow.tx.query('select pg_advisory_xact_lock(hashtext($1)::int8)', [`reports.duplicate:${category.code}`]);
+      if (idem) {
+        const existing = await this.byIdempotency(uow.tx, idem);
+        if (existing) return { report: existing, created: false };
+      }
+      const point = 'ST_SetSRID(ST_MakePoint($1, $2), 4326)::geography';
+      const candidates = await uow.tx.query<{
+        id: string;
+        category: string;
+        status: ReportStatus;
+        duplicate_of: string | null;
+        false_report: boolean;
+        submitted_at: Date;
+        distance_m: number;
+      }>(
+        `select id, category, status, duplicate_of, false_at is not null as false_report, submitted_at,
+                ST_Distance(location, ${point}) as distance_m
+         from reports_report
+         where category = $3 and submitted_at >= $4 and submitted_at <= $5 and ST_DWithin(location, ${point}, $6)
+         order by distance_m limit 50`,
+        [
+          input.location.lon,
+          input.location.lat,
+          category.code,
+          new Date(uow.now.getTime() - rule.windowMin * 60_000).toISOString(),
+          uow.now.toISOString(),
+          rule.radiusM,
+        ],
+      );
+      const duplicateOf = pickDuplicate(
+        { category: category.code, submittedAt: uow.now },
+        candidates.map(
+          (c): DuplicateCandidate => ({
+            id: c.id,
+            category: c.category,
+            status: c.status,
+            duplicateOf: c.duplicate_of,
+            falseReport: c.false_report,
+            submittedAt: new Date(c.submitted_at),
+            distanceM: Number(c.distance_m),
+          }),
+        ),
+        rule,
+      );
+      const since = new Date(uow.now.getTime() - FALSE_REPORT_RULE.windowDays * 86_400_000).toISOString();
+      const [counts] = await uow.tx.query<{ device: number; phone: number }>(
+        `select (select count(*) from reports_report where $1::text is not null and device_id = $1 and false_at >= $3)::int8 as device,
+                (select count(*) from reports_report where $2::text is not null and contact_phone = $2 and false_at >= $3)::int8 as phone`,
+        [input.deviceId, input.contact.phone, since],
+      );
+      const flag = abuseFlag(counts);
+
+      const id = newId();
+      const token = randomBytes(32).toString('base64url');
+      const now = uow.now.toISOString();
+      const [report] = await uow.tx.query<ReportRow>(
+        `with inserted as (
+           insert into reports_report (id, tracking_token, category, priority, categories_version, status, channel, partner_key_id,
+             location, address, kato, description, attributes, anonymous, contact_name, contact_phone, contact_email, device_id,
+             media_url, media_count, duplicate_of, flagged, flag_reason, idempotency_scope, idempotency_key, idempotency_hash,
+             submitted_at, updated_at)
+           values ($1, $2, $3, $4, $5, 'received', $6, $7, ST_SetSRID(ST_MakePoint($8, $9), 4326)::geography, $10, $11, $12,
+             $13::jsonb, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $27)
+           returning *)
+         select ${REPORT_COLUMNS} from inserted r`,
+        [
+          id,
+          token,
+          category.code,
+          category.priority,
+          CATEGORIES_VERSION,
+          who.channel,
+          who.partner?.id ?? null,
+          input.location.lon,
+          input.location.lat,
+          input.address,
+          kato,
+          input.description,
+          JSON.stringify(input.attributes),
+          input.anonymous,
+          input.contact.name,
+          input.contact.phone,
+          input.contact.email,
+          input.deviceId,
+          input.mediaUrl,
+          input.media.length,
+          duplicateOf,
+          flag.flagged,
+          flag.reason,
+          idem?.scope ?? null,
+          idem?.key ?? null,
+          idem?.hash ?? null,
+          now,
+        ],
+      );
+      for (const [n, m] of input.media.entries()) {
+        await uow.tx.query('insert into reports_media (report_id, n, content_type, size, data) values ($1, $2, $3, $4, $5)', [
+          id,
+          n,
+          m.contentType,
+          m.bytes.length,
+          m.bytes,
+        ]);
+      }
+      await uow.tx.query(`insert into reports_history (report_id, status, at) values ($1, 'received', $2)`, [id, now]);
+      await uow.audit({
+        action: 'report.submitted',
+        entity: 'report',
+        entityId: id,
+        jurisdiction: kato,
+        data: { category: category.code, channel: who.channel, duplicateOf, flagged: flag.flagged, flagReason: flag.reason, media: input.media.length },
+      });
+      const event: ReportSubmitted = {
+        reportId: id,
+        category: category.code,
+        priority: category.priority,
+        location: { lon: input.location.lon, lat: input.location.lat },
+        address: input.address,
+        kato,
+        description: input.description,
+        channel: who.channel,
+        anonymous: input.anonymous,
+        mediaCount: input.media.length,
+        duplicateOf,
+        submittedAt: now,
+      };
+      await uow.emit({ subject: REPORT_SUBMITTED, key: id, jurisdiction: kato, permission: 'reports:read', data: event });
+      return { report, created: true };
+    });
+  }
+
+  /** Per device and per phone: at most `rateLimitDevice` reports an hour, counted in the database (all processes). */
+  private async checkDeviceRate(input: SubmitInput): Promise<void> {
+    if (!input.deviceId && !input.contact.phone) return;
+    const since = new Date(this.kernel.clock.now().getTime() - 3_600_000).toISOString();
+    const [c] = await this.db.query<{ device: number; phone: number }>(
+      `select (select count(*) from reports_report where $1::text is not null and device_id = $1 and submitted_at >= $3)::int8 as device,
+              (select count(*) from reports_report where $2::text is not null and contact_phone = $2 and submitted_at >= $3)::int8 as phone`,
+      [input.deviceId, input.contact.phone, since],
+    );
+    if (c.device >= this.settings.rateLimitDevice || c.phone >= this.settings.rateLimitDevice) {
+      throw new Problem('rate_limited', { seconds: 3600 });
+    }
+  }
+
+  /** The citizen's view: no personal data. */
+  async track(token: string, locale: Locale) {
+    const r = await this.byToken(token);
+    if (!r) throw Problem.notFound();
+    const history = await this.history(this.db, r.id, locale);
+    return {
+      id: r.id,
+      category: r.category,
+      status: r.status,
+      statusNote: noteText(r.status_note, r.status_note_code, locale),
+      submittedAt: iso(r.submitted_at),
+      updatedAt: iso(r.updated_at),
+      history,
+      duplicateOf: r.duplicate_of,
+    };
+  }
+
+  async history(q: Queryable, reportId: string, locale: Locale) {
+    const rows = await q.query<HistoryRow>('select report_id, status, note, note_code, at from reports_history where report_id = $1 order by seq', [reportId]);
+    return rows.map((h) => ({ status: h.status, at: iso(h.at), note: noteText(h.note, h.note_code, locale) }));
+  }
+
+  /** Open311 by ids: sensitive categories only for the key they came through. */
+  async open311ByIds(ids: string[], sensitive: string[], ownKeyId: string | null): Promise<ReportRow[]> {
+    if (ids.length === 0) return [];
+    return this.db.query<ReportRow>(
+      `select ${REPORT_COLUMNS} from reports_report r
+       where r.id = any($1::uuid[]) and (r.category <> all($2::text[]) or r.partner_key_id = $3::uuid)
+       order by r.submitted_at desc`,
+      [ids, sensitive, ownKeyId],
+    );
+  }
+
+  /** Open311 list: a time window, optional service codes and open/closed, newest first, at most `limit`. */
+  async open311List(q: {
+    start: Date;
+    end: Date;
+    codes: string[] | null;
+    statuses: string[] | null;
+    limit: number;
+    sensitive: string[];
+    own: string | null;
+  }): Promise<ReportRow[]> {
+    const open = !q.statuses || q.statuses.includes('open');
+    const closed = !q.statuses || q.statuses.includes('closed');
+    return this.db.query<ReportRow>(
+      `select ${REPORT_COLUMNS} from reports_report r
+       where r.submitted_at >= $1 and r.submitted_at <= $2 and ($3::text[] is null or r.category = any($3::text[]))
+         and (($4::boolean and r.status <> 'closed') or ($5::boolean and r.status = 'closed'))
+         and (r.category <> all($6::text[]) or r.partner_key_id = $7::uuid)
+       order by r.submitted_at desc limit $8`,
+      [q.start.toISOString(), q.end.toISOString(), q.codes, open, closed, q.sensitive, q.own, q.limit],
+    );
+  }
+
+  /** Staff list, newest first, inside the caller's jurisdictions. */
+  async list(jurisdictions: string[], q: ListQuery): Promise<ReportRow[]> {
+    const [filter, params] = jurisdictionFilter('r.kato', jurisdictions, 6);
+    return this.db.query<ReportRow>(
+      `select ${REPORT_COLUMNS} from reports_report r
+       where ($1::uuid is null or r.id < $1) and ($2::text is null or r.status = $2) and ($3::text is null or r.category = $3)
+         and ($4::boolean is null or r.flagged = $4) and (${filter})
+       order by r.id desc limit $5`,
+      [q.before, q.status ?? null, q.category ?? null, q.flagged ?? null, q.limit + 1, ...params],
+    );
+  }
+
+  /** One report for staff, contact included: the read is audited. */
+  async detail(jurisdictions: string[], id: string, ctx: CommandContext, locale: Locale): Promise<ReportDetail> {
+    const r = await this.byId(this.db, id);
+    if (!r) throw Problem.notFound();
+    if (!covers(jurisdictions, r.kato)) throw new Problem('outside_jurisdiction');
+    const media = await this.db.query<{ n: number; content_type: string; size: number }>(
+      'select n, content_type, size from reports_media where report_id = $1 order by n',
+      [id],
+    );
+    const history = await this.history(this.db, id, locale);
+    await this.kernel.commands.run(ctx, (uow) =>
+      uow.audit({ action: 'report.read', entity: 'report', entityId: id, jurisdiction: r.kato, data: { contact: r.contact_phone !== null || r.contact_email !== null || r.contact_name !== null } }),
+    );
+    const hasContact = r.contact_name !== null || r.contact_phone !== null || r.contact_email !== null;
+    return {
+      ...toSummary(r, locale),
+      categoriesVersion: r.categories_version,
+      attributes: r.attributes ?? {},
+      contact: hasContact ? { name: r.contact_name, phone: r.contact_phone, email: r.contact_email } : null,
+      deviceId: r.device_id,
+      mediaUrl: r.media_url,
+      media: media.map((m) => ({ n: m.n, contentType: m.content_type, size: m.size })),
+      falseReason: r.false_reason,
+      history,
+    };
+  }
+
+  /** A photo or video of a report, for staff; audited. */
+  async media(jurisdictions: string[], id: string, n: number, ctx: CommandContext): Promise<{ contentType: string; data: Buffer }> {
+    const r = await this.byId(this.db, id);
+    if (!r) throw Problem.notFound();
+    if (!covers(jurisdictions, r.kato)) throw new Problem('outside_jurisdiction');
+    const [m] = await this.db.query<{ content_type: string; data: Uint8Array }>('select content_type, data from reports_media where report_id = $1 and n = $2', [
+      id,
+      n,
+    ]);
+    if (!m) throw Problem.notFound();
+    await this.kernel.commands.run(ctx, (uow) =>
+      uow.audit({ action: 'report.media.read', entity: 'report', entityId: id, jurisdiction: r.kato, data: { n } }),
+    );
+    return { contentType: m.content_type, data: Buffer.from(m.data) };
+  }
+
+  /** Staff mark a report false: it closes, the reason is kept (staff-only), and it counts toward the abuse flag. */
+  async markFalse(jurisdictions: string[], id: string, reason: string, ctx: CommandContext, locale: Locale): Promise<ReportSummary> {
+    const row = await this.kernel.commands.run(ctx, async (uow) => {
+      const r = await this.byId(uow.tx, id, true);
+      if (!r) throw Problem.notFound();
+      if (!covers(jurisdictions, r.kato)) throw new Problem('outside_jurisdiction');
+      if (r.false_at) throw new Problem('report_already_false', {}, [], 409);
+      await uow.tx.query('update reports_report set false_at = $2, false_reason = $3, false_by = $4 where id = $1', [
+        id,
+        uow.now.toISOString(),
+        reason,
+        ctx.actor,
+      ]);
+      await uow.audit({ action: 'report.marked_false', entity: 'report', entityId: id, jurisdiction: r.kato, data: { reason } });
+      await this.changeStatus(uow, { ...r, false_at: uow.now }, { status: 'closed', note: null, noteCode: 'false_report', incidentId: r.incident_id, incidentAt: r.incident_at });
+      return this.byId(uow.tx, id);
+    });
+    this.onDeliveriesQueued();
+    return toSummary(row as ReportRow, locale);
+  }
+
+  /**
+   * Writes a status change: the report, a history entry, `reports.report.status_changed`, and one webhook delivery
+   * when the report's partner key has a webhook — all in the caller's transaction.
+   */
+  private async changeStatus(
+    uow: UnitOfWork,
+    r: ReportRow,
+    change: { status: ReportStatus; note: string | null; noteCode: NoteCode | null; incidentId: string | null; incidentAt: Date | string | null },
+  ): Promise<void> {
+    const at = uow.now.toISOString();
+    await uow.tx.query(
+      `update reports_report set status = $2, status_note = $3, status_note_code = $4, incident_id = $5, incident_at = $6, updated_at = $7
+       where id = $1`,
+      [r.id, change.status, change.note, change.noteCode, change.incidentId, change.incidentAt ? iso(change.incidentAt) : null, at],
+    );
+    await uow.tx.query('insert into reports_history (report_id, status, note, note_code, incident_id, at) values ($1, $2, $3, $4, $5, $6)', [
+      r.id,
+      change.status,
+      change.note,
+      change.noteCode,
+      change.incidentId,
+      at,
+    ]);
+    const event: ReportStatusChanged = {
+      reportId: r.id,
+      status: change.status,
+      statusNote: change.note,
+      statusNoteCode: change.noteCode,
+      incidentId: change.incidentId,
+      falseReport: r.false_at !== null,
+      at,
+    };
+    await uow.emit({ subject: REPORT_STATUS_CHANGED, key: r.id, jurisdiction: r.kato, permission: 'reports:read', data: event });
+    if (r.partner_key_id) {
+      // Partners get the note's text; a coded note goes out in Russian, the platform's default language.
+      const body = webhookBody({ reportId: r.id, status: change.status, statusNote: noteText(change.note, change.noteCode, 'ru'), at });
+      await uow.tx.query(
+        `insert into reports_webhook_delivery (id, partner_key_id, report_id, body, next_attempt_at, created_at)
+         select $1, partner_key_id, $2, $3, $4, $4 from reports_webhook where partner_key_id = $5`,
+        [newId(), r.id, body, at, r.partner_key_id],
+      );
+    }
+  }
+
+  /** Registers (or replaces) the calling partner key's webhook. */
+  async registerWebhook(partner: Extract<Principal, { kind: 'partner' }>, url: string, secret: string, ctx: CommandContext) {
+    return this.kernel.commands.run(ctx, async (uow) => {
+      const now = uow.now.toISOString();
+      await uow.tx.query(
+        `insert into reports_webhook (partner_key_id, partner_name, channel, url, secret, created_at, updated_at)
+         values ($1, $2, $3, $4, $5, $6, $6)
+         on conflict (partner_key_id) do update set url = excluded.url, secret = excluded.secret, updated_at = excluded.updated_at`,
+        [partner.id, partner.name, partner.channel, url, secret, now],
+      );
+      await uow.audit({ action: 'report.webhook.registered', entity: 'report_webhook', entityId: partner.id, data: { url, channel: partner.channel } });
+      return { url, channel: partner.channel, updatedAt: now };
+    });
+  }
+
+  /**
+   * Follows dispatch: each `dispatch.incident.created|updated` moves the reports it lists (and those following the
+   * incident) once — the inbox row and the effect share a transaction.
+   */
+  async onIncidentEvent(event: BusEvent): Promise<void> {
+    if (event.subject !== INCIDENT_CREATED && event.subject !== INCIDENT_UPDATED) return;
+    const parsed = IncidentChanged.safeParse(event.data);
+    if (!parsed.success) {
+      // A malformed event would be redelivered forever; it is logged and left behind.
+      this.kernel.log.warn({ eventId: event.id, subject: event.subject, issues: parsed.error.issues.slice(0, 5) }, 'reports: ignored a malformed incident event');
+      return;
+    }
+    const inc = parsed.data;
+    let changed = false;
+    let emitted = false;
+    await handleOnce(this.db, INCIDENT_GROUP, event, async (tx) => {
+      const now = this.kernel.clock.now();
+      const uow = boundUnitOfWork(tx, now, { actor: `system:${INCIDENT_GROUP}`, requestId: null }, () => {
+        emitted = true;
+      });
+      if (inc.status === 'MERGED' && inc.mergedInto && inc.mergedInto !== inc.incidentId) {
+        await tx.query(
+          `insert into reports_incident_merge (incident_id, merged_into, at) values ($1, $2, $3)
+           on conflict (incident_id) do update set merged_into = excluded.merged_into, at = excluded.at`,
+          [inc.incidentId, inc.mergedInto, now.toISOString()],
+        );
+      }
+      const [{ merged }] = await tx.query<{ merged: boolean }>('select exists (select 1 from reports_incident_merge where incident_id = $1) as merged', [
+        inc.incidentId,
+      ]);
+      const listed = inc.reportIds.filter((id) => UUID_PATTERN.test(id));
+      const reports = await tx.query<ReportRow>(
+        `select ${REPORT_COLUMNS} from reports_report r where r.id = any($1::uuid[]) or r.incident_id = $2 order by r.id for update`,
+        [listed, inc.incidentId],
+      );
+      for (const r of reports) {
+        const decision = decideIncidentChange(
+          {
+            status: r.status,
+            statusNote: r.status_note,
+            noteCode: r.status_note_code,
+            incidentId: r.incident_id,
+            incidentAt: r.incident_at ? iso(r.incident_at) : null,
+            falseReport: r.false_at !== null,
+          },
+          inc,
+          inc.status !== 'MERGED' && merged,
+        );
+        if (decision.kind === 'ignore') continue;
+        if (decision.kind === 'follow') {
+          await tx.query('update reports_report set incident_id = $2, incident_at = null where id = $1', [r.id, decision.incidentId]);
+          continue;
+        }
+        if (!decision.changed) {
+          await tx.query('update reports_report set incident_id = $2, incident_at = $3 where id = $1', [r.id, decision.incidentId, decision.incidentAt]);
+          continue;
+        }
+        await this.changeStatus(uow, r, {
+          status: decision.status,
+          note: decision.statusNote,
+          noteCode: decision.noteCode,
+          incidentId: decision.incidentId,
+          incidentAt: decision.incidentAt,
+        });
+        await uow.audit({
+          action: 'report.status_changed',
+          entity: 'report',
+          entityId: r.id,
+          jurisdiction: r.kato,
+          data: { status: decision.status, incidentId: decision.incidentId, incidentStatus: inc.status },
+        });
+        changed = true;
+      }
+    });
+    if (emitted) this.kernel.relay.poke();
+    if (changed) this.onDeliveriesQueued();
+  }
+}
+
+/** A UnitOfWork over a transaction someone else opened (an event handler's `handleOnce`). */
+function boundUnitOfWork(tx: Tx, now: Date, ctx: { actor: string; requestId: string | null }, onEmit: () => void): UnitOfWork {
+  return {
+    tx,
+    now,
+    audit: async (entry) => {
+      await appendAudit(tx, { actor: ctx.actor, requestId: ctx.requestId, ...entry }, now);
+    },
+    emit: async (event) => {
+      onEmit();
+      return writeOutbox(tx, event, now);
+    },
+  };
+}
