@@ -248,3 +248,52 @@ export function rng(seed: number): () => number {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
+
+/**
+ * Samples what the scratch database's busy backends wait on (pg_stat_activity every `everyMs`), to say where a
+ * PostgreSQL run spends its time: `stop()` returns the most frequent (wait, statement) pairs with their share.
+ */
+export async function sampleWaits(databaseUrl: string, everyMs = 50): Promise<{ stop(): Promise<{ wait: string; statement: string; share: number }[]> }> {
+  const { default: pg } = await import('pg');
+  const c = new pg.Client({ connectionString: databaseUrl });
+  await c.connect();
+  const counts = new Map<string, number>();
+  let total = 0;
+  let stopped = false;
+  const loop = (async () => {
+    while (!stopped) {
+      const { rows } = await c.query<{ w: string }>(
+        `select coalesce(wait_event_type || ':' || wait_event, 'CPU') || '|' || left(regexp_replace(query, '\\s+', ' ', 'g'), 70) as w
+         from pg_stat_activity where datname = current_database() and state <> 'idle' and pid <> pg_backend_pid()`,
+      );
+      for (const r of rows) {
+        counts.set(r.w, (counts.get(r.w) ?? 0) + 1);
+        total++;
+      }
+      await new Promise((r) => setTimeout(r, everyMs));
+    }
+  })();
+  return {
+    async stop() {
+      stopped = true;
+      await loop.catch(() => {});
+      await c.end().catch(() => {});
+      return [...counts]
+        .sort((a, b) => b[1] - a[1])
+        .slice(0, 5)
+        .map(([k, n]) => {
+          const [wait, statement] = k.split('|');
+          return { wait, statement, share: round(n / Math.max(1, total), 2) };
+        });
+    },
+  };
+}
+
+/** "41% Lock:transactionid in `update kernel_audit_head …`, 9% …" — the top sampled waits, for a note. */
+export function describeWaits(waits: { wait: string; statement: string; share: number }[] | undefined, top = 3): string {
+  if (!waits || waits.length === 0) return 'no samples';
+  return waits
+    .slice(0, top)
+    .map((w) => `${Math.round(w.share * 100)}% ${w.wait} in \`${w.statement.trim()}…\``)
+    .join(', ');
+}

@@ -17,7 +17,7 @@
  */
 import autocannon from 'autocannon';
 import { type BenchResult, log, memoryOf, type Metric, round, sleep } from './lib.ts';
-import { ALMATY_WIDE, call, cpuMs, databaseServer, grid, type Running, sql, startVariant, type Variant, variantLabel } from './ops-lib.ts';
+import { ALMATY_WIDE, call, cpuMs, databaseServer, describeWaits, grid, type Running, sampleWaits, sql, startVariant, type Variant, variantLabel } from './ops-lib.ts';
 
 const APP102_KEY = 'tk_app102_demo_Xq7pL2vN9rT4wK8mA3sD6fG1';
 const CONNECTIONS = 50;
@@ -35,6 +35,7 @@ interface Run {
   latencyMaxMs: number;
   created: number;
   non2xx: number;
+  /** Connection errors and timeouts (autocannon counts timeouts among errors). */
   errors: number;
   timeouts: number;
   statusCodes: Record<string, number>;
@@ -42,6 +43,8 @@ interface Run {
   serverRssMiB: number;
   /** PostgreSQL only: after the load, time until every stored report had its incident (ms), and the counts. */
   downstream?: { reports: number; incidents: number; drainedMs: number | null };
+  /** PostgreSQL only: what the busy backends were waiting on during the measured run (sampled). */
+  topDatabaseWaits?: { wait: string; statement: string; share: number }[];
 }
 
 type AutocannonResult = Awaited<ReturnType<typeof autocannon>> & { statusCodeStats?: Record<string, { count: number }> };
@@ -76,10 +79,12 @@ async function load(variant: Variant): Promise<Run> {
       requests: [{ method: 'POST', setupRequest: (req: Record<string, unknown>) => ({ ...req, body: nextBody() }) }],
     };
     await autocannon({ ...options, duration: WARMUP_S });
+    const waits = running.databaseUrl ? await sampleWaits(running.databaseUrl) : null;
     const cpu0 = cpuMs(server.pid);
     const t0 = performance.now();
     const r = (await autocannon({ ...options, duration: DURATION_S })) as AutocannonResult;
     const elapsedMs = performance.now() - t0;
+    const topWaits = await waits?.stop();
     const serverCpu = ((cpuMs(server.pid) - cpu0) / elapsedMs) * 100;
     const serverRssMiB = memoryOf(server.pid).rssMiB;
     const statusCodes: Record<string, number> = {};
@@ -98,6 +103,7 @@ async function load(variant: Variant): Promise<Run> {
       serverCpuPercentOfOneCore: round(serverCpu, 0),
       serverRssMiB,
     };
+    if (topWaits) run.topDatabaseWaits = topWaits;
     if (running.databaseUrl) {
       // Downstream: every report becomes an incident through the bus (dispatch.report-intake).
       const started = performance.now();
@@ -130,13 +136,13 @@ const metricsOf = (variant: Variant, r: Run): Metric[] => {
     { label: `POST /api/v1/reports (partner key), ${v}: reports accepted`, value: r.reportsPerSecond, unit: 'reports/s', target: { op: '>=', value: TARGETS[variant] } },
     { label: `POST /api/v1/reports, ${v}: latency p50`, value: r.latencyP50Ms, unit: 'ms' },
     { label: `POST /api/v1/reports, ${v}: latency p99`, value: r.latencyP99Ms, unit: 'ms' },
-    { label: `POST /api/v1/reports, ${v}: non-2xx + errors`, value: r.non2xx + r.errors + r.timeouts, unit: 'responses', target: { op: '<=', value: 0 } },
+    { label: `POST /api/v1/reports, ${v}: non-2xx + errors`, value: r.non2xx + r.errors, unit: 'responses', target: { op: '<=', value: 0 } },
   ];
   if (r.downstream) {
     out.push({
-      label: `POST /api/v1/reports, ${v}: after the load, until every report had its incident`,
-      value: r.downstream.drainedMs === null ? Number.POSITIVE_INFINITY : round(r.downstream.drainedMs / 1000, 1),
-      unit: 's',
+      label: `POST /api/v1/reports, ${v}: reports still without an incident ${DRAIN_TIMEOUT_MS / 1000} s after the load`,
+      value: r.downstream.reports - r.downstream.incidents,
+      unit: 'reports',
     });
   }
   return out;
@@ -156,7 +162,7 @@ export async function reports(): Promise<Pick<BenchResult, 'metrics' | 'details'
     log(`  ${variantLabel(variant)}: ${CONNECTIONS} connections, ${WARMUP_S} s warm-up + ${DURATION_S} s`);
     const r = await load(variant);
     log(
-      `    ${r.reportsPerSecond} reports/s, p50 ${r.latencyP50Ms} ms, p99 ${r.latencyP99Ms} ms, non-2xx ${r.non2xx}, errors ${r.errors + r.timeouts}` +
+      `    ${r.reportsPerSecond} reports/s, p50 ${r.latencyP50Ms} ms, p99 ${r.latencyP99Ms} ms, non-2xx ${r.non2xx}, errors ${r.errors} (of which timeouts ${r.timeouts})` +
         (r.downstream ? `; downstream: ${r.downstream.incidents}/${r.downstream.reports} incidents, drained in ${r.downstream.drainedMs ?? '> ' + DRAIN_TIMEOUT_MS} ms` : ''),
     );
     metrics.push(...metricsOf(variant, r));
@@ -169,6 +175,10 @@ export async function reports(): Promise<Pick<BenchResult, 'metrics' | 'details'
     `Each accepted report is one transaction (PostGIS locate, duplicate search under a per-category advisory lock, audit chain, outbox). Its downstream work — dispatch turning it into an incident and reports following that incident — runs in the same server during the load.` +
       (p.downstream
         ? ` On PostgreSQL, ${p.downstream.incidents.toLocaleString('en')} of ${p.downstream.reports.toLocaleString('en')} reports had their incident ${p.downstream.drainedMs === null ? `${DRAIN_TIMEOUT_MS / 1000} s after the load (not drained)` : `${round(p.downstream.drainedMs / 1000, 1)} s after the load stopped`}.`
+        : ''),
+    `PostgreSQL run, what the busy database backends waited on (share of samples): ${describeWaits(p.topDatabaseWaits)}.` +
+      (p.topDatabaseWaits?.[0]?.statement.includes('kernel_audit_head')
+        ? ' Every command — the report, and the incident and status change it causes — appends to the audit chain by updating its one head row, which then stays locked until that transaction commits: intake is bounded by those transactions one after another, not by CPU.'
         : ''),
     `Server CPU during the measured run: embedded ${e.serverCpuPercentOfOneCore}%, PostgreSQL ${p.serverCpuPercentOfOneCore}% of one core (PostgreSQL, NATS and autocannon share the same 2 cores).`,
   ];

@@ -1,4 +1,9 @@
-import type { Page } from 'playwright-core';
+import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll } from 'vitest';
+import { REPO_ROOT, type RunningServer, startServer } from './server.ts';
 
 /** Debian's Chromium unless TARTIP_CHROMIUM names another. */
 export const CHROMIUM = process.env.TARTIP_CHROMIUM ?? '/usr/bin/chromium';
@@ -16,6 +21,57 @@ export const CHROMIUM_ARGS = [
   '--enable-unsafe-swiftshader',
   '--use-angle=swiftshader',
 ];
+
+export interface E2eEnv {
+  server: RunningServer;
+  browser: Browser;
+  /** Where screenshots go: $TARTIP_E2E_SCREENSHOTS or a fresh temp dir (printed). */
+  shots: string;
+}
+
+/**
+ * Starts a fresh server and Chromium for the test file (beforeAll) and stops both (afterAll). The returned function
+ * gives each test the environment, or rethrows why it could not start: a missing Chromium or a broken server shows
+ * up as failed tests, never as skipped ones.
+ */
+export function e2eEnvironment(): () => E2eEnv {
+  let env: E2eEnv | null = null;
+  let setupError: unknown = null;
+  let server: RunningServer | undefined;
+  let browser: Browser | undefined;
+
+  beforeAll(async () => {
+    try {
+      if (!existsSync(CHROMIUM))
+        throw new Error(`Chromium not found at ${CHROMIUM} (install Debian's chromium or set TARTIP_CHROMIUM)`);
+      if (!existsSync(join(REPO_ROOT, 'apps/web/dist/index.html')))
+        throw new Error('apps/web/dist is missing: run `npm run build:web` first (`npm test` does)');
+      const shots = process.env.TARTIP_E2E_SCREENSHOTS ?? mkdtempSync(join(tmpdir(), 'tartip-e2e-shots-'));
+      mkdirSync(shots, { recursive: true });
+      // Both at once; allSettled so that neither is left running unrecorded when the other fails.
+      const [s, b] = await Promise.allSettled([
+        startServer().then((v) => (server = v)),
+        chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, timeout: 60_000 }).then((v) => (browser = v)),
+      ]);
+      if (s.status === 'rejected') throw s.reason;
+      if (b.status === 'rejected') throw b.reason;
+      env = { server: s.value, browser: b.value, shots };
+      console.log(`e2e: server ${s.value.url}, screenshots in ${shots}`);
+    } catch (e) {
+      setupError = e;
+    }
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+
+  return () => {
+    if (!env) throw setupError ?? new Error('e2e setup did not run');
+    return env;
+  };
+}
 
 /** Fills the login form and submits it. */
 export async function signIn(page: Page, username: string, password: string): Promise<void> {

@@ -1,12 +1,9 @@
-import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { describe, expect, test } from 'vitest';
 import { messages } from '../apps/web/src/i18n.ts';
-import { CHROMIUM, CHROMIUM_ARGS, signIn } from './browser.ts';
+import { CHROMIUM, CHROMIUM_ARGS, type E2eEnv, e2eEnvironment, signIn } from './browser.ts';
 import { decodePng, shareOfColour } from './png.ts';
-import { REPO_ROOT, startServer, type RunningServer } from './server.ts';
 
 /**
  * The web app in a real Chromium against the real server: sign-in, the Kazakh interface, the map of
@@ -16,50 +13,7 @@ import { REPO_ROOT, startServer, type RunningServer } from './server.ts';
 
 const kk = messages.kk;
 
-interface Env {
-  server: RunningServer;
-  browser: Browser;
-  shots: string;
-}
-
-let env: Env | null = null;
-let setupError: unknown = null;
-let server: RunningServer | undefined;
-let browser: Browser | undefined;
-
-beforeAll(async () => {
-  // Failures are kept and rethrown by every test, so that a missing Chromium or a broken server shows up as
-  // failed tests, never as skipped ones.
-  try {
-    if (!existsSync(CHROMIUM))
-      throw new Error(`Chromium not found at ${CHROMIUM} (install Debian's chromium or set TARTIP_CHROMIUM)`);
-    if (!existsSync(join(REPO_ROOT, 'apps/web/dist/index.html')))
-      throw new Error('apps/web/dist is missing: run `npm run build:web` first (`npm test` does)');
-    const shots = process.env.TARTIP_E2E_SCREENSHOTS ?? mkdtempSync(join(tmpdir(), 'tartip-e2e-shots-'));
-    mkdirSync(shots, { recursive: true });
-    // Both at once; allSettled so that neither is left running unrecorded when the other fails.
-    const [s, b] = await Promise.allSettled([
-      startServer().then((v) => (server = v)),
-      chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, timeout: 60_000 }).then((v) => (browser = v)),
-    ]);
-    if (s.status === 'rejected') throw s.reason;
-    if (b.status === 'rejected') throw b.reason;
-    env = { server: s.value, browser: b.value, shots };
-    console.log(`e2e: server ${s.value.url}, screenshots in ${shots}`);
-  } catch (e) {
-    setupError = e;
-  }
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-});
-
-function setup(): Env {
-  if (!env) throw setupError ?? new Error('e2e setup did not run');
-  return env;
-}
+const setup = e2eEnvironment();
 
 interface Session {
   ctx: BrowserContext;
@@ -69,7 +23,7 @@ interface Session {
   pageErrors: string[];
 }
 
-async function open(e: Env, viewport = { width: 1280, height: 800 }): Promise<Session> {
+async function open(e: E2eEnv, viewport = { width: 1280, height: 800 }): Promise<Session> {
   const ctx = await e.browser.newContext({ viewport, locale: 'en-US' });
   const page = await ctx.newPage();
   page.setDefaultTimeout(30_000);

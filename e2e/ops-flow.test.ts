@@ -1,12 +1,9 @@
-import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Browser, type BrowserContext, chromium, type Page, type Request } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import type { Browser, BrowserContext, Page, Request } from 'playwright-core';
+import { describe, expect, test } from 'vitest';
 import { messages } from '../apps/web/src/i18n.ts';
-import { CHROMIUM, CHROMIUM_ARGS, signIn } from './browser.ts';
+import { type E2eEnv, e2eEnvironment, signIn } from './browser.ts';
 import { jpegSize } from './png.ts';
-import { REPO_ROOT, type RunningServer, startServer } from './server.ts';
 
 /**
  * The issue's proof, in three browsers against the real server: a citizen on a phone files a report in one tap →
@@ -23,46 +20,7 @@ const CATEGORY = 'theft';
 const NOTE = 'Нарушитель задержан';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
-interface Env {
-  server: RunningServer;
-  browser: Browser;
-  shots: string;
-}
-
-let env: Env | null = null;
-let setupError: unknown = null;
-let server: RunningServer | undefined;
-let browser: Browser | undefined;
-
-beforeAll(async () => {
-  try {
-    if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM} (install Debian's chromium or set TARTIP_CHROMIUM)`);
-    if (!existsSync(join(REPO_ROOT, 'apps/web/dist/index.html')))
-      throw new Error('apps/web/dist is missing: run `npm run build:web` first (`npm test` does)');
-    const shots = process.env.TARTIP_E2E_SCREENSHOTS ?? mkdtempSync(join(tmpdir(), 'tartip-e2e-shots-'));
-    mkdirSync(shots, { recursive: true });
-    const [s, b] = await Promise.allSettled([
-      startServer().then((v) => (server = v)),
-      chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, timeout: 60_000 }).then((v) => (browser = v)),
-    ]);
-    if (s.status === 'rejected') throw s.reason;
-    if (b.status === 'rejected') throw b.reason;
-    env = { server: s.value, browser: b.value, shots };
-    console.log(`e2e: server ${s.value.url}, screenshots in ${shots}`);
-  } catch (e) {
-    setupError = e;
-  }
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-});
-
-function setup(): Env {
-  if (!env) throw setupError ?? new Error('e2e setup did not run');
-  return env;
-}
+const setup = e2eEnvironment();
 
 interface Opened {
   ctx: BrowserContext;
@@ -70,7 +28,7 @@ interface Opened {
   errors: string[];
 }
 
-async function open(e: Env, options: Parameters<Browser['newContext']>[0]): Promise<Opened> {
+async function open(e: E2eEnv, options: Parameters<Browser['newContext']>[0]): Promise<Opened> {
   const ctx = await e.browser.newContext({ locale: 'ru-RU', ...options });
   const page = await ctx.newPage();
   page.setDefaultTimeout(30_000);

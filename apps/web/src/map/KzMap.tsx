@@ -1,12 +1,11 @@
 import 'maplibre-gl/dist/maplibre-gl.css';
-import { Map as MapLibreMap, NavigationControl, setWorkerUrl, type GeoJSONSource } from 'maplibre-gl';
-import workerUrl from 'maplibre-gl/dist/maplibre-gl-worker.mjs?url';
+import type { GeoJSONSource, Map as MapLibreMap } from 'maplibre-gl';
 import { useEffect, useRef, useState } from 'react';
 import type { Lang } from '../i18n.ts';
 import { useLang } from '../lib/lang.tsx';
 import { KZ_BBOX, type BBox } from './geo.ts';
+import { addBoundarySources, createMap } from './mapSetup.ts';
 import {
-  baseStyle,
   boundaryLayers,
   GEOKZ_ATTRIBUTION,
   GEOKZ_TEXT,
@@ -15,16 +14,6 @@ import {
   MAPLIBRE_ATTRIBUTION,
   SOURCES,
 } from './style.ts';
-
-// The bundler moves the worker next to the app's chunks; tell MapLibre where it went.
-setWorkerUrl(workerUrl);
-
-declare global {
-  interface Window {
-    /** The live MapLibre map, for the browser tests (and for curious operators in the console). */
-    __tartipMap?: MapLibreMap;
-  }
-}
 
 type GeoJSONData = Parameters<GeoJSONSource['setData']>[0];
 
@@ -49,7 +38,6 @@ interface Props {
   onUnavailable: () => void;
 }
 
-const EMPTY: GeoJSONData = { type: 'FeatureCollection', features: [] };
 const PADDING = 24;
 
 export function KzMap({ data, districts, selected, focus, onSelect, onUnavailable }: Props) {
@@ -68,33 +56,20 @@ export function KzMap({ data, districts, selected, focus, onSelect, onUnavailabl
   // Create the map once. A browser without WebGL throws here: say so, and let the side list carry on.
   useEffect(() => {
     if (!container.current) return;
-    let map: MapLibreMap;
-    try {
-      map = new MapLibreMap({
-        container: container.current,
-        style: baseStyle(),
-        bounds: [KZ_BBOX[0], KZ_BBOX[1], KZ_BBOX[2], KZ_BBOX[3]],
-        fitBoundsOptions: { padding: PADDING },
-        attributionControl: { compact: false, customAttribution: [GEOKZ_ATTRIBUTION, MAPLIBRE_ATTRIBUTION] },
-        dragRotate: false,
-        pitchWithRotate: false,
-      });
-    } catch (e) {
-      console.error('map unavailable', e);
+    const map = createMap(container.current, {
+      bounds: [KZ_BBOX[0], KZ_BBOX[1], KZ_BBOX[2], KZ_BBOX[3]],
+      fitBoundsOptions: { padding: PADDING },
+      attributionControl: { compact: false, customAttribution: [GEOKZ_ATTRIBUTION, MAPLIBRE_ATTRIBUTION] },
+    });
+    if (!map) {
       setFailed(true);
       onUnavailableRef.current();
       return;
     }
     window.__tartipMap = map;
     mapRef.current = map;
-    map.addControl(new NavigationControl({ showCompass: false }), 'top-right');
-    map.touchZoomRotate.disableRotation();
-    map.on('error', (e) => console.error('map error', e.error));
     map.on('load', () => {
-      map.addSource(SOURCES.regions, { type: 'geojson', data: EMPTY, promoteId: 'kato' });
-      map.addSource(SOURCES.regionLabels, { type: 'geojson', data: EMPTY });
-      map.addSource(SOURCES.districts, { type: 'geojson', data: EMPTY, promoteId: 'kato' });
-      map.addSource(SOURCES.districtLabels, { type: 'geojson', data: EMPTY });
+      addBoundarySources(map);
       for (const layer of boundaryLayers(langRef.current)) map.addLayer(layer);
 
       let hovered: string | number | undefined;

@@ -1,12 +1,10 @@
 import 'maplibre-gl/dist/maplibre-gl.css';
-import { Map as MapLibreMap, Marker, NavigationControl, setWorkerUrl } from 'maplibre-gl';
-import workerUrl from 'maplibre-gl/dist/maplibre-gl-worker.mjs?url';
+import { type Map as MapLibreMap, Marker } from 'maplibre-gl';
 import { useEffect, useRef, useState } from 'react';
 import { useLang } from '../../lib/lang.tsx';
 import { KZ_BBOX } from '../../map/geo.ts';
-import { baseStyle, MAPLIBRE_ATTRIBUTION } from '../../map/style.ts';
-
-setWorkerUrl(workerUrl);
+import { createMap } from '../../map/mapSetup.ts';
+import { MAPLIBRE_ATTRIBUTION } from '../../map/style.ts';
 
 interface Props {
   value: { lon: number; lat: number } | null;
@@ -26,22 +24,15 @@ export default function PointPicker({ value, onPick }: Props) {
 
   useEffect(() => {
     if (!el.current) return;
-    let m: MapLibreMap;
-    try {
-      const v = start.current;
-      m = new MapLibreMap({
-        container: el.current,
-        style: baseStyle(),
-        ...(v ? { center: [v.lon, v.lat] as [number, number], zoom: 14 } : { bounds: KZ_BBOX }),
-        attributionControl: { compact: true, customAttribution: MAPLIBRE_ATTRIBUTION },
-        dragRotate: false,
-        pitchWithRotate: false,
-      });
-    } catch {
+    const v = start.current;
+    const m = createMap(el.current, {
+      ...(v ? { center: [v.lon, v.lat] as [number, number], zoom: 14 } : { bounds: KZ_BBOX }),
+      attributionControl: { compact: true, customAttribution: MAPLIBRE_ATTRIBUTION },
+    });
+    if (!m) {
       setFailed(true);
       return;
     }
-    m.addControl(new NavigationControl({ showCompass: false }), 'top-right');
     m.on('click', (e) => pick.current(e.lngLat.lng, e.lngLat.lat));
     map.current = m;
     return () => {

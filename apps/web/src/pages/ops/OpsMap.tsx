@@ -1,15 +1,13 @@
 import 'maplibre-gl/dist/maplibre-gl.css';
-import { type GeoJSONSource, Map as MapLibreMap, NavigationControl, setWorkerUrl } from 'maplibre-gl';
-import workerUrl from 'maplibre-gl/dist/maplibre-gl-worker.mjs?url';
+import type { GeoJSONSource, Map as MapLibreMap } from 'maplibre-gl';
 import { useEffect, useRef, useState } from 'react';
 import type { IncidentSummary, Unit } from '../../lib/dispatch.ts';
 import { useLang } from '../../lib/lang.tsx';
 import { bboxOf, type BBox, KZ_BBOX, toMapAreas, unionBBox } from '../../map/geo.ts';
-import { baseStyle, boundaryLayers, GEOKZ_ATTRIBUTION, MAPLIBRE_ATTRIBUTION, SOURCES } from '../../map/style.ts';
+import { addBoundarySources, createMap, EMPTY_FC } from '../../map/mapSetup.ts';
+import { boundaryLayers, GEOKZ_ATTRIBUTION, MAPLIBRE_ATTRIBUTION, SOURCES } from '../../map/style.ts';
 import { useBoundaries } from '../../map/useBoundaries.ts';
 import { incidentFeatures, OPS_SOURCES, opsLayers, unitFeatures } from './opsLayers.ts';
-
-setWorkerUrl(workerUrl);
 
 interface Props {
   incidents: IncidentSummary[];
@@ -21,8 +19,6 @@ interface Props {
   /** Changes whenever the map should fly to a point (a picked incident or unit). */
   focus: { lon: number; lat: number; n: number } | null;
 }
-
-const EMPTY = { type: 'FeatureCollection' as const, features: [] };
 
 /** The live map of the operations centre: boundaries for context, incidents (clustered) and units. */
 export function OpsMap({ incidents, units, selected, onSelect, jurisdictions, focus }: Props) {
@@ -40,42 +36,31 @@ export function OpsMap({ incidents, units, selected, onSelect, jurisdictions, fo
 
   useEffect(() => {
     if (!el.current) return;
-    let map: MapLibreMap;
-    try {
-      map = new MapLibreMap({
-        container: el.current,
-        style: baseStyle(),
-        bounds: KZ_BBOX,
-        attributionControl: { compact: true, customAttribution: [GEOKZ_ATTRIBUTION, MAPLIBRE_ATTRIBUTION] },
-        dragRotate: false,
-        pitchWithRotate: false,
-      });
-    } catch (e) {
-      console.error('map unavailable', e);
+    const map = createMap(el.current, {
+      bounds: KZ_BBOX,
+      attributionControl: { compact: true, customAttribution: [GEOKZ_ATTRIBUTION, MAPLIBRE_ATTRIBUTION] },
+    });
+    if (!map) {
       setFailed(true);
       return;
     }
     window.__tartipMap = map;
     mapRef.current = map;
-    map.addControl(new NavigationControl({ showCompass: false }), 'top-right');
     map.on('load', () => {
-      map.addSource(SOURCES.regions, { type: 'geojson', data: EMPTY, promoteId: 'kato' });
-      map.addSource(SOURCES.regionLabels, { type: 'geojson', data: EMPTY });
-      map.addSource(SOURCES.districts, { type: 'geojson', data: EMPTY, promoteId: 'kato' });
-      map.addSource(SOURCES.districtLabels, { type: 'geojson', data: EMPTY });
+      addBoundarySources(map);
       // Context only, paler than on the home map: the incidents are what the eye should find.
       for (const layer of boundaryLayers(langRef.current)) if (!layer.id.endsWith('-label')) map.addLayer(layer);
       map.setPaintProperty('regions-fill', 'fill-color', '#bfdbfe');
       map.setPaintProperty('regions-fill', 'fill-opacity', 0.25);
       map.addSource(OPS_SOURCES.incidents, {
         type: 'geojson',
-        data: EMPTY,
+        data: EMPTY_FC,
         cluster: true,
         clusterRadius: 40,
         clusterMaxZoom: 14,
         clusterProperties: { minRank: ['min', ['get', 'rank']] },
       });
-      map.addSource(OPS_SOURCES.units, { type: 'geojson', data: EMPTY });
+      map.addSource(OPS_SOURCES.units, { type: 'geojson', data: EMPTY_FC });
       for (const layer of opsLayers()) map.addLayer(layer);
       map.on('click', 'incidents', (e) => {
         const id = e.features?.[0]?.properties?.id;
