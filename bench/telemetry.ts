@@ -49,6 +49,8 @@ interface Run {
   statusCodes: Record<string, number>;
   unitsSetupS: number;
   serverCpuPercentOfOneCore: number;
+  /** The gateways' own work (building NDJSON, HTTP) in the bench process, on the same cores. */
+  benchProcessCpuPercentOfOneCore: number;
   serverRssMiB: number;
   rowsInDispatchPosition?: number;
   topDatabaseWaits?: { wait: string; statement: string; share: number }[];
@@ -113,10 +115,12 @@ async function load(variant: Variant): Promise<Run> {
     const endAt = runStart + (warmupS + measureS) * 1000;
     let waits: Awaited<ReturnType<typeof sampleWaits>> | null = null;
     let cpu0 = 0;
+    let benchCpu0 = process.cpuUsage();
     const startMeasuring = async () => {
       measuring = true;
       measureStart = performance.now();
       cpu0 = cpuMs(server.pid);
+      benchCpu0 = process.cpuUsage();
       if (running.databaseUrl) waits = await sampleWaits(running.databaseUrl);
     };
     const warmupTimer = setTimeout(() => void startMeasuring(), warmupS * 1000);
@@ -146,6 +150,8 @@ async function load(variant: Variant): Promise<Run> {
     clearTimeout(warmupTimer);
     const elapsedMs = lastAnswer - measureStart;
     const serverCpu = ((cpuMs(server.pid) - cpu0) / elapsedMs) * 100;
+    const benchCpu = process.cpuUsage(benchCpu0);
+    const benchCpuPercent = ((benchCpu.user + benchCpu.system) / 1000 / elapsedMs) * 100;
     const topWaits = await (waits as Awaited<ReturnType<typeof sampleWaits>> | null)?.stop();
     if (firstError) log(`    first failed batch: ${firstError}`);
     latencies.sort((a, b) => a - b);
@@ -164,6 +170,7 @@ async function load(variant: Variant): Promise<Run> {
       statusCodes,
       unitsSetupS,
       serverCpuPercentOfOneCore: round(serverCpu, 0),
+      benchProcessCpuPercentOfOneCore: round(benchCpuPercent, 0),
       serverRssMiB: memoryOf(server.pid).rssMiB,
     };
     if (topWaits) run.topDatabaseWaits = topWaits;
@@ -213,8 +220,8 @@ export async function telemetry(): Promise<Pick<BenchResult, 'metrics' | 'detail
   const p = details.postgres as Run;
   const e = details.embedded as Run;
   details.notes = [
-    `${SENDERS} gateways post at once, closed loop, each for its own ${perSender} units (${Math.round(BATCH_LINES / perSender)} samples per unit per ${BATCH_LINES}-line batch); the target is for PostgreSQL, embedded is recorded. The bench process builds the NDJSON on the same 2 cores.`,
-    `Server CPU during the measured run: PostgreSQL ${p.serverCpuPercentOfOneCore}%, embedded ${e.serverCpuPercentOfOneCore}% of one core. PostgreSQL run, what the busy database backends waited on: ${describeWaits(p.topDatabaseWaits)}.`,
+    `${SENDERS} gateways post at once, closed loop, each for its own ${perSender} units (${Math.round(BATCH_LINES / perSender)} samples per unit per ${BATCH_LINES}-line batch); the target is for PostgreSQL, embedded is recorded. `,
+    `CPU during the measured run (% of one core): server ${p.serverCpuPercentOfOneCore}% on PostgreSQL, ${e.serverCpuPercentOfOneCore}% embedded; the bench process building and sending the batches ${p.benchProcessCpuPercentOfOneCore}% / ${e.benchProcessCpuPercentOfOneCore}%; PostgreSQL and NATS take the rest of the 2 cores. PostgreSQL run, what the busy database backends waited on: ${describeWaits(p.topDatabaseWaits)}.`,
   ];
   return { metrics, details };
 }
