@@ -85,6 +85,9 @@ export async function startVariant(variant: Variant, env: Record<string, string>
 
 export const variantLabel = (v: Variant) => (v === 'embedded' ? 'embedded (PGlite + memory bus)' : 'PostgreSQL + NATS');
 
+/** No request of the benchmarks waits longer than this. */
+export const REQUEST_TIMEOUT_MS = 30_000;
+
 /** A JSON request; throws with the answer when the status is not the expected one. */
 export async function call<T = unknown>(
   url: string,
@@ -96,7 +99,12 @@ export async function call<T = unknown>(
   if (o.token) headers.authorization = `Bearer ${o.token}`;
   if (o.apiKey) headers['x-api-key'] = o.apiKey;
   if (o.body !== undefined) headers['content-type'] = 'application/json';
-  const res = await fetch(`${url}${path}`, { method, headers, body: o.body === undefined ? undefined : JSON.stringify(o.body) });
+  const res = await fetch(`${url}${path}`, {
+    method,
+    headers,
+    body: o.body === undefined ? undefined : JSON.stringify(o.body),
+    signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+  });
   const text = await res.text();
   if (res.status !== (o.expect ?? 200)) throw new Error(`${method} ${path} answered ${res.status}: ${text.slice(0, 500)}`);
   return (text ? JSON.parse(text) : undefined) as T;
@@ -141,22 +149,27 @@ export async function postTelemetry(url: string, auth: { apiKey?: string; token?
   const headers: Record<string, string> = { 'content-type': 'application/x-ndjson' };
   if (auth.apiKey) headers['x-api-key'] = auth.apiKey;
   if (auth.token) headers.authorization = `Bearer ${auth.token}`;
-  const res = await fetch(`${url}/api/v1/units/telemetry`, { method: 'POST', headers, body });
+  const res = await fetch(`${url}/api/v1/units/telemetry`, { method: 'POST', headers, body, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
   const text = await res.text();
   let accepted = 0;
   if (res.status === 202) accepted = (JSON.parse(text) as { accepted: number }).accepted;
   return { status: res.status, accepted, text };
 }
 
-/** One SSE connection on its own socket; `onFrame(event, data, arrivedAt)` for every event frame. */
+/** One SSE connection on its own socket; `onFrame(id, event, data, arrivedAt)` for every event frame. */
 export interface SseClient {
   close(): void;
 }
 
-export function openSse(url: string, onFrame: (event: string, data: string, arrivedAt: number) => void): Promise<SseClient> {
+export function openSse(url: string, onFrame: (id: string, event: string, data: string, arrivedAt: number) => void, timeoutMs = 10_000): Promise<SseClient> {
   return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      req.destroy();
+      reject(new Error(`stream not connected within ${timeoutMs} ms`));
+    }, timeoutMs);
     const req = http.get(url, { agent: false, headers: { accept: 'text/event-stream' } }, (res) => {
       if (res.statusCode !== 200) {
+        clearTimeout(timer);
         reject(new Error(`stream answered ${res.statusCode}`));
         res.resume();
         return;
@@ -174,21 +187,27 @@ export function openSse(url: string, onFrame: (event: string, data: string, arri
           cut = buffer.indexOf('\n\n');
           if (!connected && frame.includes(': connected')) {
             connected = true;
+            clearTimeout(timer);
             resolve({ close: () => req.destroy() });
             continue;
           }
+          let id = '';
           let event = '';
           let data = '';
           for (const line of frame.split('\n')) {
-            if (line.startsWith('event: ')) event = line.slice(7);
+            if (line.startsWith('id: ')) id = line.slice(4);
+            else if (line.startsWith('event: ')) event = line.slice(7);
             else if (line.startsWith('data: ')) data = line.slice(6);
           }
-          if (data) onFrame(event, data, arrivedAt);
+          if (data) onFrame(id, event, data, arrivedAt);
         }
       });
       res.on('error', () => {});
     });
-    req.on('error', reject);
+    req.on('error', (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
   });
 }
 
@@ -201,7 +220,7 @@ export function cpuMs(pid: number): number {
 /** A query on the scratch database, beside the server (PostgreSQL variant). */
 export async function sql<T>(databaseUrl: string, text: string, params: unknown[] = []): Promise<T[]> {
   const { default: pg } = await import('pg');
-  const c = new pg.Client({ connectionString: databaseUrl });
+  const c = new pg.Client({ connectionString: databaseUrl, connectionTimeoutMillis: 5000, query_timeout: 10_000 });
   await c.connect();
   try {
     return (await c.query(text, params)).rows as T[];
@@ -255,7 +274,7 @@ export function rng(seed: number): () => number {
  */
 export async function sampleWaits(databaseUrl: string, everyMs = 50): Promise<{ stop(): Promise<{ wait: string; statement: string; share: number }[]> }> {
   const { default: pg } = await import('pg');
-  const c = new pg.Client({ connectionString: databaseUrl });
+  const c = new pg.Client({ connectionString: databaseUrl, connectionTimeoutMillis: 5000, query_timeout: 5000 });
   await c.connect();
   const counts = new Map<string, number>();
   let total = 0;
@@ -272,11 +291,11 @@ export async function sampleWaits(databaseUrl: string, everyMs = 50): Promise<{ 
       }
       await new Promise((r) => setTimeout(r, everyMs));
     }
-  })();
+  })().catch(() => {}); // a failed sample ends the sampling, never the benchmark
   return {
     async stop() {
       stopped = true;
-      await loop.catch(() => {});
+      await loop;
       await c.end().catch(() => {});
       return [...counts]
         .sort((a, b) => b[1] - a[1])

@@ -24,7 +24,7 @@ const CONNECTIONS = 50;
 const WARMUP_S = 2;
 const DURATION_S = 10;
 const GRID_SPACING_M = 150;
-const DRAIN_TIMEOUT_MS = 20_000;
+const DRAIN_TIMEOUT_MS = 10_000;
 const TARGETS: Record<Variant, number> = { embedded: 2000, postgres: 5000 };
 
 interface Run {
@@ -42,7 +42,7 @@ interface Run {
   serverCpuPercentOfOneCore: number;
   serverRssMiB: number;
   /** PostgreSQL only: after the load, time until every stored report had its incident (ms), and the counts. */
-  downstream?: { reports: number; incidents: number; drainedMs: number | null };
+  downstream?: { reports: number; incidents: number; drainedMs: number | null; incidentsPerSecondDuringLoad: number; incidentsPerSecondAfterLoad: number };
   /** PostgreSQL only: what the busy backends were waiting on during the measured run (sampled). */
   topDatabaseWaits?: { wait: string; statement: string; share: number }[];
 }
@@ -79,6 +79,14 @@ async function load(variant: Variant): Promise<Run> {
       requests: [{ method: 'POST', setupRequest: (req: Record<string, unknown>) => ({ ...req, body: nextBody() }) }],
     };
     await autocannon({ ...options, duration: WARMUP_S });
+    const counts = async (databaseUrl: string) =>
+      (
+        await sql<{ reports: number; incidents: number }>(
+          databaseUrl,
+          'select (select count(*) from reports_report)::int as reports, (select count(*) from dispatch_incident_report)::int as incidents',
+        )
+      )[0];
+    const before = running.databaseUrl ? await counts(running.databaseUrl) : null;
     const waits = running.databaseUrl ? await sampleWaits(running.databaseUrl) : null;
     const cpu0 = cpuMs(server.pid);
     const t0 = performance.now();
@@ -104,25 +112,28 @@ async function load(variant: Variant): Promise<Run> {
       serverRssMiB,
     };
     if (topWaits) run.topDatabaseWaits = topWaits;
-    if (running.databaseUrl) {
+    if (running.databaseUrl && before) {
       // Downstream: every report becomes an incident through the bus (dispatch.report-intake).
+      const atEnd = await counts(running.databaseUrl);
       const started = performance.now();
-      let reports = 0;
-      let incidents = 0;
+      let now = atEnd;
       let drainedMs: number | null = null;
       while (performance.now() - started < DRAIN_TIMEOUT_MS) {
-        const [c] = await sql<{ reports: number; incidents: number }>(
-          running.databaseUrl,
-          'select (select count(*) from reports_report)::int as reports, (select count(*) from dispatch_incident_report)::int as incidents',
-        );
-        ({ reports, incidents } = c);
-        if (incidents >= reports) {
+        if (now.incidents >= now.reports) {
           drainedMs = Math.round(performance.now() - started);
           break;
         }
         await sleep(250);
+        now = await counts(running.databaseUrl);
       }
-      run.downstream = { reports, incidents, drainedMs };
+      const drainS = (performance.now() - started) / 1000;
+      run.downstream = {
+        reports: now.reports,
+        incidents: now.incidents,
+        drainedMs,
+        incidentsPerSecondDuringLoad: round((atEnd.incidents - before.incidents) / (elapsedMs / 1000), 0),
+        incidentsPerSecondAfterLoad: round((now.incidents - atEnd.incidents) / drainS, 0),
+      };
     }
     return run;
   } finally {
@@ -144,6 +155,7 @@ const metricsOf = (variant: Variant, r: Run): Metric[] => {
       value: r.downstream.reports - r.downstream.incidents,
       unit: 'reports',
     });
+    out.push({ label: `POST /api/v1/reports, ${v}: incidents made from reports during the load (downstream)`, value: r.downstream.incidentsPerSecondDuringLoad, unit: 'incidents/s' });
   }
   return out;
 };
@@ -163,7 +175,9 @@ export async function reports(): Promise<Pick<BenchResult, 'metrics' | 'details'
     const r = await load(variant);
     log(
       `    ${r.reportsPerSecond} reports/s, p50 ${r.latencyP50Ms} ms, p99 ${r.latencyP99Ms} ms, non-2xx ${r.non2xx}, errors ${r.errors} (of which timeouts ${r.timeouts})` +
-        (r.downstream ? `; downstream: ${r.downstream.incidents}/${r.downstream.reports} incidents, drained in ${r.downstream.drainedMs ?? '> ' + DRAIN_TIMEOUT_MS} ms` : ''),
+        (r.downstream
+          ? `; downstream: ${r.downstream.incidentsPerSecondDuringLoad} incidents/s during the load, ${r.downstream.incidents}/${r.downstream.reports} reports with an incident ${r.downstream.drainedMs === null ? `${DRAIN_TIMEOUT_MS / 1000} s after it` : `after ${r.downstream.drainedMs} ms`}`
+          : ''),
     );
     metrics.push(...metricsOf(variant, r));
     details[variant] = variant === 'postgres' ? { ...r, databaseServer: databaseServer(), pool: 10 } : r;
@@ -174,7 +188,7 @@ export async function reports(): Promise<Pick<BenchResult, 'metrics' | 'details'
     `Per-key rate limit raised for the run with TARTIP_REPORTS_RATE_LIMIT_PARTNER=10000000 (default 6,000/min = 100/s per key would cap it); the per-device limit is untouched — every report has its own deviceId.`,
     `Each accepted report is one transaction (PostGIS locate, duplicate search under a per-category advisory lock, audit chain, outbox). Its downstream work — dispatch turning it into an incident and reports following that incident — runs in the same server during the load.` +
       (p.downstream
-        ? ` On PostgreSQL, ${p.downstream.incidents.toLocaleString('en')} of ${p.downstream.reports.toLocaleString('en')} reports had their incident ${p.downstream.drainedMs === null ? `${DRAIN_TIMEOUT_MS / 1000} s after the load (not drained)` : `${round(p.downstream.drainedMs / 1000, 1)} s after the load stopped`}.`
+        ? ` On PostgreSQL, dispatch made ${p.downstream.incidentsPerSecondDuringLoad} incidents/s from reports during the load (${p.downstream.incidentsPerSecondAfterLoad}/s after it) against ${p.reportsPerSecond} reports/s accepted; ${p.downstream.incidents.toLocaleString('en')} of ${p.downstream.reports.toLocaleString('en')} reports had their incident ${p.downstream.drainedMs === null ? `${DRAIN_TIMEOUT_MS / 1000} s after the load (not drained)` : `${round(p.downstream.drainedMs / 1000, 1)} s after the load stopped`}.`
         : ''),
     `PostgreSQL run, what the busy database backends waited on (share of samples): ${describeWaits(p.topDatabaseWaits)}.` +
       (p.topDatabaseWaits?.[0]?.statement.includes('kernel_audit_head')

@@ -6,11 +6,14 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { api } from './api.ts';
+import { consoleDelivery } from './console.ts';
 import { type BenchResult, commit, log, machine, type Metric, passes, readResult, REPO_ROOT, round, writeResult } from './lib.ts';
 import { outbox } from './outbox.ts';
+import { recommend } from './recommend.ts';
 import { reports } from './reports.ts';
 import { sse } from './sse.ts';
 import { startup } from './startup.ts';
+import { telemetry } from './telemetry.ts';
 
 interface Benchmark {
   name: string;
@@ -25,6 +28,9 @@ export const BENCHMARKS: Benchmark[] = [
   { name: 'outbox', title: 'Outbox relay to NATS JetStream', needs: 'PostgreSQL + NATS', run: outbox },
   { name: 'sse', title: 'SSE fan-out latency', needs: 'NATS', run: sse },
   { name: 'reports', title: 'Citizen report intake', needs: 'PostgreSQL + NATS', run: reports },
+  { name: 'telemetry', title: 'Unit telemetry intake (NDJSON)', needs: 'PostgreSQL + NATS', run: telemetry },
+  { name: 'recommend', title: 'Unit recommendation among 1,000 units', needs: 'PostgreSQL + NATS', run: recommend },
+  { name: 'console', title: 'Event-to-console delivery under load', needs: 'PostgreSQL + NATS', run: consoleDelivery },
 ];
 
 const USAGE = `Usage: npm run bench [-- [--strict] [name ...]]   (or: tartip bench [--strict] [name ...])
@@ -44,7 +50,7 @@ export async function runBenchmarks(args: string[]): Promise<number> {
     return 0;
   }
   if (args.includes('--list')) {
-    for (const b of BENCHMARKS) log(`${b.name.padEnd(8)} ${b.title} (needs ${b.needs})`);
+    for (const b of BENCHMARKS) log(`${b.name.padEnd(10)} ${b.title} (needs ${b.needs})`);
     return 0;
   }
   const names = args.filter((a) => !a.startsWith('--'));

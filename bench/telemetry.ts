@@ -220,7 +220,7 @@ export async function telemetry(): Promise<Pick<BenchResult, 'metrics' | 'detail
   const p = details.postgres as Run;
   const e = details.embedded as Run;
   details.notes = [
-    `${SENDERS} gateways post at once, closed loop, each for its own ${perSender} units (${Math.round(BATCH_LINES / perSender)} samples per unit per ${BATCH_LINES}-line batch); the target is for PostgreSQL, embedded is recorded. `,
+    `${SENDERS} gateways post at once, closed loop, each for its own ${perSender} units (${Math.round(BATCH_LINES / perSender)} samples per unit per ${BATCH_LINES}-line batch); the target is for PostgreSQL, embedded is recorded.`,
     `CPU during the measured run (% of one core): server ${p.serverCpuPercentOfOneCore}% on PostgreSQL, ${e.serverCpuPercentOfOneCore}% embedded; the bench process building and sending the batches ${p.benchProcessCpuPercentOfOneCore}% / ${e.benchProcessCpuPercentOfOneCore}%; PostgreSQL and NATS take the rest of the 2 cores. PostgreSQL run, what the busy database backends waited on: ${describeWaits(p.topDatabaseWaits)}.`,
   ];
   return { metrics, details };
