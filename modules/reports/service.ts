@@ -15,7 +15,7 @@ import { CATEGORIES_VERSION, categoryOf, FALSE_REPORT_RULE, MEDIA_RULES } from '
 import type { ReportsSettings } from './config/settings.ts';
 import { abuseFlag } from './domain/abuse.ts';
 import { validateAttributes } from './domain/attributes.ts';
-import { type DuplicateCandidate, pickDuplicate } from './domain/duplicate.ts';
+import { type DuplicateCandidate, duplicateLockKeys, pickDuplicate } from './domain/duplicate.ts';
 import { type MediaType, sniffType } from './domain/media.ts';
 import { decideIncidentChange, type NoteCode, type ReportStatus } from './domain/status.ts';
 import { webhookBody } from './domain/webhook.ts';
@@ -263,8 +263,11 @@ export class ReportsService {
 
     const rule = { radiusM: this.settings.duplicateRadiusM, windowMin: this.settings.duplicateWindowMin };
     return this.kernel.commands.run(who.ctx, async (uow) => {
-      // Submissions of one category take turns, so two reports of one event a moment apart cannot both be first.
-      await uow.tx.query('select pg_advisory_xact_lock(hashtext($1)::int8)', [`reports.duplicate:${category.code}`]);
+      // Submissions of one category near one place take turns, so two reports of one event a moment apart
+      // cannot both be first; reports elsewhere go on in parallel.
+      await uow.tx.query('select pg_advisory_xact_lock(hashtext(k)::int8) from unnest($1::text[]) as k', [
+        duplicateLockKeys(category.code, input.location.lon, input.location.lat, rule.radiusM),
+      ]);
       if (idem) {
         const existing = await this.byIdempotency(uow.tx, idem);
         if (existing) return { report: existing, created: false };

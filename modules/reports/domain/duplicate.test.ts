@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type DuplicateCandidate, isDuplicateOf, pickDuplicate } from './duplicate.ts';
+import { type DuplicateCandidate, duplicateLockKeys, isDuplicateOf, pickDuplicate } from './duplicate.ts';
 
 const rule = { radiusM: 100, windowMin: 15 };
 const at = (min: number) => new Date(Date.UTC(2026, 0, 1, 12, min));
@@ -55,5 +55,32 @@ describe('duplicate rule', () => {
 
   it('is null with no candidates', () => {
     expect(pickDuplicate(incoming, [], rule)).toBeNull();
+  });
+});
+
+describe('duplicateLockKeys', () => {
+  const shared = (a: string[], b: string[]) => a.some((k) => b.includes(k));
+  it('makes any two submissions of one category within the radius share a lock', () => {
+    // Points 90 m apart, straddling cell edges in every direction, at Almaty's and Petropavl's latitudes.
+    for (const [lon, lat] of [
+      [76.9286, 43.2567],
+      [69.1439, 54.8753],
+    ]) {
+      for (let k = 0; k < 200; k++) {
+        const angle = (k / 200) * 2 * Math.PI;
+        const dLat = (90 * Math.sin(angle)) / 111_320;
+        const dLon = (90 * Math.cos(angle)) / (111_320 * Math.cos((lat * Math.PI) / 180));
+        const a = duplicateLockKeys('theft', lon + k * 1e-5, lat, 100);
+        const b = duplicateLockKeys('theft', lon + k * 1e-5 + dLon, lat + dLat, 100);
+        expect(shared(a, b)).toBe(true);
+      }
+    }
+  });
+  it('lets other categories and far-away places go in parallel, in a fixed order', () => {
+    const a = duplicateLockKeys('theft', 76.9286, 43.2567, 100);
+    expect(shared(a, duplicateLockKeys('noise', 76.9286, 43.2567, 100))).toBe(false);
+    expect(shared(a, duplicateLockKeys('theft', 76.95, 43.2567, 100))).toBe(false);
+    expect(a).toEqual([...a].sort());
+    expect(a).toHaveLength(9);
   });
 });

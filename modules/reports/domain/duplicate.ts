@@ -50,3 +50,22 @@ export function pickDuplicate(incoming: Incoming, candidates: readonly Duplicate
   const best = matches[0];
   return best ? (best.duplicateOf ?? best.id) : null;
 }
+
+/** Metres in one degree of latitude (and of longitude at the equator). */
+const METRES_PER_DEGREE = 111_320;
+
+/**
+ * The lock names a submission takes so that two reports of one event a moment apart cannot both be first,
+ * while reports far apart proceed in parallel. Space is cut into cells at least `radiusM` wide (longitude cells
+ * sized for latitude 60°, north of all of Kazakhstan); any two points within the radius lie in neighbouring
+ * cells, so locking one's own cell and its eight neighbours makes such submissions take turns. Sorted, so
+ * concurrent submissions always lock in the same order and cannot deadlock.
+ */
+export function duplicateLockKeys(category: string, lon: number, lat: number, radiusM: number): string[] {
+  const cellDeg = Math.max(radiusM, 1) / (METRES_PER_DEGREE * 0.5);
+  const i = Math.floor(lon / cellDeg);
+  const j = Math.floor(lat / cellDeg);
+  const keys: string[] = [];
+  for (let di = -1; di <= 1; di++) for (let dj = -1; dj <= 1; dj++) keys.push(`reports.duplicate:${category}:${i + di}:${j + dj}`);
+  return keys.sort();
+}

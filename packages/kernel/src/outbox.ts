@@ -53,17 +53,22 @@ export class Commands {
     let emitted = false;
     const result = await this.db.transaction(async (tx) => {
       const now = this.clock.now();
-      return fn({
+      // Audit records are appended as the transaction's last statements: the chain head's row lock, which
+      // serialises every audited write in the installation, is then held only from the append to the commit.
+      const entries: AuditEntry[] = [];
+      const out = await fn({
         tx,
         now,
         audit: async (entry) => {
-          await appendAudit(tx, { actor: ctx.actor, requestId: ctx.requestId ?? null, ...entry }, now);
+          entries.push({ actor: ctx.actor, requestId: ctx.requestId ?? null, ...entry });
         },
         emit: async (event) => {
           emitted = true;
           return writeOutbox(tx, event, now);
         },
       });
+      if (entries.length > 0) await appendAudit(tx, entries, now);
+      return out;
     });
     if (emitted) this.relay?.poke();
     return result;

@@ -24,44 +24,50 @@ export interface AuditEntry {
 }
 
 /**
- * Appends a record to the hash chain inside the caller's transaction. The head row's lock serialises
- * concurrent appends, so records are numbered without gaps and each links to the one before.
+ * Appends records to the hash chain inside the caller's transaction, in one statement each for the head and
+ * the rows. The head row's lock serialises concurrent appends, so records are numbered without gaps and each
+ * links to the one before; callers append last, just before commit, to hold that lock briefly.
  */
-export async function appendAudit(tx: Queryable, entry: AuditEntry, at: Date): Promise<StoredAuditRecord> {
+export async function appendAudit(tx: Queryable, entries: AuditEntry | AuditEntry[], at: Date): Promise<StoredAuditRecord[]> {
+  const list = Array.isArray(entries) ? entries : [entries];
+  if (list.length === 0) return [];
   const [head] = await tx.query<{ seq: number; hash: string }>(
-    'update kernel_audit_head set seq = seq + 1 where id = 1 returning seq, hash',
+    'update kernel_audit_head set seq = seq + $1 where id = 1 returning seq, hash',
+    [list.length],
   );
-  const record: AuditRecord = {
-    seq: head.seq,
-    at: at.toISOString(),
-    actor: entry.actor,
-    action: entry.action,
-    entity: entry.entity,
-    entityId: entry.entityId ?? null,
-    jurisdiction: entry.jurisdiction ?? null,
-    requestId: entry.requestId ?? null,
-    data: entry.data ?? null,
-  };
-  const hash = hashRecord(head.hash, record);
+  const stored: StoredAuditRecord[] = [];
+  let prev = head.hash;
+  let seq = head.seq - list.length;
+  for (const entry of list) {
+    seq++;
+    const record: AuditRecord = {
+      seq,
+      at: at.toISOString(),
+      actor: entry.actor,
+      action: entry.action,
+      entity: entry.entity,
+      entityId: entry.entityId ?? null,
+      jurisdiction: entry.jurisdiction ?? null,
+      requestId: entry.requestId ?? null,
+      data: entry.data ?? null,
+    };
+    const hash = hashRecord(prev, record);
+    stored.push({ ...record, prevHash: prev, hash });
+    prev = hash;
+  }
+  const params: unknown[] = [];
+  const rows = stored.map((r) => {
+    const base = params.length;
+    params.push(r.seq, r.at, r.actor, r.action, r.entity, r.entityId, r.jurisdiction, r.requestId, JSON.stringify(r.data), r.prevHash, r.hash);
+    return `(${Array.from({ length: 11 }, (_, i) => `$${base + i + 1}${i === 8 ? '::jsonb' : ''}`).join(', ')})`;
+  });
   await tx.query(
     `insert into kernel_audit (seq, at, actor, action, entity, entity_id, jurisdiction, request_id, data, prev_hash, hash)
-     values ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10, $11)`,
-    [
-      record.seq,
-      record.at,
-      record.actor,
-      record.action,
-      record.entity,
-      record.entityId,
-      record.jurisdiction,
-      record.requestId,
-      JSON.stringify(record.data),
-      head.hash,
-      hash,
-    ],
+     values ${rows.join(', ')}`,
+    params,
   );
-  await tx.query('update kernel_audit_head set hash = $1 where id = 1', [hash]);
-  return { ...record, prevHash: head.hash, hash };
+  await tx.query('update kernel_audit_head set hash = $1 where id = 1', [prev]);
+  return stored;
 }
 
 interface AuditRow {
