@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
-import { ConfigError } from '../../../packages/kernel/src/config.ts';
+import { parseSettings } from '../../../packages/kernel/src/config.ts';
 import { REPO_ROOT } from '../../../packages/kernel/src/kernel.ts';
 import { DEFAULTS, type Priority, RESPONSE_TARGETS, type ResponseTarget } from './catalogue.ts';
 
@@ -62,16 +62,7 @@ const schema = z.object({
 
 /** Validates the `TARTIP_DISPATCH_*` and `TARTIP_MQTT_*` variables; a bad value throws ConfigError naming it. */
 export function loadDispatchSettings(env: Readonly<Record<string, string | undefined>>): DispatchSettings {
-  const input: Record<string, string> = {};
-  for (const key of Object.keys(schema.shape)) {
-    const v = env[key];
-    if (v !== undefined && v !== '') input[key] = v;
-  }
-  const parsed = schema.safeParse(input);
-  if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((i) => ({ variable: String(i.path[0] ?? 'TARTIP_DISPATCH'), message: i.message })));
-  }
-  const c = parsed.data;
+  const c = parseSettings(schema, env);
   return {
     targets: {
       P1: { dispatchS: c.TARTIP_DISPATCH_P1_DISPATCH_S, onSceneS: c.TARTIP_DISPATCH_P1_ON_SCENE_S },

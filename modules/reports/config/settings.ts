@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ConfigError } from '../../../packages/kernel/src/config.ts';
+import { parseSettings } from '../../../packages/kernel/src/config.ts';
 import { DUPLICATE_DEFAULTS } from './categories.ts';
 
 /** The reports module's runtime settings: the versioned defaults, overridden by `TARTIP_REPORTS_*` variables. */
@@ -35,16 +35,7 @@ const schema = z.object({
 
 /** Validates the `TARTIP_REPORTS_*` variables; a bad value throws ConfigError naming it (the process refuses to start). */
 export function loadReportsSettings(env: Readonly<Record<string, string | undefined>>): ReportsSettings {
-  const input: Record<string, string> = {};
-  for (const key of Object.keys(schema.shape)) {
-    const v = env[key];
-    if (v !== undefined && v !== '') input[key] = v;
-  }
-  const parsed = schema.safeParse(input);
-  if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((i) => ({ variable: String(i.path[0] ?? 'TARTIP_REPORTS'), message: i.message })));
-  }
-  const c = parsed.data;
+  const c = parseSettings(schema, env);
   return {
     duplicateRadiusM: c.TARTIP_REPORTS_DUPLICATE_RADIUS_M,
     duplicateWindowMin: c.TARTIP_REPORTS_DUPLICATE_WINDOW_MIN,

@@ -153,3 +153,20 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     ),
   };
 }
+
+/**
+ * Validates a module's own variables (`TARTIP_<MODULE>_*`) from `env` against `schema`, ignoring empty values;
+ * a bad value throws ConfigError naming the variable. Modules pass `kernel.config.env`.
+ */
+export function parseSettings<S extends z.ZodObject>(schema: S, env: Readonly<Record<string, string | undefined>>): z.infer<S> {
+  const input: Record<string, string> = {};
+  for (const key of Object.keys(schema.shape)) {
+    const v = env[key];
+    if (v !== undefined && v !== '') input[key] = v;
+  }
+  const parsed = schema.safeParse(input);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => ({ variable: String(i.path[0] ?? 'config'), message: i.message })));
+  }
+  return parsed.data;
+}
