@@ -66,13 +66,16 @@ export function machine(): Machine {
   };
 }
 
-/** Short commit of HEAD, marked when the working tree differs from it; 'uncommitted' outside a repository. */
+/**
+ * Short commit of HEAD, marked when the code differs from it (the suite's own outputs, BENCHMARKS.md and
+ * bench/results, don't count); 'uncommitted' outside a repository.
+ */
 export function commit(): string {
   try {
     const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'ignore'] })
       .toString()
       .trim();
-    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'ignore'] })
+    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no', '--', '.', ':!BENCHMARKS.md', ':!bench/results'], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'ignore'] })
       .toString()
       .trim();
     return dirty ? `${head} + uncommitted changes` : head;
