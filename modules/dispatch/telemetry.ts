@@ -140,21 +140,24 @@ export async function ingestTelemetry(kernel: Kernel, lines: TelemetryLine[], se
     );
     return { stored: inserted[0].n, rows };
   });
-  // Live only (see UnitPosition in events.ts): straight to the bus, after the commit.
-  for (const u of updated.rows) {
-    const data: UnitPosition = {
-      unitId: u.id,
-      callSign: u.call_sign,
-      lon: u.last_lon as number,
-      lat: u.last_lat as number,
-      speed: u.last_speed,
-      heading: u.last_heading,
-      battery: u.last_battery,
-      at: new Date(u.last_at as Date).toISOString(),
-    };
-    await kernel.bus
-      .publish({ id: newId(), subject: UNIT_POSITION, key: u.id, occurredAt: now, jurisdiction: u.home_kato, permission: 'dispatch:read', data })
-      .catch((e) => kernel.log.warn({ err: e, unitId: u.id }, 'dispatch: live position not published'));
-  }
+  // Live only (see UnitPosition in events.ts): straight to the bus, after the commit. One event per unit (its
+  // latest sample), so publishing them side by side keeps each unit's positions in order.
+  await Promise.all(
+    updated.rows.map((u) => {
+      const data: UnitPosition = {
+        unitId: u.id,
+        callSign: u.call_sign,
+        lon: u.last_lon as number,
+        lat: u.last_lat as number,
+        speed: u.last_speed,
+        heading: u.last_heading,
+        battery: u.last_battery,
+        at: new Date(u.last_at as Date).toISOString(),
+      };
+      return kernel.bus
+        .publish({ id: newId(), subject: UNIT_POSITION, key: u.id, occurredAt: now, jurisdiction: u.home_kato, permission: 'dispatch:read', data })
+        .catch((e) => kernel.log.warn({ err: e, unitId: u.id }, 'dispatch: live position not published'));
+    }),
+  );
   return { stored: updated.stored, units: updated.rows.length };
 }
