@@ -5,12 +5,12 @@
  * responses → the client, which records (arrival − send time) from the send time carried in the event.
  * Publisher and clients share this process (and performance.now()), so no clock skew is involved.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import http from 'node:http';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { NatsBus } from '../packages/kernel/src/bus/nats.ts';
+import { cpuMs, openSse } from './ops-lib.ts';
 import { newId } from '../packages/kernel/src/ids.ts';
 import {
   type BenchResult,
@@ -41,47 +41,16 @@ interface Client {
 }
 
 /** Opens one SSE connection (its own socket); `onEvent` gets (seq, sentAt, arrivedAt) for each event. */
-function openClient(url: string, total: number, onEvent: (seq: number, sentAt: number, arrivedAt: number) => void): Promise<Client> {
-  return new Promise((resolve, reject) => {
-    const received = new Uint8Array(total);
-    const req = http.get(url, { agent: false, headers: { accept: 'text/event-stream' } }, (res) => {
-      if (res.statusCode !== 200) {
-        reject(new Error(`stream answered ${res.statusCode}`));
-        res.resume();
-        return;
-      }
-      res.setEncoding('utf8');
-      let buffer = '';
-      let connected = false;
-      res.on('data', (chunk: string) => {
-        const arrivedAt = performance.now();
-        buffer += chunk;
-        let cut = buffer.indexOf('\n\n');
-        while (cut >= 0) {
-          const frame = buffer.slice(0, cut);
-          buffer = buffer.slice(cut + 2);
-          cut = buffer.indexOf('\n\n');
-          if (!connected && frame.includes(': connected')) {
-            connected = true;
-            resolve({ received, close: () => req.destroy() });
-            continue;
-          }
-          const m = /"seq":(\d+),"sentAt":([\d.]+)/.exec(frame);
-          if (!m) continue;
-          const seq = Number(m[1]);
-          if (seq < total && received[seq] < 255) received[seq]++;
-          onEvent(seq, Number(m[2]), arrivedAt);
-        }
-      });
-    });
-    req.on('error', reject);
+async function openClient(url: string, total: number, onEvent: (seq: number, sentAt: number, arrivedAt: number) => void): Promise<Client> {
+  const received = new Uint8Array(total);
+  const stream = await openSse(url, (_id, _event, data, arrivedAt) => {
+    const m = /"seq":(\d+),"sentAt":([\d.]+)/.exec(data);
+    if (!m) return;
+    const seq = Number(m[1]);
+    if (seq < total && received[seq] < 255) received[seq]++;
+    onEvent(seq, Number(m[2]), arrivedAt);
   });
-}
-
-/** utime + stime of a process, in ms. */
-function cpuMs(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // USER_HZ = 100 on Linux
+  return { received, close: () => stream.close() };
 }
 
 export async function sse(): Promise<Pick<BenchResult, 'metrics' | 'details'>> {
