@@ -1,4 +1,5 @@
 import type { Kernel } from '../../packages/kernel/src/kernel.ts';
+import { BatchWorker } from '../../packages/kernel/src/worker.ts';
 import type { ReportsSettings } from './config/settings.ts';
 import { backoffMs, signBody } from './domain/webhook.ts';
 
@@ -25,10 +26,7 @@ interface Claimed {
  *   `X-Tartip-Event-Id` the partner deduplicates by.
  */
 export class WebhookWorker {
-  private timer: NodeJS.Timeout | null = null;
-  private running: Promise<void> | null = null;
-  private again = false;
-  private stopped = true;
+  private readonly worker: BatchWorker;
   private lastPrune = 0;
   delivered = 0;
 
@@ -36,38 +34,22 @@ export class WebhookWorker {
     private readonly kernel: Kernel,
     private readonly settings: ReportsSettings,
     private readonly batch = 20,
-  ) {}
+  ) {
+    this.worker = new BatchWorker(() => this.runOnce(), {
+      batch,
+      intervalMs: settings.webhookPollMs,
+      log: kernel.log,
+      name: 'webhook delivery pass',
+    });
+  }
 
   start(): void {
-    this.stopped = false;
-    const tick = () => {
-      if (this.stopped) return;
-      this.poke();
-      this.timer = setTimeout(tick, this.settings.webhookPollMs);
-      this.timer.unref();
-    };
-    tick();
+    this.worker.start();
   }
 
   /** Runs a pass now (coalescing concurrent calls). */
   poke(): void {
-    if (this.stopped) return;
-    if (this.running) {
-      this.again = true;
-      return;
-    }
-    this.running = (async () => {
-      try {
-        do {
-          this.again = false;
-          while (!this.stopped && (await this.runOnce()) === this.batch) {}
-        } while (this.again && !this.stopped);
-      } catch (e) {
-        this.kernel.log.warn({ err: e }, 'webhook delivery pass failed; will retry');
-      } finally {
-        this.running = null;
-      }
-    })();
+    this.worker.poke();
   }
 
   /** Claims and attempts one batch of due deliveries; returns how many it attempted. */
@@ -136,7 +118,7 @@ export class WebhookWorker {
       );
       this.delivered++;
       // The next change of the same report may now go.
-      this.again = true;
+      this.worker.requestAnotherPass();
       return;
     }
     const failed = c.attempts >= this.settings.webhookMaxAttempts;
@@ -151,8 +133,6 @@ export class WebhookWorker {
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    if (this.running) await this.running;
+    await this.worker.stop();
   }
 }

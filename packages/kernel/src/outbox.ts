@@ -4,6 +4,7 @@ import type { Bus, BusEvent } from './bus/types.ts';
 import type { Clock } from './clock.ts';
 import type { Db, Queryable, Tx } from './db/types.ts';
 import { newId } from './ids.ts';
+import { BatchWorker } from './worker.ts';
 
 export interface NewEvent<T = unknown> {
   subject: string;
@@ -95,50 +96,26 @@ interface OutboxRow {
  * Events that share a key are published in order; different keys go in parallel.
  */
 export class OutboxRelay {
-  private timer: NodeJS.Timeout | null = null;
-  private running: Promise<void> | null = null;
-  private again = false;
-  private stopped = false;
+  private readonly worker: BatchWorker;
   published = 0;
 
   constructor(
     private readonly db: Db,
     private readonly bus: Bus,
-    private readonly log: Logger,
+    log: Logger,
     private readonly batch = 500,
-    private readonly intervalMs = 250,
-  ) {}
+    intervalMs = 250,
+  ) {
+    this.worker = new BatchWorker(() => this.relayOnce(), { batch, intervalMs, log, name: 'outbox relay' });
+  }
 
   start(): void {
-    this.stopped = false;
-    const tick = () => {
-      if (this.stopped) return;
-      this.poke();
-      this.timer = setTimeout(tick, this.intervalMs);
-      this.timer.unref();
-    };
-    tick();
+    this.worker.start();
   }
 
   /** Relays now (coalescing concurrent calls). */
   poke(): void {
-    if (this.stopped) return;
-    if (this.running) {
-      this.again = true;
-      return;
-    }
-    this.running = (async () => {
-      try {
-        do {
-          this.again = false;
-          while ((await this.relayOnce()) === this.batch) {}
-        } while (this.again && !this.stopped);
-      } catch (e) {
-        this.log.warn({ err: e }, 'outbox relay failed; will retry');
-      } finally {
-        this.running = null;
-      }
-    })();
+    this.worker.poke();
   }
 
   /** Publishes one batch; returns how many rows it published. */
@@ -177,9 +154,7 @@ export class OutboxRelay {
 
   /** Stops the timer and publishes everything still pending (graceful shutdown). */
   async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    if (this.running) await this.running;
+    await this.worker.stop();
     while ((await this.relayOnce()) > 0) {}
   }
 
