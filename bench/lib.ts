@@ -135,7 +135,9 @@ export interface Server {
 export function startServer(port: number, env: Record<string, string>): Server {
   const base: Record<string, string | undefined> = {};
   for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('TARTIP_')) base[k] = v;
-  const child = spawn(process.execPath, [CLI, 'start'], {
+  // TARTIP_BENCH_NODE_ARGS passes flags to the server under test, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`.
+  const nodeArgs = (process.env.TARTIP_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, CLI, 'start'], {
     cwd: REPO_ROOT,
     env: { ...base, TARTIP_LOG_LEVEL: 'warn', ...env, PORT: String(port), HOST: '127.0.0.1' },
     stdio: ['ignore', 'pipe', 'pipe'],

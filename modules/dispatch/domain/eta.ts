@@ -1,20 +1,7 @@
-/** Distances and travel-time estimates. Pure. */
+/** Travel-time estimates. Pure. */
+import { haversineM, type LonLat } from '../../../packages/kernel/src/geo/distance.ts';
 
-export interface LonLat {
-  lon: number;
-  lat: number;
-}
-
-const EARTH_RADIUS_M = 6_371_008.8;
-const rad = (d: number) => (d * Math.PI) / 180;
-
-/** Great-circle (haversine) distance in metres. */
-export function haversineM(a: LonLat, b: LonLat): number {
-  const dLat = rad(b.lat - a.lat);
-  const dLon = rad(b.lon - a.lon);
-  const h = Math.sin(dLat / 2) ** 2 + Math.cos(rad(a.lat)) * Math.cos(rad(b.lat)) * Math.sin(dLon / 2) ** 2;
-  return 2 * EARTH_RADIUS_M * Math.asin(Math.min(1, Math.sqrt(h)));
-}
+export { haversineM, type LonLat };
 
 export interface EtaModel {
   /** Effective speed, km/h. */
