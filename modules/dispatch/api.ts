@@ -52,6 +52,7 @@ export async function raiseIncident(kernel: Kernel, input: RaiseIncidentInput, c
         address: x.address ?? null,
         source: x.source,
         externalRef: x.externalRef,
+        kato: katoOf(kernel, x.location),
       });
       return present(row, true);
     });
@@ -84,7 +85,7 @@ export type FlagPremiseInput = z.input<typeof FlagPremiseInput>;
 export async function flagPremise(kernel: Kernel, input: FlagPremiseInput, ctx?: CommandContext): Promise<{ flagId: string; kato: string | null }> {
   const x = FlagPremiseInput.parse(input);
   return kernel.commands.run(ctx ?? { actor: `module:${x.sourceModule}` }, async (uow) => {
-    const kato = await katoOf(uow.tx, x.location);
+    const kato = katoOf(kernel, x.location);
     const now = uow.now.toISOString();
     const [row] = await uow.tx.query<{ id: string }>(
       `insert into dispatch_premise_flag (id, kind, note, lon, lat, geom, radius_m, expires_at, source_module, source_ref, kato, created_by, created_at, updated_at)

@@ -20,7 +20,7 @@ import { flagPremise, raiseIncident } from './index.ts';
 import { Eido } from './domain/eido.ts';
 import { RoadGraph } from './domain/routing/graph.ts';
 import { AlertRaised, IncidentChanged } from './events.ts';
-import { handleReportSubmitted } from './intake.ts';
+import { handleReportsSubmitted } from './intake.ts';
 import { runtime } from './runtime.ts';
 
 const MQTT_URL = process.env.TARTIP_TEST_MQTT_URL || 'mqtt://127.0.0.1:1883';
@@ -118,6 +118,9 @@ describe(`dispatch on ${backendName}`, () => {
         TARTIP_DISPATCH_ROAD_NETWORK: 'data/monaco-osm/monaco.osm.pbf',
         TARTIP_MQTT_URL: MQTT_URL,
         TARTIP_MQTT_TOPIC_PREFIX: PREFIX,
+        // Its own persistent session on the shared broker (other test runs may be connected), expiring soon after.
+        TARTIP_DISPATCH_MQTT_CLIENT_ID: `${PREFIX}-dispatch`,
+        TARTIP_DISPATCH_MQTT_SESSION_EXPIRY_S: '60',
       },
     });
     gatewayKey = (
@@ -155,16 +158,43 @@ describe(`dispatch on ${backendName}`, () => {
     for (const c of changes) expect(c.reportIds).toEqual([r.reportId]);
   });
 
-  it('the same event handled twice has one effect (handleOnce)', async () => {
+  it('the same event handled twice, in one batch or two, has one effect (inbox)', async () => {
     const [row] = await server.kernel.db.query<{ id: string; payload: ReportSubmitted }>(
       `select id, payload from kernel_outbox where subject = $1 and key = $2`,
       [REPORT_SUBMITTED, firstReport],
     );
     const event: BusEvent = { id: row.id, subject: REPORT_SUBMITTED, occurredAt: clock.now().toISOString(), jurisdiction: '751110000', permission: null, data: row.payload };
     const before = await count('dispatch_incident');
-    await handleReportSubmitted(event, server.kernel);
-    await handleReportSubmitted(event, server.kernel);
+    await handleReportsSubmitted([event, event], server.kernel);
+    await handleReportsSubmitted([event], server.kernel);
     expect(await count('dispatch_incident')).toBe(before);
+  });
+
+  it('a batch holding a report and its duplicate makes one incident with both', async () => {
+    const at = clock.now().toISOString();
+    const original: ReportSubmitted = {
+      reportId: newId(),
+      category: 'assault',
+      priority: 'P1',
+      location: north(ALMALY, 900),
+      address: null,
+      kato: '751110000',
+      description: 'batch original',
+      channel: 'app102',
+      anonymous: true,
+      mediaCount: 0,
+      duplicateOf: null,
+      submittedAt: at,
+    };
+    const duplicate: ReportSubmitted = { ...original, reportId: newId(), description: 'batch duplicate', duplicateOf: original.reportId };
+    const event = (data: ReportSubmitted): BusEvent => ({ id: newId(), subject: REPORT_SUBMITTED, key: data.reportId, occurredAt: at, jurisdiction: data.kato, permission: null, data });
+    const before = await count('dispatch_incident');
+    await handleReportsSubmitted([event(original), event(duplicate)], server.kernel);
+    expect(await count('dispatch_incident')).toBe(before + 1);
+    const incident = await incidentOfReport(original.reportId);
+    expect(await incidentOfReport(duplicate.reportId)).toBe(incident);
+    const last = (await incidentChanges(incident)).at(-1);
+    expect(last?.reportIds).toEqual([original.reportId, duplicate.reportId]);
   });
 
   it('a duplicate report joins the incident of the earlier one, and its reporter is told', async () => {
@@ -238,6 +268,65 @@ describe(`dispatch on ${backendName}`, () => {
       .sort((a, b) => a.t - b.t)
       .map((x) => x.id);
     expect(mine.map((r: { unitId: string }) => r.unitId)).toEqual(byRoad);
+  });
+
+  it('run cards: the incident shows what its type needs; recommendations put the units that fill the gaps first', async () => {
+    const scene = { lon: 76.87, lat: 43.29 };
+    const car1 = await newUnit('CARD-CAR1', north(scene, 300));
+    const car2 = await newUnit('CARD-CAR2', north(scene, 600));
+    const tp = await newUnit('CARD-TP', north(scene, 2500), 'TRAFFIC_POLICE');
+    const inc = ok(await as('operator', 'POST', '/api/v1/incidents', { category: 'traffic-accident', location: scene }), 201);
+    const card = (car: number, police: number) => ({
+      version: expect.any(String),
+      category: 'traffic-accident',
+      requirements: [
+        { unitType: 'PATROL_CAR', required: 1, assigned: car, missing: 1 - car },
+        { unitType: 'TRAFFIC_POLICE', required: 1, assigned: police, missing: 1 - police },
+      ],
+      complete: car + police === 2,
+    });
+    expect(inc.runCard).toEqual(card(0, 0));
+    const recs = async () => ok(await as('dispatcher', 'GET', `/api/v1/incidents/${inc.id}/recommendations`)) as { runCard: unknown; items: { unitId: string; fills: string | null; rank: number }[] };
+
+    // Nothing assigned: the nearest car, then the nearest traffic police unit (2.5 km) before the second car (600 m).
+    const first = await recs();
+    expect(first.runCard).toEqual(card(0, 0));
+    expect(first.items.slice(0, 3).map((r) => [r.unitId, r.fills])).toEqual([
+      [car1, 'PATROL_CAR'],
+      [tp, 'TRAFFIC_POLICE'],
+      [car2, null],
+    ]);
+    const a1 = ok(await as('dispatcher', 'POST', `/api/v1/incidents/${inc.id}/assignments`, { unitId: car1, recommendationRank: 1 }), 201);
+    expect(a1.acceptedTop).toBe(true);
+    expect(a1.incident.runCard).toEqual(card(1, 0));
+
+    // The car is there: the traffic police unit is the top recommendation.
+    const second = await recs();
+    expect(second.items.slice(0, 2).map((r) => [r.unitId, r.fills])).toEqual([
+      [tp, 'TRAFFIC_POLICE'],
+      [car2, null],
+    ]);
+    ok(await as('dispatcher', 'POST', `/api/v1/incidents/${inc.id}/assignments`, { unitId: tp, recommendationRank: 1 }), 201);
+    expect(ok(await as('dispatcher', 'GET', `/api/v1/incidents/${inc.id}`)).runCard).toEqual(card(1, 1));
+
+    // Complete: plain travel-time order, nothing to fill.
+    const third = await recs();
+    expect(third.runCard).toEqual(card(1, 1));
+    expect(third.items[0].unitId).toBe(car2);
+    expect(third.items.every((r) => r.fills === null)).toBe(true);
+
+    // A released unit no longer counts.
+    ok(await as('dispatcher', 'POST', `/api/v1/units/${tp}/status`, { status: 'AVAILABLE' }));
+    expect(ok(await as('dispatcher', 'GET', `/api/v1/incidents/${inc.id}`)).runCard).toEqual(card(1, 0));
+    ok(await as('dispatcher', 'POST', `/api/v1/incidents/${inc.id}/transitions`, { to: 'CANCELLED', note: 'Test over' }));
+
+    // A type without a card asks for nothing in particular.
+    const noise = ok(await as('operator', 'POST', '/api/v1/incidents', { category: 'noise', location: scene }), 201);
+    expect(noise.runCard).toMatchObject({ category: 'noise', requirements: [], complete: true });
+    const plain = ok(await as('dispatcher', 'GET', `/api/v1/incidents/${noise.id}/recommendations`));
+    expect(plain.items[0].unitId).toBe(car1);
+    expect(plain.items.every((r: { fills: string | null }) => r.fills === null)).toBe(true);
+    ok(await as('dispatcher', 'POST', `/api/v1/incidents/${noise.id}/transitions`, { to: 'CANCELLED' }));
   });
 
   // ---- full lifecycle with the demo dispatcher and officer -----------------------------------------------------

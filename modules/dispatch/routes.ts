@@ -15,7 +15,7 @@ import { ALERT_KINDS } from './domain/sla.ts';
 import { ALERT_ACKNOWLEDGED, INCIDENT_STATUSES, UNIT_STATUSES } from './events.ts';
 import { runtime } from './runtime.ts';
 import { type Actor, incidentDetail, katoOf, link, merge, setUnitStatus, transition } from './service.ts';
-import { getIncidentRow, type IncidentRow, presentIncident, presentUnit, type UnitRow } from './store.ts';
+import { getIncidentRow, type IncidentRow, presentIncident, presentRunCard, presentUnit, type UnitRow } from './store.ts';
 import { ingestTelemetry, parseTelemetry } from './telemetry.ts';
 import { assign, createIncident, createUnit, mine, panic, recommend, UNIT_TYPES } from './units.ts';
 
@@ -83,6 +83,22 @@ const PremiseFlagOut = z.object({
   sourceRef: z.string(),
 });
 
+const RunCardOut = z
+  .object({
+    version: z.string(),
+    category: z.string(),
+    requirements: z.array(
+      z.object({
+        unitType: z.enum(UNIT_TYPES),
+        required: z.number(),
+        assigned: z.number(),
+        missing: z.number(),
+      }),
+    ),
+    complete: z.boolean(),
+  })
+  .describe('The incident type’s run card (`config/runcards.ts`): required unit types and counts, against the units actively assigned');
+
 const IncidentDetailOut = IncidentOut.extend({
   reportIds: z.array(z.string()),
   timeline: z.array(
@@ -102,6 +118,7 @@ const IncidentDetailOut = IncidentOut.extend({
   links: z.array(z.object({ incidentId: z.string(), kind: z.string(), createdAt: Iso })),
   mergedFrom: z.array(z.string()),
   premiseFlags: z.array(PremiseFlagOut),
+  runCard: RunCardOut,
 });
 
 const UnitOut = z.object({
@@ -130,6 +147,7 @@ const RecommendationOut = z.object({
   distanceM: z.number(),
   etaS: z.number(),
   straightLineM: z.number(),
+  fills: z.enum(UNIT_TYPES).nullable().describe('The missing run-card requirement this unit would fill; such units are ranked first'),
   reason: z.string(),
 });
 
@@ -383,6 +401,8 @@ export async function dispatchRoutes(app: FastifyInstance, kernel: Kernel) {
       schema: {
         tags,
         summary: 'Available, non-stale units ranked by estimated travel time (road network when loaded, else great-circle)',
+        description:
+          'When the incident type’s run card still misses units (`runCard`), the fastest unit of each missing type is ranked first (`fills`); otherwise the order is by travel time.',
         params: Id,
         response: {
           200: z.object({
@@ -391,6 +411,7 @@ export async function dispatchRoutes(app: FastifyInstance, kernel: Kernel) {
             generatedAt: Iso,
             items: z.array(RecommendationOut),
             premiseFlags: z.array(PremiseFlagOut),
+            runCard: RunCardOut,
           }),
         },
       },
@@ -415,6 +436,7 @@ export async function dispatchRoutes(app: FastifyInstance, kernel: Kernel) {
           }),
         })),
         premiseFlags: detail.premiseFlags,
+        runCard: presentRunCard(inc.category, recs.runCard),
       };
     },
   );
@@ -674,7 +696,7 @@ export async function dispatchRoutes(app: FastifyInstance, kernel: Kernel) {
       const me = actorFrom(req);
       const body = req.body as Omit<FlagPremiseInput, 'sourceModule' | 'sourceRef'>;
       // Nothing outside the caller's area may be flagged.
-      if (!covers(me.jurisdictions, await katoOf(db, body.location))) throw new Problem('outside_jurisdiction');
+      if (!covers(me.jurisdictions, katoOf(kernel, body.location))) throw new Problem('outside_jurisdiction');
       const r = await flagPremise(kernel, { ...body, expiresAt: body.expiresAt ?? null, sourceModule: 'dispatch', sourceRef: `manual:${req.id}` }, ctxOf(req));
       return reply.code(201).send(r);
     },

@@ -27,7 +27,7 @@ export async function seedDemoUnits(kernel: Kernel): Promise<number> {
     const [{ n: again }] = await uow.tx.query<{ n: number }>('select count(*)::int8 as n from dispatch_unit');
     if (again > 0) return 0;
     for (const { fallbackKato, ...u } of DEMO_UNITS) {
-      const homeKato = (u.position && (await katoOf(uow.tx, u.position))) || fallbackKato;
+      const homeKato = (u.position && katoOf(kernel, u.position)) || fallbackKato;
       await createUnitIn(uow, { ...u, homeKato });
     }
     return DEMO_UNITS.length;

@@ -1,17 +1,19 @@
 import { covers } from '../../packages/kernel/src/auth/jurisdiction.ts';
 import { Problem } from '../../packages/kernel/src/errors.ts';
-import { locate } from '../../packages/kernel/src/geo/geo.ts';
 import { newId } from '../../packages/kernel/src/ids.ts';
 import type { Kernel } from '../../packages/kernel/src/kernel.ts';
 import type { CommandContext, UnitOfWork } from '../../packages/kernel/src/outbox.ts';
 import type { Queryable } from '../../packages/kernel/src/db/types.ts';
 import { CATALOGUE_VERSION, incidentType, type Priority } from './config/catalogue.ts';
+import { runCardFor } from './config/runcards.ts';
 import { checkTransition, COMMITTED, incidentFollowsUnit, type TransitionCheck, unitFollowsIncident, type Via, WAITING } from './domain/lifecycle.ts';
+import { evaluateRunCard } from './domain/runcard.ts';
 import { INCIDENT_CREATED, type IncidentStatus, type UnitStatus } from './events.ts';
 import { runtime } from './runtime.ts';
 import {
   type AssignmentRow,
   addTimeline,
+  addTimelines,
   emitIncident,
   emitUnit,
   getIncidentRow,
@@ -20,6 +22,7 @@ import {
   type Position,
   presentAssignment,
   presentIncident,
+  presentRunCard,
   reportIdsOf,
   type UnitRow,
   updateUnitStatus,
@@ -43,9 +46,8 @@ export function illegalTransition(from: IncidentStatus, to: IncidentStatus, chec
 }
 
 /** KATO code of a point: its district, else its region, else null (outside Kazakhstan). */
-export async function katoOf(q: Queryable, p: Position): Promise<string | null> {
-  const placed = await locate(q, p.lon, p.lat);
-  return placed.district?.kato ?? placed.region?.kato ?? null;
+export function katoOf(kernel: Kernel, p: Position): string | null {
+  return kernel.areas.katoOf(p.lon, p.lat);
 }
 
 export interface NewIncident {
@@ -56,7 +58,8 @@ export interface NewIncident {
   address?: string | null;
   source: string;
   externalRef?: string | null;
-  kato?: string | null;
+  /** KATO code of the place (`katoOf`); null outside Kazakhstan. */
+  kato: string | null;
   reportIds?: string[];
   panicUnitId?: string | null;
   /** Where the actor was (a field officer's unit), for the timeline. */
@@ -66,45 +69,80 @@ export interface NewIncident {
 
 /** Creates an incident: RECEIVED, then TRIAGED with its priority (both on the timeline, both published). */
 export async function createIncidentIn(uow: UnitOfWork, actor: string, input: NewIncident): Promise<IncidentRow> {
-  const type = incidentType(input.category);
-  const priority = input.priority ?? type?.priority ?? 'P3';
-  const kato = input.kato !== undefined ? input.kato : await katoOf(uow.tx, input.location);
-  const id = newId();
+  const [row] = await createIncidentsIn(uow, actor, [input]);
+  return row;
+}
+
+/**
+ * Creates incidents, each RECEIVED then TRIAGED with its priority — both steps on its timeline, in the audit
+ * log and published — in a handful of statements however many there are (report intake creates them in batches).
+ * Returns the rows in the order given.
+ */
+export async function createIncidentsIn(uow: UnitOfWork, actor: string, inputs: readonly NewIncident[]): Promise<IncidentRow[]> {
+  if (inputs.length === 0) return [];
+  const triage = checkTransition('RECEIVED', 'TRIAGED', 'manual');
+  if (!triage.ok) throw illegalTransition('RECEIVED', 'TRIAGED', triage);
   const now = uow.now.toISOString();
-  const [received] = await uow.tx.query<IncidentRow>(
+  const items = inputs.map((input) => ({ input, id: newId(), priority: input.priority ?? incidentType(input.category)?.priority ?? 'P3' }));
+  const col = <T>(f: (x: (typeof items)[number]) => T) => items.map(f);
+  const inserted = await uow.tx.query<IncidentRow>(
     `insert into dispatch_incident (id, status, priority, category, description, address, source, external_ref, lon, lat, kato,
-       created_by, config_version, received_at, panic_unit_id, updated_at)
-     values ($1, 'RECEIVED', $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $13) returning *`,
+       created_by, config_version, received_at, triaged_at, panic_unit_id, updated_at)
+     select id, 'TRIAGED', priority, category, description, address, source, external_ref, lon, lat, kato, $12, $13, $14, $14, panic_unit_id, $14
+     from unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::float8[], $9::float8[], $10::text[], $11::uuid[])
+       as u(id, priority, category, description, address, source, external_ref, lon, lat, kato, panic_unit_id)
+     returning *`,
     [
-      id,
-      priority,
-      input.category,
-      input.description ?? null,
-      input.address ?? null,
-      input.source,
-      input.externalRef ?? null,
-      input.location.lon,
-      input.location.lat,
-      kato,
+      col((x) => x.id),
+      col((x) => x.priority),
+      col((x) => x.input.category),
+      col((x) => x.input.description ?? null),
+      col((x) => x.input.address ?? null),
+      col((x) => x.input.source),
+      col((x) => x.input.externalRef ?? null),
+      col((x) => x.input.location.lon),
+      col((x) => x.input.location.lat),
+      col((x) => x.input.kato),
+      col((x) => x.input.panicUnitId ?? null),
       actor,
       CATALOGUE_VERSION,
       now,
-      input.panicUnitId ?? null,
     ],
   );
-  for (const reportId of input.reportIds ?? []) {
-    await uow.tx.query('insert into dispatch_incident_report (report_id, incident_id, attached_at) values ($1, $2, $3)', [reportId, id, now]);
+  const byId = new Map(inserted.map((r) => [r.id, r]));
+  const attached = items.flatMap((x) => (x.input.reportIds ?? []).map((reportId) => ({ reportId, incidentId: x.id })));
+  if (attached.length > 0) {
+    await uow.tx.query(
+      'insert into dispatch_incident_report (report_id, incident_id, attached_at) select r, i, $3 from unnest($1::text[], $2::uuid[]) as u(r, i)',
+      [attached.map((a) => a.reportId), attached.map((a) => a.incidentId), now],
+    );
   }
-  await addTimeline(uow, actor, id, {
-    kind: 'status',
-    to: 'RECEIVED',
-    position: input.actorPosition,
-    note: input.note ?? null,
-    data: { source: input.source, externalRef: input.externalRef ?? null, reportIds: input.reportIds ?? [] },
-  });
-  await uow.audit({ action: 'incident.created', entity: 'incident', entityId: id, jurisdiction: kato, data: { category: input.category, priority, source: input.source } });
-  await emitIncident(uow, received, INCIDENT_CREATED, input.note ?? null);
-  return applyStatus(uow, actor, received, 'TRIAGED', { via: 'manual', position: input.actorPosition, data: { priority } });
+  await addTimelines(
+    uow,
+    actor,
+    items.flatMap((x) => [
+      {
+        incidentId: x.id,
+        kind: 'status',
+        to: 'RECEIVED' as const,
+        position: x.input.actorPosition,
+        note: x.input.note ?? null,
+        data: { source: x.input.source, externalRef: x.input.externalRef ?? null, reportIds: x.input.reportIds ?? [] },
+      },
+      { incidentId: x.id, kind: 'status', from: 'RECEIVED' as const, to: 'TRIAGED' as const, position: x.input.actorPosition, data: { priority: x.priority } },
+    ]),
+  );
+  const rows: IncidentRow[] = [];
+  for (const x of items) {
+    const row = byId.get(x.id) as IncidentRow;
+    const reportIds = x.input.reportIds ?? [];
+    await uow.audit({ action: 'incident.created', entity: 'incident', entityId: x.id, jurisdiction: row.kato, data: { category: x.input.category, priority: x.priority, source: x.input.source } });
+    await uow.audit({ action: 'incident.status_changed', entity: 'incident', entityId: x.id, jurisdiction: row.kato, data: { from: 'RECEIVED', to: 'TRIAGED', note: null } });
+    await emitIncident(uow, { ...row, status: 'RECEIVED', triaged_at: null }, INCIDENT_CREATED, x.input.note ?? null, reportIds);
+    await emitIncident(uow, row, undefined, null, reportIds);
+    rows.push(row);
+  }
+  return rows;
 }
 
 /** Moves an incident to `to` (checked against the transition table), stamps, records and publishes the step. */
@@ -450,8 +488,9 @@ export async function incidentDetail(kernel: Kernel, inc: IncidentRow) {
     'select * from dispatch_timeline where incident_id = $1 order by seq',
     [inc.id],
   );
-  const assignments = await db.query<AssignmentRow & { call_sign: string }>(
-    `select a.*, u.call_sign from dispatch_assignment a join dispatch_unit u on u.id = a.unit_id where a.incident_id = $1 order by a.assigned_at, a.id`,
+  const assignments = await db.query<AssignmentRow & { call_sign: string; unit_type: string }>(
+    `select a.*, u.call_sign, u.type as unit_type from dispatch_assignment a join dispatch_unit u on u.id = a.unit_id
+     where a.incident_id = $1 order by a.assigned_at, a.id`,
     [inc.id],
   );
   const links = await db.query<{ other_id: string; kind: string; created_at: Date }>(
@@ -477,6 +516,13 @@ export async function incidentDetail(kernel: Kernel, inc: IncidentRow) {
     links: links.map((l) => ({ incidentId: l.other_id, kind: l.kind, createdAt: new Date(l.created_at).toISOString() })),
     mergedFrom: mergedFrom.map((m) => m.id),
     premiseFlags: await premiseFlagsNear(db, { lon: inc.lon, lat: inc.lat }, now),
+    runCard: presentRunCard(
+      inc.category,
+      evaluateRunCard(
+        runCardFor(inc.category),
+        assignments.filter((a) => !a.released_at).map((a) => a.unit_type),
+      ),
+    ),
   };
 }
 export type IncidentDetail = Awaited<ReturnType<typeof incidentDetail>>;

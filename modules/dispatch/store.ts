@@ -2,7 +2,9 @@ import { Problem } from '../../packages/kernel/src/errors.ts';
 import type { Queryable } from '../../packages/kernel/src/db/types.ts';
 import type { UnitOfWork } from '../../packages/kernel/src/outbox.ts';
 import type { Priority } from './config/catalogue.ts';
+import { RUN_CARDS_VERSION } from './config/runcards.ts';
 import type { DispatchSettings } from './config/settings.ts';
+import type { RunCardStatus } from './domain/runcard.ts';
 import { dueTimes } from './domain/sla.ts';
 import {
   INCIDENT_UPDATED,
@@ -144,6 +146,11 @@ export function presentUnit(r: UnitRow) {
 }
 export type Unit = ReturnType<typeof presentUnit>;
 
+/** A run card as the API shows it: each requirement of the incident type with how many are assigned and missing. */
+export function presentRunCard(category: string, status: RunCardStatus) {
+  return { version: RUN_CARDS_VERSION, category, requirements: status.requirements, complete: status.complete };
+}
+
 export function presentAssignment(a: AssignmentRow & { call_sign?: string }) {
   return {
     id: a.id,
@@ -189,32 +196,53 @@ export interface Position {
 }
 
 /** Appends one step to the incident's timeline (append-only table). */
-export async function addTimeline(
-  uow: UnitOfWork,
-  actor: string,
-  incidentId: string,
-  e: { kind: string; from?: IncidentStatus | null; to?: IncidentStatus | null; position?: Position | null; note?: string | null; data?: unknown },
-): Promise<void> {
+export interface TimelineEntry {
+  kind: string;
+  from?: IncidentStatus | null;
+  to?: IncidentStatus | null;
+  position?: Position | null;
+  note?: string | null;
+  data?: unknown;
+}
+
+export async function addTimeline(uow: UnitOfWork, actor: string, incidentId: string, e: TimelineEntry): Promise<void> {
+  await addTimelines(uow, actor, [{ ...e, incidentId }]);
+}
+
+/** Appends timeline entries (any incidents) in one statement, in the given order. */
+export async function addTimelines(uow: UnitOfWork, actor: string, entries: readonly (TimelineEntry & { incidentId: string })[]): Promise<void> {
+  if (entries.length === 0) return;
+  const col = <T>(f: (e: (typeof entries)[number]) => T) => entries.map(f);
   await uow.tx.query(
     `insert into dispatch_timeline (incident_id, at, actor, kind, from_status, to_status, lon, lat, note, data)
-     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb)`,
+     select incident_id, $9, $10, kind, from_status, to_status, lon, lat, note, data
+     from unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::float8[], $6::float8[], $7::text[], $8::jsonb[])
+       with ordinality as u(incident_id, kind, from_status, to_status, lon, lat, note, data, n)
+     order by n`,
     [
-      incidentId,
+      col((e) => e.incidentId),
+      col((e) => e.kind),
+      col((e) => e.from ?? null),
+      col((e) => e.to ?? null),
+      col((e) => e.position?.lon ?? null),
+      col((e) => e.position?.lat ?? null),
+      col((e) => e.note ?? null),
+      col((e) => JSON.stringify(e.data ?? {})),
       uow.now.toISOString(),
       actor,
-      e.kind,
-      e.from ?? null,
-      e.to ?? null,
-      e.position?.lon ?? null,
-      e.position?.lat ?? null,
-      e.note ?? null,
-      JSON.stringify(e.data ?? {}),
     ],
   );
 }
 
 /** Publishes IncidentChanged (through the outbox): jurisdiction = the incident's KATO, key = its id. */
-export async function emitIncident(uow: UnitOfWork, r: IncidentRow, subject: string = INCIDENT_UPDATED, note: string | null = null): Promise<void> {
+/** `reportIds`, when the caller knows them (a new incident), saves reading them back. */
+export async function emitIncident(
+  uow: UnitOfWork,
+  r: IncidentRow,
+  subject: string = INCIDENT_UPDATED,
+  note: string | null = null,
+  reportIds?: string[],
+): Promise<void> {
   const data: IncidentChanged = {
     incidentId: r.id,
     status: r.status,
@@ -222,7 +250,7 @@ export async function emitIncident(uow: UnitOfWork, r: IncidentRow, subject: str
     category: r.category,
     location: { lon: r.lon, lat: r.lat },
     kato: r.kato,
-    reportIds: await reportIdsOf(uow.tx, r.id),
+    reportIds: reportIds ?? (await reportIdsOf(uow.tx, r.id)),
     mergedInto: r.merged_into,
     note,
     at: uow.now.toISOString(),

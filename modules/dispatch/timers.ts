@@ -1,8 +1,9 @@
 import { newId } from '../../packages/kernel/src/ids.ts';
 import type { Kernel } from '../../packages/kernel/src/kernel.ts';
-import type { Priority } from './config/catalogue.ts';
+import { DEFAULTS, type Priority } from './config/catalogue.ts';
 import { type Condition, evaluate, type SlaAssignment, type SlaIncident, type SlaUnit } from './domain/sla.ts';
 import { ALERT_RAISED, type AlertRaised, type IncidentStatus, type UnitStatus } from './events.ts';
+import { prunePositions } from './retention.ts';
 import { runtime } from './runtime.ts';
 import { emitUnit, type UnitRow } from './store.ts';
 
@@ -96,29 +97,49 @@ export async function runTimers(kernel: Kernel): Promise<{ raised: Condition[]; 
   return { raised, staleUnits };
 }
 
-/** Starts the job; returns its stopper. A run never overlaps the previous one. */
-export function startTimers(kernel: Kernel): () => Promise<void> {
-  const { settings } = runtime(kernel);
+/** Runs `fn` every `ms` (a run never overlaps the previous one); returns its stopper, which waits for a running call. */
+function every(kernel: Kernel, ms: number, what: string, fn: (stopped: () => boolean) => Promise<unknown>): () => Promise<void> {
   let stopped = false;
   let running: Promise<unknown> | null = null;
   let timer: NodeJS.Timeout | null = null;
   const tick = () => {
     if (stopped) return;
-    running = runTimers(kernel)
-      .catch((e) => kernel.log.warn({ err: e }, 'dispatch: timer run failed; will retry'))
+    running = fn(() => stopped)
+      .catch((e) => kernel.log.warn({ err: e }, `dispatch: ${what} failed; will retry`))
       .finally(() => {
         running = null;
         if (!stopped) {
-          timer = setTimeout(tick, settings.timerIntervalMs);
+          timer = setTimeout(tick, ms);
           timer.unref();
         }
       });
   };
-  timer = setTimeout(tick, settings.timerIntervalMs);
+  timer = setTimeout(tick, ms);
   timer.unref();
   return async () => {
     stopped = true;
     if (timer) clearTimeout(timer);
     if (running) await running;
+  };
+}
+
+/**
+ * Starts the jobs; returns their stopper. The SLA / staleness run every TARTIP_DISPATCH_TIMER_INTERVAL_MS; the
+ * positions prune (`retention.ts`) on its own loop — a long first prune never delays an SLA alert — once every
+ * `positionsPruneEveryS` of the kernel's clock (the first time at the first tick).
+ */
+export function startTimers(kernel: Kernel): () => Promise<void> {
+  const { settings } = runtime(kernel);
+  const stopSla = every(kernel, settings.timerIntervalMs, 'timer run', () => runTimers(kernel));
+  let nextPruneAt = Number.NEGATIVE_INFINITY;
+  const stopPrune = every(kernel, settings.timerIntervalMs, 'positions prune', async (stopped) => {
+    const now = kernel.clock.now().getTime();
+    if (now < nextPruneAt) return;
+    nextPruneAt = now + DEFAULTS.positionsPruneEveryS * 1000;
+    const r = await prunePositions(kernel, { retentionDays: settings.positionsRetentionDays, batch: DEFAULTS.positionsPruneBatch, stop: stopped });
+    if (r.deleted > 0) kernel.log.info({ deleted: r.deleted, batches: r.batches, before: r.cutoff.toISOString() }, 'dispatch: old unit positions pruned');
+  });
+  return async () => {
+    await Promise.all([stopSla(), stopPrune()]);
   };
 }

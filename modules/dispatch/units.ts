@@ -5,7 +5,10 @@ import type { Kernel } from '../../packages/kernel/src/kernel.ts';
 import type { CommandContext, UnitOfWork } from '../../packages/kernel/src/outbox.ts';
 import type { Queryable } from '../../packages/kernel/src/db/types.ts';
 import { haversineM } from './domain/eta.ts';
+import { UNIT_TYPES } from './config/catalogue.ts';
+import { runCardFor } from './config/runcards.ts';
 import { type Candidate, rankUnits } from './domain/recommend.ts';
+import { evaluateRunCard, type RunCardStatus } from './domain/runcard.ts';
 import { ALERT_RAISED, type AlertRaised, UNIT_CREATED } from './events.ts';
 import { runtime } from './runtime.ts';
 import { type Actor, applyStatus, assignIn, createIncidentIn, katoOf } from './service.ts';
@@ -13,7 +16,7 @@ import { emitUnit, getIncidentRow, getUnitRow, type IncidentRow, type Position, 
 
 /** Units: registration, the crew's own unit, recommendations, assignment, panic. */
 
-export const UNIT_TYPES = ['PATROL_CAR', 'FOOT_PATROL', 'NATIONAL_GUARD', 'TRAFFIC_POLICE'] as const;
+export { UNIT_TYPES };
 
 export interface NewUnit {
   callSign: string;
@@ -62,25 +65,46 @@ export interface Recommendation {
   distanceM: number;
   etaS: number;
   straightLineM: number;
+  /** The run-card requirement (unit type) this unit would fill, or null. */
+  fills: string | null;
 }
 
-/** Ranked candidates for an incident, by estimated travel time (road graph when loaded). */
-export async function recommend(kernel: Kernel, inc: IncidentRow, jurisdictions: string[]): Promise<{ method: 'road_network' | 'great_circle'; items: Recommendation[] }> {
+/** Types of the units actively assigned to an incident (released ones no longer count). */
+export async function assignedUnitTypes(q: Queryable, incidentId: string): Promise<string[]> {
+  const rows = await q.query<{ type: string }>(
+    `select u.type from dispatch_assignment a join dispatch_unit u on u.id = a.unit_id where a.incident_id = $1 and a.released_at is null`,
+    [incidentId],
+  );
+  return rows.map((r) => r.type);
+}
+
+/**
+ * Ranked candidates for an incident, by estimated travel time (road graph when loaded), with the units that fill
+ * what its run card still misses first; and the run card's state.
+ */
+export async function recommend(
+  kernel: Kernel,
+  inc: IncidentRow,
+  jurisdictions: string[],
+): Promise<{ method: 'road_network' | 'great_circle'; items: Recommendation[]; runCard: RunCardStatus }> {
   const rt = runtime(kernel);
   const s = rt.settings;
+  const runCard = evaluateRunCard(runCardFor(inc.category), await assignedUnitTypes(kernel.db, inc.id));
   const units = await visibleUnits(kernel.db, jurisdictions, { onlyCandidates: true });
   const now = kernel.clock.now().getTime();
   const candidates: Candidate[] = units
     // The stale flag is set by the periodic job; check the age here too so a unit that just fell silent is not sent.
     .filter((u) => u.last_at && now - new Date(u.last_at).getTime() <= s.telemetryStaleS * 1000)
     .map((u) => ({ id: u.id, callSign: u.call_sign, type: u.type, position: { lon: u.last_lon as number, lat: u.last_lat as number } }));
-  return rankUnits({ lon: inc.lon, lat: inc.lat }, candidates, rt.graph, {
+  const ranked = rankUnits({ lon: inc.lon, lat: inc.lat }, candidates, rt.graph, {
     citySpeedKmh: s.citySpeedKmh,
     footSpeedKmh: s.footSpeedKmh,
     detourFactor: s.detourFactor,
     maxKm: s.recommendMaxKm,
     limit: s.recommendLimit,
+    need: runCard.missing,
   });
+  return { ...ranked, runCard };
 }
 
 /**
@@ -125,7 +149,7 @@ export async function panic(kernel: Kernel, ctx: CommandContext, unitId: string,
     const unit = await getUnitRow(uow.tx, unitId, true);
     const where: Position | null = position ?? (unit.last_lon !== null && unit.last_lat !== null ? { lon: unit.last_lon, lat: unit.last_lat } : null);
     if (!where) throw new Problem('dispatch.no_position', { callSign: unit.call_sign }, [], 409);
-    const kato = (await katoOf(uow.tx, where)) ?? unit.home_kato;
+    const kato = katoOf(kernel, where) ?? unit.home_kato;
     const incident = await createIncidentIn(uow, ctx.actor, {
       category: 'panic',
       priority: 'P1',
@@ -176,7 +200,7 @@ export async function createIncident(
   actor: Actor,
   input: { category: string; priority?: 'P1' | 'P2' | 'P3' | 'P4'; location: Position; description?: string | null; address?: string | null; note?: string | null },
 ): Promise<IncidentRow> {
-  const kato = await katoOf(kernel.db, input.location);
+  const kato = katoOf(kernel, input.location);
   if (!covers(actor.jurisdictions, kato)) throw new Problem('outside_jurisdiction');
   const field = !actor.permissions.has('dispatch:write');
   return kernel.commands.run(ctx, async (uow) => {

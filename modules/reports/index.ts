@@ -49,7 +49,7 @@ export default defineModule({
       // dispatch.incident.created and dispatch.incident.updated (anything else under the prefix is ignored).
       subject: 'dispatch.incident.>',
       group: INCIDENT_GROUP,
-      handle: (event, kernel) => runtime(kernel).service.onIncidentEvent(event),
+      handleBatch: (events, kernel) => runtime(kernel).service.onIncidentEvents(events),
     },
   ],
   start: async (kernel) => {

@@ -352,6 +352,50 @@ describe(`reports API on ${backendName}`, () => {
     expect(await counts()).toEqual(before);
   });
 
+  it('reports that arrive together are stored together, under the same rules as one by one', async () => {
+    // Sent at once, so the intake stores them in shared transactions (group commit); each rule still holds.
+    const place = offset(ALMATY, -6000, -3000);
+    const same = [0, 1, 2, 3].map((i) =>
+      submit(body({ category: 'robbery', location: { type: 'Point', coordinates: offset(place, i * 20, 0) }, deviceId: `burst-dup-${i}` })),
+    );
+    const retried = body({ category: 'drugs', location: { type: 'Point', coordinates: offset(place, 0, 3000) }, deviceId: 'burst-retry' });
+    const retries = [0, 1].map(() => submit(retried, { 'idempotency-key': 'burst-retry-0001' }));
+    const busy = Array.from({ length: 7 }, (_, i) =>
+      submit(body({ category: 'other', location: { type: 'Point', coordinates: offset(place, 3000, i * 500) }, deviceId: 'burst-phone' })),
+    );
+    const [sameRes, retryRes, busyRes] = await Promise.all([Promise.all(same), Promise.all(retries), Promise.all(busy)]);
+
+    // One event, four reports: exactly one is first, the others join it.
+    const dup = sameRes.map((r) => {
+      expect(r.statusCode, r.body).toBe(201);
+      return r.json() as { id: string; duplicateOf: string | null };
+    });
+    const originals = dup.filter((d) => d.duplicateOf === null);
+    expect(originals).toHaveLength(1);
+    for (const d of dup) if (d !== originals[0]) expect(d.duplicateOf).toBe(originals[0].id);
+
+    // A double tap: one report, both answers name it.
+    expect(retryRes.map((r) => r.statusCode)).toEqual([201, 201]);
+    expect(new Set(retryRes.map((r) => r.json().id)).size).toBe(1);
+    expect(await count('reports_report', "device_id = 'burst-retry'")).toBe(1);
+
+    // The device limit (5 an hour) is exact even within one burst: five stored, two refused.
+    expect(busyRes.filter((r) => r.statusCode === 201)).toHaveLength(5);
+    for (const r of busyRes.filter((x) => x.statusCode !== 201)) problem(r, 429, 'rate_limited');
+    expect(await count('reports_report', "device_id = 'burst-phone'")).toBe(5);
+
+    // And they were indeed stored together: fewer commit times than reports (a batch shares its time).
+    const [{ n: times }] = await db().query<{ n: number }>(
+      "select count(distinct submitted_at)::int8 as n from reports_report where device_id like 'burst-%'",
+    );
+    expect(times).toBeLessThan(11);
+    // Every stored report has its history entry, audit record and event.
+    const ids = (await db().query<{ id: string }>("select id from reports_report where device_id like 'burst-%'")).map((r) => r.id);
+    expect(await count('reports_history', "report_id = any($1::uuid[]) and status = 'received'", [ids])).toBe(ids.length);
+    expect(await count('kernel_audit', "action = 'report.submitted' and entity_id = any($1::text[])", [ids])).toBe(ids.length);
+    expect(await count('kernel_outbox', "subject = 'reports.report.submitted' and key = any($1::text[])", [ids])).toBe(ids.length);
+  });
+
   it('marking false is audited and closes the report; from the third, a device’s new reports are flagged, not dropped', async () => {
     const ids: string[] = [];
     for (let i = 0; i < 3; i++) {
@@ -517,9 +561,10 @@ describe(`reports API on ${backendName}`, () => {
       permission: null,
       data: { incidentId: second, status: 'ON_SCENE', priority: 'P1', category: 'assault', location: { lon: 0, lat: 0 }, kato: null, reportIds: [b.id], mergedInto: null, note: null, at: new Date().toISOString() },
     };
-    const handle = reportsModule.subscribers?.[0].handle;
-    await handle?.(redelivered, server.kernel);
-    await handle?.(redelivered, server.kernel);
+    const follower = reportsModule.subscribers?.[0];
+    if (!follower || !('handleBatch' in follower)) throw new Error('reports follows incidents in batches');
+    await follower.handleBatch([redelivered, redelivered], server.kernel); // twice in one batch
+    await follower.handleBatch([redelivered], server.kernel); // and once more later
     expect(await history()).toBe(before + 1);
     expect(await statusOf(b.id)).toBe('on_scene');
 
@@ -534,6 +579,6 @@ describe(`reports API on ${backendName}`, () => {
     expect(trackA).toMatchObject({ status: 'closed', statusNote: MESSAGES.kk['reports.note.incident_cancelled'] });
     expect(JSON.stringify(trackA)).not.toContain('устаревшее');
     // A malformed event is logged and left behind, not retried forever.
-    await handle?.({ ...redelivered, id: newId(), data: { incidentId: second } }, server.kernel);
+    await follower.handleBatch([{ ...redelivered, id: newId(), data: { incidentId: second } }], server.kernel);
   });
 });

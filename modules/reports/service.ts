@@ -1,25 +1,22 @@
-import { randomBytes } from 'node:crypto';
-import { appendAudit } from '../../packages/kernel/src/audit/log.ts';
+
 import { covers, jurisdictionFilter } from '../../packages/kernel/src/auth/jurisdiction.ts';
 import type { Principal } from '../../packages/kernel/src/auth/principal.ts';
 import type { BusEvent } from '../../packages/kernel/src/bus/types.ts';
-import type { Queryable, Tx } from '../../packages/kernel/src/db/types.ts';
+import type { Queryable, } from '../../packages/kernel/src/db/types.ts';
 import { type FieldError, Problem } from '../../packages/kernel/src/errors.ts';
-import { locate } from '../../packages/kernel/src/geo/geo.ts';
 import { type Locale, t } from '../../packages/kernel/src/i18n/index.ts';
 import { newId, UUID_PATTERN } from '../../packages/kernel/src/ids.ts';
 import type { Kernel } from '../../packages/kernel/src/kernel.ts';
-import { type CommandContext, handleOnce, type UnitOfWork, writeOutbox } from '../../packages/kernel/src/outbox.ts';
+import { type CommandContext, markHandled, type UnitOfWork } from '../../packages/kernel/src/outbox.ts';
 import { INCIDENT_CREATED, INCIDENT_UPDATED, IncidentChanged } from '../dispatch/events.ts';
-import { CATEGORIES_VERSION, categoryOf, FALSE_REPORT_RULE, MEDIA_RULES } from './config/categories.ts';
+import { categoryOf, MEDIA_RULES } from './config/categories.ts';
 import type { ReportsSettings } from './config/settings.ts';
-import { abuseFlag } from './domain/abuse.ts';
 import { validateAttributes } from './domain/attributes.ts';
-import { type DuplicateCandidate, duplicateLockKeys, pickDuplicate } from './domain/duplicate.ts';
 import { type MediaType, sniffType } from './domain/media.ts';
 import { decideIncidentChange, type NoteCode, type ReportStatus } from './domain/status.ts';
 import { webhookBody } from './domain/webhook.ts';
-import { REPORT_STATUS_CHANGED, REPORT_SUBMITTED, type ReportStatusChanged, type ReportSubmitted } from './events.ts';
+import { ReportIntake } from './intake.ts';
+import { REPORT_STATUS_CHANGED, type ReportStatusChanged, } from './events.ts';
 
 /** Durable group (and inbox consumer) that follows dispatch's incidents. */
 export const INCIDENT_GROUP = 'reports.incident-status';
@@ -197,10 +194,14 @@ export class ReportsService {
   /** Called after a commit that queued webhook deliveries. */
   onDeliveriesQueued: () => void = () => {};
 
+  private readonly intake: ReportIntake;
+
   constructor(
     private readonly kernel: Kernel,
     readonly settings: ReportsSettings,
-  ) {}
+  ) {
+    this.intake = new ReportIntake(kernel, settings, REPORT_COLUMNS);
+  }
 
   private get db() {
     return this.kernel.db;
@@ -228,7 +229,7 @@ export class ReportsService {
   }
 
   /** Everything that can be wrong with a submission, found before anything is written. */
-  async validate(input: SubmitInput, paths: InputPaths): Promise<{ errors: FieldError[]; kato: string | null }> {
+  validate(input: SubmitInput, paths: InputPaths): { errors: FieldError[]; kato: string | null } {
     const errors: FieldError[] = [];
     const category = categoryOf(input.category);
     if (category) errors.push(...validateAttributes(category, input.attributes, paths.attribute));
@@ -239,16 +240,16 @@ export class ReportsService {
         errors.push({ path: paths.media(i), code: 'media_type_mismatch', params: { contentType: m.contentType } });
       }
     });
-    const place = await locate(this.db, input.location.lon, input.location.lat);
-    const kato = place.district?.kato ?? place.region?.kato ?? null;
+    const kato = this.kernel.areas.katoOf(input.location.lon, input.location.lat);
     if (!kato) errors.push({ path: paths.location, code: 'outside_kazakhstan' });
     return { errors, kato };
   }
 
   /**
-   * Files a report: validates everything first (nothing is stored when anything is wrong), then — in one
-   * transaction — finds the report it duplicates, flags abuse, stores the report, its media and first history
-   * entry, the audit record and `reports.report.submitted`.
+   * Files a report: validates everything first (nothing is stored when anything is wrong), then hands it to the
+   * intake, which — in one transaction with the other reports arriving at the same moment — finds the report it
+   * duplicates, applies the device limit, flags abuse, stores the report, its media and first history entry,
+   * the audit record and `reports.report.submitted`. Resolves after that transaction commits.
    */
   async submit(input: SubmitInput, paths: InputPaths, who: Submitter, idem: IdempotencyRef | null, preErrors: FieldError[] = []): Promise<Submitted> {
     if (idem) {
@@ -257,159 +258,9 @@ export class ReportsService {
     }
     const category = categoryOf(input.category);
     if (!category) throw Problem.validation([{ path: 'body.category', code: 'invalid_value' }]);
-    const { errors, kato } = await this.validate(input, paths);
-    if (preErrors.length + errors.length > 0) throw Problem.validation([...preErrors, ...errors]);
-    await this.checkDeviceRate(input);
-
-    const rule = { radiusM: this.settings.duplicateRadiusM, windowMin: this.settings.duplicateWindowMin };
-    return this.kernel.commands.run(who.ctx, async (uow) => {
-      // Submissions of one category near one place take turns, so two reports of one event a moment apart
-      // cannot both be first; reports elsewhere go on in parallel.
-      await uow.tx.query('select pg_advisory_xact_lock(hashtext(k)::int8) from unnest($1::text[]) as k', [
-        duplicateLockKeys(category.code, input.location.lon, input.location.lat, rule.radiusM),
-      ]);
-      if (idem) {
-        const existing = await this.byIdempotency(uow.tx, idem);
-        if (existing) return { report: existing, created: false };
-      }
-      const point = 'ST_SetSRID(ST_MakePoint($1, $2), 4326)::geography';
-      const candidates = await uow.tx.query<{
-        id: string;
-        category: string;
-        status: ReportStatus;
-        duplicate_of: string | null;
-        false_report: boolean;
-        submitted_at: Date;
-        distance_m: number;
-      }>(
-        `select id, category, status, duplicate_of, false_at is not null as false_report, submitted_at,
-                ST_Distance(location, ${point}) as distance_m
-         from reports_report
-         where category = $3 and submitted_at >= $4 and submitted_at <= $5 and ST_DWithin(location, ${point}, $6)
-         order by distance_m limit 50`,
-        [
-          input.location.lon,
-          input.location.lat,
-          category.code,
-          new Date(uow.now.getTime() - rule.windowMin * 60_000).toISOString(),
-          uow.now.toISOString(),
-          rule.radiusM,
-        ],
-      );
-      const duplicateOf = pickDuplicate(
-        { category: category.code, submittedAt: uow.now },
-        candidates.map(
-          (c): DuplicateCandidate => ({
-            id: c.id,
-            category: c.category,
-            status: c.status,
-            duplicateOf: c.duplicate_of,
-            falseReport: c.false_report,
-            submittedAt: new Date(c.submitted_at),
-            distanceM: Number(c.distance_m),
-          }),
-        ),
-        rule,
-      );
-      const since = new Date(uow.now.getTime() - FALSE_REPORT_RULE.windowDays * 86_400_000).toISOString();
-      const [counts] = await uow.tx.query<{ device: number; phone: number }>(
-        `select (select count(*) from reports_report where $1::text is not null and device_id = $1 and false_at >= $3)::int8 as device,
-                (select count(*) from reports_report where $2::text is not null and contact_phone = $2 and false_at >= $3)::int8 as phone`,
-        [input.deviceId, input.contact.phone, since],
-      );
-      const flag = abuseFlag(counts);
-
-      const id = newId();
-      const token = randomBytes(32).toString('base64url');
-      const now = uow.now.toISOString();
-      const [report] = await uow.tx.query<ReportRow>(
-        `with inserted as (
-           insert into reports_report (id, tracking_token, category, priority, categories_version, status, channel, partner_key_id,
-             location, address, kato, description, attributes, anonymous, contact_name, contact_phone, contact_email, device_id,
-             media_url, media_count, duplicate_of, flagged, flag_reason, idempotency_scope, idempotency_key, idempotency_hash,
-             submitted_at, updated_at)
-           values ($1, $2, $3, $4, $5, 'received', $6, $7, ST_SetSRID(ST_MakePoint($8, $9), 4326)::geography, $10, $11, $12,
-             $13::jsonb, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $27)
-           returning *)
-         select ${REPORT_COLUMNS} from inserted r`,
-        [
-          id,
-          token,
-          category.code,
-          category.priority,
-          CATEGORIES_VERSION,
-          who.channel,
-          who.partner?.id ?? null,
-          input.location.lon,
-          input.location.lat,
-          input.address,
-          kato,
-          input.description,
-          JSON.stringify(input.attributes),
-          input.anonymous,
-          input.contact.name,
-          input.contact.phone,
-          input.contact.email,
-          input.deviceId,
-          input.mediaUrl,
-          input.media.length,
-          duplicateOf,
-          flag.flagged,
-          flag.reason,
-          idem?.scope ?? null,
-          idem?.key ?? null,
-          idem?.hash ?? null,
-          now,
-        ],
-      );
-      for (const [n, m] of input.media.entries()) {
-        await uow.tx.query('insert into reports_media (report_id, n, content_type, size, data) values ($1, $2, $3, $4, $5)', [
-          id,
-          n,
-          m.contentType,
-          m.bytes.length,
-          m.bytes,
-        ]);
-      }
-      await uow.tx.query(`insert into reports_history (report_id, status, at) values ($1, 'received', $2)`, [id, now]);
-      await uow.audit({
-        action: 'report.submitted',
-        entity: 'report',
-        entityId: id,
-        jurisdiction: kato,
-        data: { category: category.code, channel: who.channel, duplicateOf, flagged: flag.flagged, flagReason: flag.reason, media: input.media.length },
-      });
-      const event: ReportSubmitted = {
-        reportId: id,
-        category: category.code,
-        priority: category.priority,
-        location: { lon: input.location.lon, lat: input.location.lat },
-        address: input.address,
-        kato,
-        description: input.description,
-        channel: who.channel,
-        anonymous: input.anonymous,
-        mediaCount: input.media.length,
-        duplicateOf,
-        submittedAt: now,
-      };
-      await uow.emit({ subject: REPORT_SUBMITTED, key: id, jurisdiction: kato, permission: 'reports:read', data: event });
-      return { report, created: true };
-    });
-  }
-
-  /** Per device and per phone: at most `rateLimitDevice` reports an hour, counted in the database (all processes). */
-  private async checkDeviceRate(input: SubmitInput): Promise<void> {
-    if (!input.deviceId && !input.contact.phone) return;
-    const since = new Date(this.kernel.clock.now().getTime() - 3_600_000).toISOString();
-    const [c] = await this.db.query<{ device: number; phone: number }>(
-      `select (select count(*) from reports_report where $1::text is not null and device_id = $1 and submitted_at >= $3)::int8 as device,
-              (select count(*) from reports_report where $2::text is not null and contact_phone = $2 and submitted_at >= $3)::int8 as phone`,
-      [input.deviceId, input.contact.phone, since],
-    );
-    if (c.device >= this.settings.rateLimitDevice || c.phone >= this.settings.rateLimitDevice) {
-      throw new Problem('rate_limited', { seconds: 3600 });
-    }
+    const { errors, kato } = this.validate(input, paths);
+    if (preErrors.length + errors.length > 0 || !kato) throw Problem.validation([...preErrors, ...errors]);
+    return this.intake.submit({ input, category, kato, who, idem });
   }
 
   /** The citizen's view: no personal data. */
@@ -604,40 +455,54 @@ export class ReportsService {
 
   /**
    * Follows dispatch: each `dispatch.incident.created|updated` moves the reports it lists (and those following the
-   * incident) once — the inbox row and the effect share a transaction.
+   * incident) once. A batch of events is applied in order, in memory, to the reports it touches (read once, locked),
+   * then written in one transaction with the inbox marks: one update for the reports, one insert each for history
+   * and webhook deliveries, one audit append and one outbox insert, however many events.
    */
-  async onIncidentEvent(event: BusEvent): Promise<void> {
-    if (event.subject !== INCIDENT_CREATED && event.subject !== INCIDENT_UPDATED) return;
-    const parsed = IncidentChanged.safeParse(event.data);
-    if (!parsed.success) {
-      // A malformed event would be redelivered forever; it is logged and left behind.
-      this.kernel.log.warn({ eventId: event.id, subject: event.subject, issues: parsed.error.issues.slice(0, 5) }, 'reports: ignored a malformed incident event');
-      return;
-    }
-    const inc = parsed.data;
-    let changed = false;
-    let emitted = false;
-    await handleOnce(this.db, INCIDENT_GROUP, event, async (tx) => {
-      const now = this.kernel.clock.now();
-      const uow = boundUnitOfWork(tx, now, { actor: `system:${INCIDENT_GROUP}`, requestId: null }, () => {
-        emitted = true;
-      });
+  async onIncidentEvents(events: BusEvent[]): Promise<void> {
+    const changed = await this.kernel.commands.run({ actor: `system:${INCIDENT_GROUP}` }, async (uow) => {
+      const incs: IncidentChanged[] = [];
+      for (const event of await markHandled(uow.tx, INCIDENT_GROUP, events)) {
+        if (event.subject !== INCIDENT_CREATED && event.subject !== INCIDENT_UPDATED) continue;
+        const parsed = IncidentChanged.safeParse(event.data);
+        // A malformed event would be redelivered forever; it is logged and left behind.
+        if (parsed.success) incs.push(parsed.data);
+        else this.kernel.log.warn({ eventId: event.id, subject: event.subject, issues: parsed.error.issues.slice(0, 5) }, 'reports: ignored a malformed incident event');
+      }
+      return incs.length > 0 ? this.followIncidents(uow, incs) : false;
+    });
+    if (changed) this.onDeliveriesQueued();
+  }
+
+  /** Incident changes applied, in order, to their reports; true when a report's status changed. */
+  private async followIncidents(uow: UnitOfWork, incs: IncidentChanged[]): Promise<boolean> {
+    const tx = uow.tx;
+    const at = uow.now.toISOString();
+    const incidentIds = [...new Set(incs.map((i) => i.incidentId))];
+    const mergedAway = new Set(
+      (await tx.query<{ incident_id: string }>('select incident_id from reports_incident_merge where incident_id = any($1::text[])', [incidentIds])).map((r) => r.incident_id),
+    );
+    const listed = [...new Set(incs.flatMap((i) => i.reportIds.filter((id) => UUID_PATTERN.test(id))))];
+    const reports = await tx.query<ReportRow>(
+      `select ${REPORT_COLUMNS} from reports_report r where r.id = any($1::uuid[]) or r.incident_id = any($2::text[]) order by r.id for update`,
+      [listed, incidentIds],
+    );
+    const touched = new Set<ReportRow>();
+    const history: { reportId: string; status: ReportStatus; note: string | null; noteCode: NoteCode | null; incidentId: string | null }[] = [];
+    const deliveries: { id: string; reportId: string; partnerKeyId: string; body: string }[] = [];
+    for (const inc of incs) {
       if (inc.status === 'MERGED' && inc.mergedInto && inc.mergedInto !== inc.incidentId) {
         await tx.query(
           `insert into reports_incident_merge (incident_id, merged_into, at) values ($1, $2, $3)
            on conflict (incident_id) do update set merged_into = excluded.merged_into, at = excluded.at`,
-          [inc.incidentId, inc.mergedInto, now.toISOString()],
+          [inc.incidentId, inc.mergedInto, at],
         );
+        mergedAway.add(inc.incidentId);
       }
-      const [{ merged }] = await tx.query<{ merged: boolean }>('select exists (select 1 from reports_incident_merge where incident_id = $1) as merged', [
-        inc.incidentId,
-      ]);
-      const listed = inc.reportIds.filter((id) => UUID_PATTERN.test(id));
-      const reports = await tx.query<ReportRow>(
-        `select ${REPORT_COLUMNS} from reports_report r where r.id = any($1::uuid[]) or r.incident_id = $2 order by r.id for update`,
-        [listed, inc.incidentId],
-      );
+      const merged = inc.status !== 'MERGED' && mergedAway.has(inc.incidentId);
+      const named = new Set(inc.reportIds);
       for (const r of reports) {
+        if (!named.has(r.id) && r.incident_id !== inc.incidentId) continue;
         const decision = decideIncidentChange(
           {
             status: r.status,
@@ -648,50 +513,87 @@ export class ReportsService {
             falseReport: r.false_at !== null,
           },
           inc,
-          inc.status !== 'MERGED' && merged,
+          merged,
         );
         if (decision.kind === 'ignore') continue;
+        touched.add(r);
         if (decision.kind === 'follow') {
-          await tx.query('update reports_report set incident_id = $2, incident_at = null where id = $1', [r.id, decision.incidentId]);
+          r.incident_id = decision.incidentId;
+          r.incident_at = null;
           continue;
         }
-        if (!decision.changed) {
-          await tx.query('update reports_report set incident_id = $2, incident_at = $3 where id = $1', [r.id, decision.incidentId, decision.incidentAt]);
-          continue;
+        r.incident_id = decision.incidentId;
+        r.incident_at = new Date(decision.incidentAt);
+        if (!decision.changed) continue;
+        r.status = decision.status;
+        r.status_note = decision.statusNote;
+        r.status_note_code = decision.noteCode;
+        r.updated_at = uow.now;
+        history.push({ reportId: r.id, status: r.status, note: r.status_note, noteCode: r.status_note_code, incidentId: r.incident_id });
+        const event: ReportStatusChanged = {
+          reportId: r.id,
+          status: r.status,
+          statusNote: r.status_note,
+          statusNoteCode: r.status_note_code,
+          incidentId: r.incident_id,
+          falseReport: r.false_at !== null,
+          at,
+        };
+        await uow.emit({ subject: REPORT_STATUS_CHANGED, key: r.id, jurisdiction: r.kato, permission: 'reports:read', data: event });
+        if (r.partner_key_id) {
+          // Partners get the note's text; a coded note goes out in Russian, the platform's default language.
+          const body = webhookBody({ reportId: r.id, status: r.status, statusNote: noteText(r.status_note, r.status_note_code, 'ru'), at });
+          deliveries.push({ id: newId(), reportId: r.id, partnerKeyId: r.partner_key_id, body });
         }
-        await this.changeStatus(uow, r, {
-          status: decision.status,
-          note: decision.statusNote,
-          noteCode: decision.noteCode,
-          incidentId: decision.incidentId,
-          incidentAt: decision.incidentAt,
-        });
         await uow.audit({
           action: 'report.status_changed',
           entity: 'report',
           entityId: r.id,
           jurisdiction: r.kato,
-          data: { status: decision.status, incidentId: decision.incidentId, incidentStatus: inc.status },
+          data: { status: r.status, incidentId: r.incident_id, incidentStatus: inc.status },
         });
-        changed = true;
       }
-    });
-    if (emitted) this.kernel.relay.poke();
-    if (changed) this.onDeliveriesQueued();
+    }
+    if (touched.size > 0) {
+      const rows = [...touched];
+      await tx.query(
+        `update reports_report r set status = u.status, status_note = u.note, status_note_code = u.code, incident_id = u.incident_id,
+           incident_at = u.incident_at, updated_at = u.updated_at
+         from unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[], $7::timestamptz[])
+           as u(id, status, note, code, incident_id, incident_at, updated_at)
+         where r.id = u.id`,
+        [
+          rows.map((r) => r.id),
+          rows.map((r) => r.status),
+          rows.map((r) => r.status_note),
+          rows.map((r) => r.status_note_code),
+          rows.map((r) => r.incident_id),
+          rows.map((r) => (r.incident_at ? iso(r.incident_at) : null)),
+          rows.map((r) => iso(r.updated_at)),
+        ],
+      );
+    }
+    if (history.length > 0) {
+      await tx.query(
+        `insert into reports_history (report_id, status, note, note_code, incident_id, at)
+         select report_id, status, note, note_code, incident_id, $6
+         from unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[]) with ordinality as u(report_id, status, note, note_code, incident_id, n)
+         order by n`,
+        [history.map((h) => h.reportId), history.map((h) => h.status), history.map((h) => h.note), history.map((h) => h.noteCode), history.map((h) => h.incidentId), at],
+      );
+    }
+    if (deliveries.length > 0) {
+      // Only for partners with a webhook registered; in order, so a partner hears a report's changes as they happened.
+      await tx.query(
+        `insert into reports_webhook_delivery (id, partner_key_id, report_id, body, next_attempt_at, created_at)
+         select u.id, w.partner_key_id, u.report_id, u.body, $5, $5
+         from unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[]) with ordinality as u(id, partner_key_id, report_id, body, n)
+         join reports_webhook w on w.partner_key_id = u.partner_key_id
+         order by u.n`,
+        [deliveries.map((d) => d.id), deliveries.map((d) => d.partnerKeyId), deliveries.map((d) => d.reportId), deliveries.map((d) => d.body), at],
+      );
+    }
+    return history.length > 0;
   }
 }
 
-/** A UnitOfWork over a transaction someone else opened (an event handler's `handleOnce`). */
-function boundUnitOfWork(tx: Tx, now: Date, ctx: { actor: string; requestId: string | null }, onEmit: () => void): UnitOfWork {
-  return {
-    tx,
-    now,
-    audit: async (entry) => {
-      await appendAudit(tx, { actor: ctx.actor, requestId: ctx.requestId, ...entry }, now);
-    },
-    emit: async (event) => {
-      onEmit();
-      return writeOutbox(tx, event, now);
-    },
-  };
-}

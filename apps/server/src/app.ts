@@ -111,7 +111,10 @@ export async function buildApp(kernel: Kernel, modules: ModuleDefinition[] = MOD
   const stops: (() => Promise<void>)[] = [];
   for (const m of modules) {
     for (const s of m.subscribers ?? []) {
-      const sub = await kernel.bus.subscribe({ subject: s.subject, group: s.group }, (event) => s.handle(event, kernel));
+      const sub =
+        'handleBatch' in s
+          ? await kernel.bus.subscribeBatch({ subject: s.subject, group: s.group, maxBatch: s.maxBatch }, (events) => s.handleBatch(events, kernel))
+          : await kernel.bus.subscribe({ subject: s.subject, group: s.group }, (event) => s.handle(event, kernel));
       stops.push(() => sub.unsubscribe());
     }
     if (m.start) stops.push(await m.start(kernel));

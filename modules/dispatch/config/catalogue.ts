@@ -41,6 +41,10 @@ export const INCIDENT_TYPES: readonly IncidentType[] = [
   { code: 'camera-alert', priority: 'P2', apco: 'ALARM', name: { ru: 'Сигнал видеоаналитики', kk: 'Бейнеталдау дабылы', en: 'Camera alert' } },
 ];
 
+/** Kinds of unit (EIDO `unitType`); run cards (`runcards.ts`) ask for these. */
+export const UNIT_TYPES = ['PATROL_CAR', 'FOOT_PATROL', 'NATIONAL_GUARD', 'TRAFFIC_POLICE'] as const;
+export type UnitType = (typeof UNIT_TYPES)[number];
+
 export const INCIDENT_TYPE_CODES = INCIDENT_TYPES.map((t) => t.code) as [string, ...string[]];
 export const incidentType = (code: string): IncidentType | undefined => INCIDENT_TYPES.find((t) => t.code === code);
 
@@ -86,4 +90,18 @@ export const DEFAULTS = {
   recommendMaxKm: 50,
   /** At most this many recommendations. */
   recommendLimit: 10,
+  /**
+   * Unit positions (`dispatch_position`) older than this are deleted, except each unit's latest. 30 days covers a
+   * month of complaints and internal reviews; a deployment under a longer legal hold raises it.
+   */
+  positionsRetentionDays: 30,
+  /** Rows deleted per prune transaction: small enough that a huge backlog never holds locks for long. */
+  positionsPruneBatch: 5000,
+  /** How often the prune runs, seconds (on the kernel's clock). */
+  positionsPruneEveryS: 900,
+  /**
+   * How long the MQTT broker keeps the intake's session (subscriptions and queued QoS-1 samples) while no
+   * process is connected with its client id, seconds: a day covers a restart, a deployment or a night's outage.
+   */
+  mqttSessionExpiryS: 86_400,
 } as const;

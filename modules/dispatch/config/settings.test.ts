@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../../packages/kernel/src/config.ts';
 import { RESPONSE_TARGETS } from './catalogue.ts';
-import { loadDispatchSettings } from './settings.ts';
+import { defaultMqttClientId, loadDispatchSettings } from './settings.ts';
 
 const variables = (f: () => unknown) => {
   try {
@@ -34,6 +34,21 @@ describe('dispatch settings', () => {
       'TARTIP_MQTT_URL',
     ]);
     expect(variables(() => loadDispatchSettings({ TARTIP_DISPATCH_ROAD_NETWORK: '/no/such/file.osm.pbf' }))).toEqual(['TARTIP_DISPATCH_ROAD_NETWORK']);
+  });
+
+  it('positions retention and the MQTT session: defaults, overrides, bad values', () => {
+    const d = loadDispatchSettings({ PORT: '9090' });
+    expect(d).toMatchObject({ positionsRetentionDays: 30, mqttSessionExpiryS: 86_400 });
+    expect(d.mqttClientId).toMatch(/^tartip-dispatch-[A-Za-z0-9_.-]+-9090$/);
+    expect(defaultMqttClientId('ops node#1', undefined)).toBe('tartip-dispatch-ops-node-1-8080');
+    const s = loadDispatchSettings({ TARTIP_DISPATCH_POSITIONS_RETENTION_DAYS: '90', TARTIP_DISPATCH_MQTT_CLIENT_ID: 'tartip-dispatch-2', TARTIP_DISPATCH_MQTT_SESSION_EXPIRY_S: '3600' });
+    expect(s).toMatchObject({ positionsRetentionDays: 90, mqttClientId: 'tartip-dispatch-2', mqttSessionExpiryS: 3600 });
+    for (const bad of ['0', '-3', '1.5', 'forever', '3651']) {
+      expect(variables(() => loadDispatchSettings({ TARTIP_DISPATCH_POSITIONS_RETENTION_DAYS: bad }))).toEqual(['TARTIP_DISPATCH_POSITIONS_RETENTION_DAYS']);
+    }
+    expect(variables(() => loadDispatchSettings({ TARTIP_DISPATCH_MQTT_CLIENT_ID: 'has space' }))).toEqual(['TARTIP_DISPATCH_MQTT_CLIENT_ID']);
+    // 0 would make the broker drop the session at every disconnect: not a persistent session.
+    expect(variables(() => loadDispatchSettings({ TARTIP_DISPATCH_MQTT_SESSION_EXPIRY_S: '0' }))).toEqual(['TARTIP_DISPATCH_MQTT_SESSION_EXPIRY_S']);
   });
 
   it('every incident type shared with reports has its documented default priority', async () => {

@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
 import { parseSettings } from '../../../packages/kernel/src/config.ts';
@@ -23,6 +24,21 @@ export interface DispatchSettings {
   mqttUrl: string | null;
   /** Topic root: `<prefix>/units/+/telemetry` and `<prefix>/units/+/panic`. */
   mqttTopicPrefix: string;
+  /**
+   * The intake's MQTT client id: its persistent session on the broker. Stable across restarts of one process and
+   * different for every process (two processes with one id keep taking the session from each other).
+   */
+  mqttClientId: string;
+  /** How long the broker keeps the session, and the QoS-1 samples queued for it, while the process is away. */
+  mqttSessionExpiryS: number;
+  /** Positions older than this many days are pruned (each unit's latest is kept). */
+  positionsRetentionDays: number;
+}
+
+/** `tartip-dispatch-<host>-<port>`: stable for a process on its host, different for two processes on one host. */
+export function defaultMqttClientId(host: string, port: string | undefined): string {
+  const safe = host.replace(/[^A-Za-z0-9_.-]/g, '-').slice(0, 64) || 'host';
+  return `tartip-dispatch-${safe}-${port || '8080'}`;
 }
 
 const seconds = (max: number) => z.coerce.number().int().min(1).max(max);
@@ -58,6 +74,10 @@ const schema = z.object({
     .regex(/^(mqtts?|wss?|tcp):\/\/\S+$/, 'expected mqtt://host:port (or mqtts://, ws://, wss://)')
     .optional(),
   TARTIP_MQTT_TOPIC_PREFIX: z.string().regex(/^[a-z0-9_-]{1,64}$/, 'expected 1–64 of a-z 0-9 _ -').default('tartip'),
+  TARTIP_DISPATCH_MQTT_CLIENT_ID: z.string().regex(/^[A-Za-z0-9_.:-]{1,128}$/, 'expected 1–128 of A-Z a-z 0-9 _ . : -').optional(),
+  // At least a minute (0 would end the session at every disconnect); at most 30 days.
+  TARTIP_DISPATCH_MQTT_SESSION_EXPIRY_S: z.coerce.number().int().min(60).max(30 * 86_400).default(DEFAULTS.mqttSessionExpiryS),
+  TARTIP_DISPATCH_POSITIONS_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(DEFAULTS.positionsRetentionDays),
 });
 
 /** Validates the `TARTIP_DISPATCH_*` and `TARTIP_MQTT_*` variables; a bad value throws ConfigError naming it. */
@@ -82,5 +102,8 @@ export function loadDispatchSettings(env: Readonly<Record<string, string | undef
     roadNetwork: c.TARTIP_DISPATCH_ROAD_NETWORK ?? null,
     mqttUrl: c.TARTIP_MQTT_URL ?? null,
     mqttTopicPrefix: c.TARTIP_MQTT_TOPIC_PREFIX,
+    mqttClientId: c.TARTIP_DISPATCH_MQTT_CLIENT_ID ?? defaultMqttClientId(hostname(), env.PORT),
+    mqttSessionExpiryS: c.TARTIP_DISPATCH_MQTT_SESSION_EXPIRY_S,
+    positionsRetentionDays: c.TARTIP_DISPATCH_POSITIONS_RETENTION_DAYS,
   };
 }

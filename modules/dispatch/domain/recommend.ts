@@ -1,10 +1,13 @@
 import { greatCircleEta, haversineM, type LonLat, speedFor } from './eta.ts';
 import type { RoadGraph } from './routing/graph.ts';
+import { fillFirst, type Requirement } from './runcard.ts';
 
 /**
  * Unit recommendation (ops-center.md §3, §5.5): available units with a fresh position, ranked by estimated
  * travel time — on the road graph when one is loaded and both ends snap onto it, otherwise great-circle
- * distance × detour factor ÷ speed. Pure: the caller loads the candidates.
+ * distance × detour factor ÷ speed. When the incident's run card still misses units (`need`), the fastest unit of
+ * each missing type moves to the front (`fillFirst`); otherwise the order is by travel time. Pure: the caller
+ * loads the candidates.
  */
 export type EtaMethod = 'road_network' | 'great_circle';
 
@@ -24,6 +27,8 @@ export interface Ranked {
   distanceM: number;
   etaS: number;
   straightLineM: number;
+  /** The run-card requirement (unit type) this unit would fill, or null. */
+  fills: string | null;
 }
 
 export interface RankOptions {
@@ -34,6 +39,8 @@ export interface RankOptions {
   limit: number;
   /** Farthest a point may be from the road graph to be snapped onto it, metres. */
   maxSnapM?: number;
+  /** What the incident's run card still misses (`evaluateRunCard(...).missing`); none = plain travel-time order. */
+  need?: readonly Requirement[];
 }
 
 export function rankUnits(
@@ -84,5 +91,7 @@ export function rankUnits(
     };
   });
   items.sort((a, b) => a.etaS - b.etaS || a.distanceM - b.distanceM || a.callSign.localeCompare(b.callSign));
-  return { method, items: items.slice(0, o.limit).map((x, i) => ({ ...x, rank: i + 1 })) };
+  // Before the limit, so a unit that fills the run card is offered even when ten others are nearer.
+  const ordered = fillFirst(items, o.need ?? []);
+  return { method, items: ordered.slice(0, o.limit).map((x, i) => ({ ...x, rank: i + 1 })) };
 }

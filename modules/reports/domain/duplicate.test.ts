@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { type DuplicateCandidate, duplicateLockKeys, isDuplicateOf, pickDuplicate } from './duplicate.ts';
+import { type DuplicateCandidate, duplicateLockKeys, gridCell, gridCellsWithin, isDuplicateOf, pickDuplicate } from './duplicate.ts';
+import { haversineM } from '../../../packages/kernel/src/geo/distance.ts';
 
 const rule = { radiusM: 100, windowMin: 15 };
 const at = (min: number) => new Date(Date.UTC(2026, 0, 1, 12, min));
@@ -82,5 +83,34 @@ describe('duplicateLockKeys', () => {
     expect(shared(a, duplicateLockKeys('theft', 76.95, 43.2567, 100))).toBe(false);
     expect(a).toEqual([...a].sort());
     expect(a).toHaveLength(9);
+  });
+});
+
+describe('gridCellsWithin', () => {
+  it('covers the cell of every point within the radius, wherever the centre falls in its cell', () => {
+    // A deterministic scatter of centres over Kazakhstan's latitudes and points on and inside circles around them.
+    let seed = 7;
+    const rnd = () => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+      return seed / 2 ** 31;
+    };
+    for (let c = 0; c < 300; c++) {
+      const lon = 46.5 + rnd() * 41;
+      const lat = 40.5 + rnd() * 15;
+      const radius = [50, 100, 250, 1000][c % 4];
+      const cells = new Set(gridCellsWithin(lon, lat, radius));
+      for (let k = 0; k < 64; k++) {
+        const angle = rnd() * 2 * Math.PI;
+        const r = radius * (k % 2 === 0 ? 1 : rnd());
+        const p = { lon: lon + (r * Math.cos(angle)) / (111_320 * Math.cos((lat * Math.PI) / 180)), lat: lat + (r * Math.sin(angle)) / 110_540 };
+        if (haversineM({ lon, lat }, p) > radius) continue;
+        expect(cells.has(gridCell(p.lon, p.lat))).toBe(true);
+      }
+    }
+  });
+  it('reads a handful of cells for the default 100 m, and tells far cells apart', () => {
+    expect(gridCellsWithin(76.9286, 43.2567, 100).length).toBeLessThanOrEqual(6);
+    expect(gridCell(76.9286, 43.2567)).not.toBe(gridCell(76.9386, 43.2567));
+    expect(gridCell(76.9286, 43.2567)).not.toBe(gridCell(76.9286, 43.2667));
   });
 });

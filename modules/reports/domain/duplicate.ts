@@ -69,3 +69,34 @@ export function duplicateLockKeys(category: string, lon: number, lat: number, ra
   for (let di = -1; di <= 1; di++) for (let dj = -1; dj <= 1; dj++) keys.push(`reports.duplicate:${category}:${i + di}:${j + dj}`);
   return keys.sort();
 }
+
+/**
+ * The search grid: 0.002° cells (about 220 m north–south, 160 m east–west in Almaty). Each report stores its
+ * cell, indexed with its category and time, so the duplicate search reads only the few cells around a point
+ * instead of every recent report of the category; PostGIS then measures the distances of what is there.
+ */
+const CELLS_PER_DEGREE = 500;
+/** Room for any latitude cell index (|j| ≤ 45,000) beside the longitude cell index. */
+const CELL_STRIDE = 1_000_000;
+
+/** The grid cell of a point. */
+export function gridCell(lon: number, lat: number): number {
+  return Math.floor(lon * CELLS_PER_DEGREE) * CELL_STRIDE + Math.floor(lat * CELLS_PER_DEGREE);
+}
+
+/**
+ * Every cell that holds a point within `radiusM` of (lon, lat): the cells under the bounding box of the circle
+ * (its longitude half-width taken at the circle's edge farthest from the equator, where degrees are shortest).
+ */
+export function gridCellsWithin(lon: number, lat: number, radiusM: number): number[] {
+  const dLat = radiusM / 110_540;
+  const farLat = Math.min(Math.abs(lat) + dLat, 89.9);
+  const dLon = radiusM / (METRES_PER_DEGREE * Math.cos((farLat * Math.PI) / 180));
+  const i0 = Math.floor((lon - dLon) * CELLS_PER_DEGREE);
+  const i1 = Math.floor((lon + dLon) * CELLS_PER_DEGREE);
+  const j0 = Math.floor((lat - dLat) * CELLS_PER_DEGREE);
+  const j1 = Math.floor((lat + dLat) * CELLS_PER_DEGREE);
+  const cells: number[] = [];
+  for (let i = i0; i <= i1; i++) for (let j = j0; j <= j1; j++) cells.push(i * CELL_STRIDE + j);
+  return cells;
+}

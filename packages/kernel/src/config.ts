@@ -38,6 +38,7 @@ const schema = z
     TARTIP_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     TARTIP_LOGIN_RATE_LIMIT: z.coerce.number().int().min(1).default(10),
     TARTIP_PUBLIC_RATE_LIMIT: z.coerce.number().int().min(1).default(600),
+    TARTIP_API_KEY_CACHE_SECONDS: z.coerce.number().int().min(0).max(300).default(10),
     TARTIP_BODY_LIMIT: z.coerce.number().int().min(1024).default(1_048_576),
     TARTIP_OUTBOX_BATCH: z.coerce.number().int().min(1).max(10_000).default(500),
     TARTIP_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10_000),
@@ -78,6 +79,8 @@ export interface Config {
   logLevel: RawConfig['TARTIP_LOG_LEVEL'];
   loginRateLimit: number;
   publicRateLimit: number;
+  /** How long a partner API key's lookup is reused; a revoked key stops working within this. 0 = never cached. */
+  apiKeyCacheSeconds: number;
   bodyLimit: number;
   outboxBatch: number;
   shutdownGraceMs: number;
@@ -142,6 +145,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     logLevel: c.TARTIP_LOG_LEVEL,
     loginRateLimit: c.TARTIP_LOGIN_RATE_LIMIT,
     publicRateLimit: c.TARTIP_PUBLIC_RATE_LIMIT,
+    apiKeyCacheSeconds: c.TARTIP_API_KEY_CACHE_SECONDS,
     bodyLimit: c.TARTIP_BODY_LIMIT,
     outboxBatch: c.TARTIP_OUTBOX_BATCH,
     shutdownGraceMs: c.TARTIP_SHUTDOWN_GRACE_MS,

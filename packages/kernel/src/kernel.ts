@@ -14,6 +14,7 @@ import { type Migration, migrate, readMigrations } from './db/migrate.ts';
 import { openPglite } from './db/pglite.ts';
 import { openPostgres } from './db/postgres.ts';
 import type { Db } from './db/types.ts';
+import { AreaIndex } from './geo/area-index.ts';
 import { loadBoundaries } from './geo/geo.ts';
 import { Commands, OutboxRelay } from './outbox.ts';
 
@@ -28,6 +29,8 @@ export interface Kernel {
   clock: Clock;
   db: Db;
   bus: Bus;
+  /** Regions and districts in memory: places a point (lon/lat → KATO) without a query. */
+  areas: AreaIndex;
   commands: Commands;
   relay: OutboxRelay;
   tokens: TokenIssuer;
@@ -79,6 +82,7 @@ export async function createKernel(config: Config, options: KernelOptions = {}):
   const clock = options.clock ?? systemClock;
   const db = await openDatabase(config);
   let bus: Bus | undefined;
+  let areas: AreaIndex;
   try {
     bus = await openBus(config);
     const migrations = [...readMigrations('kernel', KERNEL_MIGRATIONS_DIR), ...(options.migrations ?? [])];
@@ -86,6 +90,7 @@ export async function createKernel(config: Config, options: KernelOptions = {}):
     if (applied.length > 0) log.info({ applied }, 'migrations applied');
     const loaded = await loadBoundaries(db, GEO_DATA_DIR);
     if (loaded > 0) log.info({ areas: loaded }, 'boundaries of Kazakhstan loaded');
+    areas = await AreaIndex.load(db);
   } catch (e) {
     await bus?.close().catch(() => {});
     await db.close().catch(() => {});
@@ -105,6 +110,7 @@ export async function createKernel(config: Config, options: KernelOptions = {}):
     clock,
     db,
     bus,
+    areas,
     commands,
     relay,
     tokens: new TokenIssuer(jwtSecret, config.accessTokenTtl),

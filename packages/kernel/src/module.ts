@@ -4,14 +4,17 @@ import { type Migration, readMigrations } from './db/migrate.ts';
 import { addMessages, type Locale } from './i18n/index.ts';
 import type { Kernel } from './kernel.ts';
 
-/** A durable consumer of bus events. Handlers must be idempotent (use `handleOnce`). */
-export interface Subscriber {
+/**
+ * A durable consumer of bus events. Handlers must be idempotent (`handleOnce` / `handleOnceBatch`). Give
+ * `handleBatch` to take events in batches (whatever arrived while the last batch was handled, in order) and
+ * write them in one transaction; otherwise `handle` gets them one at a time.
+ */
+export type Subscriber = {
   /** Subject filter, e.g. `reports.report.submitted` or `dispatch.>`. */
   subject: string;
   /** Durable group name, unique in the platform: `<module>.<purpose>`. */
   group: string;
-  handle(event: BusEvent, kernel: Kernel): Promise<void>;
-}
+} & ({ handle(event: BusEvent, kernel: Kernel): Promise<void> } | { handleBatch(events: BusEvent[], kernel: Kernel): Promise<void>; maxBatch?: number });
 
 /**
  * What a bounded context gives the platform. A module owns its tables (created by its migrations), its

@@ -31,12 +31,29 @@ export interface CommandContext {
 
 export async function writeOutbox(tx: Queryable, event: NewEvent, at: Date): Promise<string> {
   const id = newId();
+  await writeOutboxRows(tx, [{ id, event }], at);
+  return id;
+}
+
+/** Writes several events in one statement, in the given order (their `seq` follows it). */
+export async function writeOutboxRows(tx: Queryable, rows: readonly { id: string; event: NewEvent }[], at: Date): Promise<void> {
+  if (rows.length === 0) return;
   await tx.query(
     `insert into kernel_outbox (id, subject, key, jurisdiction, permission, payload, occurred_at)
-     values ($1, $2, $3, $4, $5, $6::jsonb, $7)`,
-    [id, event.subject, event.key ?? id, event.jurisdiction ?? null, event.permission ?? null, JSON.stringify(event.data ?? null), at.toISOString()],
+     select id, subject, key, jurisdiction, permission, payload, $7
+     from unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::jsonb[])
+       with ordinality as e(id, subject, key, jurisdiction, permission, payload, n)
+     order by n`,
+    [
+      rows.map((r) => r.id),
+      rows.map((r) => r.event.subject),
+      rows.map((r) => r.event.key ?? r.id),
+      rows.map((r) => r.event.jurisdiction ?? null),
+      rows.map((r) => r.event.permission ?? null),
+      rows.map((r) => JSON.stringify(r.event.data ?? null)),
+      at.toISOString(),
+    ],
   );
-  return id;
 }
 
 /**
@@ -54,9 +71,11 @@ export class Commands {
     let emitted = false;
     const result = await this.db.transaction(async (tx) => {
       const now = this.clock.now();
-      // Audit records are appended as the transaction's last statements: the chain head's row lock, which
-      // serialises every audited write in the installation, is then held only from the append to the commit.
+      // Events and audit records are written as the transaction's last statements, each kind in one insert:
+      // the chain head's row lock, which serialises every audited write in the installation, is then held
+      // only from the append to the commit, and a command that emits many events pays one round trip.
       const entries: AuditEntry[] = [];
+      const events: { id: string; event: NewEvent }[] = [];
       const out = await fn({
         tx,
         now,
@@ -64,10 +83,13 @@ export class Commands {
           entries.push({ actor: ctx.actor, requestId: ctx.requestId ?? null, ...entry });
         },
         emit: async (event) => {
-          emitted = true;
-          return writeOutbox(tx, event, now);
+          const id = newId();
+          events.push({ id, event });
+          return id;
         },
       });
+      await writeOutboxRows(tx, events, now);
+      emitted = events.length > 0;
       if (entries.length > 0) await appendAudit(tx, entries, now);
       return out;
     });
@@ -172,6 +194,24 @@ export class OutboxRelay {
     const [r] = await this.db.query<{ n: number }>('select count(*)::int8 as n from kernel_outbox where published_at is null');
     return r.n;
   }
+}
+
+/**
+ * The batch form of `handleOnce`, inside the caller's transaction: records every event id of the batch in the
+ * inbox in one statement and returns the events not handled before (in their order), for the caller to apply in
+ * the same transaction.
+ */
+export async function markHandled(tx: Queryable, consumer: string, events: readonly BusEvent[]): Promise<BusEvent[]> {
+  if (events.length === 0) return [];
+  const rows = await tx.query<{ event_id: string }>(
+    `insert into kernel_inbox (consumer, event_id) select $1, id from unnest($2::uuid[]) as u(id)
+     on conflict do nothing returning event_id`,
+    [consumer, events.map((e) => e.id)],
+  );
+  const fresh = new Set(rows.map((r) => r.event_id));
+  const seen = new Set<string>();
+  // An id twice in one batch (a redelivery racing its original) is applied once.
+  return events.filter((e) => fresh.has(e.id) && !seen.has(e.id) && seen.add(e.id));
 }
 
 /**

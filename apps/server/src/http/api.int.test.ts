@@ -392,6 +392,23 @@ describe(`HTTP API on ${backendName}`, () => {
       problem(await server.as('supervisor', { method: 'POST', url: '/api/v1/api-keys', payload: { name: 'x-test', channel: 'bank', scopes: ['partner:read'] } }), 403, 'forbidden');
     });
 
+    it('an administrator lists keys without secrets and revokes one: refused at once, audited', async () => {
+      const made = await server.as('admin', { method: 'POST', url: '/api/v1/api-keys', payload: { name: 'leaked-test', channel: 'bank', scopes: ['partner:read'] } });
+      const { id, key } = made.json();
+      const me = () => server.app.inject({ method: 'GET', url: '/api/v1/partner/me', headers: { 'x-api-key': key } });
+      expect((await me()).statusCode).toBe(200); // looked up, and now cached
+      const list = await server.as('admin', { method: 'GET', url: '/api/v1/api-keys' });
+      const listed = list.json().items.find((k: { id: string }) => k.id === id);
+      expect(listed).toMatchObject({ name: 'leaked-test', prefix: key.slice(0, 16), revokedAt: null });
+      expect(list.body).not.toContain(key);
+      problem(await server.as('supervisor', { method: 'DELETE', url: `/api/v1/api-keys/${id}` }), 403, 'forbidden');
+      expect((await server.as('admin', { method: 'DELETE', url: `/api/v1/api-keys/${id}` })).statusCode).toBe(204);
+      problem(await me(), 401, 'unauthenticated');
+      problem(await server.as('admin', { method: 'DELETE', url: `/api/v1/api-keys/${id}` }), 404, 'not_found');
+      const audit = await server.kernel.db.query("select 1 from kernel_audit where action = 'apikey.revoked' and entity_id = $1", [id]);
+      expect(audit).toHaveLength(1);
+    });
+
     it('every demo key is accepted', async () => {
       for (const k of DEMO_API_KEYS) {
         const res = await server.app.inject({ method: 'GET', url: '/api/v1/partner/me', headers: { 'x-api-key': k.key } });

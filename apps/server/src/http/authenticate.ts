@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { principalOfApiKey, principalOfUser } from '../../../../packages/kernel/src/auth/identity.ts';
 import type { Principal } from '../../../../packages/kernel/src/auth/principal.ts';
@@ -16,9 +17,38 @@ function bearer(req: FastifyRequest): string | null {
   return typeof q === 'string' ? q : null;
 }
 
-async function identify(kernel: Kernel, req: FastifyRequest): Promise<Principal | null> {
+/**
+ * Partner keys looked up in the last `apiKeyCacheSeconds`, by the key's hash (unknown keys too, so a flood of
+ * wrong keys does not become a flood of queries). Bounded: when full, it is emptied.
+ */
+export class ApiKeyCache {
+  private readonly entries = new Map<string, { principal: Promise<Principal | null>; until: number }>();
+  private static readonly MAX = 10_000;
+
+  constructor(private readonly ttlMs: number) {}
+
+  get(key: string, lookup: () => Promise<Principal | null>): Promise<Principal | null> {
+    if (this.ttlMs === 0) return lookup();
+    const id = createHash('sha256').update(key).digest('base64url');
+    const now = Date.now();
+    const hit = this.entries.get(id);
+    if (hit && hit.until > now) return hit.principal;
+    // The lookup's promise is what is kept, so requests that arrive together with a new key wait for one query.
+    const principal = lookup();
+    if (this.entries.size >= ApiKeyCache.MAX) this.entries.clear();
+    this.entries.set(id, { principal, until: now + this.ttlMs });
+    principal.catch(() => this.entries.delete(id)); // a failed lookup (database down) is not remembered
+    return principal;
+  }
+
+  clear(): void {
+    this.entries.clear();
+  }
+}
+
+async function identify(kernel: Kernel, keys: ApiKeyCache, req: FastifyRequest): Promise<Principal | null> {
   const key = req.headers['x-api-key'];
-  if (typeof key === 'string' && key.length > 0) return principalOfApiKey(kernel.db, key);
+  if (typeof key === 'string' && key.length > 0) return keys.get(key, () => principalOfApiKey(kernel.db, key));
   const token = bearer(req);
   if (!token) return null;
   const claims = await kernel.tokens.verify(token, kernel.clock.now());
@@ -30,6 +60,8 @@ async function identify(kernel: Kernel, req: FastifyRequest): Promise<Principal 
  * caller learns nothing about a route's schema. A route without a declaration is refused — fail closed.
  */
 export function registerAuthentication(app: FastifyInstance, kernel: Kernel) {
+  const keys = new ApiKeyCache(kernel.config.apiKeyCacheSeconds * 1000);
+  app.decorate('apiKeys', keys);
   app.decorateRequest('principal', null);
   app.decorateRequest('locale', 'ru');
   app.addHook('onRequest', async (req) => {
@@ -38,10 +70,10 @@ export function registerAuthentication(app: FastifyInstance, kernel: Kernel) {
     if (!req.routeOptions.url) return; // 404s go to the not-found handler
     if (!access) throw new Problem('forbidden', { permission: 'undeclared' });
     if (access.kind === 'public') {
-      req.principal = await identify(kernel, req).catch(() => null);
+      req.principal = await identify(kernel, keys, req).catch(() => null);
       return;
     }
-    const principal = await identify(kernel, req);
+    const principal = await identify(kernel, keys, req);
     if (!principal) throw new Problem('unauthenticated');
     req.principal = principal;
     if (access.kind === 'staff') {

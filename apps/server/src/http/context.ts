@@ -19,6 +19,10 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     access?: Access;
   }
+  interface FastifyInstance {
+    /** Partner keys recently looked up (authenticate.ts); cleared when a key is revoked. */
+    apiKeys: { clear(): void };
+  }
   interface FastifyRequest {
     principal: Principal | null;
     locale: Locale;

@@ -10,11 +10,13 @@ import {
   NewUser,
   principalOfUser,
   toUser,
+  listApiKeys,
+  revokeApiKey,
 } from '../../../../packages/kernel/src/auth/identity.ts';
 import { covers, jurisdictionFilter } from '../../../../packages/kernel/src/auth/jurisdiction.ts';
 import { actorOf } from '../../../../packages/kernel/src/auth/principal.ts';
 import { Problem } from '../../../../packages/kernel/src/errors.ts';
-import { areasGeoJson, GEO_ATTRIBUTION, getArea, locate } from '../../../../packages/kernel/src/geo/geo.ts';
+import { areasGeoJson, GEO_ATTRIBUTION, getArea } from '../../../../packages/kernel/src/geo/geo.ts';
 import { UUID_PATTERN } from '../../../../packages/kernel/src/ids.ts';
 import type { Kernel } from '../../../../packages/kernel/src/kernel.ts';
 import { partner, publicAccess, queryNumber, staff } from './context.ts';
@@ -181,6 +183,53 @@ export async function kernelRoutes(app: FastifyInstance, kernel: Kernel) {
   );
 
   app.get(
+    '/api/v1/api-keys',
+    {
+      config: { access: staff('apikeys:write') },
+      schema: {
+        tags: ['partners'],
+        summary: 'Partner API keys, newest first (never the secret: the prefix identifies a key)',
+        response: {
+          200: z.object({
+            items: z.array(
+              z.object({
+                id: z.string(),
+                name: z.string(),
+                channel: z.string(),
+                prefix: z.string(),
+                scopes: z.array(z.string()),
+                jurisdictions: z.array(z.string()),
+                createdAt: z.string(),
+                revokedAt: z.string().nullable(),
+              }),
+            ),
+          }),
+        },
+      },
+    },
+    async () => ({ items: await listApiKeys(db) }),
+  );
+
+  app.delete(
+    '/api/v1/api-keys/:id',
+    {
+      config: { access: staff('apikeys:write') },
+      schema: {
+        tags: ['partners'],
+        summary: 'Revoke a partner API key: refused at once by this server, by every server within TARTIP_API_KEY_CACHE_SECONDS',
+        params: z.strictObject({ id: z.uuid() }),
+      },
+    },
+    async (req, reply) => {
+      const { id } = req.params as { id: string };
+      const revoked = await commands.run(ctx(req), (uow) => revokeApiKey(uow, id));
+      if (!revoked) throw Problem.notFound();
+      app.apiKeys.clear();
+      return reply.code(204).send();
+    },
+  );
+
+  app.get(
     '/api/v1/partner/me',
     {
       config: { access: partner('partner:read'), rateLimit: { max: kernel.config.publicRateLimit, timeWindow: 60_000 } },
@@ -251,7 +300,7 @@ export async function kernelRoutes(app: FastifyInstance, kernel: Kernel) {
     },
     async (req) => {
       const { lon, lat } = req.query as { lon: number; lat: number };
-      return locate(db, lon, lat);
+      return kernel.areas.locate(lon, lat);
     },
   );
 

@@ -145,6 +145,42 @@ export async function createApiKey(uow: UnitOfWork, input: NewApiKey, secret?: s
   return { id, key };
 }
 
+/** Revokes a key: it stops working at once in this process and within the key cache's time in the others. */
+export async function revokeApiKey(uow: UnitOfWork, id: string): Promise<boolean> {
+  const rows = await uow.tx.query<{ name: string }>('update kernel_api_key set revoked_at = $2 where id = $1 and revoked_at is null returning name', [id, uow.now.toISOString()]);
+  if (rows.length === 0) return false;
+  await uow.audit({ action: 'apikey.revoked', entity: 'apikey', entityId: id, data: { name: rows[0].name } });
+  return true;
+}
+
+export interface ApiKeyInfo {
+  id: string;
+  name: string;
+  channel: string;
+  prefix: string;
+  scopes: string[];
+  jurisdictions: string[];
+  createdAt: string;
+  revokedAt: string | null;
+}
+
+/** Every key, newest first, without anything secret (the prefix only identifies it). */
+export async function listApiKeys(db: Queryable): Promise<ApiKeyInfo[]> {
+  const rows = await db.query<{ id: string; name: string; channel: string; key_prefix: string; scopes: string[]; jurisdictions: string[]; created_at: Date; revoked_at: Date | null }>(
+    'select id, name, channel, key_prefix, scopes, jurisdictions, created_at, revoked_at from kernel_api_key order by created_at desc',
+  );
+  return rows.map((r) => ({
+    id: r.id,
+    name: r.name,
+    channel: r.channel,
+    prefix: r.key_prefix,
+    scopes: r.scopes,
+    jurisdictions: r.jurisdictions,
+    createdAt: new Date(r.created_at).toISOString(),
+    revokedAt: r.revoked_at ? new Date(r.revoked_at).toISOString() : null,
+  }));
+}
+
 export async function principalOfApiKey(db: Queryable, key: string): Promise<Principal | null> {
   if (key.length < 20 || key.length > 200) return null;
   const rows = await db.query<{ id: string; name: string; channel: string; key_hash: string; scopes: string[]; jurisdictions: string[] }>(

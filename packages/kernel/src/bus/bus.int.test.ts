@@ -256,6 +256,42 @@ describe.each(impls)('$name bus honours the Bus contract', (impl) => {
     expect(attempts.filter((a) => a.id === fine.id)).toHaveLength(1);
   });
 
+  it('batch members get waiting events together, in order, each once, never more than maxBatch at a time', async () => {
+    const bus = await impl.open();
+    const sizes: number[] = [];
+    const handled: string[] = [];
+    await bus.subscribeBatch({ subject: 'batch.>', group: 'batched', maxBatch: 40 }, async (events) => {
+      sizes.push(events.length);
+      await sleep(5); // a transaction's worth of work: events pile up meanwhile
+      handled.push(...events.map((e) => e.id));
+    });
+    const events = Array.from({ length: 300 }, (_, i) => ev('batch.item.queued', { i }));
+    await publishAll(bus, events);
+    await waitFor('300 events handled', () => handled.length >= 300, 30_000);
+    expect(handled).toEqual(events.map((e) => e.id));
+    expect(Math.max(...sizes)).toBeLessThanOrEqual(40);
+    expect(Math.max(...sizes)).toBeGreaterThan(1);
+    expect(sizes.length).toBeLessThan(300);
+  });
+
+  it('a batch that fails is handled again one event at a time: only the poison event is retried', async () => {
+    const bus = await impl.open();
+    const events = Array.from({ length: 30 }, (_, i) => ev('poison.item.queued', { i }));
+    const poison = events[10];
+    let poisonAttempts = 0;
+    const done: string[] = [];
+    await bus.subscribeBatch({ subject: 'poison.>', group: 'poisoned', retryDelayMs: 200, maxBatch: 64 }, async (batch) => {
+      if (batch.some((e) => e.id === poison.id) && poisonAttempts++ < 2) throw new Error('transient failure'); // rolled back: nothing handled
+      done.push(...batch.map((e) => e.id));
+    });
+    await publishAll(bus, events);
+    await waitFor('all 30 handled', () => new Set(done).size >= 30, 30_000);
+    await sleep(300);
+    expect(new Set(done)).toEqual(new Set(events.map((e) => e.id)));
+    expect(done).toHaveLength(30); // every event handled successfully exactly once
+    expect(poisonAttempts).toBeGreaterThanOrEqual(3);
+  });
+
   it('delivers an event published twice with the same id only once', async () => {
     const bus = await impl.open();
     const group = recorder();

@@ -1,8 +1,9 @@
-import type { Bus, BusEvent, BusHandler, SubscribeOptions, Subscription } from './types.ts';
-import { subjectMatches } from './types.ts';
+import type { BatchSubscribeOptions, Bus, BusBatchHandler, BusEvent, BusHandler, SubscribeOptions, Subscription } from './types.ts';
+import { DEFAULT_MAX_BATCH, subjectMatches } from './types.ts';
 
 interface Member {
-  handler: BusHandler;
+  handler: BusBatchHandler;
+  maxBatch: number;
   active: boolean;
 }
 
@@ -43,16 +44,22 @@ export class MemoryBus implements Bus {
   }
 
   async subscribe(options: SubscribeOptions, handler: BusHandler): Promise<Subscription> {
-    if (!options.group) {
-      const sub = { filter: options.subject, handler, active: true };
-      this.live.add(sub);
-      return {
-        unsubscribe: async () => {
-          sub.active = false;
-          this.live.delete(sub);
-        },
-      };
-    }
+    if (options.group) return this.join({ ...options, group: options.group, maxBatch: 1 }, (events) => handler(events[0]));
+    const sub = { filter: options.subject, handler, active: true };
+    this.live.add(sub);
+    return {
+      unsubscribe: async () => {
+        sub.active = false;
+        this.live.delete(sub);
+      },
+    };
+  }
+
+  async subscribeBatch(options: BatchSubscribeOptions, handler: BusBatchHandler): Promise<Subscription> {
+    return this.join(options, handler);
+  }
+
+  private async join(options: BatchSubscribeOptions, handler: BusBatchHandler): Promise<Subscription> {
     let group = this.groups.get(options.group);
     if (!group) {
       group = {
@@ -66,7 +73,7 @@ export class MemoryBus implements Bus {
       };
       this.groups.set(options.group, group);
     }
-    const member: Member = { handler, active: true };
+    const member: Member = { handler, maxBatch: Math.max(1, options.maxBatch ?? DEFAULT_MAX_BATCH), active: true };
     group.members.push(member);
     this.pump(group);
     const g = group;
@@ -102,24 +109,48 @@ export class MemoryBus implements Bus {
     }
   }
 
-  /** Delivers the group's pending events one at a time, in order, round-robin over its members. */
+  /**
+   * Delivers the group's pending events in order, round-robin over its members, each taking up to its batch
+   * size. A failed batch is handled again one event at a time; a failing event is retried (after the group's
+   * delay) until it succeeds, and the events behind it wait — the group's position only moves forward.
+   */
   private pump(group: Group): void {
     if (group.running || this.closed) return;
     group.running = true;
     const run = async () => {
       try {
         while (!this.closed && group.position < this.log.length && group.members.length > 0) {
-          const event = this.log[group.position];
-          if (!subjectMatches(group.filter, event.subject)) {
-            group.position++;
+          const member = group.members[group.next++ % group.members.length];
+          const batch: BusEvent[] = [];
+          let end = group.position;
+          while (end < this.log.length && batch.length < member.maxBatch) {
+            const event = this.log[end++];
+            if (subjectMatches(group.filter, event.subject)) batch.push(event);
+          }
+          if (batch.length === 0) {
+            group.position = end;
             continue;
           }
-          const member = group.members[group.next++ % group.members.length];
           try {
-            await member.handler(event);
-            group.position++;
+            await member.handler(batch);
+            group.position = end;
+            continue;
           } catch {
-            await new Promise((r) => setTimeout(r, group.retryDelayMs));
+            if (batch.length === 1) {
+              await new Promise((r) => setTimeout(r, group.retryDelayMs));
+              continue;
+            }
+          }
+          // One at a time: the events before the first failure are acknowledged, the failure is retried.
+          for (const event of batch) {
+            if (this.closed) return;
+            try {
+              await member.handler([event]);
+              group.position = this.log.indexOf(event, group.position) + 1;
+            } catch {
+              await new Promise((r) => setTimeout(r, group.retryDelayMs));
+              break;
+            }
           }
         }
       } finally {

@@ -13,8 +13,8 @@ import {
   StorageType,
 } from '@nats-io/jetstream';
 import { connect, type NatsConnection, nanos } from '@nats-io/transport-node';
-import type { Bus, BusEvent, BusHandler, SubscribeOptions, Subscription } from './types.ts';
-import { subjectMatches } from './types.ts';
+import type { BatchSubscribeOptions, Bus, BusBatchHandler, BusEvent, BusHandler, SubscribeOptions, Subscription } from './types.ts';
+import { DEFAULT_MAX_BATCH, subjectMatches } from './types.ts';
 
 export interface NatsBusOptions {
   /** e.g. `nats://127.0.0.1:4222`; several servers may be given comma-separated. */
@@ -121,7 +121,13 @@ export class NatsBus implements Bus {
 
   async subscribe(options: SubscribeOptions, handler: BusHandler): Promise<Subscription> {
     if (this.closed) throw new Error('bus is closed');
-    return options.group ? this.subscribeGroup(options, options.group, handler) : this.subscribeLive(options, handler);
+    if (!options.group) return this.subscribeLive(options, handler);
+    return this.subscribeGroup({ ...options, group: options.group, maxBatch: 1 }, (events) => handler(events[0]));
+  }
+
+  async subscribeBatch(options: BatchSubscribeOptions, handler: BusBatchHandler): Promise<Subscription> {
+    if (this.closed) throw new Error('bus is closed');
+    return this.subscribeGroup(options, handler);
   }
 
   async ping(): Promise<void> {
@@ -148,11 +154,16 @@ export class NatsBus implements Bus {
     await this.nc.drain().catch(() => this.nc.close());
   }
 
-  /** A member of a durable group: a durable pull consumer named after the group. */
-  private async subscribeGroup(options: SubscribeOptions, group: string, handler: BusHandler): Promise<Subscription> {
+  /**
+   * A member of a durable group: a durable pull consumer named after the group. Messages the client has pulled
+   * are handed to `handler` in batches: a batch is what has arrived by the time the previous one is done.
+   */
+  private async subscribeGroup(options: BatchSubscribeOptions, handler: BusBatchHandler): Promise<Subscription> {
+    const { group } = options;
     const durable = consumerName(group);
     const filter = `${this.prefix}.${options.subject}`;
     const retryDelayMs = options.retryDelayMs ?? 1000;
+    const maxBatch = Math.max(1, options.maxBatch ?? DEFAULT_MAX_BATCH);
     try {
       const info = await this.jsm.consumers.info(this.stream, durable);
       // Where a group starts is fixed at creation; its filter may follow the code.
@@ -169,24 +180,47 @@ export class NatsBus implements Bus {
         ack_wait: nanos(ACK_WAIT_MS),
         deliver_policy: options.startAt === 'new' ? DeliverPolicy.New : DeliverPolicy.All,
         max_deliver: -1,
+        // Enough unacknowledged events for a full batch (plus the next one filling up) to be in flight.
+        max_ack_pending: Math.max(1000, maxBatch * 4),
       });
     }
     const consumer = await this.js.consumers.get(this.stream, durable);
 
     let active = true;
     let messages: ConsumerMessages | undefined;
+    const buffer: JsMsg[] = [];
+    let flushing: Promise<void> | null = null;
+    // One batch at a time, in arrival order; started on the next turn of the event loop, so the messages the
+    // client already holds all join it.
+    const flush = (): Promise<void> => {
+      flushing ??= (async () => {
+        await new Promise((r) => setImmediate(r));
+        while (buffer.length > 0) await this.handleGroupBatch(buffer.splice(0, maxBatch), handler, retryDelayMs);
+      })().finally(() => {
+        flushing = null;
+        // A message that arrived after the last check but before this line must not wait for the next one.
+        if (buffer.length > 0) void flush();
+      });
+      return flushing;
+    };
     const loop = (async () => {
       // consume() recovers from disconnects by itself; if it still ends while we are subscribed
       // (e.g. the consumer was deleted under us), start it again after a pause.
       while (active && !this.closed) {
         try {
-          messages = await consumer.consume({ max_messages: PULL_BATCH });
+          messages = await consumer.consume({ max_messages: maxBatch === 1 ? PULL_BATCH : maxBatch * 2 });
           if (!active) await messages.close();
           for await (const m of messages) {
             // After unsubscribe: give buffered events back at once so another member takes them.
-            if (!active) m.nak();
-            else await this.handleGroupMessage(m, handler, retryDelayMs);
+            if (!active) {
+              m.nak();
+              continue;
+            }
+            buffer.push(m);
+            const pending = flush();
+            if (buffer.length >= maxBatch) await pending; // a full batch waits: pull no further ahead
           }
+          await flushing;
         } catch {
           // fall through to the retry pause
         }
@@ -201,25 +235,45 @@ export class NatsBus implements Bus {
       this.stoppers.delete(stop);
       await messages?.close();
       await loop;
+      await flushing;
     };
     this.stoppers.add(stop);
     return { unsubscribe: stop };
   }
 
-  private async handleGroupMessage(m: JsMsg, handler: BusHandler, retryDelayMs: number): Promise<void> {
-    let event: BusEvent;
-    try {
-      event = m.json<BusEvent>();
-    } catch {
-      m.term('not a JSON bus event'); // never deliverable: do not retry forever
-      return;
+  private async handleGroupBatch(msgs: JsMsg[], handler: BusBatchHandler, retryDelayMs: number): Promise<void> {
+    const batch: { m: JsMsg; event: BusEvent }[] = [];
+    for (const m of msgs) {
+      try {
+        batch.push({ m, event: m.json<BusEvent>() });
+      } catch {
+        m.term('not a JSON bus event'); // never deliverable: do not retry forever
+      }
     }
-    const keepAlive = setInterval(() => m.working(), WORKING_EVERY_MS);
+    if (batch.length === 0) return;
+    const keepAlive = setInterval(() => {
+      for (const { m } of batch) m.working();
+    }, WORKING_EVERY_MS);
     try {
-      await handler(event);
-      m.ack();
-    } catch {
-      m.nak(retryDelayMs);
+      try {
+        await handler(batch.map((b) => b.event));
+        for (const { m } of batch) m.ack();
+        return;
+      } catch {
+        if (batch.length === 1) {
+          batch[0].m.nak(retryDelayMs);
+          return;
+        }
+      }
+      // The batch failed as a whole: each event on its own, so only the one that fails is retried.
+      for (const { m, event } of batch) {
+        try {
+          await handler([event]);
+          m.ack();
+        } catch {
+          m.nak(retryDelayMs);
+        }
+      }
     } finally {
       clearInterval(keepAlive);
     }

@@ -23,6 +23,8 @@ export interface BusEvent<T = unknown> {
 }
 
 export type BusHandler = (event: BusEvent) => Promise<void>;
+/** Handles several events of a durable group at once, in order; resolving acknowledges them all. */
+export type BusBatchHandler = (events: BusEvent[]) => Promise<void>;
 
 export interface SubscribeOptions {
   /**
@@ -43,6 +45,12 @@ export interface SubscribeOptions {
   retryDelayMs?: number;
 }
 
+export interface BatchSubscribeOptions extends SubscribeOptions {
+  group: string;
+  /** Most events in one call. Default 256. */
+  maxBatch?: number;
+}
+
 export interface Subscription {
   /** Stops delivery to this subscriber; a durable group keeps its position. */
   unsubscribe(): Promise<void>;
@@ -54,11 +62,20 @@ export interface Bus {
   publish(event: BusEvent): Promise<void>;
   /** A handler that throws gets the event again after `retryDelayMs`; one that resolves acknowledges it. */
   subscribe(options: SubscribeOptions, handler: BusHandler): Promise<Subscription>;
+  /**
+   * A durable group member that takes its events in batches: whatever has arrived while the previous batch
+   * was being handled (up to `maxBatch`), in order, one batch at a time — so a handler can write many events
+   * in one transaction. When a batch's handler throws, its events are handled again one by one, so a poison
+   * event holds up only itself; each of those that throws is redelivered after `retryDelayMs`.
+   */
+  subscribeBatch(options: BatchSubscribeOptions, handler: BusBatchHandler): Promise<Subscription>;
   /** Throws when the bus cannot be reached (readiness probe). */
   ping(): Promise<void>;
   /** Drains in-flight handlers, then closes. */
   close(): Promise<void>;
 }
+
+export const DEFAULT_MAX_BATCH = 256;
 
 /** True when `subject` matches the NATS-style `filter` (`*` one token, `>` the rest). */
 export function subjectMatches(filter: string, subject: string): boolean {

@@ -1,0 +1,115 @@
+import type { Queryable } from '../db/types.ts';
+import type { Area, Placement } from './geo.ts';
+
+/**
+ * The boundaries held in memory for placing points (lon/lat → region and district) without a database round
+ * trip: every report, incident and camera read is placed, and on the intake path a PostGIS query per point
+ * was the largest single cost. Loaded once from `kernel_geo_area` (the database stays the source); each ring
+ * is a flat Float64Array of lon,lat pairs, about 1.6 MB for all of Kazakhstan.
+ *
+ * A point on a boundary may land on either side (PostGIS's ST_Covers would count it in both); a point inside
+ * one area is placed exactly as PostGIS places it — `area-index.int.test.ts` checks that on sampled points.
+ */
+interface IndexedArea {
+  area: Area;
+  /** Bounding box: minLon, minLat, maxLon, maxLat. */
+  box: [number, number, number, number];
+  /** Polygons, each a list of rings (outer first, then holes). */
+  polygons: Float64Array[][];
+}
+
+type Position = [number, number];
+type MultiPolygon = { type: 'MultiPolygon'; coordinates: Position[][][] } | { type: 'Polygon'; coordinates: Position[][] };
+
+/** Even–odd rule over the rings of one polygon (holes included). */
+export function inRings(rings: readonly Float64Array[], lon: number, lat: number): boolean {
+  let inside = false;
+  for (const ring of rings) {
+    const n = ring.length;
+    for (let i = 0, j = n - 2; i < n; j = i, i += 2) {
+      const xi = ring[i];
+      const yi = ring[i + 1];
+      const xj = ring[j];
+      const yj = ring[j + 1];
+      if (yi > lat !== yj > lat && lon < ((xj - xi) * (lat - yi)) / (yj - yi) + xi) inside = !inside;
+    }
+  }
+  return inside;
+}
+
+function index(area: Area, geometry: MultiPolygon): IndexedArea {
+  const polys = geometry.type === 'Polygon' ? [geometry.coordinates] : geometry.coordinates;
+  const box: [number, number, number, number] = [Infinity, Infinity, -Infinity, -Infinity];
+  const polygons = polys.map((rings) =>
+    rings.map((ring) => {
+      const flat = new Float64Array(ring.length * 2);
+      ring.forEach(([x, y], k) => {
+        flat[2 * k] = x;
+        flat[2 * k + 1] = y;
+        if (x < box[0]) box[0] = x;
+        if (y < box[1]) box[1] = y;
+        if (x > box[2]) box[2] = x;
+        if (y > box[3]) box[3] = y;
+      });
+      return flat;
+    }),
+  );
+  return { area, box, polygons };
+}
+
+const contains = (a: IndexedArea, lon: number, lat: number) =>
+  lon >= a.box[0] && lon <= a.box[2] && lat >= a.box[1] && lat <= a.box[3] && a.polygons.some((rings) => inRings(rings, lon, lat));
+
+export class AreaIndex {
+  private constructor(
+    private readonly regions: IndexedArea[],
+    /** Districts grouped by their region's KATO code, so a point is tested only against its region's districts. */
+    private readonly districts: Map<string | null, IndexedArea[]>,
+  ) {}
+
+  static async load(db: Queryable): Promise<AreaIndex> {
+    const rows = await db.query<{
+      kato: string;
+      level: 'region' | 'district';
+      parent_kato: string | null;
+      iso: string | null;
+      name_ru: string;
+      name_kk: string;
+      name_en: string;
+      geometry: string;
+    }>('select kato, level, parent_kato, iso, name_ru, name_kk, name_en, ST_AsGeoJSON(geom) as geometry from kernel_geo_area order by kato');
+    const regions: IndexedArea[] = [];
+    const districts = new Map<string | null, IndexedArea[]>();
+    for (const r of rows) {
+      const area: Area = { kato: r.kato, level: r.level, parentKato: r.parent_kato, iso: r.iso, name: { ru: r.name_ru, kk: r.name_kk, en: r.name_en } };
+      const indexed = index(area, JSON.parse(r.geometry) as MultiPolygon);
+      if (r.level === 'region') regions.push(indexed);
+      else districts.set(r.parent_kato, [...(districts.get(r.parent_kato) ?? []), indexed]);
+    }
+    return new AreaIndex(regions, districts);
+  }
+
+  get size(): number {
+    let n = this.regions.length;
+    for (const d of this.districts.values()) n += d.length;
+    return n;
+  }
+
+  /** The region and district that contain a WGS 84 point; nulls outside Kazakhstan. */
+  locate(lon: number, lat: number): Placement {
+    if (!Number.isFinite(lon) || !Number.isFinite(lat)) return { region: null, district: null };
+    const region = this.regions.find((a) => contains(a, lon, lat)) ?? null;
+    // The region's own districts first; the two data sets' borders do not match to the metre, so a point near
+    // one may sit in a district of the neighbouring region — then every district is tried (boxes first).
+    const own = region ? (this.districts.get(region.area.kato) ?? []) : [];
+    let district = own.find((a) => contains(a, lon, lat)) ?? null;
+    if (!district) for (const group of this.districts.values()) district ??= group.find((a) => contains(a, lon, lat)) ?? null;
+    return { region: region?.area ?? null, district: district?.area ?? null };
+  }
+
+  /** KATO code of a point: its district, else its region, else null (outside Kazakhstan). */
+  katoOf(lon: number, lat: number): string | null {
+    const p = this.locate(lon, lat);
+    return p.district?.kato ?? p.region?.kato ?? null;
+  }
+}
