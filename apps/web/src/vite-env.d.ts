@@ -8,3 +8,9 @@ interface ImportMetaEnv {
 interface ImportMeta {
   readonly env: ImportMetaEnv;
 }
+
+/** The URL of Kazakhstan's boundaries as TopoJSON, emitted by `tools/kzBoundaries.ts` with the build. */
+declare module 'virtual:kz-boundaries' {
+  const url: string;
+  export default url;
+}

@@ -82,3 +82,65 @@ export function boundaryLayers(lang: Lang): LayerSpecification[] {
     },
   ];
 }
+
+/** The citizen's place picker: Kazakhstan drawn from the boundaries alone (`topology.ts`), no tiles needed. */
+export const PICKER_SOURCES = {
+  districts: 'kz-districts',
+  districtLabels: 'kz-district-labels',
+  regionBorders: 'kz-region-borders',
+  districtBorders: 'kz-district-borders',
+  regionLabels: 'kz-region-labels',
+} as const;
+
+/** Land colour of the picker, over the background (#dce3ea) that stands for everything outside Kazakhstan. */
+export const PICKER_LAND = '#f7f4ea';
+export const PICKER_REGION_LINE = '#1e3a8a';
+export const PICKER_DISTRICT_LINE = '#64748b';
+/** Region names give way to district names from this zoom. */
+export const PICKER_REGION_LABEL_MAXZOOM = 7.5;
+
+export function pickerLayers(lang: Lang): LayerSpecification[] {
+  // Over an in-house base map the land is only tinted, so that its streets show through.
+  const overBaseMap = Boolean(import.meta.env.VITE_TARTIP_BASEMAP_STYLE);
+  const zoomed = (a: number, b: number) => ['interpolate', ['linear'], ['zoom'], 4, a, 11, b] as never;
+  return [
+    {
+      id: 'picker-land',
+      type: 'fill',
+      source: PICKER_SOURCES.districts,
+      paint: { 'fill-color': PICKER_LAND, 'fill-opacity': overBaseMap ? 0.15 : 1 },
+    },
+    {
+      id: 'picker-districts-line',
+      type: 'line',
+      source: PICKER_SOURCES.districtBorders,
+      minzoom: DISTRICT_MINZOOM - 0.5,
+      paint: { 'line-color': PICKER_DISTRICT_LINE, 'line-width': zoomed(0.6, 1.6), 'line-dasharray': [3, 2] },
+    },
+    {
+      id: 'picker-regions-line',
+      type: 'line',
+      source: PICKER_SOURCES.regionBorders,
+      layout: { 'line-join': 'round', 'line-cap': 'round' },
+      paint: { 'line-color': PICKER_REGION_LINE, 'line-width': zoomed(1.2, 3) },
+    },
+    {
+      id: 'picker-districts-label',
+      type: 'symbol',
+      source: PICKER_SOURCES.districtLabels,
+      minzoom: DISTRICT_LABEL_MINZOOM,
+      layout: { 'text-field': labelField(lang), 'text-size': 13, 'text-max-width': 8 },
+      paint: { 'text-color': '#1f2937', 'text-halo-color': '#ffffff', 'text-halo-width': 1.6 },
+    },
+    {
+      id: 'picker-regions-label',
+      type: 'symbol',
+      source: PICKER_SOURCES.regionLabels,
+      maxzoom: PICKER_REGION_LABEL_MAXZOOM,
+      layout: { 'text-field': labelField(lang), 'text-size': 12, 'text-max-width': 8 },
+      paint: { 'text-color': '#0f172a', 'text-halo-color': '#ffffff', 'text-halo-width': 1.5 },
+    },
+  ];
+}
+
+export const PICKER_LABEL_LAYERS = ['picker-districts-label', 'picker-regions-label'] as const;

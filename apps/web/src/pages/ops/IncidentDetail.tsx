@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useState } from 'react';
-import { dispatchApi, FINAL_STATUSES, type IncidentDetail as Detail, type IncidentSummary } from '../../lib/dispatch.ts';
+import { api } from '../../lib/api.ts';
+import { FINAL_STATUSES, type IncidentDetail as Detail, type IncidentSummary, normalizeIncidentDetail } from '../../lib/dispatch.ts';
 import { errorMessage } from '../../lib/errors.ts';
 import { formatDateTime, formatLatLon } from '../../lib/format.ts';
 import { useLang } from '../../lib/lang.tsx';
@@ -10,6 +11,24 @@ import { PremiseFlags } from './PremiseFlags.tsx';
 import { Recommendations } from './Recommendations.tsx';
 import { SlaCountdown } from './SlaCountdown.tsx';
 import { TransitionControls } from './TransitionControls.tsx';
+
+/** The incident type's run card as the server sends it (`runCard` on the incident): required unit types vs assigned. */
+interface RunCard {
+  requirements: { unitType: string; required: number; assigned: number; missing: number }[];
+  complete: boolean;
+}
+
+function runCardOf(raw: unknown): RunCard | null {
+  const r = (raw as { runCard?: RunCard } | null)?.runCard;
+  return r && Array.isArray(r.requirements) ? r : null;
+}
+
+/** The run card's own words (few, so kept beside it). */
+const RUN_CARD_TEXT = {
+  ru: { title: 'Карточка выезда', missing: 'не хватает: {n}', complete: 'укомплектовано' },
+  kk: { title: 'Шығу карточкасы', missing: 'жетіспейді: {n}', complete: 'толық' },
+  en: { title: 'Run card', missing: 'missing: {n}', complete: 'complete' },
+} as const;
 
 interface Props {
   id: string;
@@ -26,15 +45,16 @@ interface Props {
 export function IncidentDetail({ id, version, others, categories, now, onClose, onChanged }: Props) {
   const { t, lang } = useLang();
   const [data, setData] = useState<Detail | null>(null);
+  const [runCard, setRunCard] = useState<RunCard | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [sent, setSent] = useState<string | null>(null);
 
   const load = useCallback(
     (signal?: AbortSignal) =>
-      dispatchApi
-        .incident(id, signal)
-        .then((d) => {
-          setData(d);
+      api<unknown>(`/api/v1/incidents/${encodeURIComponent(id)}`, { signal })
+        .then((raw) => {
+          setData(normalizeIncidentDetail(raw));
+          setRunCard(runCardOf(raw));
           setError(null);
         })
         .catch((e: unknown) => {
@@ -109,6 +129,22 @@ export function IncidentDetail({ id, version, others, categories, now, onClose, 
         <p className="success" role="status" data-testid="dispatched-notice">
           {t('ops.dispatched', { callSign: sent })}
         </p>
+      )}
+      {open && runCard && runCard.requirements.length > 0 && (
+        <>
+          <h3>
+            {RUN_CARD_TEXT[lang].title}
+            {runCard.complete && <span className="muted small"> · {RUN_CARD_TEXT[lang].complete}</span>}
+          </h3>
+          <ul className="assignments" data-testid="run-card" data-complete={runCard.complete}>
+            {runCard.requirements.map((r) => (
+              <li key={r.unitType} data-unit-type={r.unitType} data-missing={r.missing}>
+                <strong>{codeLabel(t, 'utype', r.unitType)}</strong> {r.assigned}/{r.required}
+                {r.missing > 0 && <span className="muted small"> · {RUN_CARD_TEXT[lang].missing.replace('{n}', String(r.missing))}</span>}
+              </li>
+            ))}
+          </ul>
+        </>
       )}
       <Recommendations
         incidentId={data.id}
