@@ -129,7 +129,10 @@ export class ReportIntake {
       }
     }
 
-    // 4. Duplicate candidates for every item: open reports of its category within the radius and window.
+    // 4. Duplicate candidates for every item: reports of its category within the radius and window, read cell by
+    //    cell through (category, grid_cell, submitted_at). `offset 0` keeps each cell's lookup a parameterised
+    //    index scan whatever the table's statistics say (on a young table the planner would otherwise read every
+    //    report of the window).
     const candidateRows = await tx.query<{
       n: number;
       id: string;
@@ -140,18 +143,20 @@ export class ReportIntake {
       submitted_at: Date;
       distance_m: number;
     }>(
-      `with cells as (
-         select n, array_agg(cell) as cells from unnest($7::int8[], $8::int8[]) as v(n, cell) group by n),
-       q as (
-         select u.n, u.category, ST_SetSRID(ST_MakePoint(u.lon, u.lat), 4326)::geography as g, cells.cells
-         from unnest($1::float8[], $2::float8[], $3::text[]) with ordinality as u(lon, lat, category, n) join cells on cells.n = u.n)
-       select q.n, c.* from q cross join lateral (
-         select r.id, r.category, r.status, r.duplicate_of, r.false_at is not null as false_report, r.submitted_at,
-                ST_Distance(r.location, q.g) as distance_m
-         from reports_report r
-         where r.category = q.category and r.grid_cell = any(q.cells) and r.submitted_at >= $4 and r.submitted_at <= $5
-           and ST_DWithin(r.location, q.g, $6)
-         order by distance_m limit 50) c`,
+      `with q as (
+         select u.n, u.category, ST_SetSRID(ST_MakePoint(u.lon, u.lat), 4326)::geography as g
+         from unnest($1::float8[], $2::float8[], $3::text[]) with ordinality as u(lon, lat, category, n)),
+       near as (
+         select q.n, r.id, r.category, r.status, r.duplicate_of, r.false_report, r.submitted_at, ST_Distance(r.location, q.g) as distance_m
+         from unnest($7::int8[], $8::int8[]) as v(n, cell)
+         join q on q.n = v.n
+         cross join lateral (
+           select id, category, status, duplicate_of, false_at is not null as false_report, submitted_at, location
+           from reports_report
+           where category = q.category and grid_cell = v.cell and submitted_at >= $4 and submitted_at <= $5
+           offset 0) r
+         where ST_DWithin(r.location, q.g, $6))
+       select * from (select near.*, row_number() over (partition by n order by distance_m) as k from near) x where k <= 50`,
       [
         items.map((it) => it.input.location.lon),
         items.map((it) => it.input.location.lat),

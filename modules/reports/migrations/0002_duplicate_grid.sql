@@ -6,3 +6,7 @@ update reports_report
   set grid_cell = floor(ST_X(location::geometry) * 500)::int8 * 1000000 + floor(ST_Y(location::geometry) * 500)::int8;
 alter table reports_report alter column grid_cell set not null;
 create index reports_report_near on reports_report (category, grid_cell, submitted_at);
+-- The old (category, submitted_at) index would still tempt the planner into reading every recent report of a
+-- category; lists by time use an index on the time alone.
+drop index reports_report_recent;
+create index reports_report_submitted on reports_report (submitted_at);
