@@ -61,12 +61,16 @@ export async function appendAudit(tx: Queryable, entries: AuditEntry | AuditEntr
     params.push(r.seq, r.at, r.actor, r.action, r.entity, r.entityId, r.jurisdiction, r.requestId, JSON.stringify(r.data), r.prevHash, r.hash);
     return `(${Array.from({ length: 11 }, (_, i) => `$${base + i + 1}${i === 8 ? '::jsonb' : ''}`).join(', ')})`;
   });
+  // The records and the new head hash in one statement: the head row stays locked (serialising every audited
+  // write) from the first update to the commit, so each round trip saved here is saved for all writers.
+  params.push(prev);
   await tx.query(
-    `insert into kernel_audit (seq, at, actor, action, entity, entity_id, jurisdiction, request_id, data, prev_hash, hash)
-     values ${rows.join(', ')}`,
+    `with appended as (
+       insert into kernel_audit (seq, at, actor, action, entity, entity_id, jurisdiction, request_id, data, prev_hash, hash)
+       values ${rows.join(', ')})
+     update kernel_audit_head set hash = $${params.length} where id = 1`,
     params,
   );
-  await tx.query('update kernel_audit_head set hash = $1 where id = 1', [prev]);
   return stored;
 }
 
