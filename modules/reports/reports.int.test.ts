@@ -301,7 +301,7 @@ describe(`reports API on ${backendName}`, () => {
         payload: body({ location: { type: 'Point', coordinates: BISHKEK } }),
         field: ['body.location', 'outside_kazakhstan'],
         lang: 'kk',
-        message: MESSAGES.kk['field.outside_kazakhstan'],
+        message: 'Нүкте Қазақстан аумағынан тыс жерде.',
       },
       { name: 'no location', payload: { category: 'theft', address: 'Алматы, Абая 10' }, field: ['body.location', 'required'] },
       { name: 'an unknown category', payload: body({ category: 'alien-landing' }), field: ['body.category', 'invalid_value'] },

@@ -117,3 +117,13 @@ describe('t', () => {
     expect(t('en', 'test.incident', { id: 7 })).toBe('Incident 7');
   });
 });
+
+describe('addMessages', () => {
+  it('refuses a key that another module (or the kernel) already says differently, and accepts the same words again', () => {
+    const same = { ru: { 'field.in_future': 'Время указано в будущем.' }, kk: {}, en: {} };
+    expect(() => addMessages(same)).not.toThrow();
+    const other = { ru: {}, kk: { 'field.outside_kazakhstan': 'Нүкте Қазақстаннан тыс жерде.' }, en: {} };
+    expect(() => addMessages(other)).toThrow(/field\.outside_kazakhstan \(kk\)/);
+    expect(t('kk', 'field.outside_kazakhstan')).toBe('Нүкте Қазақстан аумағынан тыс жерде.');
+  });
+});

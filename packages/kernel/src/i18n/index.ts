@@ -46,6 +46,9 @@ const en: Catalogue = {
   'field.too_big': 'Too long or too large (maximum {maximum}).',
   'field.invalid_format': 'Wrong format ({format}).',
   'field.invalid_value': 'Not one of the allowed values.',
+  'field.invalid_json': 'Not valid JSON.',
+  'field.in_future': 'The time is in the future.',
+  'field.outside_kazakhstan': 'The point is outside Kazakhstan.',
   'field.unrecognized_key': 'Unknown field.',
   'field.invalid': 'Invalid value.',
 };
@@ -87,6 +90,9 @@ const ru: Catalogue = {
   'field.too_big': 'Слишком длинное или большое значение (максимум {maximum}).',
   'field.invalid_format': 'Неверный формат ({format}).',
   'field.invalid_value': 'Недопустимое значение.',
+  'field.invalid_json': 'Некорректный JSON.',
+  'field.in_future': 'Время указано в будущем.',
+  'field.outside_kazakhstan': 'Точка находится за пределами Казахстана.',
   'field.unrecognized_key': 'Неизвестное поле.',
   'field.invalid': 'Неверное значение.',
 };
@@ -128,6 +134,9 @@ const kk: Catalogue = {
   'field.too_big': 'Мәні тым ұзын немесе тым үлкен (ең көбі {maximum}).',
   'field.invalid_format': 'Пішімі қате ({format}).',
   'field.invalid_value': 'Рұқсат етілмеген мән.',
+  'field.invalid_json': 'JSON жарамсыз.',
+  'field.in_future': 'Уақыт болашақта көрсетілген.',
+  'field.outside_kazakhstan': 'Нүкте Қазақстан аумағынан тыс жерде.',
   'field.unrecognized_key': 'Белгісіз өріс.',
   'field.invalid': 'Мәні қате.',
 };
@@ -135,8 +144,21 @@ const kk: Catalogue = {
 const catalogues: Record<Locale, Catalogue> = { ru, kk, en };
 
 /** Modules add their own messages (same keys in all three languages). */
+/**
+ * Adds a module's messages. Keys are global, so a module must not give a key another text: that would change
+ * what every other module says, depending on which registered last. Shared field errors live here in the
+ * kernel; a module that redefines one (or another module's key) with other words stops the start.
+ */
 export function addMessages(messages: Record<Locale, Catalogue>): void {
-  for (const locale of LOCALES) Object.assign(catalogues[locale], messages[locale]);
+  for (const locale of LOCALES) {
+    for (const [key, text] of Object.entries(messages[locale])) {
+      const existing = catalogues[locale][key];
+      if (existing !== undefined && existing !== text) {
+        throw new Error(`message ${key} (${locale}) is already "${existing}"; a module may not change it to "${text}"`);
+      }
+      catalogues[locale][key] = text;
+    }
+  }
 }
 
 /** Text for `key` in `locale`, with `{name}` placeholders filled; falls back to Russian, then the key. */
