@@ -11,6 +11,7 @@ import { type BenchResult, commit, log, machine, type Metric, passes, readResult
 import { outbox } from './outbox.ts';
 import { recommend } from './recommend.ts';
 import { reports } from './reports.ts';
+import { sectionControl } from './section-control.ts';
 import { sse } from './sse.ts';
 import { startup } from './startup.ts';
 import { telemetry } from './telemetry.ts';
@@ -31,6 +32,7 @@ export const BENCHMARKS: Benchmark[] = [
   { name: 'telemetry', title: 'Unit telemetry intake (NDJSON)', needs: 'PostgreSQL + NATS', run: telemetry },
   { name: 'recommend', title: 'Unit recommendation among 1,000 units', needs: 'PostgreSQL + NATS', run: recommend },
   { name: 'console', title: 'Event-to-console delivery under load', needs: 'PostgreSQL + NATS', run: consoleDelivery },
+  { name: 'section-control', title: 'Section (average-speed) control: engine, memory, HTTP NDJSON, vs a PostgreSQL self-join', needs: 'PostgreSQL + NATS', run: sectionControl },
 ];
 
 const USAGE = `Usage: npm run bench [-- [--strict] [name ...]]   (or: tartip bench [--strict] [name ...])

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll } from 'vitest';
-import { REPO_ROOT, type RunningServer, startServer } from './server.ts';
+import { REPO_ROOT, type RunningServer, type StartOptions, startServer } from './server.ts';
 
 /** Debian's Chromium unless TARTIP_CHROMIUM names another. */
 export const CHROMIUM = process.env.TARTIP_CHROMIUM ?? '/usr/bin/chromium';
@@ -32,12 +32,12 @@ export interface E2eEnv {
 /**
  * Starts a fresh server and Chromium for the test file (beforeAll) and stops both (afterAll). The returned function
  * gives each test the environment, or rethrows why it could not start: a missing Chromium or a broken server shows
- * up as failed tests, never as skipped ones.
+ * up as failed tests, never as skipped ones. `server` is passed to `startServer` (e.g. extra settings in `env`).
  */
-export function e2eEnvironment(): () => E2eEnv {
+export function e2eEnvironment(server: StartOptions = {}): () => E2eEnv {
   let env: E2eEnv | null = null;
   let setupError: unknown = null;
-  let server: RunningServer | undefined;
+  let running: RunningServer | undefined;
   let browser: Browser | undefined;
 
   beforeAll(async () => {
@@ -50,7 +50,7 @@ export function e2eEnvironment(): () => E2eEnv {
       mkdirSync(shots, { recursive: true });
       // Both at once; allSettled so that neither is left running unrecorded when the other fails.
       const [s, b] = await Promise.allSettled([
-        startServer().then((v) => (server = v)),
+        startServer(server).then((v) => (running = v)),
         chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, timeout: 60_000 }).then((v) => (browser = v)),
       ]);
       if (s.status === 'rejected') throw s.reason;
@@ -64,7 +64,7 @@ export function e2eEnvironment(): () => E2eEnv {
 
   afterAll(async () => {
     await browser?.close();
-    await server?.stop();
+    await running?.stop();
   });
 
   return () => {

@@ -18,6 +18,7 @@ import { type Actor, incidentDetail, katoOf, link, merge, setUnitStatus, transit
 import { getIncidentRow, type IncidentRow, presentIncident, presentRunCard, presentUnit, type UnitRow } from './store.ts';
 import { ingestTelemetry, parseTelemetry } from './telemetry.ts';
 import { assign, createIncident, createUnit, mine, panic, recommend, UNIT_TYPES } from './units.ts';
+import { decodeCursor, encodeCursor } from '../../packages/kernel/src/cursor.ts';
 
 // ---- schemas --------------------------------------------------------------------------------------------------
 
@@ -165,14 +166,6 @@ const AlertOut = z.object({
   escalateTo: z.literal('supervisor'),
 });
 
-const encode = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
-function decode<T>(cursor: string, schema: z.ZodType<T>): T {
-  try {
-    return schema.parse(JSON.parse(Buffer.from(cursor, 'base64url').toString()));
-  } catch {
-    throw Problem.validation([{ path: 'query.cursor', code: 'invalid_format', params: { format: 'cursor' } }]);
-  }
-}
 
 const actorFrom = (req: FastifyRequest): Actor => {
   const me = userOf(req);
@@ -211,7 +204,7 @@ export async function dispatchRoutes(app: FastifyInstance, kernel: Kernel) {
     async (req) => {
       const me = userOf(req);
       const q = req.query as { status?: string; priority?: string; limit: number; cursor?: string };
-      const after = q.cursor ? decode(q.cursor, z.tuple([z.enum(PRIORITIES), z.iso.datetime(), z.uuid()])) : null;
+      const after = q.cursor ? decodeCursor(q.cursor, z.tuple([z.enum(PRIORITIES), z.iso.datetime(), z.uuid()])) : null;
       const [filter, params] = jurisdictionFilter('kato', me.jurisdictions, 7);
       const rows = await db.query<IncidentRow>(
         `select * from dispatch_incident
@@ -233,7 +226,7 @@ export async function dispatchRoutes(app: FastifyInstance, kernel: Kernel) {
       }
       const items = page.map((r) => ({ ...presentIncident(r, settings(), now), reportIds: reports.get(r.id) ?? [] }));
       const last = items[items.length - 1];
-      return { items, nextCursor: rows.length > q.limit ? encode([last.priority, last.receivedAt, last.id]) : null };
+      return { items, nextCursor: rows.length > q.limit ? encodeCursor([last.priority, last.receivedAt, last.id]) : null };
     },
   );
 
@@ -474,7 +467,7 @@ export async function dispatchRoutes(app: FastifyInstance, kernel: Kernel) {
     async (req) => {
       const me = userOf(req);
       const q = req.query as { status?: string; type?: string; limit: number; cursor?: string };
-      const after = q.cursor ? decode(q.cursor, z.string().min(1).max(64)) : null;
+      const after = q.cursor ? decodeCursor(q.cursor, z.string().min(1).max(64)) : null;
       const [filter, params] = jurisdictionFilter('home_kato', me.jurisdictions, 5);
       const rows = await db.query<UnitRow>(
         `select * from dispatch_unit where (${filter}) and ($1::text is null or status = $1) and ($2::text is null or type = $2)
@@ -482,7 +475,7 @@ export async function dispatchRoutes(app: FastifyInstance, kernel: Kernel) {
         [q.status ?? null, q.type ?? null, after, q.limit + 1, ...params],
       );
       const items = rows.slice(0, q.limit).map(presentUnit);
-      return { items, nextCursor: rows.length > q.limit ? encode(items[items.length - 1].callSign) : null };
+      return { items, nextCursor: rows.length > q.limit ? encodeCursor(items[items.length - 1].callSign) : null };
     },
   );
 
@@ -635,7 +628,7 @@ export async function dispatchRoutes(app: FastifyInstance, kernel: Kernel) {
     async (req) => {
       const me = userOf(req);
       const q = req.query as { kind?: string; state: 'open' | 'all'; limit: number; cursor?: string };
-      const before = q.cursor ? decode(q.cursor, z.uuid()) : null;
+      const before = q.cursor ? decodeCursor(q.cursor, z.uuid()) : null;
       const [filter, params] = jurisdictionFilter('kato', me.jurisdictions, 5);
       const rows = await db.query<AlertRow>(
         `select * from dispatch_alert where (${filter}) and ($1::text is null or kind = $1) and ($2 or acknowledged_at is null)
@@ -643,7 +636,7 @@ export async function dispatchRoutes(app: FastifyInstance, kernel: Kernel) {
         [q.kind ?? null, q.state === 'all', before, q.limit + 1, ...params],
       );
       const items = rows.slice(0, q.limit).map(presentAlert);
-      return { items, nextCursor: rows.length > q.limit ? encode(items[items.length - 1].id) : null };
+      return { items, nextCursor: rows.length > q.limit ? encodeCursor(items[items.length - 1].id) : null };
     },
   );
 

@@ -70,6 +70,29 @@ export interface ReadObserver {
   observe(reads: readonly PlateRead[], sink: ViolationSink): Promise<void>;
 }
 
+/** The registered keeper of a vehicle, as a notice names them. */
+export interface VehicleOwner {
+  kind: 'person' | 'organisation';
+  name: string;
+  /** ИИН of a person or БИН of an organisation, when known. */
+  idNumber: string | null;
+  address: string | null;
+}
+
+export interface OwnerRecord {
+  owner: VehicleOwner;
+  vehicle: { make: string | null; model: string | null; colour: string | null; vehicleClass: VehicleClass | null } | null;
+}
+
+/**
+ * Who a plate was registered to at a time — the vehicle register answers (vehicles part). Until a part
+ * provides one, the read pipeline uses a lookup that knows no owner, and notices say "owner unknown".
+ * (Added with the read pipeline; optional in TrafficPart, so existing parts stay valid.)
+ */
+export interface OwnerLookup {
+  ownerOf(plate: string, at: string): Promise<OwnerRecord | null>;
+}
+
 /** What each part of the module contributes; `index.ts` composes them into the module definition. */
 export interface TrafficPart {
   routes?: (app: FastifyInstance, kernel: Kernel) => Promise<void>;
@@ -77,6 +100,8 @@ export interface TrafficPart {
   messages?: Record<Locale, Record<string, string>>;
   /** Observers of the read pipeline (vehicles: flagged vehicles, cloned plates, unregistered mopeds). */
   observers?: (kernel: Kernel) => ReadObserver[];
+  /** The vehicle register's owner lookup, for notices (vehicles part; added with the read pipeline). */
+  ownerLookup?: (kernel: Kernel) => OwnerLookup;
   /** Background work; returns its stopper. */
   start?: (kernel: Kernel) => Promise<() => Promise<void>>;
 }

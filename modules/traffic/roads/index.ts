@@ -1,4 +1,24 @@
 import type { TrafficPart } from '../contract.ts';
+import { every } from '../vehicles/every.ts';
+import { citizenDefects, runOverdueCheck } from './defects.ts';
+import { roadMessages } from './messages.ts';
+import { roadRoutes } from './routes.ts';
+import { roadSettings } from './settings.ts';
 
-/** The roads part of the traffic module (see ../contract.ts). Being built: filled in by its owner. */
-export const roadsPart: TrafficPart = {};
+/**
+ * The roads part of `traffic` (see README.md): crashes (ДТП), black spots, deaths on national roads year on year,
+ * road inspections and defects, citizens' defect reports, and the overdue check.
+ */
+export { runOverdueCheck } from './defects.ts';
+
+export const roadsPart: TrafficPart = {
+  routes: async (app, kernel) => {
+    await app.register(async (scope) => roadRoutes(scope, kernel));
+  },
+  subscribers: [citizenDefects],
+  messages: roadMessages,
+  start: async (kernel) => {
+    const { defect } = roadSettings(kernel);
+    return every(kernel, defect.checkIntervalS * 1000, 'overdue-defect check', () => runOverdueCheck(kernel));
+  },
+};
