@@ -11,6 +11,7 @@ import { startJobs } from './jobs.ts';
 import { messages } from './messages.ts';
 import { startTrafficMqtt } from './mqtt.ts';
 import { roadsPart } from './roads/index.ts';
+import { liveRoutes } from './live.ts';
 import { trafficRoutes } from './routes.ts';
 import { runtime } from './runtime.ts';
 import { seedDemoTraffic, startDemoClock } from './seed.ts';
@@ -74,6 +75,7 @@ export default defineModule({
   messages: mergedMessages(),
   routes: async (app, kernel) => {
     await trafficRoutes(app, kernel);
+    await liveRoutes(app, kernel);
     for (const p of PARTS) await p.routes?.(app, kernel);
   },
   subscribers: [plateReadIntake, ...PARTS.flatMap((p) => p.subscribers ?? [])],

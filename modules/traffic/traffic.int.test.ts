@@ -345,6 +345,18 @@ describe(`traffic read pipeline on ${backendName}`, () => {
     expect(await count('kernel_outbox', "subject = 'traffic.violation.recorded' and key = $1", [v.id])).toBe(1);
   });
 
+  it('shows live average speeds per section from the stored reads (flow figures, not enforcement)', async () => {
+    const sec = await newSection();
+    ok(await ndjson([...trip(sec, plate(), 90), ...trip(sec, plate(), 54)]), 202);
+    await pass(200_000); // both have left the section
+    const live = ok(await as('traffic', 'GET', '/api/v1/traffic/sections/live?minutes=180'));
+    const mine = live.items.find((x: { sectionId: string }) => x.sectionId === sec.section.id);
+    expect(mine).toMatchObject({ pairs: 2, overLimit: 1, limitKmh: 60 });
+    expect(mine.averageSpeedKmh).toBeCloseTo(72, 0);
+    problem(await as('traffic', 'GET', '/api/v1/traffic/sections/live?minutes=0'), 400, 'validation_failed');
+    problem(await as('operator', 'GET', '/api/v1/traffic/sections/live'), 403, 'forbidden');
+  });
+
   it('confirms (final penalty, notice number) and issues the notice as JSON and as a printable page in ru, kk and en', async () => {
     const sec = await newSection();
     const p = plate();

@@ -4,7 +4,7 @@ export type SectionId =
   | 'tablet'
   | 'dispatch'
   | 'reports'
-  | 'roads'
+  | 'traffic'
   | 'fraud'
   | 'protection'
   | 'cases'
@@ -26,7 +26,7 @@ export const sections: readonly Section[] = [
   { id: 'tablet', route: '/tablet', label: 'nav.tablet', permission: 'dispatch:field' },
   { id: 'dispatch', route: '/ops', label: 'nav.dispatch', permission: 'dispatch:read' },
   { id: 'reports', route: '/reports', label: 'nav.reports', permission: 'reports:read' },
-  { id: 'roads', route: '/roads', label: 'nav.roads', permission: 'traffic:read' },
+  { id: 'traffic', route: '/traffic', label: 'nav.traffic', permission: 'traffic:read' },
   { id: 'fraud', route: '/fraud', label: 'nav.fraud', permission: 'fraud:read' },
   { id: 'protection', route: '/protection', label: 'nav.protection', permission: 'protection:read' },
   { id: 'cases', route: '/cases', label: 'nav.cases', permission: 'cases:read' },
@@ -47,7 +47,12 @@ export function visibleSections(permissions: readonly string[]): Section[] {
 }
 
 /** Old addresses that still work. */
-export const ROUTE_ALIASES: Readonly<Record<string, string>> = { '/dispatch': '/ops' };
+export const ROUTE_ALIASES: Readonly<Record<string, string>> = { '/dispatch': '/ops', '/roads': '/traffic/roads' };
+
+/** The section a route belongs to: its own route or one below it (`/traffic/roads` is in `/traffic`). */
+export function sectionOf(route: string): Section | undefined {
+  return sections.find((s) => route === s.route || route.startsWith(`${s.route}/`));
+}
 
 /** Where a user lands after signing in: a unit's crew on the tablet, everyone else on the map. */
 export function homeRoute(permissions: readonly string[]): string {

@@ -7,7 +7,7 @@ import { ComingSoon } from '../pages/ComingSoon.tsx';
 import { ReportsPage } from '../pages/ReportsPage.tsx';
 import { Message } from '../pages/Message.tsx';
 import { UsersPage } from '../pages/UsersPage.tsx';
-import { ROUTE_ALIASES, sections, visibleSections } from '../sections.ts';
+import { ROUTE_ALIASES, sectionOf, visibleSections } from '../sections.ts';
 import { Header } from './Header.tsx';
 import { Nav } from './Nav.tsx';
 
@@ -15,6 +15,7 @@ import { Nav } from './Nav.tsx';
 const MapPage = lazy(() => import('../pages/MapPage.tsx'));
 const OpsPage = lazy(() => import('../pages/ops/OpsPage.tsx'));
 const TabletPage = lazy(() => import('../pages/tablet/TabletPage.tsx'));
+const TrafficPage = lazy(() => import('../pages/traffic/TrafficPage.tsx'));
 
 interface Props {
   session: Session;
@@ -38,7 +39,7 @@ export function Shell({ session, onLogout }: Props) {
   if (route === '/') {
     page = lazyPage(<MapPage />);
   } else {
-    const section = sections.find((s) => s.route === (alias ?? route));
+    const section = sectionOf(alias ?? route);
     if (!section) page = <Message text={t('page.notFound')} />;
     else if (!allowed.includes(section)) page = <Message text={t('error.forbidden')} />;
     else if (section.id === 'users') page = <UsersPage />;
@@ -48,14 +49,17 @@ export function Shell({ session, onLogout }: Props) {
       page = lazyPage(<OpsPage user={session.user} />);
       full = true;
     } else if (section.id === 'tablet') page = lazyPage(<TabletPage />);
-    else page = <ComingSoon section={section} />;
+    else if (section.id === 'traffic') {
+      page = lazyPage(<TrafficPage user={session.user} route={alias ?? route} />);
+      full = true;
+    } else page = <ComingSoon section={section} />;
   }
 
   return (
     <div className="shell">
       <Header user={session.user} navOpen={navOpen} onToggleNav={() => setNavOpen((o) => !o)} onLogout={onLogout} />
       <div className="shell-body">
-        <Nav sections={allowed} route={alias ?? route} open={navOpen} onNavigate={() => setNavOpen(false)} />
+        <Nav sections={allowed} route={sectionOf(alias ?? route)?.route ?? alias ?? route} open={navOpen} onNavigate={() => setNavOpen(false)} />
         <main className={full ? 'content full' : 'content'}>{page}</main>
       </div>
     </div>

@@ -45,6 +45,8 @@ export interface RequestOptions {
   headers?: Record<string, string>;
   /** Send `body` (a string) as it is with this content type instead of as JSON (NDJSON telemetry). */
   contentType?: string;
+  /** `text`: return the answer's body as a string (a printable HTML page) instead of parsing JSON. */
+  responseType?: 'json' | 'text';
 }
 
 /** Whether a failed call is worth repeating as it was: no answer at all, or a gateway that gave up. */
@@ -54,7 +56,8 @@ export function isTransient(e: unknown): boolean {
 
 /** Calls the Tártip API and returns the parsed JSON, or throws ApiError. */
 export async function api<T>(path: string, options: RequestOptions = {}): Promise<T> {
-  const headers: Record<string, string> = { Accept: 'application/json', 'Accept-Language': language, ...options.headers };
+  const text = options.responseType === 'text';
+  const headers: Record<string, string> = { Accept: text ? 'text/html, text/plain, */*' : 'application/json', 'Accept-Language': language, ...options.headers };
   const raw = options.contentType !== undefined && typeof options.body === 'string';
   if (options.body !== undefined) headers['Content-Type'] = raw ? (options.contentType as string) : 'application/json';
   const token = options.anonymous ? null : getToken();
@@ -76,6 +79,7 @@ export async function api<T>(path: string, options: RequestOptions = {}): Promis
   if (res.status === 401 && !options.anonymous) onUnauthorized?.();
   if (!res.ok) throw new ApiError(res.status, await readProblem(res));
   if (res.status === 204) return undefined as T;
+  if (text) return (await res.text()) as T;
   return (await res.json()) as T;
 }
 
