@@ -30,6 +30,8 @@ export const VIOLATION_CONFIRMED = 'traffic.violation.confirmed';
 export const VIOLATION_REJECTED = 'traffic.violation.rejected';
 /** A pending violation withdrawn by the system: a camera reported, late, that its clock was not in sync. */
 export const VIOLATION_VOIDED = 'traffic.violation.voided';
+/** A confirmed fine was paid. */
+export const VIOLATION_PAID = 'traffic.violation.paid';
 
 /** `traffic.camera.registered` / `traffic.camera.updated` / `traffic.camera.clock`. */
 export const CameraChanged = z.object({
@@ -73,6 +75,9 @@ export const ViolationChanged = z.object({
   part: z.string().nullable(),
   penalty: z.string(),
   noticeNumber: z.string().nullable(),
+  /** A confirmed fine: when it is due and when it was paid (null until then). */
+  paymentDueAt: z.string().nullable().default(null),
+  paidAt: z.string().nullable().default(null),
   changedAt: z.string(),
 });
 export type ViolationChanged = z.infer<typeof ViolationChanged>;

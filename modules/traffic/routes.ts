@@ -31,7 +31,7 @@ import { ingestItems, splitNdjson } from './ingest.ts';
 import { noticeOf } from './notices.ts';
 import { runtime } from './runtime.ts';
 import { presentViolation, type ViolationRow } from './store.ts';
-import { decide, decideMany, getViolation } from './violations.ts';
+import { decide, decideMany, getViolation, recordPayment } from './violations.ts';
 import { decodeCursor, encodeCursor } from '../../packages/kernel/src/cursor.ts';
 
 // ---- schemas --------------------------------------------------------------------------------------------------
@@ -132,6 +132,7 @@ const ViolationOut = z.object({
   decisionNote: z.string().nullable(),
   voidReason: z.string().nullable(),
   noticeNumber: z.string().nullable(),
+  payment: z.object({ dueAt: Iso, paidAt: Iso.nullable(), reference: z.string().nullable() }).nullable(),
 });
 const ViolationDetailOut = ViolationOut.extend({ evidence: z.record(z.string(), z.unknown()) });
 
@@ -694,6 +695,26 @@ async function routes(app: FastifyInstance, kernel: Kernel) {
       const b = req.body as { decision: 'confirm' | 'reject'; note?: string };
       noteRequired(b);
       const v = await decide(kernel, ctxOf(req), userOf(req).jurisdictions, (req.params as { id: string }).id, b.decision, b.note ?? null);
+      return presentViolation(v);
+    },
+  );
+
+  app.post(
+    '/api/v1/traffic/violations/:id/payment',
+    {
+      config: { access: staff('traffic:write') },
+      schema: {
+        tags,
+        summary: 'Record that a confirmed fine was paid (from the treasury or the bank’s payment confirmation)',
+        description: 'A fine is due TARTIP_TRAFFIC_PAYMENT_TERM_DAYS after confirmation; one unpaid past that counts in the «Қорғау» score. Paying twice, or a violation without a fine, is 409.',
+        params: z.strictObject({ id: z.uuid() }),
+        body: z.strictObject({ paidAt: Iso.optional(), reference: Text(200) }),
+        response: { 200: ViolationOut },
+      },
+    },
+    async (req) => {
+      const b = req.body as { paidAt?: string; reference: string };
+      const v = await recordPayment(kernel, ctxOf(req), userOf(req).jurisdictions, (req.params as { id: string }).id, { paidAt: b.paidAt ?? null, reference: b.reference });
       return presentViolation(v);
     },
   );

@@ -28,6 +28,9 @@ export interface ViolationRow {
   decision_note: string | null;
   void_reason: string | null;
   notice_number: string | null;
+  payment_due_at: Date | null;
+  paid_at: Date | null;
+  payment_ref: string | null;
 }
 
 export interface ReadRow {
@@ -84,6 +87,8 @@ export function presentViolation(v: ViolationRow, withEvidence = false) {
     decisionNote: v.decision_note,
     voidReason: v.void_reason,
     noticeNumber: v.notice_number,
+    /** Fines only: when it is due, and when it was paid. */
+    payment: v.payment_due_at ? { dueAt: iso(v.payment_due_at) as string, paidAt: iso(v.paid_at), reference: v.payment_ref } : null,
     ...(withEvidence ? { evidence: v.evidence } : {}),
   };
 }

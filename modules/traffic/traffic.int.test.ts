@@ -22,6 +22,7 @@ import { ingestItems, rebuild, tick } from './ingest.ts';
 import { flushCounters } from './jobs.ts';
 import { runtime } from './runtime.ts';
 import { simulate } from './testing/simulator.ts';
+import { refreshAllScores } from './vehicles/korgau.ts';
 
 const MQTT_URL = process.env.TARTIP_TEST_MQTT_URL || 'mqtt://127.0.0.1:1883';
 const PREFIX = `test-${randomBytes(4).toString('hex')}`;
@@ -355,6 +356,42 @@ describe(`traffic read pipeline on ${backendName}`, () => {
     expect(mine.averageSpeedKmh).toBeCloseTo(72, 0);
     problem(await as('traffic', 'GET', '/api/v1/traffic/sections/live?minutes=0'), 400, 'validation_failed');
     problem(await as('operator', 'GET', '/api/v1/traffic/sections/live'), 403, 'forbidden');
+  });
+
+  it('records a fine’s payment; a fine left unpaid past its due date counts in «Қорғау»', async () => {
+    const sec = await newSection();
+    const paid = plate();
+    const unpaid = plate();
+    ok(await ndjson([...trip(sec, paid, 100), ...trip(sec, unpaid, 100)]), 202);
+    const [a, b] = [(await violationOf(paid)) as { id: string }, (await violationOf(unpaid)) as { id: string }];
+    problem(await as('traffic', 'POST', `/api/v1/traffic/violations/${a.id}/payment`, { reference: 'KZT-0001' }), 409, 'traffic.no_fine_to_pay'); // not confirmed yet
+    for (const v of [a, b]) ok(await as('traffic', 'POST', `/api/v1/traffic/violations/${v.id}/decision`, { decision: 'confirm' }));
+    const confirmed = ok(await as('traffic', 'GET', `/api/v1/traffic/violations/${a.id}`));
+    const due = new Date(confirmed.payment.dueAt).getTime() - new Date(confirmed.decidedAt).getTime();
+    expect(due).toBe(30 * 86_400_000);
+    problem(await as('traffic', 'POST', `/api/v1/traffic/violations/${a.id}/payment`, {}), 400, 'validation_failed');
+    const before = await count('kernel_audit', "action = 'violation.paid'");
+    const done = ok(await as('traffic', 'POST', `/api/v1/traffic/violations/${a.id}/payment`, { reference: 'KZT-0001' }));
+    expect(done.payment).toMatchObject({ reference: 'KZT-0001' });
+    expect(done.payment.paidAt).not.toBeNull();
+    problem(await as('traffic', 'POST', `/api/v1/traffic/violations/${a.id}/payment`, { reference: 'KZT-0002' }), 409, 'traffic.already_paid');
+    expect(await count('kernel_audit', "action = 'violation.paid'")).toBe(before + 1);
+
+    // «Қорғау» hears both: the paid fine has no due date left, the unpaid one carries it.
+    const unpaidAfter = async (id: string) =>
+      (await server.kernel.db.query<{ unpaid_after: Date | null }>("select unpaid_after from traffic_score_event where ref = $1 and counts", [id]))[0];
+    await waitFor('the payment reached «Қорғау»', async () => (await unpaidAfter(a.id))?.unpaid_after === null);
+    const dueB = ok(await as('traffic', 'GET', `/api/v1/traffic/violations/${b.id}`)).payment.dueAt;
+    await waitFor('the due date reached «Қорғау»', async () => (await unpaidAfter(b.id))?.unpaid_after?.toISOString() === dueB);
+    const unpaidItems = async (p: string) =>
+      (ok(await as('traffic', 'GET', `/api/v1/traffic/korgau/${p}`)).items as { code: string }[]).filter((i) => i.code === 'unpaid_fines');
+    await refreshAllScores(server.kernel);
+    expect(await unpaidItems(unpaid)).toEqual([]); // not due yet
+    // The due date passes (moved back here rather than moving the clock a month, which the other tests share).
+    await server.kernel.db.query("update traffic_score_event set unpaid_after = unpaid_after - interval '31 days' where ref = $1", [b.id]);
+    await refreshAllScores(server.kernel);
+    expect(await unpaidItems(unpaid)).toHaveLength(1);
+    expect(await unpaidItems(paid)).toEqual([]);
   });
 
   it('confirms (final penalty, notice number) and issues the notice as JSON and as a printable page in ru, kk and en', async () => {

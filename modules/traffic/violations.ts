@@ -8,7 +8,7 @@ import type { NewViolation, ViolationSink } from './contract.ts';
 import { certifiedAt, syncVerdict, type SyncVerdict } from './domain/clock-sync.ts';
 import { decidePenalty, type Penalty, type PriorOffence } from './domain/penalties.ts';
 import { normalisePlate } from './domain/plates.ts';
-import { VIOLATION_CONFIRMED, VIOLATION_RECORDED, VIOLATION_REJECTED, VIOLATION_VOIDED, type ViolationChanged } from './events.ts';
+import { VIOLATION_CONFIRMED, VIOLATION_PAID, VIOLATION_RECORDED, VIOLATION_REJECTED, VIOLATION_VOIDED, type ViolationChanged } from './events.ts';
 import { runtime } from './runtime.ts';
 import type { ViolationRow, ViolationStatus } from './store.ts';
 
@@ -97,6 +97,8 @@ export function changedEvent(v: ViolationRow, at: Date): ViolationChanged {
     part: v.penalty.part,
     penalty: penaltyLabel(v.penalty),
     noticeNumber: v.notice_number,
+    paymentDueAt: v.payment_due_at ? new Date(v.payment_due_at).toISOString() : null,
+    paidAt: v.paid_at ? new Date(v.paid_at).toISOString() : null,
     changedAt: at.toISOString(),
   };
 }
@@ -259,10 +261,12 @@ export async function decide(kernel: Kernel, ctx: CommandContext, jurisdictions:
     const excess = v.speed_kmh !== null && v.limit_kmh !== null ? v.speed_kmh - v.limit_kmh : null;
     const penalty = decidePenalty({ kind: v.kind, atMs, excessKmh: excess }, priors);
     const number = await nextNoticeNumber(uow.tx, uow.now);
+    const due = penalty.type === 'fine' ? new Date(uow.now.getTime() + rt.settings.paymentTermDays * 86_400_000).toISOString() : null;
     const [row] = await uow.tx.query<ViolationRow>(
-      `update traffic_violation set status = 'CONFIRMED', decided_by = $2, decided_at = $3, decision_note = $4, penalty = $5::jsonb, notice_number = $6
+      `update traffic_violation set status = 'CONFIRMED', decided_by = $2, decided_at = $3, decision_note = $4, penalty = $5::jsonb, notice_number = $6,
+         payment_due_at = $7
        where id = $1 returning *`,
-      [id, ctx.actor, now, note, JSON.stringify(penalty), number],
+      [id, ctx.actor, now, note, JSON.stringify(penalty), number, due],
     );
     await uow.audit({ action: 'violation.confirmed', entity: 'traffic_violation', entityId: id, jurisdiction: v.kato, data: { penalty: penaltyLabel(penalty), part: penalty.part, noticeNumber: number } });
     await emitChange(uow, row, VIOLATION_CONFIRMED);
@@ -270,6 +274,32 @@ export async function decide(kernel: Kernel, ctx: CommandContext, jurisdictions:
   });
   if (outcome.voided) throw new Problem('traffic.clock_not_in_sync', { reason: outcome.row.void_reason ?? '' }, [], 409);
   return outcome.row;
+}
+
+/**
+ * Records the payment of a confirmed fine (reported by the treasury or a bank through an officer or a partner
+ * system). Paying twice is a 409; a violation without a fine cannot be paid.
+ */
+export async function recordPayment(
+  kernel: Kernel,
+  ctx: CommandContext,
+  jurisdictions: string[],
+  id: string,
+  payment: { paidAt: string | null; reference: string },
+): Promise<ViolationRow> {
+  return kernel.commands.run(ctx, async (uow) => {
+    const [v] = await uow.tx.query<ViolationRow>('select * from traffic_violation where id = $1 for update', [id]);
+    if (!v) throw Problem.notFound();
+    if (!covers(jurisdictions, v.kato)) throw new Problem('outside_jurisdiction');
+    if (v.status !== 'CONFIRMED' || v.payment_due_at === null) throw new Problem('traffic.no_fine_to_pay', { status: v.status }, [], 409);
+    if (v.paid_at !== null) throw new Problem('traffic.already_paid', { paidAt: new Date(v.paid_at).toISOString() }, [], 409);
+    const paidAt = payment.paidAt ?? uow.now.toISOString();
+    if (new Date(paidAt).getTime() > uow.now.getTime()) throw Problem.validation([{ path: 'body.paidAt', code: 'in_future' }]);
+    const [row] = await uow.tx.query<ViolationRow>('update traffic_violation set paid_at = $2, payment_ref = $3 where id = $1 returning *', [id, paidAt, payment.reference]);
+    await uow.audit({ action: 'violation.paid', entity: 'traffic_violation', entityId: id, jurisdiction: v.kato, data: { paidAt, reference: payment.reference } });
+    await emitChange(uow, row, VIOLATION_PAID);
+    return row;
+  });
 }
 
 export interface BulkItem {

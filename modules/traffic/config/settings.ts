@@ -29,6 +29,8 @@ export interface TrafficSettings {
   tickMs: number;
   /** Lines per NDJSON batch. */
   maxLines: number;
+  /** A confirmed fine is due this many days after confirmation; unpaid after that, it counts in «Қорғау». */
+  paymentTermDays: number;
   mqttUrl: string | null;
   mqttTopicPrefix: string;
   /** Frigate's MQTT topic prefix (`frigate` unless changed in Frigate's config). */
@@ -52,6 +54,7 @@ const schema = z.object({
   ...perClass,
   TARTIP_TRAFFIC_WATERMARK_S: int(0, 3600).default(120),
   TARTIP_TRAFFIC_DEDUPE_S: int(0, 600).default(10),
+  TARTIP_TRAFFIC_PAYMENT_TERM_DAYS: int(1, 365).default(30),
   TARTIP_TRAFFIC_MAX_PLAUSIBLE_KMH: num(100, 1000).default(300),
   TARTIP_TRAFFIC_SYNC_VALID_S: int(1, 30 * 86_400).default(3600),
   TARTIP_TRAFFIC_MAX_CLOCK_OFFSET_MS: int(0, 60_000).default(500),
@@ -76,6 +79,7 @@ export function loadTrafficSettings(env: Readonly<Record<string, string | undefi
     },
     watermarkMs: c.TARTIP_TRAFFIC_WATERMARK_S * 1000,
     dedupeMs: c.TARTIP_TRAFFIC_DEDUPE_S * 1000,
+    paymentTermDays: c.TARTIP_TRAFFIC_PAYMENT_TERM_DAYS,
     maxPlausibleKmh: c.TARTIP_TRAFFIC_MAX_PLAUSIBLE_KMH,
     syncValidMs: c.TARTIP_TRAFFIC_SYNC_VALID_S * 1000,
     maxClockOffsetMs: c.TARTIP_TRAFFIC_MAX_CLOCK_OFFSET_MS,

@@ -86,6 +86,8 @@ export const ViolationFact = z.object({
   status: z.enum(['pending', 'confirmed', 'rejected']),
   /** A fine was issued and is unpaid past its due date. */
   unpaid: z.boolean().default(false),
+  /** A confirmed fine not paid yet: its due date (it becomes `unpaid` when that passes); null when paid or no fine. */
+  unpaidAfter: z.iso.datetime({ offset: true }).nullable().optional(),
   /** The driver when known (officer-recorded offences such as drunk driving); else it counts for the owner. */
   driverIin: z.string().regex(/^\d{12}$/).nullable().optional(),
 });

@@ -227,6 +227,8 @@ export async function refreshAllScores(kernel: Kernel): Promise<number> {
   // Held for most of the interval: the holder runs the job each time; another process takes over when it stops.
   if (!(await takeLease(kernel, 'korgau.refresh', Math.max(60, settings.score.refreshS * 2)))) return 0;
   const since = new Date(kernel.clock.now().getTime() - settings.score.horizonDays * DAY_MS).toISOString();
+  // Fines whose due date has passed unpaid count from now on.
+  await kernel.db.query('update traffic_score_event set unpaid = true where not unpaid and counts and unpaid_after <= $1', [kernel.clock.now().toISOString()]);
   const plates = (
     await kernel.db.query<{ plate: string }>(
       `select subject as plate from traffic_score where subject_kind = 'plate'
@@ -254,7 +256,19 @@ export async function refreshAllScores(kernel: Kernel): Promise<number> {
  * not parse are returned, not stored.
  */
 export async function recordViolationFacts(kernel: Kernel, facts: ViolationFact[], tx?: Queryable): Promise<{ stored: number; refused: number; plates: string[]; persons: string[] }> {
-  const rows: { ref: string; plate: string; driverIin: string | null; kind: string; at: string; speed: number | null; limit: number | null; counts: boolean; unpaid: boolean }[] = [];
+  const rows: {
+    ref: string;
+    plate: string;
+    driverIin: string | null;
+    kind: string;
+    at: string;
+    speed: number | null;
+    limit: number | null;
+    counts: boolean;
+    unpaid: boolean;
+    unpaidAfter: string | null;
+  }[] = [];
+  const nowMs = kernel.clock.now().getTime();
   let refused = 0;
   for (const f of facts) {
     const parsed = ViolationFact.safeParse(f);
@@ -273,18 +287,20 @@ export async function recordViolationFacts(kernel: Kernel, facts: ViolationFact[
       speed: v.speedKmh ?? null,
       limit: v.limitKmh ?? null,
       counts: v.status === 'confirmed',
-      unpaid: v.status === 'confirmed' && v.unpaid,
+      unpaid: v.status === 'confirmed' && (v.unpaid || (v.unpaidAfter != null && new Date(v.unpaidAfter).getTime() <= nowMs)),
+      unpaidAfter: v.status === 'confirmed' ? (v.unpaidAfter ?? null) : null,
     });
   }
   const q = tx ?? kernel.db;
   if (rows.length > 0) {
     await q.query(
-      `insert into traffic_score_event (source, ref, plate, driver_iin, kind, at, speed_kmh, limit_kmh, counts, unpaid, updated_at)
-       select 'violation', r.ref, r.plate, r.driver_iin, r.kind, r.at, r.speed, r.lim, r.counts, r.unpaid, $10
-         from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::float8[], $7::float8[], $8::bool[], $9::bool[])
-           as r(ref, plate, driver_iin, kind, at, speed, lim, counts, unpaid)
+      `insert into traffic_score_event (source, ref, plate, driver_iin, kind, at, speed_kmh, limit_kmh, counts, unpaid, unpaid_after, updated_at)
+       select 'violation', r.ref, r.plate, r.driver_iin, r.kind, r.at, r.speed, r.lim, r.counts, r.unpaid, r.unpaid_after, $10
+         from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::float8[], $7::float8[], $8::bool[], $9::bool[], $11::timestamptz[])
+           as r(ref, plate, driver_iin, kind, at, speed, lim, counts, unpaid, unpaid_after)
        on conflict (source, ref) do update set plate = excluded.plate, driver_iin = excluded.driver_iin, kind = excluded.kind, at = excluded.at,
-         speed_kmh = excluded.speed_kmh, limit_kmh = excluded.limit_kmh, counts = excluded.counts, unpaid = excluded.unpaid, updated_at = excluded.updated_at`,
+         speed_kmh = excluded.speed_kmh, limit_kmh = excluded.limit_kmh, counts = excluded.counts, unpaid = excluded.unpaid,
+         unpaid_after = excluded.unpaid_after, updated_at = excluded.updated_at`,
       [
         rows.map((r) => r.ref),
         rows.map((r) => r.plate),
@@ -296,6 +312,7 @@ export async function recordViolationFacts(kernel: Kernel, facts: ViolationFact[
         rows.map((r) => r.counts),
         rows.map((r) => r.unpaid),
         kernel.clock.now().toISOString(),
+        rows.map((r) => r.unpaidAfter),
       ],
     );
   }
@@ -308,15 +325,16 @@ export async function recordViolationFacts(kernel: Kernel, facts: ViolationFact[
 
 /**
  * Maps a `traffic.violation.*` event (`ViolationChanged`, ../events.ts) to a fact: CONFIRMED counts; PENDING waits
- * for an officer; REJECTED and VOID never count. The violation path publishes no payments yet, so `unpaid` stays
- * false until it does (then: a `paid`/`due` field, or a payment event, sets it here).
+ * for an officer; REJECTED and VOID never count. A confirmed fine carries its due date until it is paid
+ * (`traffic.violation.paid` clears it); past that date unpaid, it counts among unpaid fines.
  */
 export function factsFromViolationEvent(data: unknown): ViolationFact[] {
   const parsed = ViolationChanged.safeParse(data);
   if (!parsed.success) return [];
   const v = parsed.data;
   const status = v.status === 'CONFIRMED' ? 'confirmed' : v.status === 'PENDING' ? 'pending' : 'rejected';
-  return [{ violationId: v.violationId, plate: v.plate, kind: v.kind, at: v.at, speedKmh: v.speedKmh, limitKmh: v.limitKmh, status, unpaid: false, driverIin: null }];
+  const unpaidAfter = v.status === 'CONFIRMED' && v.paymentDueAt && !v.paidAt ? v.paymentDueAt : null;
+  return [{ violationId: v.violationId, plate: v.plate, kind: v.kind, at: v.at, speedKmh: v.speedKmh, limitKmh: v.limitKmh, status, unpaid: false, unpaidAfter, driverIin: null }];
 }
 
 /** Durable consumer of the violation path's events (`traffic.violation.>`), exactly once per event. */

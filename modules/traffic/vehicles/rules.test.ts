@@ -88,8 +88,13 @@ describe('factsFromViolationEvent', () => {
     ['VOID', 'rejected'],
   ])('%s → %s', (status, mapped) => {
     expect(factsFromViolationEvent(event(status))).toEqual([
-      { violationId: 'v1', plate: '123ABC01', kind: 'average-speed', at: '2026-06-01T10:00:00Z', speedKmh: 150, limitKmh: 110, status: mapped, unpaid: false, driverIin: null },
+      { violationId: 'v1', plate: '123ABC01', kind: 'average-speed', at: '2026-06-01T10:00:00Z', speedKmh: 150, limitKmh: 110, status: mapped, unpaid: false, unpaidAfter: null, driverIin: null },
     ]);
+  });
+  it('a confirmed fine carries its due date until it is paid', () => {
+    const due = { ...event('CONFIRMED'), paymentDueAt: '2026-07-01T10:00:00.000Z', paidAt: null };
+    expect(factsFromViolationEvent(due)[0].unpaidAfter).toBe('2026-07-01T10:00:00.000Z');
+    expect(factsFromViolationEvent({ ...due, paidAt: '2026-06-20T08:00:00.000Z' })[0].unpaidAfter).toBeNull();
   });
   it('ignores what it does not understand', () => {
     expect(factsFromViolationEvent({ violationId: 'v1' })).toEqual([]);

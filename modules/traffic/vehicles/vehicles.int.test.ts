@@ -94,6 +94,8 @@ describe(`traffic vehicles on ${backendName}`, () => {
       part: '592 ч.2',
       penalty: 'fine',
       noticeNumber: null,
+      paymentDueAt: null,
+      paidAt: null,
       changedAt: clock.now().toISOString(),
       ...v,
     } satisfies ViolationChanged,
