@@ -18,6 +18,8 @@ export const ReportSubmitted = z.object({
   /** KATO code of the district (or region) containing the point. */
   kato: z.string().nullable(),
   description: z.string().nullable(),
+  /** The category's Open311 attributes as the citizen gave them (e.g. road-defect's `defect_type`). */
+  attributes: z.record(z.string(), z.string()).default({}),
   channel: z.string(),
   anonymous: z.boolean(),
   mediaCount: z.number().int(),

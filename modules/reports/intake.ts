@@ -313,6 +313,7 @@ export class ReportIntake {
           address: input.address,
           kato,
           description: input.description,
+          attributes: input.attributes,
           channel: who.channel,
           anonymous: input.anonymous,
           mediaCount: input.media.length,

@@ -405,12 +405,12 @@ export async function runOverdueCheck(kernel: Kernel): Promise<number> {
 export const DEFECT_INTAKE_GROUP = 'traffic.defect-intake';
 const INTAKE_ACTOR = 'system:traffic.defect-intake';
 
-/** `ReportSubmitted`, plus the Open311 attributes should reports ever publish them (today it does not). */
-const CitizenReport = ReportSubmitted.extend({ attributes: z.record(z.string(), z.unknown()).nullable().optional() });
+/** A citizen's report as `reports` publishes it, with its Open311 attributes (road-defect's `defect_type`). */
+const CitizenReport = ReportSubmitted;
 
 /**
  * `reports.report.submitted` of category `road-defect` → a defect (source `citizen`), exactly once per event. The
- * event carries no `defect_type` today, so the type is `other` unless an `attributes.defect_type` arrives; the
+ * type is the citizen's `defect_type` attribute (`other` when not given); the
  * severity follows the type where it implies one (an open manhole is critical), else the configured default. A
  * duplicate report joins the defect of the earlier report. The photo is the report's first file, served to staff
  * holding `reports:read` by the reports module.

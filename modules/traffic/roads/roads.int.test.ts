@@ -248,6 +248,17 @@ describe(`traffic roads on ${backendName}`, () => {
       const far = await waitFor('the Almaty defect', async () => (await server.kernel.db.query<{ id: string }>('select id from traffic_defect where report_id = $1', [almaty.id]))[0]);
       problem(await as('traffic', 'GET', `/api/v1/traffic/defects/${far.id}`), 403, 'outside_jurisdiction');
       expect(ok(await as('traffic', 'GET', '/api/v1/traffic/defects?source=citizen')).items).toHaveLength(1);
+      // The citizen's Open311 attribute says what is wrong: an open manhole is a critical defect.
+      const manhole = ok(
+        await server.app.inject({
+          method: 'POST',
+          url: '/api/v1/reports',
+          payload: { category: 'road-defect', location: geo(east(ASTANA, 6000)), attributes: { defect_type: 'manhole' } },
+        }),
+        201,
+      );
+      const m = await waitFor('the manhole defect', async () => (await server.kernel.db.query<{ type: string; severity: string }>('select * from traffic_defect where report_id = $1', [manhole.id]))[0]);
+      expect(m).toMatchObject({ type: 'manhole', severity: 'critical' });
     });
   });
 });
