@@ -1,11 +1,13 @@
-import mqtt, { type MqttClient } from 'mqtt';
 import { z } from 'zod';
 import { Problem } from '../../packages/kernel/src/errors.ts';
 import { UUID_PATTERN } from '../../packages/kernel/src/ids.ts';
 import type { Kernel } from '../../packages/kernel/src/kernel.ts';
+import { type MqttIntake, startMqttIntake } from '../../packages/kernel/src/mqtt-intake.ts';
 import { runtime } from './runtime.ts';
 import { ingestTelemetry, TelemetryLine } from './telemetry.ts';
 import { panic } from './units.ts';
+
+export type { MqttIntake };
 
 /**
  * MQTT intake for vehicle trackers and smart badges (when TARTIP_MQTT_URL is set):
@@ -18,184 +20,18 @@ import { panic } from './units.ts';
  * The subscription is shared (`$share/<prefix>-dispatch/…`, MQTT 5), so with several processes each message
  * reaches exactly one of them.
  *
- * Delivery (MQTT 5, QoS 1, persistent session): the client connects with Clean Start 0, a stable client id
- * (TARTIP_DISPATCH_MQTT_CLIENT_ID) and a Session Expiry Interval (TARTIP_DISPATCH_MQTT_SESSION_EXPIRY_S), so
- * while the process is down the broker keeps its subscription and queues the QoS-1 messages for it, and delivers
- * them when it connects again. A message is acknowledged (PUBACK) only once it is settled: through mqtt.js's
- * `customHandleAcks`, which runs before mqtt.js sends the PUBACK and chooses its reason code —
- *
- * - stored (the sample's transaction committed, the panic's incident committed) → PUBACK 0x00;
- * - invalid (not JSON, bad fields, not the topic's unit, unknown unit) → PUBACK 0x99 payload format invalid, or
- *   0x83 for another refusal (panic of a unit without a position): settled, never redelivered, counted `rejected`;
- * - anything else (the database is down) → retried with backoff, holding the PUBACK, for as long as the database
- *   does not answer its ping; once it answers and the message still fails `MAX_ATTEMPTS` times, the message is
- *   refused with 0x80 and logged as an error (a poison message must not stop the intake);
- * - the intake stopping (or the process dying) before that → no PUBACK: the broker redelivers the message to the
- *   next session with this client id.
- *
- * So every QoS-1 message is stored at least once, or refused with a reason in the log. (A device publishing with
- * QoS 0 gets at most once: no PUBACK, nothing queued for it while no process is connected.) Redelivery can repeat a
- * message whose commit happened just before a crash: a repeated sample changes nothing (`dispatch_position` is
- * keyed by unit and time); a repeated panic raises a second panic incident (a duplicate alarm, never a lost one).
- * mqtt.js hands messages of one connection to `customHandleAcks` one at a time, so a process stores them in order,
- * one at a time (scale out with more processes on the shared subscription; bulk gateways use NDJSON over HTTP).
- *
- * Broker side (Mosquitto): messages queued for an offline session count against `max_queued_messages` (1000 by
- * default — beyond it new messages for that session are dropped) and survive a broker restart only with
- * `persistence true`. With several processes on the shared subscription, Mosquitto keeps dealing a stopped
- * member its share of new messages, queued until it returns with the same client id or its session expires.
+ * Delivery is the kernel's (packages/kernel/src/mqtt-intake.ts): MQTT 5, QoS 1, a persistent session under
+ * TARTIP_DISPATCH_MQTT_CLIENT_ID kept TARTIP_DISPATCH_MQTT_SESSION_EXPIRY_S, and a message acknowledged only once
+ * stored or refused — so every QoS-1 message is stored at least once, or refused with a reason in the log. A
+ * redelivered sample changes nothing (`dispatch_position` is keyed by unit and time); a redelivered panic raises a
+ * second panic incident (a duplicate alarm, never a lost one).
  */
 const PanicPayload = z.strictObject({ lon: z.number().min(-180).max(180), lat: z.number().min(-90).max(90) }).partial();
-
-/** MQTT 5 reason codes on the PUBACK. */
-export const PUBACK = { success: 0x00, unspecified: 0x80, implementationSpecific: 0x83, payloadFormatInvalid: 0x99 } as const;
-/** With the database answering, a message failing this many times is refused (0x80) rather than retried forever. */
-export const MAX_ATTEMPTS = 5;
-/** MQTT 5 DISCONNECT reason: another connection took over this client id. */
-const SESSION_TAKEN_OVER = 0x8e;
-
-/**
- * The PUBACK reason code for a message whose handling threw, or `retry` when the failure may pass (the database,
- * the bus): bad input is settled at once, since sending it again cannot help.
- */
-export function ackFor(error: unknown): number | 'retry' {
-  if (error instanceof SyntaxError || error instanceof z.ZodError) return PUBACK.payloadFormatInvalid;
-  if (error instanceof Problem && error.status < 500) {
-    return error.code === 'validation_failed' ? PUBACK.payloadFormatInvalid : PUBACK.implementationSpecific;
-  }
-  return 'retry';
-}
-
-/** Wait before attempt `attempt + 1`: 250 ms doubling, at most 10 s. */
-export const retryDelayMs = (attempt: number): number => Math.min(10_000, 250 * 2 ** (attempt - 1));
-
-export interface MqttIntake {
-  client: MqttClient;
-  /** Messages handed to the intake (a redelivered one counts again). */
-  received: number;
-  /** Messages stored and acknowledged. */
-  stored: number;
-  /** Messages refused (acknowledged with an error reason code: invalid, or failing while the database answers). */
-  rejected: number;
-  /** Stops taking messages, lets the one being stored finish (and be acknowledged), and disconnects. */
-  stop(): Promise<void>;
-}
 
 export async function startMqtt(kernel: Kernel): Promise<MqttIntake | null> {
   const { settings } = runtime(kernel);
   if (!settings.mqttUrl) return null;
   const prefix = settings.mqttTopicPrefix;
-  const log = kernel.log.child({ component: 'dispatch-mqtt', clientId: settings.mqttClientId });
-  let stopping = false;
-  const inFlight = new Set<Promise<void>>();
-  const wakers = new Set<() => void>();
-
-  /** Sleeps `ms`; true when the intake started stopping meanwhile. */
-  const pause = (ms: number) =>
-    new Promise<boolean>((resolve) => {
-      if (stopping) return resolve(true);
-      const wake = () => {
-        clearTimeout(timer);
-        wakers.delete(wake);
-        resolve(stopping);
-      };
-      const timer = setTimeout(wake, ms);
-      wakers.add(wake);
-    });
-
-  /** Settles a message in the background; `ack` receives the reason code (not called when abandoned). */
-  function track(topic: string, payload: Buffer, ack: (code: number) => void): void {
-    intake.received++;
-    const work: Promise<void> = settle(topic, payload)
-      .then((code) => {
-        if (code !== null) ack(code);
-      })
-      .catch((e) => log.error({ err: e, topic }, 'dispatch: MQTT message handling failed'))
-      .finally(() => inFlight.delete(work));
-    inFlight.add(work);
-  }
-
-  /** Handles one message until it is settled: the PUBACK reason code, or null when abandoned (no PUBACK). */
-  async function settle(topic: string, payload: Buffer): Promise<number | null> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await handle(topic, payload);
-        intake.stored++;
-        return PUBACK.success;
-      } catch (e) {
-        const code = ackFor(e);
-        if (code !== 'retry') {
-          intake.rejected++;
-          const detail = e instanceof Problem ? { code: e.code, errors: e.errors } : { err: e };
-          log.warn({ topic, reasonCode: code, ...detail }, 'dispatch: MQTT message rejected');
-          return code;
-        }
-        const dbUp = await kernel.db.ping().then(
-          () => true,
-          () => false,
-        );
-        if (dbUp && attempt >= MAX_ATTEMPTS) {
-          intake.rejected++;
-          log.error({ topic, err: e, attempts: attempt }, 'dispatch: MQTT message failed repeatedly with the database up; refused (0x80)');
-          return PUBACK.unspecified;
-        }
-        log.warn({ topic, err: e, attempt, databaseUp: dbUp }, 'dispatch: MQTT message not stored yet; retrying before acknowledging');
-        if (await pause(retryDelayMs(attempt))) return null;
-      }
-    }
-  }
-
-  const client = mqtt.connect(settings.mqttUrl, {
-    protocolVersion: 5,
-    clientId: settings.mqttClientId,
-    clean: false,
-    properties: { sessionExpiryInterval: settings.mqttSessionExpiryS },
-    reconnectPeriod: 2000,
-    connectTimeout: 10_000,
-    // Called for each QoS-1 message before mqtt.js sends its PUBACK; `done(null, code)` sends it. Not calling
-    // `done` (stopping) leaves the message unacknowledged for the broker to redeliver.
-    customHandleAcks: (topic, payload, _packet, done) => {
-      if (stopping) return;
-      track(topic, payload, (code) => done(code));
-    },
-  });
-  // QoS 0 (a device publishing at most once) has no PUBACK and never reaches customHandleAcks.
-  client.on('message', (topic, payload, packet) => {
-    if (packet.qos === 0 && !stopping) track(topic, payload, () => {});
-  });
-  const intake: MqttIntake = {
-    client,
-    received: 0,
-    stored: 0,
-    rejected: 0,
-    stop: async () => {
-      stopping = true;
-      for (const wake of [...wakers]) wake();
-      await Promise.allSettled([...inFlight]);
-      await client.endAsync().catch(() => {});
-    },
-  };
-  const topics = [`$share/${prefix}-dispatch/${prefix}/units/+/telemetry`, `$share/${prefix}-dispatch/${prefix}/units/+/panic`];
-  const subscribed = new Promise<void>((resolve) => {
-    client.on('connect', (connack) => {
-      // With a session present the broker already holds the subscription (and delivers what it queued); subscribing
-      // again is harmless and covers a session that expired meanwhile.
-      client.subscribe(topics, { qos: 1 }, (err) => {
-        if (err) log.error({ err }, 'dispatch: MQTT subscribe failed');
-        else {
-          log.info({ url: settings.mqttUrl, topics, sessionPresent: connack.sessionPresent }, 'dispatch: MQTT intake subscribed');
-          resolve();
-        }
-      });
-    });
-  });
-  client.on('error', (err) => log.warn({ err }, 'dispatch: MQTT error'));
-  client.on('disconnect', (packet) => {
-    if (packet.reasonCode === SESSION_TAKEN_OVER) {
-      log.error('dispatch: another MQTT connection took over this client id — give every process its own TARTIP_DISPATCH_MQTT_CLIENT_ID');
-    }
-  });
-
   async function handle(topic: string, payload: Buffer): Promise<void> {
     const parts = topic.split('/');
     const [unitId, kind] = [parts[parts.length - 2], parts[parts.length - 1]];
@@ -220,8 +56,12 @@ export async function startMqtt(kernel: Kernel): Promise<MqttIntake | null> {
     await ingestTelemetry(kernel, lines, { kind: 'system' });
   }
 
-  // Start does not hang on a broker that is down: the client keeps reconnecting in the background.
-  const ready = await Promise.race([subscribed.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 5000).unref())]);
-  if (!ready) log.error({ url: settings.mqttUrl }, 'dispatch: MQTT broker not reachable yet; retrying in the background');
-  return intake;
+  return startMqttIntake(kernel, {
+    name: 'dispatch',
+    url: settings.mqttUrl,
+    clientId: settings.mqttClientId,
+    sessionExpiryS: settings.mqttSessionExpiryS,
+    topics: [`$share/${prefix}-dispatch/${prefix}/units/+/telemetry`, `$share/${prefix}-dispatch/${prefix}/units/+/panic`],
+    handle,
+  });
 }

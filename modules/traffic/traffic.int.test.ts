@@ -125,6 +125,11 @@ describe(`traffic read pipeline on ${backendName}`, () => {
         TARTIP_MQTT_URL: MQTT_URL,
         TARTIP_MQTT_TOPIC_PREFIX: PREFIX,
         TARTIP_TRAFFIC_FRIGATE_TOPIC_PREFIX: `${PREFIX}-frigate`,
+        // Persistent MQTT sessions of their own, short-lived: test runs never resume each other's.
+        TARTIP_TRAFFIC_MQTT_CLIENT_ID: `${PREFIX}-traffic`,
+        TARTIP_TRAFFIC_MQTT_SESSION_EXPIRY_S: '60',
+        TARTIP_DISPATCH_MQTT_CLIENT_ID: `${PREFIX}-dispatch`,
+        TARTIP_DISPATCH_MQTT_SESSION_EXPIRY_S: '60',
         TARTIP_TRAFFIC_TICK_MS: '200',
         TARTIP_TRAFFIC_SYNC_VALID_S: '86400',
       },

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { parseSettings } from '../../../packages/kernel/src/config.ts';
 import { REPO_ROOT } from '../../../packages/kernel/src/kernel.ts';
 import { DEFAULTS, type Priority, RESPONSE_TARGETS, type ResponseTarget } from './catalogue.ts';
+import { mqttClientIdFor } from '../../../packages/kernel/src/mqtt-intake.ts';
 
 /** The dispatch module's runtime settings: the versioned catalogue, overridden by `TARTIP_DISPATCH_*` variables. */
 export interface DispatchSettings {
@@ -36,10 +37,7 @@ export interface DispatchSettings {
 }
 
 /** `tartip-dispatch-<host>-<port>`: stable for a process on its host, different for two processes on one host. */
-export function defaultMqttClientId(host: string, port: string | undefined): string {
-  const safe = host.replace(/[^A-Za-z0-9_.-]/g, '-').slice(0, 64) || 'host';
-  return `tartip-dispatch-${safe}-${port || '8080'}`;
-}
+export const defaultMqttClientId = (host: string, port: string | undefined): string => mqttClientIdFor('dispatch', host, port);
 
 const seconds = (max: number) => z.coerce.number().int().min(1).max(max);
 const positive = (max: number) => z.coerce.number().positive().max(max);

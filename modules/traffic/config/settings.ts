@@ -1,7 +1,9 @@
+import { hostname } from 'node:os';
 import { z } from 'zod';
 import { parseSettings } from '../../../packages/kernel/src/config.ts';
 import type { VehicleClass } from '../contract.ts';
 import { VEHICLE_CLASSES } from '../domain/formats.ts';
+import { mqttClientIdFor } from '../../../packages/kernel/src/mqtt-intake.ts';
 
 /**
  * The traffic module's runtime settings (`TARTIP_TRAFFIC_*`, plus the platform's `TARTIP_MQTT_URL` and
@@ -35,6 +37,9 @@ export interface TrafficSettings {
   mqttTopicPrefix: string;
   /** Frigate's MQTT topic prefix (`frigate` unless changed in Frigate's config). */
   frigateTopicPrefix: string;
+  /** The MQTT session this process resumes (persistent: reads sent while it is down wait at the broker). */
+  mqttClientId: string;
+  mqttSessionExpiryS: number;
 }
 
 const num = (min: number, max: number) => z.coerce.number().min(min).max(max);
@@ -67,6 +72,8 @@ const schema = z.object({
     .regex(/^(mqtts?|wss?|tcp):\/\/\S+$/, 'expected mqtt://host:port (or mqtts://, ws://, wss://)')
     .optional(),
   TARTIP_MQTT_TOPIC_PREFIX: z.string().regex(/^[a-z0-9_-]{1,64}$/, 'expected 1–64 of a-z 0-9 _ -').default('tartip'),
+  TARTIP_TRAFFIC_MQTT_CLIENT_ID: z.string().regex(/^[A-Za-z0-9_.-]{1,128}$/, 'expected 1–128 of A-Z a-z 0-9 _ . -').optional(),
+  TARTIP_TRAFFIC_MQTT_SESSION_EXPIRY_S: int(60, 30 * 86_400).default(86_400),
   TARTIP_TRAFFIC_FRIGATE_TOPIC_PREFIX: z.string().regex(/^[A-Za-z0-9_/-]{1,64}$/, 'expected 1–64 of A-Z a-z 0-9 _ - /').default('frigate'),
 });
 
@@ -90,5 +97,7 @@ export function loadTrafficSettings(env: Readonly<Record<string, string | undefi
     mqttUrl: c.TARTIP_MQTT_URL ?? null,
     mqttTopicPrefix: c.TARTIP_MQTT_TOPIC_PREFIX,
     frigateTopicPrefix: c.TARTIP_TRAFFIC_FRIGATE_TOPIC_PREFIX,
+    mqttClientId: (c.TARTIP_TRAFFIC_MQTT_CLIENT_ID as string | undefined) ?? mqttClientIdFor('traffic', hostname(), env.PORT),
+    mqttSessionExpiryS: c.TARTIP_TRAFFIC_MQTT_SESSION_EXPIRY_S,
   };
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { Problem } from '../../packages/kernel/src/errors.ts';
-import { ackFor, PUBACK, retryDelayMs } from './mqtt.ts';
+import { Problem } from './errors.ts';
+import { ackFor, PUBACK, retryDelayMs } from './mqtt-intake.ts';
 
 describe('MQTT intake acknowledgements', () => {
   it('bad input is settled with a PUBACK reason code; anything else is retried', () => {
