@@ -25,8 +25,8 @@ export const DEMO_USERS: { username: Role; displayName: string; jurisdictions: s
 export const DEMO_API_KEYS: (NewApiKey & { key: string })[] = [
   { name: 'app-102', channel: 'app102', scopes: ['reports:submit', 'partner:read'], jurisdictions: ['*'], key: 'tk_app102_demo_Xq7pL2vN9rT4wK8mA3sD6fG1' },
   { name: 'egov-mobile', channel: 'egov', scopes: ['reports:submit', 'partner:read'], jurisdictions: ['*'], key: 'tk_egov_demo_Hn5bV8cZ2xQ9wE4rT7yU1iO3' },
-  { name: 'demo-bank', channel: 'bank', scopes: ['reports:submit', 'fraud:screen', 'partner:read'], jurisdictions: ['*'], key: 'tk_bank_demo_Pm3kJ6hG9fD2sA5zX8cV1bN4' },
-  { name: 'demo-telecom', channel: 'telecom', scopes: ['fraud:screen', 'partner:read'], jurisdictions: ['*'], key: 'tk_telecom_demo_Lw4qE7rT1yU5iO8pA2sD6fG9' },
+  { name: 'demo-bank', channel: 'bank', scopes: ['reports:submit', 'fraud:screen', 'fraud:indicators', 'partner:read'], jurisdictions: ['*'], key: 'tk_bank_demo_Pm3kJ6hG9fD2sA5zX8cV1bN4' },
+  { name: 'demo-telecom', channel: 'telecom', scopes: ['fraud:screen', 'fraud:indicators', 'partner:read'], jurisdictions: ['*'], key: 'tk_telecom_demo_Lw4qE7rT1yU5iO8pA2sD6fG9' },
   { name: 'demo-cameras', channel: 'camera', scopes: ['video:ingest', 'partner:read'], jurisdictions: ['750000000'], key: 'tk_camera_demo_Zr8tY2uI5oP9aS3dF6gH1jK4' },
   // ANPR gateway of the traffic module's demo cameras (Astana): plate reads, camera violations, clock-sync reports.
   { name: 'demo-anpr-gateway', channel: 'camera', scopes: ['traffic:ingest', 'partner:read'], jurisdictions: ['710000000'], key: 'tk_camera_anpr_demo_Qw3eR6tY9uI2oP5aS8dF1g' },

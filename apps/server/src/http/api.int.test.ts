@@ -363,7 +363,7 @@ describe(`HTTP API on ${backendName}`, () => {
     it('a bank’s key identifies the bank', async () => {
       const res = await server.app.inject({ method: 'GET', url: '/api/v1/partner/me', headers: { 'x-api-key': BANK_KEY } });
       expect(res.statusCode).toBe(200);
-      expect(res.json()).toEqual({ name: 'demo-bank', channel: 'bank', scopes: ['fraud:screen', 'partner:read', 'reports:submit'], jurisdictions: ['*'] });
+      expect(res.json()).toEqual({ name: 'demo-bank', channel: 'bank', scopes: ['fraud:indicators', 'fraud:screen', 'partner:read', 'reports:submit'], jurisdictions: ['*'] });
     });
 
     it('a staff token on a partner route is 403; a partner key on staff routes is 403', async () => {

@@ -1,0 +1,91 @@
+import { readFileSync } from 'node:fs';
+import type { X509Certificate } from 'node:crypto';
+import { z } from 'zod';
+import { ConfigError, parseSettings } from '../../../packages/kernel/src/config.ts';
+import { parseChain } from '../domain/passport.ts';
+import { CALL_POLICY, TRANSACTION_POLICY } from './policy.ts';
+
+/** The demo shared key: identifiers hashed with it are only for the demo; production refuses to start with it. */
+export const DEMO_HASH_KEY = 'tartip-demo-fraud-shared-key-not-for-production';
+
+/** The fraud module's runtime settings: the versioned defaults, overridden by `TARTIP_FRAUD_*` variables. */
+export interface FraudSettings {
+  /** Shared HMAC-SHA256 key for hashed identifiers (partners hash with the same key). */
+  hashKey: string;
+  /** STI-CA certificates trusted for STIR/SHAKEN. */
+  trustAnchors: X509Certificate[];
+  shakenFreshnessS: number;
+  shakenAllowHttp: boolean;
+  certCacheMs: number;
+  certTimeoutMs: number;
+  /** Decision records written per batch, and held in memory at most while the database is unreachable. */
+  recordBatch: number;
+  recordBuffer: number;
+  /** How often the database is probed to leave or enter degraded mode. */
+  healthMs: number;
+  degradedCall: 'allow' | 'label';
+  /** In degraded mode, transfers at or above this amount (KZT) that would be allowed are held. */
+  degradedHoldAmount: number;
+  callWindowMin: number;
+  largeAmount: number;
+  /** Screening requests per partner key per minute. */
+  rateLimitPartner: number;
+  /** Lines in one bulk import. */
+  importMax: number;
+}
+
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const bool = z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const schema = z.object({
+  TARTIP_FRAUD_HASH_KEY: z.string().min(32).default(DEMO_HASH_KEY),
+  TARTIP_FRAUD_SHAKEN_TRUST_ANCHORS: z.string().optional(),
+  TARTIP_FRAUD_SHAKEN_FRESHNESS_S: int(1, 3600).default(60),
+  TARTIP_FRAUD_SHAKEN_ALLOW_HTTP: bool.default(false),
+  TARTIP_FRAUD_CERT_CACHE_S: int(0, 86_400).default(3600),
+  TARTIP_FRAUD_CERT_TIMEOUT_MS: int(50, 30_000).default(2000),
+  TARTIP_FRAUD_RECORD_BATCH: int(1, 10_000).default(500),
+  TARTIP_FRAUD_RECORD_BUFFER: int(100, 10_000_000).default(200_000),
+  TARTIP_FRAUD_HEALTH_MS: int(50, 60_000).default(1000),
+  TARTIP_FRAUD_DEGRADED_CALL: z.enum(['allow', 'label']).default(CALL_POLICY.degraded),
+  TARTIP_FRAUD_DEGRADED_HOLD_AMOUNT: int(0, 1_000_000_000_000).default(100_000),
+  TARTIP_FRAUD_CALL_WINDOW_MIN: int(1, 24 * 60).default(TRANSACTION_POLICY.callWindowMin),
+  TARTIP_FRAUD_LARGE_AMOUNT: int(1, 1_000_000_000_000).default(TRANSACTION_POLICY.largeAmount),
+  TARTIP_FRAUD_RATE_LIMIT_PARTNER: int(1, 100_000_000).default(1_200_000),
+  TARTIP_FRAUD_IMPORT_MAX: int(1, 1_000_000).default(100_000),
+});
+
+/** Validates the `TARTIP_FRAUD_*` variables; a bad value throws ConfigError naming it (the process refuses to start). */
+export function loadFraudSettings(env: Readonly<Record<string, string | undefined>>, mode: 'embedded' | 'production'): FraudSettings {
+  const c = parseSettings(schema, env);
+  if (mode === 'production' && c.TARTIP_FRAUD_HASH_KEY === DEMO_HASH_KEY) {
+    throw new ConfigError([{ variable: 'TARTIP_FRAUD_HASH_KEY', message: 'production mode needs the shared key agreed with partners' }]);
+  }
+  const trustAnchors: X509Certificate[] = [];
+  for (const file of (c.TARTIP_FRAUD_SHAKEN_TRUST_ANCHORS ?? '').split(',').map((s) => s.trim()).filter(Boolean)) {
+    try {
+      const certs = parseChain(readFileSync(file, 'utf8'));
+      if (certs.length === 0) throw new Error('no certificate');
+      trustAnchors.push(...certs);
+    } catch (e) {
+      throw new ConfigError([{ variable: 'TARTIP_FRAUD_SHAKEN_TRUST_ANCHORS', message: `${file}: ${(e as Error).message}` }]);
+    }
+  }
+  return {
+    hashKey: c.TARTIP_FRAUD_HASH_KEY,
+    trustAnchors,
+    shakenFreshnessS: c.TARTIP_FRAUD_SHAKEN_FRESHNESS_S,
+    shakenAllowHttp: c.TARTIP_FRAUD_SHAKEN_ALLOW_HTTP,
+    certCacheMs: c.TARTIP_FRAUD_CERT_CACHE_S * 1000,
+    certTimeoutMs: c.TARTIP_FRAUD_CERT_TIMEOUT_MS,
+    recordBatch: c.TARTIP_FRAUD_RECORD_BATCH,
+    recordBuffer: c.TARTIP_FRAUD_RECORD_BUFFER,
+    healthMs: c.TARTIP_FRAUD_HEALTH_MS,
+    degradedCall: c.TARTIP_FRAUD_DEGRADED_CALL,
+    degradedHoldAmount: c.TARTIP_FRAUD_DEGRADED_HOLD_AMOUNT,
+    callWindowMin: c.TARTIP_FRAUD_CALL_WINDOW_MIN,
+    largeAmount: c.TARTIP_FRAUD_LARGE_AMOUNT,
+    rateLimitPartner: c.TARTIP_FRAUD_RATE_LIMIT_PARTNER,
+    importMax: c.TARTIP_FRAUD_IMPORT_MAX,
+  };
+}

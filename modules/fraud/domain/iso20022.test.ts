@@ -1,0 +1,71 @@
+import { XMLParser } from 'fast-xml-parser';
+import { describe, expect, it } from 'vitest';
+import { pacs008 } from '../testing/iso20022.ts';
+import { parsePacs008, renderPacs002 } from './iso20022.ts';
+
+describe('ISO 20022 pacs.008 in', () => {
+  it('reads the group header and each credit transfer', () => {
+    const r = parsePacs008(pacs008());
+    expect(r).toEqual({
+      ok: true,
+      value: {
+        msgId: 'MSG-1',
+        createdAt: '2026-11-24T10:00:00.000Z',
+        txs: [
+          {
+            endToEndId: 'E2E-1',
+            amount: 25000,
+            currency: 'KZT',
+            debtorIban: 'KZ86125KZT5004100100',
+            debtorPhone: '+77011234567',
+            creditorIban: 'KZ75125KZT2069100100',
+            creditorPhone: null,
+          },
+        ],
+      },
+    });
+  });
+
+  it('malformed XML is refused with the parser’s reason', () => {
+    const r = parsePacs008('<Document><FIToFICstmrCdtTrf></Document>');
+    expect(r.ok).toBe(false);
+    expect('malformed' in r && r.malformed).toMatch(/line 1/);
+    expect(parsePacs008('')).toEqual({ ok: false, malformed: 'empty body' });
+    expect(parsePacs008('<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaa">]><x>&a;</x>')).toMatchObject({ ok: false, malformed: expect.stringMatching(/document type/) });
+  });
+
+  it('missing mandatory elements are named', () => {
+    const base = 'body.Document.FIToFICstmrCdtTrf';
+    expect(parsePacs008(pacs008({ omit: 'MsgId' }))).toEqual({ ok: false, errors: [{ path: `${base}.GrpHdr.MsgId`, code: 'required' }] });
+    expect(parsePacs008(pacs008({ omit: 'EndToEndId' }))).toEqual({ ok: false, errors: [{ path: `${base}.CdtTrfTxInf.0.PmtId.EndToEndId`, code: 'required' }] });
+    expect(parsePacs008(pacs008({ omit: 'IntrBkSttlmAmt' }))).toEqual({ ok: false, errors: [{ path: `${base}.CdtTrfTxInf.0.IntrBkSttlmAmt`, code: 'required' }] });
+    expect(parsePacs008(pacs008({ omit: 'DbtrAcct' }))).toEqual({ ok: false, errors: [{ path: `${base}.CdtTrfTxInf.0.DbtrAcct.Id.IBAN`, code: 'required' }] });
+    expect(parsePacs008(pacs008({ amount: '-5' }))).toEqual({ ok: false, errors: [{ path: `${base}.CdtTrfTxInf.0.IntrBkSttlmAmt`, code: 'invalid_value' }] });
+    expect(parsePacs008(pacs008({ ccy: 'kz' }))).toEqual({ ok: false, errors: [{ path: `${base}.CdtTrfTxInf.0.IntrBkSttlmAmt.@Ccy`, code: 'required' }] });
+    expect(parsePacs008(pacs008({ nb: '2' }))).toEqual({ ok: false, errors: [{ path: `${base}.GrpHdr.NbOfTxs`, code: 'fraud.count_mismatch', params: { count: 1 } }] });
+    expect(parsePacs008('<Document><Other/></Document>')).toEqual({ ok: false, errors: [{ path: base, code: 'required' }] });
+  });
+});
+
+describe('pacs.002 out', () => {
+  it('answers each transaction with ACCP, PDNG or RJCT, the decision id and the reasons', () => {
+    const original = { msgId: 'MSG-1', createdAt: '2026-11-24T10:00:00.000Z', txs: [] };
+    const xml = renderPacs002({
+      msgId: 'ANS-1',
+      createdAt: '2026-11-24T10:00:01.000Z',
+      original,
+      lines: [
+        { endToEndId: 'E1', decisionId: 'd1', outcome: 'allow', score: 0, reasons: [] },
+        { endToEndId: 'E2', decisionId: 'd2', outcome: 'hold', score: 500, reasons: ['typology_T-CALL_alert'] },
+        { endToEndId: 'E3', decisionId: 'd3', outcome: 'block', score: 0, reasons: ['payee_listed_block'] },
+      ],
+    });
+    const doc = new XMLParser({ ignoreAttributes: false, isArray: (n) => n === 'TxInfAndSts' || n === 'AddtlInf' }).parse(xml);
+    expect(doc.Document['@_xmlns']).toBe('urn:iso:std:iso:20022:tech:xsd:pacs.002.001.12');
+    const sts = doc.Document.FIToFIPmtSts;
+    expect(sts.OrgnlGrpInfAndSts.OrgnlMsgId).toBe('MSG-1');
+    expect(sts.TxInfAndSts.map((t: { TxSts: string }) => t.TxSts)).toEqual(['ACCP', 'PDNG', 'RJCT']);
+    expect(sts.TxInfAndSts[0].StsRsnInf).toBeUndefined();
+    expect(sts.TxInfAndSts[1]).toMatchObject({ StsId: 'd2', OrgnlEndToEndId: 'E2', StsRsnInf: { Rsn: { Cd: 'FRAD' }, AddtlInf: ['score=500', 'typology_T-CALL_alert'] } });
+  });
+});

@@ -1,0 +1,786 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { anyOf, partner, queryNumber, staff } from '../../apps/server/src/http/context.ts';
+import { actorOf } from '../../packages/kernel/src/auth/principal.ts';
+import { type FieldError, fieldErrorsFromZod, Problem } from '../../packages/kernel/src/errors.ts';
+import { newId } from '../../packages/kernel/src/ids.ts';
+import type { Kernel } from '../../packages/kernel/src/kernel.ts';
+import { POLICY_VERSION, SIM_LIMIT, SIMBOX_POLICY } from './config/policy.ts';
+import { CALL_OUTCOMES } from './domain/calls.ts';
+import { type IdentifierKind, KINDS, normalise } from './domain/identifiers.ts';
+import { iinValid } from './domain/iin.ts';
+import { backtest, parsePaySim } from './domain/backtest.ts';
+import { EFFECTS, SOURCES } from './domain/indicator-set.ts';
+import { parsePacs008, renderPacs002 } from './domain/iso20022.ts';
+import { ATTESTATIONS } from './domain/passport.ts';
+import type { Cdr, SimBoxFinding } from './domain/simbox.ts';
+import { TX_OUTCOMES } from './domain/typologies.ts';
+import type { FraudRuntime, TxInput } from './runtime.ts';
+import { decodeCursor, encodeCursor } from '../../packages/kernel/src/cursor.ts';
+import {
+  type CheckedIndicator,
+  checkIndicator,
+  feedRoaming,
+  type IndicatorInput,
+  listIndicators,
+  feedSimRegistrations,
+  listCases,
+  openCitizenCase,
+  recordOutcome,
+  revokeIndicator,
+  simboxIndicators,
+  simLimits,
+  type StoredIndicator,
+  stats,
+  upsertIndicators,
+} from './service.ts';
+
+// ---- schemas --------------------------------------------------------------------------------------------
+
+const IsoIn = z.iso.datetime({ offset: true });
+const Cursor = z.string().regex(/^[A-Za-z0-9_-]{1,400}$/);
+const Limit = queryNumber().pipe(z.number().int().min(1).max(500)).default(50);
+const Hash = z.string().regex(/^[0-9a-f]{64}$/);
+const Text = (max: number) => z.string().trim().min(1).max(max);
+
+export const IndicatorBody = z.strictObject({
+  kind: z.enum(KINDS),
+  /** The identifier in the clear (a card's number is hashed at once and never stored) … */
+  value: z.string().min(1).max(64).optional(),
+  /** … or its shared hash: HMAC-SHA256(shared key, `<kind>:<normal form>`), lower-case hex. */
+  hash: Hash.optional(),
+  source: z.enum(SOURCES),
+  sourceRef: Text(200).optional(),
+  confidence: z.number().min(0).max(1),
+  validFrom: IsoIn.optional(),
+  validUntil: IsoIn.optional(),
+  effect: z.enum(EFFECTS),
+  overridable: z.boolean().default(true),
+  note: Text(1000).optional(),
+});
+
+const IndicatorOut = z.object({
+  id: z.string(),
+  kind: z.enum(KINDS),
+  hash: z.string(),
+  value: z.string().nullable(),
+  source: z.enum(SOURCES),
+  sourceRef: z.string().nullable(),
+  confidence: z.number(),
+  effect: z.enum(EFFECTS),
+  overridable: z.boolean(),
+  validFrom: z.string(),
+  validUntil: z.string().nullable(),
+  note: z.string().nullable(),
+  contributor: z.string(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  revoked: z.boolean(),
+});
+
+const PhoneIn = z.string().min(1).max(32);
+const IbanIn = z.string().min(1).max(42);
+
+const CallBody = z.strictObject({
+  caller: PhoneIn,
+  called: PhoneIn,
+  ingress: z.enum(['international', 'domestic']),
+  trunk: z.string().regex(/^[A-Za-z0-9._:@-]{1,64}$/),
+  /** The SIP Identity header's value (RFC 8224), if the call carried one. */
+  identity: z.string().min(1).max(8192).optional(),
+});
+
+const CallOut = z.object({
+  id: z.string(),
+  outcome: z.enum(CALL_OUTCOMES),
+  reasons: z.array(z.string()),
+  attestation: z.enum(ATTESTATIONS).nullable(),
+  degraded: z.boolean(),
+  latencyUs: z.number(),
+  policyVersion: z.string(),
+});
+
+const TxBody = z.strictObject({
+  id: z.string().regex(/^[A-Za-z0-9._:/-]{1,64}$/),
+  amount: z.number().positive().max(1e13),
+  currency: z.string().regex(/^[A-Z]{3}$/).default('KZT'),
+  payer: z.strictObject({ account: IbanIn, phone: PhoneIn.optional(), openedAt: IsoIn.optional() }),
+  payee: z.strictObject({ account: IbanIn, phone: PhoneIn.optional(), card: z.string().min(1).max(32).optional(), openedAt: IsoIn.optional() }),
+  /** The bank vouches for the payer (e.g. confirmed in a branch): an overridable block becomes a hold. */
+  override: z.boolean().default(false),
+});
+
+const TxOut = z.object({
+  id: z.string(),
+  transactionId: z.string(),
+  outcome: z.enum(TX_OUTCOMES),
+  score: z.number(),
+  reasons: z.array(z.string()),
+  typologies: z.array(
+    z.object({
+      id: z.string(),
+      version: z.string(),
+      score: z.number(),
+      alert: z.number(),
+      interdiction: z.number(),
+      contributions: z.array(z.object({ rule: z.string(), ref: z.string(), value: z.number(), weight: z.number() })),
+    }),
+  ),
+  rules: z.array(z.object({ rule: z.string(), version: z.string(), value: z.number(), ref: z.string() })),
+  degraded: z.boolean(),
+  latencyUs: z.number(),
+  policyVersion: z.string(),
+});
+
+/** One operator call record (a CDR), one NDJSON line of POST /cdrs. */
+const CdrLine = z.strictObject({
+  imsi: z.string().min(1).max(32),
+  iccid: z.string().min(1).max(32).optional(),
+  imei: z.string().min(1).max(32).optional(),
+  direction: z.enum(['out', 'in']),
+  cell: z.string().regex(/^[A-Za-z0-9._:-]{1,64}$/),
+  durationS: z.number().int().min(0).max(86_400),
+  at: IsoIn,
+  simActivatedAt: IsoIn.optional(),
+});
+
+const ctxOf = (req: FastifyRequest) => ({ actor: actorOf(req.principal), requestId: String(req.id) });
+
+
+/** Staff see every identifier in the clear; a partner sees its own contributions in the clear and the others' hashes. */
+function present(r: StoredIndicator, req: FastifyRequest): z.infer<typeof IndicatorOut> {
+  const mine = req.principal?.kind === 'user' || r.contributor === actorOf(req.principal);
+  return {
+    id: r.id,
+    kind: r.kind,
+    hash: r.value_hash,
+    value: mine ? r.value : null,
+    source: r.source,
+    sourceRef: mine ? r.source_ref : null,
+    confidence: Number(r.confidence),
+    effect: r.effect,
+    overridable: r.overridable,
+    validFrom: r.valid_from.toISOString(),
+    validUntil: r.valid_until?.toISOString() ?? null,
+    note: mine ? r.note : null,
+    contributor: r.contributor,
+    createdAt: r.created_at.toISOString(),
+    updatedAt: r.updated_at.toISOString(),
+    revoked: r.revoked_at !== null,
+  };
+}
+
+/** Normal form of an identifier from a request, or a field error at `path`. */
+function field(kind: IdentifierKind, raw: string | undefined, path: string, errors: FieldError[]): string | null {
+  if (raw === undefined) return null;
+  const n = normalise(kind, raw);
+  if (n.ok) return n.value;
+  errors.push({ path, code: n.code });
+  return null;
+}
+
+function txInput(body: z.infer<typeof TxBody>, prefix: string): TxInput {
+  const errors: FieldError[] = [];
+  const input: TxInput = {
+    id: body.id,
+    amount: body.amount,
+    currency: body.currency,
+    payer: {
+      account: field('iban', body.payer.account, `${prefix}.payer.account`, errors) ?? '',
+      phone: field('phone', body.payer.phone, `${prefix}.payer.phone`, errors),
+      openedAt: body.payer.openedAt ?? null,
+    },
+    payee: {
+      account: field('iban', body.payee.account, `${prefix}.payee.account`, errors) ?? '',
+      phone: field('phone', body.payee.phone, `${prefix}.payee.phone`, errors),
+      card: field('card', body.payee.card, `${prefix}.payee.card`, errors),
+      openedAt: body.payee.openedAt ?? null,
+    },
+    override: body.override,
+  };
+  if (errors.length > 0) throw Problem.validation(errors);
+  return input;
+}
+
+// ---- routes ---------------------------------------------------------------------------------------------
+
+export async function fraudRoutes(app: FastifyInstance, kernel: Kernel, rt: FraudRuntime) {
+  // In their own scope, so the NDJSON and XML parsers are ours whichever module registers first.
+  await app.register(async (scope) => routes(scope, kernel, rt));
+}
+
+async function routes(app: FastifyInstance, kernel: Kernel, rt: FraudRuntime) {
+  const tags = ['fraud'];
+  const { settings } = rt;
+  if (!app.hasContentTypeParser('application/x-ndjson')) {
+    app.addContentTypeParser('application/x-ndjson', { parseAs: 'string', bodyLimit: 64 * 1024 * 1024 }, (_req, body, done) => done(null, body));
+  }
+  if (!app.hasContentTypeParser('text/csv')) {
+    app.addContentTypeParser('text/csv', { parseAs: 'string', bodyLimit: 64 * 1024 * 1024 }, (_req, body, done) => done(null, body));
+  }
+  for (const type of ['application/xml', 'text/xml']) {
+    if (!app.hasContentTypeParser(type)) app.addContentTypeParser(type, { parseAs: 'string', bodyLimit: 1024 * 1024 }, (_req, body, done) => done(null, body));
+  }
+  const partnerLimit = {
+    max: settings.rateLimitPartner,
+    timeWindow: 60_000,
+    keyGenerator: (req: FastifyRequest) => (req.principal ? `fraud:${actorOf(req.principal)}` : `ip:${req.ip}`),
+  };
+  const partnerName = (req: FastifyRequest) => actorOf(req.principal);
+  const contributorFilter = (req: FastifyRequest) => (req.principal?.kind === 'partner' ? actorOf(req.principal) : null);
+
+  // ---- indicators ---------------------------------------------------------------------------------------
+  const writeIndicators = anyOf(staff('fraud:write'), partner('fraud:indicators'));
+  const readIndicators = anyOf(staff('fraud:read'), partner('fraud:indicators'));
+
+  app.post(
+    '/api/v1/fraud/indicators',
+    {
+      config: { access: writeIndicators },
+      schema: {
+        tags,
+        summary: 'Add or replace a shared indicator (phone, ICCID, IMSI, IMEI, IBAN, card) in the clear or as its shared hash',
+        description:
+          'One indicator per kind, identifier and contributor: sending it again replaces it. Phone numbers are normalised to E.164 (Kazakhstan’s 8 7xx… forms accepted), IMEI/ICCID/card numbers are checked with Luhn and IBANs with ISO 13616 check digits. A card number is hashed at once and never stored. `hash` = HMAC-SHA256(shared key, `<kind>:<normal form>`), lower-case hex.',
+        body: IndicatorBody,
+        response: { 201: IndicatorOut },
+      },
+    },
+    async (req, reply) => {
+      const c = checkIndicator(rt, req.body as IndicatorInput, 'body', kernel.clock.now());
+      if (!c.ok) throw Problem.validation(c.errors);
+      const [row] = await upsertIndicators(kernel, rt, ctxOf(req), [c.value], 'single');
+      return reply.code(201).send(present(row, req));
+    },
+  );
+
+  app.post(
+    '/api/v1/fraud/indicators/import',
+    {
+      config: { access: writeIndicators },
+      schema: {
+        tags,
+        summary: 'Bulk import: NDJSON (application/x-ndjson), one indicator per line as in POST /indicators; all or nothing',
+        response: { 200: z.object({ imported: z.number() }) },
+      },
+    },
+    async (req) => {
+      if (typeof req.body !== 'string') throw new Problem('unsupported_media_type');
+      const lines = req.body.split('\n').map((l) => l.trim());
+      const errors: FieldError[] = [];
+      const items: CheckedIndicator[] = [];
+      const now = kernel.clock.now();
+      let n = 0;
+      for (let i = 0; i < lines.length; i++) {
+        if (lines[i] === '') continue;
+        if (++n > settings.importMax) {
+          errors.push({ path: `body.${i}`, code: 'fraud.too_many_lines', params: { maximum: settings.importMax } });
+          break;
+        }
+        let raw: unknown;
+        try {
+          raw = JSON.parse(lines[i]);
+        } catch {
+          errors.push({ path: `body.${i}`, code: 'fraud.invalid_json_line' });
+          continue;
+        }
+        const parsed = IndicatorBody.safeParse(raw, { reportInput: true });
+        if (!parsed.success) {
+          errors.push(...fieldErrorsFromZod(parsed.error.issues, `body.${i}`));
+          continue;
+        }
+        const c = checkIndicator(rt, parsed.data, `body.${i}`, now);
+        if (c.ok) items.push(c.value);
+        else errors.push(...c.errors);
+        if (errors.length >= 100) break;
+      }
+      if (n === 0) errors.push({ path: 'body', code: 'required' });
+      if (errors.length > 0) throw Problem.validation(errors);
+      const rows = await upsertIndicators(kernel, rt, ctxOf(req), items, 'import');
+      return { imported: rows.length };
+    },
+  );
+
+  const ListQuery = z.strictObject({
+    kind: z.enum(KINDS).optional(),
+    value: z.string().min(1).max(64).optional(),
+    hash: Hash.optional(),
+    includeRevoked: z.enum(['true', 'false']).optional(),
+    limit: Limit,
+    cursor: Cursor.optional(),
+  });
+  type ListQuery = z.infer<typeof ListQuery>;
+  const hashOf = (q: ListQuery): string | undefined => {
+    if (q.value === undefined) return q.hash;
+    if (!q.kind) throw Problem.validation([{ path: 'query.kind', code: 'required' }]);
+    const n = normalise(q.kind, q.value);
+    if (!n.ok) throw Problem.validation([{ path: 'query.value', code: n.code }]);
+    return rt.hash(q.kind, n.value);
+  };
+
+  app.get(
+    '/api/v1/fraud/indicators',
+    {
+      config: { access: readIndicators },
+      schema: {
+        tags,
+        summary: 'Indicators, newest change first; find one by kind and value (normalised and hashed) or by hash. Audited.',
+        querystring: ListQuery,
+        response: { 200: z.object({ items: z.array(IndicatorOut), nextCursor: z.string().nullable() }) },
+      },
+    },
+    async (req) => {
+      const q = req.query as ListQuery;
+      const after = q.cursor ? decodeCursor(q.cursor, z.tuple([z.iso.datetime(), z.uuid()])) : null;
+      const rows = await listIndicators(
+        kernel,
+        ctxOf(req),
+        { kind: q.kind, hash: hashOf(q), limit: q.limit + 1, after: after ? { updatedAt: after[0], id: after[1] } : undefined, includeRevoked: q.includeRevoked === 'true' },
+        'indicators.read',
+      );
+      const page = rows.slice(0, q.limit);
+      const last = page[page.length - 1];
+      return { items: page.map((r) => present(r, req)), nextCursor: rows.length > q.limit ? encodeCursor([last.updated_at.toISOString(), last.id]) : null };
+    },
+  );
+
+  app.get(
+    '/api/v1/fraud/indicators/export',
+    {
+      config: { access: readIndicators },
+      schema: {
+        tags,
+        summary: 'Export indicators in force as NDJSON (one object per line, as in GET /indicators). Audited.',
+        querystring: z.strictObject({ kind: z.enum(KINDS).optional() }),
+      },
+    },
+    async (req, reply) => {
+      const q = req.query as { kind?: IdentifierKind };
+      const out: string[] = [];
+      let after: { updatedAt: string; id: string } | undefined;
+      for (;;) {
+        const rows = await listIndicators(kernel, ctxOf(req), { kind: q.kind, limit: 5000, after, includeRevoked: false }, 'indicators.exported');
+        for (const r of rows) out.push(JSON.stringify(present(r, req)));
+        if (rows.length < 5000) break;
+        const last = rows[rows.length - 1];
+        after = { updatedAt: last.updated_at.toISOString(), id: last.id };
+      }
+      return reply.type('application/x-ndjson').send(out.length ? `${out.join('\n')}\n` : '');
+    },
+  );
+
+  app.delete(
+    '/api/v1/fraud/indicators/:id',
+    {
+      config: { access: writeIndicators },
+      schema: { tags, summary: 'Revoke an indicator (a partner: only its own)', params: z.strictObject({ id: z.uuid() }), response: { 200: IndicatorOut } },
+    },
+    async (req) => {
+      const { id } = req.params as { id: string };
+      return present(await revokeIndicator(kernel, rt, ctxOf(req), id, contributorFilter(req)), req);
+    },
+  );
+
+  // ---- roaming ------------------------------------------------------------------------------------------
+  app.put(
+    '/api/v1/fraud/roaming',
+    {
+      config: { access: anyOf(staff('fraud:write'), partner('fraud:screen')) },
+      schema: {
+        tags,
+        summary: 'Operators: which of your numbers are roaming abroad (and until when); a roaming Kazakhstan number may arrive on an international ingress',
+        body: z.strictObject({ items: z.array(z.strictObject({ msisdn: PhoneIn, roaming: z.boolean(), until: IsoIn.optional() })).min(1).max(10_000) }),
+        response: { 200: z.object({ updated: z.number() }) },
+      },
+    },
+    async (req) => {
+      const body = req.body as { items: { msisdn: string; roaming: boolean; until?: string }[] };
+      const errors: FieldError[] = [];
+      const items = body.items.map((i, n) => ({
+        msisdn: field('phone', i.msisdn, `body.items.${n}.msisdn`, errors) ?? '',
+        roaming: i.roaming,
+        until: i.until ? new Date(i.until).toISOString() : null,
+      }));
+      if (errors.length > 0) throw Problem.validation(errors);
+      return { updated: await feedRoaming(kernel, rt, ctxOf(req), items) };
+    },
+  );
+
+  // ---- citizens' fraud reports ---------------------------------------------------------------------------
+  app.post(
+    '/api/v1/fraud/citizen-reports',
+    {
+      config: { access: partner('reports:submit'), rateLimit: partnerLimit },
+      schema: {
+        tags,
+        summary: '“I was defrauded” from the 102 app, eGov or a bank’s app: opens a case and turns the numbers, accounts and cards it names into citizens’ warn indicators at once',
+        description: 'Confidence grows with the number of distinct reports naming an identifier within 30 days (0.4, 0.6, 0.7); citizen reports alone never block.',
+        body: z.strictObject({
+          phones: z.array(PhoneIn).max(10).optional(),
+          accounts: z.array(IbanIn).max(10).optional(),
+          cards: z.array(z.string().min(1).max(32)).max(5).optional(),
+          description: Text(4000).optional(),
+          amount: z.number().positive().max(1e13).optional(),
+          currency: z.string().regex(/^[A-Z]{3}$/).optional(),
+          occurredAt: IsoIn.optional(),
+        }),
+        response: {
+          201: z.object({
+            caseId: z.string(),
+            indicators: z.array(z.object({ kind: z.enum(KINDS), hash: z.string(), reports: z.number(), confidence: z.number() })),
+          }),
+        },
+      },
+    },
+    async (req, reply) => {
+      const b = req.body as { phones?: string[]; accounts?: string[]; cards?: string[]; description?: string; amount?: number; currency?: string; occurredAt?: string };
+      const errors: FieldError[] = [];
+      const identifiers: { kind: IdentifierKind; value: string }[] = [];
+      const take = (kind: IdentifierKind, list: string[] | undefined, name: string) =>
+        (list ?? []).forEach((raw, i) => {
+          const v = field(kind, raw, `body.${name}.${i}`, errors);
+          if (v && !identifiers.some((x) => x.kind === kind && x.value === v)) identifiers.push({ kind, value: v });
+        });
+      take('phone', b.phones, 'phones');
+      take('iban', b.accounts, 'accounts');
+      take('card', b.cards, 'cards');
+      if (errors.length === 0 && identifiers.length === 0) errors.push({ path: 'body.phones', code: 'required' });
+      if (errors.length > 0) throw Problem.validation(errors);
+      const p = req.principal;
+      const opened = await openCitizenCase(kernel, rt, ctxOf(req), {
+        channel: p?.kind === 'partner' ? p.channel : 'unknown',
+        identifiers,
+        description: b.description ?? null,
+        amount: b.amount ?? null,
+        currency: b.amount === undefined ? null : (b.currency ?? 'KZT'),
+        occurredAt: b.occurredAt ? new Date(b.occurredAt).toISOString() : null,
+      });
+      return reply.code(201).send(opened);
+    },
+  );
+
+  app.get(
+    '/api/v1/fraud/cases',
+    {
+      config: { access: staff('fraud:read') },
+      schema: {
+        tags,
+        summary: 'Cases opened by citizens’ fraud reports, newest first, with the identifiers they name. Audited.',
+        querystring: z.strictObject({ limit: Limit }),
+        response: {
+          200: z.object({
+            items: z.array(
+              z.object({
+                id: z.string(),
+                channel: z.string(),
+                reporter: z.string(),
+                description: z.string().nullable(),
+                amount: z.number().nullable(),
+                currency: z.string().nullable(),
+                occurredAt: z.string().nullable(),
+                status: z.string(),
+                createdAt: z.string(),
+                identifiers: z.array(z.object({ kind: z.string(), hash: z.string(), value: z.string().nullable() })),
+              }),
+            ),
+          }),
+        },
+      },
+    },
+    async (req) => ({ items: await listCases(kernel, ctxOf(req), (req.query as { limit: number }).limit) }),
+  );
+
+  // ---- SIM-box detection from call records -------------------------------------------------------------
+  app.post(
+    '/api/v1/fraud/cdrs',
+    {
+      config: { access: partner('fraud:screen'), rateLimit: partnerLimit },
+      schema: {
+        tags,
+        summary: 'Operators: call records (NDJSON: imsi, iccid?, imei?, direction, cell, durationS, at, simActivatedAt?); SIMs matching the SIM-box pattern become indicators',
+        description:
+          'All lines are checked before any is taken (errors name `body.<line>.<field>`). A SIM with many short outgoing calls, almost no incoming ones and one or two cells within 24 h becomes `warn` indicators (IMSI, ICCID, the IMEIs it was seen in) contributed by the calling operator. Windows are per process.',
+        response: {
+          200: z.object({
+            accepted: z.number(),
+            flagged: z.array(
+              z.object({ imsi: z.string(), iccid: z.string().nullable(), imeis: z.array(z.string()), newSim: z.boolean(), outgoing: z.number(), incoming: z.number(), cells: z.number(), meanDurationS: z.number() }),
+            ),
+          }),
+        },
+      },
+    },
+    async (req) => {
+      if (typeof req.body !== 'string') throw new Problem('unsupported_media_type');
+      const errors: FieldError[] = [];
+      const cdrs: Cdr[] = [];
+      const lines = req.body.split('\n');
+      let n = 0;
+      for (let i = 0; i < lines.length && errors.length < 100; i++) {
+        const line = lines[i].trim();
+        if (line === '') continue;
+        if (++n > settings.importMax) {
+          errors.push({ path: `body.${i}`, code: 'fraud.too_many_lines', params: { maximum: settings.importMax } });
+          break;
+        }
+        let raw: unknown;
+        try {
+          raw = JSON.parse(line);
+        } catch {
+          errors.push({ path: `body.${i}`, code: 'fraud.invalid_json_line' });
+          continue;
+        }
+        const parsed = CdrLine.safeParse(raw, { reportInput: true });
+        if (!parsed.success) {
+          errors.push(...fieldErrorsFromZod(parsed.error.issues, `body.${i}`));
+          continue;
+        }
+        const c = parsed.data;
+        const imsi = field('imsi', c.imsi, `body.${i}.imsi`, errors);
+        const iccid = field('iccid', c.iccid, `body.${i}.iccid`, errors);
+        const imei = field('imei', c.imei, `body.${i}.imei`, errors);
+        if (imsi) cdrs.push({ imsi, iccid, imei, direction: c.direction, cell: c.cell, durationS: c.durationS, at: Date.parse(c.at), activatedAt: c.simActivatedAt ? Date.parse(c.simActivatedAt) : null });
+      }
+      if (n === 0) errors.push({ path: 'body', code: 'required' });
+      if (errors.length > 0) throw Problem.validation(errors);
+      cdrs.sort((a, b) => a.at - b.at);
+      const flagged: SimBoxFinding[] = [];
+      for (const c of cdrs) {
+        const f = rt.simbox.add(c);
+        if (f) flagged.push(f);
+      }
+      if (flagged.length > 0) {
+        const now = kernel.clock.now();
+        await upsertIndicators(kernel, rt, ctxOf(req), flagged.flatMap((f) => simboxIndicators(rt, f, now, SIMBOX_POLICY)), 'detected');
+      }
+      return { accepted: cdrs.length, flagged };
+    },
+  );
+
+  // ---- SIM cards per person -----------------------------------------------------------------------------
+  app.post(
+    '/api/v1/fraud/sim-registrations',
+    {
+      config: { access: anyOf(staff('fraud:write'), partner('fraud:screen')) },
+      schema: {
+        tags,
+        summary: `Operators: SIM registrations and deregistrations (IIN, number, ICCID); people with more than ${SIM_LIMIT.maxPerIin} active SIMs across all operators are flagged`,
+        body: z.strictObject({
+          items: z
+            .array(
+              z.strictObject({
+                iin: z.string().regex(/^\d{12}$/),
+                msisdn: PhoneIn,
+                iccid: z.string().min(1).max(32).optional(),
+                event: z.enum(['registered', 'deregistered']),
+                at: IsoIn,
+              }),
+            )
+            .min(1)
+            .max(10_000),
+        }),
+        response: { 200: z.object({ accepted: z.number(), overLimit: z.array(z.object({ iin: z.string(), active: z.number() })), limit: z.number() }) },
+      },
+    },
+    async (req) => {
+      const { items } = req.body as { items: { iin: string; msisdn: string; iccid?: string; event: 'registered' | 'deregistered'; at: string }[] };
+      const errors: FieldError[] = [];
+      const regs = items.map((i, n) => {
+        if (!iinValid(i.iin)) errors.push({ path: `body.items.${n}.iin`, code: 'fraud.invalid_iin' });
+        return {
+          iin: i.iin,
+          msisdn: field('phone', i.msisdn, `body.items.${n}.msisdn`, errors) ?? '',
+          iccid: field('iccid', i.iccid, `body.items.${n}.iccid`, errors),
+          event: i.event,
+          at: new Date(i.at).toISOString(),
+        };
+      });
+      if (errors.length > 0) throw Problem.validation(errors);
+      const overLimit = await feedSimRegistrations(kernel, ctxOf(req), regs, SIM_LIMIT.maxPerIin);
+      return { accepted: regs.length, overLimit, limit: SIM_LIMIT.maxPerIin };
+    },
+  );
+
+  app.get(
+    '/api/v1/fraud/sim-limits',
+    {
+      config: { access: staff('fraud:read') },
+      schema: {
+        tags,
+        summary: `People (IIN) holding more than ${SIM_LIMIT.maxPerIin} active SIM cards, most first. Audited.`,
+        querystring: z.strictObject({ limit: Limit }),
+        response: { 200: z.object({ limit: z.number(), items: z.array(z.object({ iin: z.string(), active: z.number(), flaggedAt: z.string() })) }) },
+      },
+    },
+    async (req) => ({ limit: SIM_LIMIT.maxPerIin, items: await simLimits(kernel, ctxOf(req), (req.query as { limit: number }).limit) }),
+  );
+
+  // ---- screening ----------------------------------------------------------------------------------------
+  app.post(
+    '/api/v1/fraud/calls/screen',
+    {
+      config: { access: partner('fraud:screen'), rateLimit: partnerLimit },
+      schema: {
+        tags,
+        summary: 'Screen a call at the switch: allow, label or block, with reason codes',
+        description:
+          'Rules: listed callers (block or label per the indicator), a Kazakhstan number on an international ingress without roaming confirmation (block), STIR/SHAKEN PASSporT verification of the SIP Identity header (ES256, certificate chain to the trust anchors, iat freshness, orig/dest, attestation A/B/C). Decided from memory; recorded asynchronously.',
+        body: CallBody,
+        response: { 200: CallOut },
+      },
+    },
+    async (req) => {
+      const body = req.body as z.infer<typeof CallBody>;
+      const errors: FieldError[] = [];
+      const caller = field('phone', body.caller, 'body.caller', errors);
+      const called = field('phone', body.called, 'body.called', errors);
+      if (!caller || !called) throw Problem.validation(errors);
+      return rt.screenCall({ caller, called, ingress: body.ingress, trunk: body.trunk, identity: body.identity ?? null }, partnerName(req));
+    },
+  );
+
+  app.post(
+    '/api/v1/fraud/transactions/screen',
+    {
+      config: { access: partner('fraud:screen'), rateLimit: partnerLimit },
+      schema: {
+        tags,
+        summary: 'Screen a transfer: allow, hold or block, with the typology scores and the rules that contributed',
+        body: TxBody,
+        response: { 200: TxOut },
+      },
+    },
+    async (req) => rt.screenTransaction(txInput(req.body as z.infer<typeof TxBody>, 'body'), partnerName(req)),
+  );
+
+  app.post(
+    '/api/v1/fraud/transactions/pacs.008',
+    {
+      config: { access: partner('fraud:screen'), rateLimit: partnerLimit },
+      schema: {
+        tags,
+        summary: 'Screen an ISO 20022 pacs.008 (application/xml); answers a pacs.002 status report (ACCP allow, PDNG hold, RJCT block, StsId = decision id)',
+      },
+    },
+    async (req, reply) => {
+      if (typeof req.body !== 'string') throw new Problem('fraud.malformed_xml', { reason: 'send the pacs.008 document as application/xml' });
+      const parsed = parsePacs008(req.body);
+      if (!parsed.ok) {
+        if ('malformed' in parsed) throw new Problem('fraud.malformed_xml', { reason: parsed.malformed });
+        throw Problem.validation(parsed.errors);
+      }
+      const msg = parsed.value;
+      const inputs = msg.txs.map((tx, i) => {
+        const p = `body.Document.FIToFICstmrCdtTrf.CdtTrfTxInf.${i}`;
+        const errors: FieldError[] = [];
+        const input: TxInput = {
+          id: tx.endToEndId,
+          amount: tx.amount,
+          currency: tx.currency,
+          payer: { account: field('iban', tx.debtorIban, `${p}.DbtrAcct.Id.IBAN`, errors) ?? '', phone: field('phone', tx.debtorPhone ?? undefined, `${p}.Dbtr.CtctDtls.MobNb`, errors), openedAt: null },
+          payee: { account: field('iban', tx.creditorIban, `${p}.CdtrAcct.Id.IBAN`, errors) ?? '', phone: field('phone', tx.creditorPhone ?? undefined, `${p}.Cdtr.CtctDtls.MobNb`, errors), card: null, openedAt: null },
+          override: false,
+        };
+        return { input, errors };
+      });
+      const errors = inputs.flatMap((x) => x.errors);
+      if (errors.length > 0) throw Problem.validation(errors);
+      const lines = inputs.map(({ input }) => {
+        const r = rt.screenTransaction(input, partnerName(req));
+        return { endToEndId: input.id, decisionId: r.id, outcome: r.outcome, score: r.score, reasons: r.reasons };
+      });
+      const xml = renderPacs002({ msgId: newId(), createdAt: kernel.clock.now().toISOString(), original: msg, lines });
+      return reply.type('application/xml; charset=utf-8').send(xml);
+    },
+  );
+
+  // ---- backtest -----------------------------------------------------------------------------------------
+  app.post(
+    '/api/v1/fraud/backtests',
+    {
+      config: { access: staff('fraud:write') },
+      schema: {
+        tags,
+        summary: 'Replay a labelled CSV with PaySim columns (text/csv) through the current typologies: precision and recall of hold-or-block, ROC AUC of the score, alerts per typology',
+        response: {
+          200: z.object({
+            policyVersion: z.string(),
+            rows: z.number(),
+            frauds: z.number(),
+            flagged: z.number(),
+            truePositives: z.number(),
+            precision: z.number().nullable(),
+            recall: z.number().nullable(),
+            auc: z.number().nullable(),
+            outcomes: z.object({ allow: z.number(), hold: z.number(), block: z.number() }),
+            typologies: z.array(z.object({ id: z.string(), alerts: z.number(), fraudAlerts: z.number() })),
+          }),
+        },
+      },
+    },
+    async (req) => {
+      if (typeof req.body !== 'string') throw new Problem('unsupported_media_type');
+      const parsed = parsePaySim(req.body, settings.importMax * 10);
+      if (!parsed.ok) throw Problem.validation(parsed.errors);
+      return { policyVersion: POLICY_VERSION, ...backtest(parsed.rows, rt.policy) };
+    },
+  );
+
+  // ---- feedback and statistics --------------------------------------------------------------------------
+  app.post(
+    '/api/v1/fraud/decisions/:id/outcome',
+    {
+      config: { access: anyOf(staff('fraud:write'), partner('fraud:screen')) },
+      schema: {
+        tags,
+        summary: 'Confirm whether a screened transaction or call was fraud (once); feeds precision in GET /stats',
+        params: z.strictObject({ id: z.uuid() }),
+        body: z.strictObject({ fraud: z.boolean(), note: Text(1000).optional() }),
+        response: { 200: z.object({ id: z.string(), kind: z.string(), outcome: z.string(), fraud: z.boolean(), at: z.string() }) },
+      },
+    },
+    async (req) => {
+      const { id } = req.params as { id: string };
+      const p = req.principal;
+      return recordOutcome(kernel, rt, ctxOf(req), id, req.body as { fraud: boolean; note?: string }, p?.kind === 'partner' ? actorOf(p) : null);
+    },
+  );
+
+  app.get(
+    '/api/v1/fraud/stats',
+    {
+      config: { access: staff('fraud:read') },
+      schema: {
+        tags,
+        summary: 'Decisions by kind and outcome, precision and recall from confirmed outcomes, prevented loss, and the live state of this process',
+        querystring: z.strictObject({ from: IsoIn.optional(), to: IsoIn.optional() }),
+        response: {
+          200: z.object({
+            policyVersion: z.string(),
+            from: z.string().nullable(),
+            to: z.string().nullable(),
+            decisions: z.array(z.object({ kind: z.string(), outcome: z.string(), count: z.number(), degraded: z.number(), meanLatencyUs: z.number() })),
+            feedback: z.array(
+              z.object({
+                kind: z.string(),
+                truePositives: z.number(),
+                falsePositives: z.number(),
+                falseNegatives: z.number(),
+                trueNegatives: z.number(),
+                precision: z.number().nullable(),
+                recall: z.number().nullable(),
+              }),
+            ),
+            preventedLoss: z.array(z.object({ currency: z.string(), amount: z.number() })),
+            byDay: z.array(z.object({ day: z.string(), partner: z.string(), currency: z.string().nullable(), preventedAmount: z.number(), callsBlocked: z.number() })),
+            live: z.object({ indicators: z.number(), degraded: z.boolean(), recorderPending: z.number(), recorderDropped: z.number() }),
+          }),
+        },
+      },
+    },
+    async (req) => {
+      const q = req.query as { from?: string; to?: string };
+      return { policyVersion: POLICY_VERSION, ...(await stats(kernel, rt, q.from ?? null, q.to ?? null)) };
+    },
+  );
+}

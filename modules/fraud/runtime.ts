@@ -1,0 +1,363 @@
+import { performance } from 'node:perf_hooks';
+import type { BusEvent, Subscription } from '../../packages/kernel/src/bus/types.ts';
+import { newId } from '../../packages/kernel/src/ids.ts';
+import type { Kernel } from '../../packages/kernel/src/kernel.ts';
+import { CALL_POLICY, POLICY_VERSION, type RuleId, SIMBOX_POLICY, TRANSACTION_POLICY, type TransactionPolicy } from './config/policy.ts';
+import type { FraudSettings } from './config/settings.ts';
+import { type CallOutcome, decideCall, type Ingress } from './domain/calls.ts';
+import { type IdentifierKind, identifierHash, isKazakhstanNumber } from './domain/identifiers.ts';
+import { type IndicatorState, IndicatorSet, type Match } from './domain/indicator-set.ts';
+import { type Attestation, type CertificateFetcher, HttpCertificateFetcher, type ShakenResult, verifyIdentity } from './domain/passport.ts';
+import { SimBoxDetector } from './domain/simbox.ts';
+import { CallStream, PaymentStream } from './domain/streams.ts';
+import { type Condition, decideTransaction, type TxDecision } from './domain/typologies.ts';
+import { CALLS_RISKY, INDICATORS_CHANGED, IndicatorsChanged, ROAMING_CHANGED, RiskyCalls, RoamingChanged } from './events.ts';
+import { DecisionRecorder } from './recorder.ts';
+
+/** Is this number roaming abroad now? The default reads what operators fed through the API; an HLR/CAMARA lookup can replace it. */
+export interface RoamingCheck {
+  isRoaming(msisdn: string, at: number): boolean | Promise<boolean>;
+}
+
+/** Roaming status held in memory, fed by `fraud.roaming.changed` (from `PUT /api/v1/fraud/roaming`). */
+export class TableRoamingCheck implements RoamingCheck {
+  private readonly numbers = new Map<string, { roaming: boolean; until: number; version: number }>();
+  apply(item: { msisdn: string; roaming: boolean; until: string | null; updatedAt: string }): void {
+    const version = Date.parse(item.updatedAt);
+    const held = this.numbers.get(item.msisdn);
+    if (held && held.version > version) return;
+    if (!item.roaming) this.numbers.delete(item.msisdn);
+    else this.numbers.set(item.msisdn, { roaming: true, until: item.until ? Date.parse(item.until) : Number.POSITIVE_INFINITY, version });
+  }
+  isRoaming(msisdn: string, at: number): boolean {
+    const s = this.numbers.get(msisdn);
+    return !!s && s.roaming && at < s.until;
+  }
+}
+
+/** Identifiers of a call, already normalised (E.164). */
+export interface CallInput {
+  caller: string;
+  called: string;
+  ingress: Ingress;
+  trunk: string;
+  identity: string | null;
+}
+
+export interface CallResult {
+  id: string;
+  outcome: CallOutcome;
+  reasons: string[];
+  attestation: Attestation | null;
+  degraded: boolean;
+  latencyUs: number;
+  policyVersion: string;
+}
+
+/** A transfer, identifiers normalised; `openedAt` from the bank when it knows the account. */
+export interface TxInput {
+  id: string;
+  amount: number;
+  currency: string;
+  payer: { account: string; phone: string | null; openedAt: string | null };
+  payee: { account: string; phone: string | null; card: string | null; openedAt: string | null };
+  override: boolean;
+}
+
+export interface TxResult extends TxDecision {
+  id: string;
+  transactionId: string;
+  degraded: boolean;
+  latencyUs: number;
+  policyVersion: string;
+}
+
+const SWEEP_MS = 60_000;
+const RISKY_FLUSH_MS = 20;
+const CALL_MEMORY_MS = 6 * 3_600_000;
+
+/**
+ * The fraud module's state in one process: the indicator set, the roaming table, the call and payment streams and
+ * the decision recorder. The screening paths read only this memory; the database is written behind them.
+ */
+export class FraudRuntime {
+  readonly indicators = new IndicatorSet();
+  readonly roaming = new TableRoamingCheck();
+  roamingCheck: RoamingCheck = this.roaming;
+  fetcher: CertificateFetcher;
+  readonly calls = new CallStream(CALL_MEMORY_MS);
+  readonly payments = new PaymentStream();
+  readonly simbox = new SimBoxDetector(SIMBOX_POLICY);
+  readonly recorder: DecisionRecorder;
+  readonly policy: TransactionPolicy;
+  /** This process, to ignore its own risky-call events coming back from the bus. */
+  readonly origin = newId();
+  degraded = false;
+  private subscriptions: Subscription[] = [];
+  private timers: NodeJS.Timeout[] = [];
+  private dbOk = true;
+  private recorderOk = true;
+
+  constructor(
+    private readonly kernel: Kernel,
+    readonly settings: FraudSettings,
+  ) {
+    this.fetcher = new HttpCertificateFetcher(settings.certCacheMs, settings.certTimeoutMs);
+    this.policy = { ...TRANSACTION_POLICY, callWindowMin: settings.callWindowMin, largeAmount: settings.largeAmount };
+    this.recorder = new DecisionRecorder(
+      kernel.db,
+      kernel.log.child({ component: 'fraud-recorder' }),
+      { batch: settings.recordBatch, buffer: settings.recordBuffer, retryMs: settings.healthMs },
+      (ok) => {
+        this.recorderOk = ok;
+        this.updateHealth();
+      },
+    );
+  }
+
+  private updateHealth(): void {
+    const degraded = !(this.dbOk && this.recorderOk);
+    if (degraded !== this.degraded) {
+      this.degraded = degraded;
+      this.kernel.log[degraded ? 'warn' : 'info']({ degraded }, degraded ? 'fraud screening degraded: database unreachable, safe defaults apply' : 'fraud screening back to normal');
+    }
+  }
+
+  hash(kind: IdentifierKind, normalForm: string): string {
+    return identifierHash(this.settings.hashKey, kind, normalForm);
+  }
+
+  /** Subscribes to the module's events (live, every process), then loads the tables; applying is idempotent by version. */
+  async start(): Promise<void> {
+    const { bus, db } = this.kernel;
+    this.subscriptions.push(
+      await bus.subscribe({ subject: INDICATORS_CHANGED }, async (e: BusEvent) => {
+        const parsed = IndicatorsChanged.safeParse(e.data);
+        if (parsed.success) for (const s of parsed.data.items) this.indicators.apply(s);
+      }),
+      await bus.subscribe({ subject: ROAMING_CHANGED }, async (e: BusEvent) => {
+        const parsed = RoamingChanged.safeParse(e.data);
+        if (parsed.success) for (const item of parsed.data.items) this.roaming.apply(item);
+      }),
+      await bus.subscribe({ subject: CALLS_RISKY }, async (e: BusEvent) => {
+        const parsed = RiskyCalls.safeParse(e.data);
+        if (parsed.success && parsed.data.origin !== this.origin) for (const c of parsed.data.items) this.calls.record(c.called, c.caller, c.risk, c.at);
+      }),
+    );
+    let after: [string, string] = ['-infinity', '00000000-0000-0000-0000-000000000000'];
+    for (;;) {
+      const rows = await db.query<IndicatorRow>(
+        `select id, kind, value_hash, source, confidence, effect, overridable, valid_from, valid_until, revoked_at, updated_at
+         from fraud_indicator
+         where revoked_at is null and (valid_until is null or valid_until > now()) and (updated_at, id) > ($1::timestamptz, $2::uuid)
+         order by updated_at, id limit 5000`,
+        after,
+      );
+      for (const r of rows) this.indicators.apply(stateOf(r));
+      if (rows.length < 5000) break;
+      const last = rows[rows.length - 1];
+      after = [last.updated_at.toISOString(), last.id];
+    }
+    const roaming = await db.query<{ msisdn: string; roaming: boolean; until: Date | null; updated_at: Date }>(
+      'select msisdn, roaming, until, updated_at from fraud_roaming where roaming and (until is null or until > now())',
+    );
+    for (const r of roaming) this.roaming.apply({ msisdn: r.msisdn, roaming: r.roaming, until: r.until?.toISOString() ?? null, updatedAt: r.updated_at.toISOString() });
+    this.timers.push(
+      setInterval(() => {
+        db.ping().then(
+          () => {
+            this.dbOk = true;
+            this.updateHealth();
+          },
+          () => {
+            this.dbOk = false;
+            this.updateHealth();
+          },
+        );
+      }, this.settings.healthMs),
+      setInterval(() => {
+        const now = this.kernel.clock.now().getTime();
+        this.calls.sweep(now);
+        this.simbox.sweep(now);
+        this.payments.sweep(now, this.policy.muleWindowMin * 60_000 * 2);
+      }, SWEEP_MS),
+    );
+    for (const t of this.timers) t.unref();
+  }
+
+  private riskyOut: RiskyCalls['items'] = [];
+  private riskyTimer: NodeJS.Timeout | null = null;
+
+  /** Risky calls go to the other processes in one bus event per few milliseconds (or per 500 calls), never awaited. */
+  private shareRiskyCall(c: RiskyCalls['items'][number]): void {
+    this.riskyOut.push(c);
+    if (this.riskyOut.length >= 500) this.publishRisky();
+    else if (!this.riskyTimer) this.riskyTimer = setTimeout(() => this.publishRisky(), RISKY_FLUSH_MS);
+  }
+
+  private publishRisky(): void {
+    if (this.riskyTimer) clearTimeout(this.riskyTimer);
+    this.riskyTimer = null;
+    const items = this.riskyOut;
+    if (items.length === 0) return;
+    this.riskyOut = [];
+    const event: BusEvent<RiskyCalls> = {
+      id: newId(),
+      subject: CALLS_RISKY,
+      occurredAt: new Date().toISOString(),
+      jurisdiction: null,
+      permission: 'fraud:read',
+      data: { origin: this.origin, items },
+    };
+    this.kernel.bus.publish(event).catch((e) => this.kernel.log.warn({ err: e, calls: items.length }, 'risky calls not shared with other processes'));
+  }
+
+  async stop(): Promise<void> {
+    this.publishRisky();
+    for (const t of this.timers) clearInterval(t);
+    this.timers = [];
+    for (const s of this.subscriptions.splice(0)) await s.unsubscribe().catch(() => {});
+    await this.recorder.stop();
+  }
+
+  private lookup(kind: IdentifierKind, normalForm: string | null, at: number): Match | null {
+    return normalForm ? this.indicators.lookup(kind, this.hash(kind, normalForm), at) : null;
+  }
+
+  async screenCall(input: CallInput, partner: string): Promise<CallResult> {
+    const t0 = performance.now();
+    const now = this.kernel.clock.now().getTime();
+    const callerListed = this.lookup('phone', input.caller, now);
+    const callerIsKazakhstan = isKazakhstanNumber(input.caller);
+    const callerRoaming = input.ingress === 'international' && callerIsKazakhstan ? await this.roamingCheck.isRoaming(input.caller, now) : false;
+    let shaken: ShakenResult | null = null;
+    if (input.identity) {
+      shaken = await verifyIdentity(input.identity, input, now, this.fetcher, {
+        anchors: this.settings.trustAnchors,
+        freshnessS: this.settings.shakenFreshnessS,
+        allowHttp: this.settings.shakenAllowHttp,
+      });
+    }
+    const decision = decideCall(
+      { ...input, callerIsKazakhstan, callerRoaming, callerListed, callerKnown: this.calls.knows(input.called, input.caller, now), shaken, degraded: this.degraded },
+      { ...CALL_POLICY, degraded: this.settings.degradedCall },
+    );
+    this.calls.record(input.called, input.caller, decision.risk, now);
+    if (decision.risk) this.shareRiskyCall({ called: input.called, caller: input.caller, risk: decision.risk, at: now });
+    const id = newId();
+    const latencyUs = Math.round((performance.now() - t0) * 1000);
+    this.recorder.record({
+      id,
+      kind: 'call',
+      outcome: decision.outcome,
+      score: null,
+      reasons: decision.reasons,
+      latencyUs,
+      degraded: this.degraded,
+      policyVersion: POLICY_VERSION,
+      partner,
+      subject: { caller: input.caller, called: input.called, ingress: input.ingress, trunk: input.trunk, attestation: shaken?.ok ? shaken.attest : null },
+      amount: null,
+      currency: null,
+      decidedAt: new Date(now).toISOString(),
+    });
+    return {
+      id,
+      outcome: decision.outcome,
+      reasons: decision.reasons,
+      attestation: shaken?.ok ? shaken.attest : null,
+      degraded: this.degraded,
+      latencyUs,
+      policyVersion: POLICY_VERSION,
+    };
+  }
+
+  screenTransaction(input: TxInput, partner: string): TxResult {
+    const t0 = performance.now();
+    const now = this.kernel.clock.now().getTime();
+    const conditions: Condition[] = [];
+    const payerAccount = this.lookup('iban', input.payer.account, now);
+    if (payerAccount?.effect === 'block') conditions.push({ party: 'payer', overridable: payerAccount.overridable });
+    let listed = 0;
+    let payeeBlock: Match | null = null;
+    for (const m of [this.lookup('iban', input.payee.account, now), this.lookup('phone', input.payee.phone, now), this.lookup('card', input.payee.card, now)]) {
+      if (!m) continue;
+      if (m.effect === 'block') payeeBlock = payeeBlock && !payeeBlock.overridable ? payeeBlock : m;
+      else listed = Math.max(listed, m.confidence);
+    }
+    if (payeeBlock) conditions.push({ party: 'payee', overridable: payeeBlock.overridable });
+    const call = input.payer.phone ? this.calls.riskiest(input.payer.phone, now, this.policy.callWindowMin * 60_000) : { value: 0 };
+    const transfer = {
+      payer: input.payer.account,
+      payee: input.payee.account,
+      amount: input.amount,
+      at: now,
+      payerOpenedAt: input.payer.openedAt ? Date.parse(input.payer.openedAt) : null,
+      payeeOpenedAt: input.payee.openedAt ? Date.parse(input.payee.openedAt) : null,
+    };
+    const values: Record<RuleId, number> = { ...this.payments.features(transfer, this.policy), listed_payee: listed, call_then_transfer: call.value };
+    const degraded = this.degraded;
+    const decision = decideTransaction({
+      values,
+      conditions,
+      override: input.override,
+      amount: input.amount,
+      degradedHoldAmount: degraded ? this.settings.degradedHoldAmount : null,
+      policy: this.policy,
+    });
+    if (decision.outcome !== 'block') this.payments.commit(transfer);
+    const id = newId();
+    const latencyUs = Math.round((performance.now() - t0) * 1000);
+    this.recorder.record({
+      id,
+      kind: 'transaction',
+      outcome: decision.outcome,
+      score: decision.score,
+      reasons: decision.reasons,
+      latencyUs,
+      degraded,
+      policyVersion: POLICY_VERSION,
+      partner,
+      subject: {
+        transactionId: input.id,
+        payerHash: this.hash('iban', input.payer.account),
+        payeeHash: this.hash('iban', input.payee.account),
+        typologies: decision.typologies.map((t) => ({ id: t.id, score: t.score })),
+      },
+      amount: input.amount,
+      currency: input.currency,
+      decidedAt: new Date(now).toISOString(),
+    });
+    return { id, transactionId: input.id, ...decision, degraded, latencyUs, policyVersion: POLICY_VERSION };
+  }
+}
+
+export interface IndicatorRow {
+  id: string;
+  kind: IdentifierKind;
+  value_hash: string;
+  source: IndicatorState['source'];
+  confidence: number;
+  effect: IndicatorState['effect'];
+  overridable: boolean;
+  valid_from: Date;
+  valid_until: Date | null;
+  revoked_at: Date | null;
+  updated_at: Date;
+}
+
+export function stateOf(r: IndicatorRow): IndicatorState {
+  return {
+    id: r.id,
+    kind: r.kind,
+    hash: r.value_hash,
+    source: r.source,
+    confidence: Number(r.confidence),
+    effect: r.effect,
+    overridable: r.overridable,
+    validFrom: r.valid_from.toISOString(),
+    validUntil: r.valid_until?.toISOString() ?? null,
+    revoked: r.revoked_at !== null,
+    updatedAt: r.updated_at.toISOString(),
+  };
+}

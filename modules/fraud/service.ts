@@ -1,0 +1,509 @@
+import type { CommandContext, UnitOfWork } from '../../packages/kernel/src/outbox.ts';
+import { type FieldError, Problem } from '../../packages/kernel/src/errors.ts';
+import { newId } from '../../packages/kernel/src/ids.ts';
+import type { Kernel } from '../../packages/kernel/src/kernel.ts';
+import { CITIZEN_POLICY, type SimBoxPolicy } from './config/policy.ts';
+import { HASH_PATTERN, type IdentifierKind, normalise } from './domain/identifiers.ts';
+import type { Effect, IndicatorSource } from './domain/indicator-set.ts';
+import type { SimBoxFinding } from './domain/simbox.ts';
+import { CASE_OPENED, DECISION_CONFIRMED, INDICATORS_CHANGED, ROAMING_CHANGED, SIM_LIMIT_CHANGED } from './events.ts';
+import { type FraudRuntime, type IndicatorRow, stateOf } from './runtime.ts';
+
+/** An indicator as submitted (JSON body or one NDJSON line), after the schema. */
+export interface IndicatorInput {
+  kind: IdentifierKind;
+  value?: string;
+  hash?: string;
+  source: IndicatorSource;
+  sourceRef?: string;
+  confidence: number;
+  validFrom?: string;
+  validUntil?: string;
+  effect: Effect;
+  overridable: boolean;
+  note?: string;
+}
+
+/** Ready to store: the hash computed (or given), the clear value kept only when given and not a card. */
+export interface CheckedIndicator {
+  kind: IdentifierKind;
+  hash: string;
+  value: string | null;
+  source: IndicatorSource;
+  sourceRef: string | null;
+  confidence: number;
+  validFrom: string;
+  validUntil: string | null;
+  effect: Effect;
+  overridable: boolean;
+  note: string | null;
+}
+
+/** Checks what the schema cannot (one of value/hash, check digits, validity order); errors name `prefix.<field>`. */
+export function checkIndicator(rt: FraudRuntime, input: IndicatorInput, prefix: string, now: Date): { ok: true; value: CheckedIndicator } | { ok: false; errors: FieldError[] } {
+  const errors: FieldError[] = [];
+  let hash = '';
+  let value: string | null = null;
+  if ((input.value === undefined) === (input.hash === undefined)) errors.push({ path: `${prefix}.value`, code: 'fraud.value_or_hash' });
+  else if (input.value !== undefined) {
+    const n = normalise(input.kind, input.value);
+    if (!n.ok) errors.push({ path: `${prefix}.value`, code: n.code });
+    else {
+      hash = rt.hash(input.kind, n.value);
+      value = input.kind === 'card' ? null : n.value;
+    }
+  } else if (input.hash !== undefined) {
+    if (!HASH_PATTERN.test(input.hash)) errors.push({ path: `${prefix}.hash`, code: 'invalid_format', params: { format: 'hex-sha256' } });
+    hash = input.hash;
+  }
+  const validFrom = input.validFrom ?? now.toISOString();
+  if (input.validUntil !== undefined && Date.parse(input.validUntil) <= Date.parse(validFrom)) errors.push({ path: `${prefix}.validUntil`, code: 'invalid_value' });
+  if (errors.length > 0) return { ok: false, errors };
+  return {
+    ok: true,
+    value: {
+      kind: input.kind,
+      hash,
+      value,
+      source: input.source,
+      sourceRef: input.sourceRef ?? null,
+      confidence: input.confidence,
+      validFrom: new Date(validFrom).toISOString(),
+      validUntil: input.validUntil ? new Date(input.validUntil).toISOString() : null,
+      effect: input.effect,
+      overridable: input.overridable,
+      note: input.note ?? null,
+    },
+  };
+}
+
+/** The indicators a SIM-box finding becomes: the SIM (IMSI, ICCID) and the device (IMEI), `warn`, from the operator. */
+export function simboxIndicators(rt: FraudRuntime, f: SimBoxFinding, now: Date, policy: SimBoxPolicy): CheckedIndicator[] {
+  const base = {
+    source: 'operator' as const,
+    sourceRef: null,
+    confidence: f.newSim ? policy.confidence.newSim : policy.confidence.other,
+    validFrom: now.toISOString(),
+    validUntil: new Date(now.getTime() + policy.validDays * 86_400_000).toISOString(),
+    effect: 'warn' as const,
+    overridable: true,
+    note: `SIM-box pattern: ${f.outgoing} outgoing, ${f.incoming} incoming, ${f.cells} cell(s), mean ${f.meanDurationS} s${f.newSim ? ', new SIM' : ''}`,
+  };
+  const ids: [IdentifierKind, string][] = [['imsi', f.imsi], ...(f.iccid ? [['iccid', f.iccid] as [IdentifierKind, string]] : []), ...f.imeis.map((i) => ['imei', i] as [IdentifierKind, string])];
+  return ids.map(([kind, value]) => ({ ...base, kind, value, hash: rt.hash(kind, value) }));
+}
+
+export interface StoredIndicator extends IndicatorRow {
+  value: string | null;
+  source_ref: string | null;
+  note: string | null;
+  contributor: string;
+  created_at: Date;
+}
+
+const CHUNK = 500;
+
+/**
+ * Creates or replaces indicators (one per kind, hash and contributor) in one command: rows, an audit record (one per
+ * indicator for a single submission, one summary for an import) and `fraud.indicators.changed` events in chunks.
+ * The writing process applies them to its set at once; the others from the events.
+ */
+export async function upsertIndicators(
+  kernel: Kernel,
+  rt: FraudRuntime,
+  ctx: CommandContext,
+  items: readonly CheckedIndicator[],
+  mode: 'single' | 'import' | 'detected',
+): Promise<StoredIndicator[]> {
+  const rows = await kernel.commands.run(ctx, async (uow) => {
+    const stored = await writeIndicators(uow, ctx.actor, items);
+    if (mode === 'single') {
+      for (const r of stored) {
+        await uow.audit({ action: 'indicator.upserted', entity: 'fraud_indicator', entityId: r.id, data: { kind: r.kind, hash: r.value_hash, effect: r.effect, source: r.source } });
+      }
+    } else {
+      const kinds: Record<string, number> = {};
+      for (const r of stored) kinds[r.kind] = (kinds[r.kind] ?? 0) + 1;
+      await uow.audit({ action: mode === 'import' ? 'indicators.imported' : 'indicators.detected', entity: 'fraud_indicator', data: { count: stored.length, kinds } });
+    }
+    return stored;
+  });
+  for (const r of rows) rt.indicators.apply(stateOf(r));
+  return rows;
+}
+
+/** Upserts indicators of one contributor inside a command, and queues their `fraud.indicators.changed` events. */
+async function writeIndicators(uow: UnitOfWork, contributor: string, items: readonly CheckedIndicator[]): Promise<StoredIndicator[]> {
+  const stored: StoredIndicator[] = [];
+  for (let i = 0; i < items.length; i += CHUNK) {
+    const chunk = items.slice(i, i + CHUNK).map((x) => ({ ...x, id: newId() }));
+    const out = await uow.tx.query<StoredIndicator>(
+      `insert into fraud_indicator (id, kind, value_hash, value, source, source_ref, confidence, effect, overridable, valid_from, valid_until, note,
+                                    contributor, created_at, updated_at)
+       select x.id, x.kind, x.hash, x.value, x.source, x."sourceRef", x.confidence, x.effect, x.overridable, x."validFrom", x."validUntil", x.note,
+              $2, $3, $3
+       from jsonb_to_recordset($1::jsonb) as x(id uuid, kind text, hash text, value text, source text, "sourceRef" text, confidence float8, effect text,
+            overridable boolean, "validFrom" timestamptz, "validUntil" timestamptz, note text)
+       on conflict (kind, value_hash, contributor) do update set
+         value = coalesce(excluded.value, fraud_indicator.value), source = excluded.source, source_ref = excluded.source_ref,
+         confidence = excluded.confidence, effect = excluded.effect, overridable = excluded.overridable, valid_from = excluded.valid_from,
+         valid_until = excluded.valid_until, note = excluded.note, updated_at = excluded.updated_at, revoked_at = null
+       returning *`,
+      [JSON.stringify(chunk), contributor, uow.now.toISOString()],
+    );
+    stored.push(...out);
+    await uow.emit({ subject: INDICATORS_CHANGED, data: { items: out.map(stateOf) }, permission: 'fraud:read' });
+  }
+  return stored;
+}
+
+/** Revokes an indicator: staff with fraud:write any, a partner only its own. */
+export async function revokeIndicator(kernel: Kernel, rt: FraudRuntime, ctx: CommandContext, id: string, onlyContributor: string | null): Promise<StoredIndicator> {
+  const row = await kernel.commands.run(ctx, async (uow) => {
+    const [r] = await uow.tx.query<StoredIndicator>(
+      `update fraud_indicator set revoked_at = $2, updated_at = $2
+       where id = $1 and revoked_at is null and ($3::text is null or contributor = $3) returning *`,
+      [id, uow.now.toISOString(), onlyContributor],
+    );
+    if (!r) throw Problem.notFound();
+    await uow.emit({ subject: INDICATORS_CHANGED, data: { items: [stateOf(r)] }, permission: 'fraud:read' });
+    await uow.audit({ action: 'indicator.revoked', entity: 'fraud_indicator', entityId: r.id, data: { kind: r.kind, hash: r.value_hash } });
+    return r;
+  });
+  rt.indicators.apply(stateOf(row));
+  return row;
+}
+
+export interface IndicatorQuery {
+  kind?: IdentifierKind;
+  hash?: string;
+  limit: number;
+  after?: { updatedAt: string; id: string };
+  includeRevoked: boolean;
+}
+
+/** Newest first; the read is audited (phone numbers and accounts are personal data). */
+export async function listIndicators(kernel: Kernel, ctx: CommandContext, q: IndicatorQuery, action: 'indicators.read' | 'indicators.exported'): Promise<StoredIndicator[]> {
+  return kernel.commands.run(ctx, async (uow) => {
+    const rows = await uow.tx.query<StoredIndicator>(
+      `select * from fraud_indicator
+       where ($1::text is null or kind = $1) and ($2::text is null or value_hash = $2) and ($3 or revoked_at is null)
+         and ($4::timestamptz is null or (updated_at, id) < ($4::timestamptz, $5::uuid))
+       order by updated_at desc, id desc limit $6`,
+      [q.kind ?? null, q.hash ?? null, q.includeRevoked, q.after?.updatedAt ?? null, q.after?.id ?? null, q.limit],
+    );
+    await uow.audit({ action, entity: 'fraud_indicator', data: { count: rows.length, kind: q.kind ?? null, hash: q.hash ?? null } });
+    return rows;
+  });
+}
+
+export interface RoamingItem {
+  msisdn: string;
+  roaming: boolean;
+  until: string | null;
+}
+
+/** Stores an operator's roaming statuses and tells every process (`fraud.roaming.changed`). */
+export async function feedRoaming(kernel: Kernel, rt: FraudRuntime, ctx: CommandContext, items: readonly RoamingItem[]): Promise<number> {
+  const applied = await kernel.commands.run(ctx, async (uow) => {
+    const at = uow.now.toISOString();
+    await uow.tx.query(
+      `insert into fraud_roaming (msisdn, roaming, until, operator, updated_at)
+       select x.msisdn, x.roaming, x.until, $2, $3 from jsonb_to_recordset($1::jsonb) as x(msisdn text, roaming boolean, until timestamptz)
+       on conflict (msisdn) do update set roaming = excluded.roaming, until = excluded.until, operator = excluded.operator, updated_at = excluded.updated_at`,
+      [JSON.stringify(items), ctx.actor, at],
+    );
+    const data = { items: items.map((i) => ({ ...i, updatedAt: at })) };
+    await uow.emit({ subject: ROAMING_CHANGED, data, permission: 'fraud:read' });
+    await uow.audit({ action: 'roaming.fed', entity: 'fraud_roaming', data: { count: items.length } });
+    return data.items;
+  });
+  for (const i of applied) rt.roaming.apply(i);
+  return applied.length;
+}
+
+interface DecisionRow {
+  id: string;
+  kind: 'call' | 'transaction';
+  outcome: string;
+  partner: string;
+  confirmed_fraud: boolean | null;
+}
+
+/**
+ * Records whether a decision was fraud. Waits (briefly) for the recorder so a decision made a moment ago is found;
+ * a partner may only answer for its own decisions; an answer is final (409 on a second one).
+ */
+export async function recordOutcome(
+  kernel: Kernel,
+  rt: FraudRuntime,
+  ctx: CommandContext,
+  id: string,
+  input: { fraud: boolean; note?: string },
+  partner: string | null,
+): Promise<{ id: string; kind: string; outcome: string; fraud: boolean; at: string }> {
+  await Promise.race([rt.recorder.flush(), new Promise((r) => setTimeout(r, 2000))]);
+  return kernel.commands.run(ctx, async (uow) => {
+    const [d] = await uow.tx.query<DecisionRow>('select id, kind, outcome, partner, confirmed_fraud from fraud_decision where id = $1 for update', [id]);
+    if (!d) throw new Problem('fraud.not_screened', { id }, [], 404);
+    if (partner !== null && d.partner !== partner) throw new Problem('fraud.not_own_decision', {}, [], 403);
+    if (d.confirmed_fraud !== null) throw new Problem('fraud.outcome_recorded', {}, [], 409);
+    const at = uow.now.toISOString();
+    await uow.tx.query('update fraud_decision set confirmed_fraud = $2, outcome_at = $3, outcome_by = $4, outcome_note = $5 where id = $1', [
+      id,
+      input.fraud,
+      at,
+      ctx.actor,
+      input.note ?? null,
+    ]);
+    await uow.emit({ subject: DECISION_CONFIRMED, key: id, data: { decisionId: id, kind: d.kind, outcome: d.outcome, fraud: input.fraud, at }, permission: 'fraud:read' });
+    await uow.audit({ action: 'decision.outcome_recorded', entity: 'fraud_decision', entityId: id, data: { fraud: input.fraud, outcome: d.outcome } });
+    return { id, kind: d.kind, outcome: d.outcome, fraud: input.fraud, at };
+  });
+}
+
+export interface Stats {
+  from: string | null;
+  to: string | null;
+  decisions: { kind: string; outcome: string; count: number; degraded: number; meanLatencyUs: number }[];
+  feedback: {
+    kind: string;
+    /** Flagged (not allowed) and confirmed fraud / not fraud; allowed and later confirmed fraud. */
+    truePositives: number;
+    falsePositives: number;
+    falseNegatives: number;
+    trueNegatives: number;
+    precision: number | null;
+    recall: number | null;
+  }[];
+  /** Sums of held or blocked transfers later confirmed fraud, per currency. */
+  preventedLoss: { currency: string; amount: number }[];
+  /** Per day (UTC) and partner: confirmed-fraud sums held or blocked, and calls blocked. */
+  byDay: { day: string; partner: string; currency: string | null; preventedAmount: number; callsBlocked: number }[];
+  live: { indicators: number; degraded: boolean; recorderPending: number; recorderDropped: number };
+}
+
+export async function stats(kernel: Kernel, rt: FraudRuntime, from: string | null, to: string | null): Promise<Stats> {
+  const where = `($1::timestamptz is null or decided_at >= $1) and ($2::timestamptz is null or decided_at < $2)`;
+  const decisions = await kernel.db.query<{ kind: string; outcome: string; count: number; degraded: number; latency: number }>(
+    `select kind, outcome, count(*)::int8 as count, count(*) filter (where degraded)::int8 as degraded, coalesce(avg(latency_us), 0)::float8 as latency
+     from fraud_decision where ${where} group by kind, outcome order by kind, outcome`,
+    [from, to],
+  );
+  const fb = await kernel.db.query<{ kind: string; tp: number; fp: number; fn: number; tn: number }>(
+    `select kind,
+       count(*) filter (where outcome <> 'allow' and confirmed_fraud)::int8 as tp,
+       count(*) filter (where outcome <> 'allow' and not confirmed_fraud)::int8 as fp,
+       count(*) filter (where outcome = 'allow' and confirmed_fraud)::int8 as fn,
+       count(*) filter (where outcome = 'allow' and not confirmed_fraud)::int8 as tn
+     from fraud_decision where confirmed_fraud is not null and ${where} group by kind order by kind`,
+    [from, to],
+  );
+  const loss = await kernel.db.query<{ currency: string; amount: string }>(
+    `select currency, sum(amount)::text as amount from fraud_decision
+     where kind = 'transaction' and outcome in ('hold', 'block') and confirmed_fraud and ${where} group by currency order by currency`,
+    [from, to],
+  );
+  const days = await kernel.db.query<{ day: string; partner: string; currency: string | null; amount: string | null; calls: number }>(
+    `select to_char(date_trunc('day', decided_at at time zone 'UTC'), 'YYYY-MM-DD') as day, partner, currency,
+            sum(amount) filter (where kind = 'transaction' and outcome in ('hold', 'block') and confirmed_fraud)::text as amount,
+            count(*) filter (where kind = 'call' and outcome = 'block')::int8 as calls
+     from fraud_decision where ${where} group by 1, 2, 3
+     having count(*) filter (where kind = 'call' and outcome = 'block') > 0
+         or sum(amount) filter (where kind = 'transaction' and outcome in ('hold', 'block') and confirmed_fraud) > 0
+     order by 1, 2, 3`,
+    [from, to],
+  );
+  const ratio = (a: number, b: number) => (a + b === 0 ? null : a / (a + b));
+  return {
+    from,
+    to,
+    decisions: decisions.map((d) => ({ kind: d.kind, outcome: d.outcome, count: Number(d.count), degraded: Number(d.degraded), meanLatencyUs: Math.round(d.latency) })),
+    feedback: fb.map((f) => ({
+      kind: f.kind,
+      truePositives: Number(f.tp),
+      falsePositives: Number(f.fp),
+      falseNegatives: Number(f.fn),
+      trueNegatives: Number(f.tn),
+      precision: ratio(Number(f.tp), Number(f.fp)),
+      recall: ratio(Number(f.tp), Number(f.fn)),
+    })),
+    preventedLoss: loss.map((l) => ({ currency: l.currency, amount: Number(l.amount) })),
+    byDay: days.map((d) => ({ day: d.day, partner: d.partner, currency: d.currency, preventedAmount: Number(d.amount ?? 0), callsBlocked: Number(d.calls) })),
+    live: { indicators: rt.indicators.size, degraded: rt.degraded, recorderPending: rt.recorder.pending, recorderDropped: rt.recorder.dropped },
+  };
+}
+
+
+export interface SimRegistration {
+  iin: string;
+  msisdn: string;
+  iccid: string | null;
+  event: 'registered' | 'deregistered';
+  at: string;
+}
+
+/**
+ * Applies an operator's SIM registrations and deregistrations, then counts the active SIMs of every person touched
+ * (across all operators). A person over `SIM_LIMIT.maxPerIin` is flagged (`fraud_sim_limit`, `fraud.sim_limit.changed`);
+ * one who comes back under it is cleared. One command: rows, one audit record, the events.
+ */
+export async function feedSimRegistrations(
+  kernel: Kernel,
+  ctx: CommandContext,
+  items: readonly SimRegistration[],
+  limit: number,
+): Promise<{ iin: string; active: number }[]> {
+  return kernel.commands.run(ctx, async (uow) => {
+    const at = uow.now.toISOString();
+    const msisdns = items.map((i) => i.msisdn);
+    const before = await uow.tx.query<{ iin: string }>('select distinct iin from fraud_sim_registration where msisdn = any($1::text[])', [msisdns]);
+    await uow.tx.query(
+      `insert into fraud_sim_registration (msisdn, iin, iccid, operator, registered_at, deregistered_at, updated_at)
+       select distinct on (x.msisdn) x.msisdn, x.iin, x.iccid, $2, x.at, case when x.event = 'deregistered' then x.at end, $3
+       from rows from (jsonb_to_recordset($1::jsonb) as (iin text, msisdn text, iccid text, event text, at timestamptz)) with ordinality as x(iin, msisdn, iccid, event, at, n)
+       order by x.msisdn, x.at desc, x.n desc
+       on conflict (msisdn) do update set
+         iin = case when excluded.deregistered_at is null then excluded.iin else fraud_sim_registration.iin end,
+         iccid = coalesce(excluded.iccid, fraud_sim_registration.iccid), operator = excluded.operator,
+         registered_at = case when excluded.deregistered_at is null then excluded.registered_at else fraud_sim_registration.registered_at end,
+         deregistered_at = excluded.deregistered_at, updated_at = excluded.updated_at
+       where coalesce(fraud_sim_registration.deregistered_at, fraud_sim_registration.registered_at) <= coalesce(excluded.deregistered_at, excluded.registered_at)`,
+      [JSON.stringify(items), ctx.actor, at],
+    );
+    const iins = [...new Set([...items.map((i) => i.iin), ...before.map((b) => b.iin)])];
+    const counts = await uow.tx.query<{ iin: string; active: number; exceeded: boolean | null; held: number | null }>(
+      `select p.iin, count(r.msisdn)::int as active, l.exceeded, l.active as held
+       from unnest($1::text[]) as p(iin)
+       left join fraud_sim_registration r on r.iin = p.iin and r.deregistered_at is null
+       left join fraud_sim_limit l on l.iin = p.iin
+       group by p.iin, l.exceeded, l.active`,
+      [iins],
+    );
+    const over: { iin: string; active: number }[] = [];
+    for (const c of counts) {
+      const active = Number(c.active);
+      const exceeded = active > limit;
+      if (exceeded) over.push({ iin: c.iin, active });
+      const changed = exceeded ? c.exceeded !== true || Number(c.held) !== active : c.exceeded === true;
+      if (!changed) continue;
+      await uow.tx.query(
+        `insert into fraud_sim_limit (iin, active, exceeded, flagged_at, updated_at) values ($1, $2, $3, $4, $4)
+         on conflict (iin) do update set active = excluded.active, exceeded = excluded.exceeded, updated_at = excluded.updated_at,
+           flagged_at = case when fraud_sim_limit.exceeded then fraud_sim_limit.flagged_at else excluded.flagged_at end`,
+        [c.iin, active, exceeded, at],
+      );
+      await uow.emit({ subject: SIM_LIMIT_CHANGED, key: c.iin, data: { iin: c.iin, active, exceeded, limit, at }, permission: 'fraud:read' });
+    }
+    await uow.audit({ action: 'sim_registrations.fed', entity: 'fraud_sim_registration', data: { count: items.length, overLimit: over.length } });
+    return over.sort((a, b) => (a.iin < b.iin ? -1 : 1));
+  });
+}
+
+/** People over the SIM limit now, most SIMs first; the read is audited (IINs are personal data). */
+export async function simLimits(kernel: Kernel, ctx: CommandContext, limit: number): Promise<{ iin: string; active: number; flaggedAt: string }[]> {
+  return kernel.commands.run(ctx, async (uow) => {
+    const rows = await uow.tx.query<{ iin: string; active: number; flagged_at: Date }>(
+      'select iin, active, flagged_at from fraud_sim_limit where exceeded order by active desc, iin limit $1',
+      [limit],
+    );
+    await uow.audit({ action: 'sim_limits.read', entity: 'fraud_sim_limit', data: { count: rows.length } });
+    return rows.map((r) => ({ iin: r.iin, active: Number(r.active), flaggedAt: r.flagged_at.toISOString() }));
+  });
+}
+
+export interface CitizenReport {
+  channel: string;
+  identifiers: { kind: IdentifierKind; value: string }[];
+  description: string | null;
+  amount: number | null;
+  currency: string | null;
+  occurredAt: string | null;
+}
+
+export interface OpenedCase {
+  caseId: string;
+  indicators: { kind: IdentifierKind; hash: string; reports: number; confidence: number }[];
+}
+
+/**
+ * Opens a case for a citizen's report and, in the same transaction, turns each identifier it names into the
+ * citizens' `warn` indicator for it, with the confidence the count of distinct reports within the window earns.
+ */
+export async function openCitizenCase(kernel: Kernel, rt: FraudRuntime, ctx: CommandContext, report: CitizenReport): Promise<OpenedCase> {
+  const p = CITIZEN_POLICY;
+  const out = await kernel.commands.run(ctx, async (uow) => {
+    const caseId = newId();
+    const at = uow.now.toISOString();
+    const ids = report.identifiers.map((i) => ({ kind: i.kind, hash: rt.hash(i.kind, i.value), value: i.kind === 'card' ? null : i.value }));
+    await uow.tx.query(
+      `insert into fraud_case (id, channel, reporter, description, amount, currency, occurred_at, status, created_at) values ($1, $2, $3, $4, $5, $6, $7, 'open', $8)`,
+      [caseId, report.channel, ctx.actor, report.description, report.amount, report.currency, report.occurredAt, at],
+    );
+    await uow.tx.query(
+      `insert into fraud_case_identifier (case_id, kind, value_hash, value, created_at)
+       select $1, x.kind, x.hash, x.value, $3 from jsonb_to_recordset($2::jsonb) as x(kind text, hash text, value text) on conflict do nothing`,
+      [caseId, JSON.stringify(ids), at],
+    );
+    const counts = await uow.tx.query<{ kind: IdentifierKind; value_hash: string; reports: number }>(
+      `select c.kind, c.value_hash, count(distinct c.case_id)::int as reports
+       from fraud_case_identifier c join jsonb_to_recordset($1::jsonb) as x(kind text, hash text) on c.kind = x.kind and c.value_hash = x.hash
+       where c.created_at > $2::timestamptz - make_interval(days => $3)
+       group by c.kind, c.value_hash`,
+      [JSON.stringify(ids), at, p.windowDays],
+    );
+    const indicators = counts.map((c) => ({
+      kind: c.kind,
+      hash: c.value_hash,
+      reports: Number(c.reports),
+      confidence: p.confidence[Math.min(Number(c.reports), p.confidence.length) - 1],
+    }));
+    const stored = await writeIndicators(
+      uow,
+      p.contributor,
+      indicators.map((i) => ({
+        kind: i.kind,
+        hash: i.hash,
+        value: ids.find((x) => x.kind === i.kind && x.hash === i.hash)?.value ?? null,
+        source: 'citizen_report',
+        sourceRef: null,
+        confidence: i.confidence,
+        validFrom: at,
+        validUntil: new Date(uow.now.getTime() + p.validDays * 86_400_000).toISOString(),
+        effect: 'warn',
+        overridable: true,
+        note: `${i.reports} citizen report(s) within ${p.windowDays} days`,
+      })),
+    );
+    await uow.emit({ subject: CASE_OPENED, key: caseId, data: { caseId, channel: report.channel, identifiers: ids.map(({ kind, hash }) => ({ kind, hash })), at }, permission: 'fraud:read' });
+    await uow.audit({ action: 'case.opened', entity: 'fraud_case', entityId: caseId, data: { channel: report.channel, identifiers: ids.length } });
+    return { result: { caseId, indicators }, stored };
+  });
+  for (const r of out.stored) rt.indicators.apply(stateOf(r));
+  return out.result;
+}
+
+/** Cases, newest first, with their identifiers; audited (they name people's numbers and accounts). */
+export async function listCases(kernel: Kernel, ctx: CommandContext, limit: number) {
+  return kernel.commands.run(ctx, async (uow) => {
+    const rows = await uow.tx.query<{ id: string; channel: string; reporter: string; description: string | null; amount: string | null; currency: string | null; occurred_at: Date | null; status: string; created_at: Date; identifiers: { kind: string; hash: string; value: string | null }[] }>(
+      `select c.*, coalesce((select jsonb_agg(jsonb_build_object('kind', i.kind, 'hash', i.value_hash, 'value', i.value) order by i.kind, i.value_hash)
+                             from fraud_case_identifier i where i.case_id = c.id), '[]'::jsonb) as identifiers
+       from fraud_case c order by c.created_at desc, c.id desc limit $1`,
+      [limit],
+    );
+    await uow.audit({ action: 'cases.read', entity: 'fraud_case', data: { count: rows.length } });
+    return rows.map((r) => ({
+      id: r.id,
+      channel: r.channel,
+      reporter: r.reporter,
+      description: r.description,
+      amount: r.amount === null ? null : Number(r.amount),
+      currency: r.currency,
+      occurredAt: r.occurred_at?.toISOString() ?? null,
+      status: r.status,
+      createdAt: r.created_at.toISOString(),
+      identifiers: r.identifiers,
+    }));
+  });
+}
