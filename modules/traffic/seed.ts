@@ -30,7 +30,6 @@ const SEED_LOCK = 7_461_401;
 
 export async function seedDemoTraffic(kernel: Kernel): Promise<number> {
   if (!kernel.config.demo || kernel.config.mode === 'production') return 0;
-  const rt = runtime(kernel);
   const ctx = { actor: 'system:seed' };
   const national = { jurisdictions: ['*'] };
   // Several processes may start at once on one database: one seeds, the others find its cameras.
@@ -51,8 +50,8 @@ export async function seedDemoTraffic(kernel: Kernel): Promise<number> {
   try {
     for (const c of cams) await registerCamera(kernel, ctx, national, c);
   } catch (e) {
-    // Another process seeded between our check and our insert.
-    if (rt.camerasByCode.size > 0 && (e as { code?: string }).code === 'traffic.camera_code_taken') return 0;
+    // Another process, started at the same moment, passed the check too and is seeding: leave it to that one.
+    if ((e as { code?: string }).code === 'traffic.camera_code_taken') return 0;
     throw e;
   }
   const limits = { car: 140, motorcycle: 140, bus: 110, truck: 90, other: 90, moped: 50 };
