@@ -576,6 +576,20 @@ describe(`fraud API on ${backendName}`, () => {
       expect(s.decisions).toEqual(expect.arrayContaining([expect.objectContaining({ kind: 'call', outcome: 'block' }), expect.objectContaining({ kind: 'transaction', outcome: 'hold' })]));
       expect(s.live).toMatchObject({ degraded: false, recorderDropped: 0 });
       expect(s.live.indicators).toBeGreaterThan(5);
+
+      // The decision log for analysts, newest first, with the verdicts; partners never read it.
+      const log = await server.as('fraud', { method: 'GET', url: '/api/v1/fraud/decisions?kind=transaction&limit=500' });
+      expect(log.statusCode, log.body).toBe(200);
+      const rows = log.json().items as { id: string; outcome: string; confirmedFraud: boolean | null; reasons: string[]; decidedAt: string }[];
+      expect(rows.find((r) => r.id === flagged1.id)).toMatchObject({ outcome: 'block', confirmedFraud: true });
+      expect(rows.find((r) => r.id === flagged2.id)).toMatchObject({ confirmedFraud: false });
+      expect(rows.find((r) => r.id === flagged1.id)?.reasons.length).toBeGreaterThan(0);
+      expect(rows.map((r) => r.decidedAt)).toEqual([...rows.map((r) => r.decidedAt)].sort().reverse());
+      const first = await server.as('fraud', { method: 'GET', url: '/api/v1/fraud/decisions?limit=1' });
+      const next = await server.as('fraud', { method: 'GET', url: `/api/v1/fraud/decisions?limit=1&cursor=${first.json().nextCursor}` });
+      expect(next.json().items[0].id).not.toBe(first.json().items[0].id);
+      problem(await server.as('fraud', { method: 'GET', url: '/api/v1/fraud/decisions?cursor=nonsense' }), 400, 'validation_failed');
+      problem(await key(BANK, { method: 'GET', url: '/api/v1/fraud/decisions' }), 403, 'forbidden');
     });
   });
 });

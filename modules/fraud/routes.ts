@@ -747,6 +747,99 @@ async function routes(app: FastifyInstance, kernel: Kernel, rt: FraudRuntime) {
   );
 
   app.get(
+    '/api/v1/fraud/decisions',
+    {
+      config: { access: staff('fraud:read') },
+      schema: {
+        tags,
+        summary: 'The decision log, newest first: outcome, score, reasons, and the bank’s verdict once given',
+        querystring: z.strictObject({
+          kind: z.enum(['call', 'transaction']).optional(),
+          limit: queryNumber().pipe(z.number().int().min(1).max(500)).default(100),
+          cursor: z.string().max(200).optional(),
+        }),
+        response: {
+          200: z.object({
+            items: z.array(
+              z.object({
+                id: z.string(),
+                kind: z.string(),
+                outcome: z.string(),
+                score: z.number().nullable(),
+                reasons: z.array(z.string()),
+                latencyUs: z.number(),
+                degraded: z.boolean(),
+                policyVersion: z.string(),
+                partner: z.string(),
+                subject: z.unknown(),
+                amount: z.number().nullable(),
+                currency: z.string().nullable(),
+                decidedAt: z.string(),
+                confirmedFraud: z.boolean().nullable(),
+                outcomeAt: z.string().nullable(),
+                outcomeBy: z.string().nullable(),
+                outcomeNote: z.string().nullable(),
+              }),
+            ),
+            nextCursor: z.string().nullable(),
+          }),
+        },
+      },
+    },
+    async (req) => {
+      const q = req.query as { kind?: string; limit: number; cursor?: string };
+      const after = q.cursor ? decodeCursor(q.cursor, z.tuple([z.string(), z.uuid()])) : null;
+      const rows = await kernel.db.query<{
+        id: string;
+        kind: string;
+        outcome: string;
+        score: number | null;
+        reasons: string[];
+        latency_us: number;
+        degraded: boolean;
+        policy_version: string;
+        partner: string;
+        subject: unknown;
+        amount: string | null;
+        currency: string | null;
+        decided_at: Date;
+        confirmed_fraud: boolean | null;
+        outcome_at: Date | null;
+        outcome_by: string | null;
+        outcome_note: string | null;
+      }>(
+        `select * from fraud_decision
+         where ($1::text is null or kind = $1) and ($2::timestamptz is null or (decided_at, id) < ($2::timestamptz, $3::uuid))
+         order by decided_at desc, id desc limit $4`,
+        [q.kind ?? null, after?.[0] ?? null, after?.[1] ?? null, q.limit + 1],
+      );
+      const page = rows.slice(0, q.limit);
+      const iso = (d: Date | null) => (d ? new Date(d).toISOString() : null);
+      const items = page.map((r) => ({
+        id: r.id,
+        kind: r.kind,
+        outcome: r.outcome,
+        score: r.score,
+        reasons: r.reasons,
+        latencyUs: r.latency_us,
+        degraded: r.degraded,
+        policyVersion: r.policy_version,
+        partner: r.partner,
+        subject: r.subject,
+        amount: r.amount === null ? null : Number(r.amount),
+        currency: r.currency,
+        decidedAt: new Date(r.decided_at).toISOString(),
+        confirmedFraud: r.confirmed_fraud,
+        outcomeAt: iso(r.outcome_at),
+        outcomeBy: r.outcome_by,
+        outcomeNote: r.outcome_note,
+      }));
+      const last = items[items.length - 1];
+      return { items, nextCursor: rows.length > q.limit ? encodeCursor([last.decidedAt, last.id]) : null };
+    },
+  );
+
+  app.get(
     '/api/v1/fraud/stats',
     {
       config: { access: staff('fraud:read') },

@@ -51,7 +51,9 @@ export async function seedDemoTraffic(kernel: Kernel): Promise<number> {
     for (const c of cams) await registerCamera(kernel, ctx, national, c);
   } catch (e) {
     // Another process, started at the same moment, passed the check too and is seeding: leave it to that one.
-    if ((e as { code?: string }).code === 'traffic.camera_code_taken') return 0;
+    // (It may win after our check, as our insert finds its row: the unique index answers 23505.)
+    const code = (e as { code?: string }).code;
+    if (code === 'traffic.camera_code_taken' || code === '23505') return 0;
     throw e;
   }
   const limits = { car: 140, motorcycle: 140, bus: 110, truck: 90, other: 90, moped: 50 };

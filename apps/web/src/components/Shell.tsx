@@ -16,6 +16,7 @@ const MapPage = lazy(() => import('../pages/MapPage.tsx'));
 const OpsPage = lazy(() => import('../pages/ops/OpsPage.tsx'));
 const TabletPage = lazy(() => import('../pages/tablet/TabletPage.tsx'));
 const TrafficPage = lazy(() => import('../pages/traffic/TrafficPage.tsx'));
+const FraudPage = lazy(() => import('../pages/fraud/FraudPage.tsx'));
 
 interface Props {
   session: Session;
@@ -51,6 +52,9 @@ export function Shell({ session, onLogout }: Props) {
     } else if (section.id === 'tablet') page = lazyPage(<TabletPage />);
     else if (section.id === 'traffic') {
       page = lazyPage(<TrafficPage user={session.user} route={alias ?? route} />);
+      full = true;
+    } else if (section.id === 'fraud') {
+      page = lazyPage(<FraudPage user={session.user} route={alias ?? route} />);
       full = true;
     } else page = <ComingSoon section={section} />;
   }

@@ -1,0 +1,85 @@
+import { useCallback, useEffect, useState } from 'react';
+import { errorMessage } from '../../lib/errors.ts';
+import { formatDateTime } from '../../lib/format.ts';
+import { codeText, type FraudCase, formatMoney, fraudApi } from '../../lib/fraud.ts';
+import { useLang } from '../../lib/lang.tsx';
+
+/**
+ * Citizens' "I was defrauded" reports (102 app, eGov, a bank's app) as case records, newest first, each with the
+ * numbers, accounts and cards it named (those became citizens' warn indicators at once). Audited by the server.
+ */
+export function CasesTab({ version }: { version: number }) {
+  const { t, lang } = useLang();
+  const [items, setItems] = useState<FraudCase[] | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const load = useCallback(async (signal?: AbortSignal) => {
+    try {
+      setItems(await fraudApi.cases(signal));
+      setError(null);
+    } catch (e) {
+      if ((e as Error).name !== 'AbortError') setError(e);
+    }
+  }, []);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: `version` (a live event) is a reason to fetch again
+  useEffect(() => {
+    const ctl = new AbortController();
+    void load(ctl.signal);
+    return () => ctl.abort();
+  }, [load, version]);
+
+  return (
+    <div className="page traffic-page" data-testid="cases-tab">
+      <h2>{t('fraud.casesTitle')}</h2>
+      <p className="muted small">{t('fraud.casesIntro')}</p>
+      {error != null && (
+        <div role="alert" className="alert">
+          {errorMessage(error, t)}
+        </div>
+      )}
+      {items === null && error == null && <p className="muted">{t('page.loading')}</p>}
+      {items !== null && items.length === 0 && <p className="muted">{t('fraud.noCases')}</p>}
+      {items !== null && items.length > 0 && (
+        <div className="table-scroll">
+          <table data-testid="case-list">
+            <thead>
+              <tr>
+                <th scope="col">{t('fraud.caseOpened')}</th>
+                <th scope="col">{t('fraud.channel')}</th>
+                <th scope="col">{t('fraud.identifiers')}</th>
+                <th scope="col">{t('fraud.amount')}</th>
+                <th scope="col">{t('fraud.description')}</th>
+                <th scope="col">{t('fraud.caseStatus')}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {items.map((c) => (
+                <tr key={c.id} data-case={c.id}>
+                  <td>
+                    {formatDateTime(c.createdAt, lang)}
+                    {c.occurredAt && <div className="muted small">{t('fraud.occurredAt', { at: formatDateTime(c.occurredAt, lang) })}</div>}
+                  </td>
+                  <td>
+                    {codeText(t, 'fchannel', c.channel)}
+                    <div className="muted small">{c.reporter}</div>
+                  </td>
+                  <td>
+                    <ul className="plain">
+                      {c.identifiers.map((i) => (
+                        <li key={`${i.kind}:${i.hash}`} data-kind={i.kind}>
+                          {codeText(t, 'fkind', i.kind)}: <span className="ident">{i.value ?? `${i.hash.slice(0, 12)}…`}</span>
+                        </li>
+                      ))}
+                    </ul>
+                  </td>
+                  <td className="num">{c.amount != null ? formatMoney(c.amount, c.currency, lang) : '—'}</td>
+                  <td>{c.description ?? '—'}</td>
+                  <td>{codeText(t, 'fcase', c.status)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,252 @@
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { describe, expect, test } from 'vitest';
+import { messages } from '../apps/web/src/i18n.ts';
+import { MESSAGES as SERVER_MESSAGES } from '../modules/fraud/messages.ts';
+import { e2eEnvironment, signIn } from './browser.ts';
+
+/**
+ * The fraud analyst's back-office end to end, against the real server: the `fraud` analyst adds a phone number as a
+ * block indicator in the screen (a bad number first: the server's field error under the field) → the demo operator
+ * screens a call from it (blocked) and the demo bank a transfer to it from the called person (blocked: the payee is
+ * listed, and a call from a listed number came just before a first transfer) → both confirm fraud → the decision log
+ * shows them with their reasons explained (or, on a server without the list route, says so) → the prevented-loss
+ * dashboard counts the sum and the call, by day and by partner, with precision → a citizen's report opens a case →
+ * the same screens in Kazakh, the indicator revoked → a tablet in portrait. Screenshots `fraud-01` … `fraud-07`.
+ */
+
+const ru = messages.ru;
+const kk = messages.kk;
+const BANK_KEY = 'tk_bank_demo_Pm3kJ6hG9fD2sA5zX8cV1bN4';
+const TELECOM_KEY = 'tk_telecom_demo_Lw4qE7rT1yU5iO8pA2sD6fG9';
+const FRAUDSTER = '+77059876543';
+const VICTIM = '+77011234567';
+const PAYER_IBAN = 'KZ86125KZT5004100100';
+const PAYEE_IBAN = 'KZ75125KZT2069100100';
+const AMOUNT = 250_000;
+
+const setup = e2eEnvironment();
+
+/** The text of an element with every run of white space (NBSP and the narrow one included) as one space. */
+async function text(page: Page, selector: string): Promise<string> {
+  return ((await page.locator(selector).first().textContent()) ?? '').replace(/\s+/g, ' ').trim();
+}
+
+const ruNumber = (v: number, digits = 0) => new Intl.NumberFormat('ru-RU', { maximumFractionDigits: digits }).format(v).replace(/\s+/g, ' ');
+
+interface IndicatorOut {
+  id: string;
+  kind: string;
+  value: string | null;
+  effect: string;
+  overridable: boolean;
+  contributor: string;
+  revoked: boolean;
+}
+
+describe('anti-fraud back-office', () => {
+  test('an indicator added in the screen blocks a call and a transfer; decisions with reasons, prevented loss, Kazakh', async () => {
+    const e = setup();
+    const base = e.server.url;
+    const login = await fetch(`${base}/api/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'fraud', password: 'demo' }),
+    });
+    expect(login.status).toBe(200);
+    const token = ((await login.json()) as { accessToken: string }).accessToken;
+    const asAnalyst = async <T>(path: string): Promise<{ status: number; body: T }> => {
+      const res = await fetch(`${base}${path}`, { headers: { authorization: `Bearer ${token}` } });
+      return { status: res.status, body: (await res.json()) as T };
+    };
+    const asPartner = async <T>(key: string, path: string, body: unknown): Promise<{ status: number; body: T }> => {
+      const res = await fetch(`${base}${path}`, { method: 'POST', headers: { 'x-api-key': key, 'content-type': 'application/json', 'accept-language': 'en' }, body: JSON.stringify(body) });
+      return { status: res.status, body: (await res.json()) as T };
+    };
+
+    const ctx = await e.browser.newContext({ viewport: { width: 1366, height: 900 }, locale: 'ru-RU' });
+    const page = await ctx.newPage();
+    page.setDefaultTimeout(30_000);
+    const pageErrors: string[] = [];
+    page.on('pageerror', (err) => pageErrors.push(err.message));
+    try {
+      await page.goto(`${base}/`);
+      await signIn(page, 'fraud', 'demo');
+      await page.locator('.app-header').waitFor();
+      const nav = page.locator('#app-nav a[data-section="fraud"]');
+      expect(await nav.textContent()).toBe(ru['nav.fraud']);
+      await nav.click();
+      await page.locator('[data-testid="indicators-tab"]').waitFor();
+      expect(await page.locator('.tabs a[data-tab]').allTextContents()).toEqual([
+        ru['fraud.tab.indicators'],
+        ru['fraud.tab.decisions'],
+        ru['fraud.tab.stats'],
+        ru['fraud.tab.cases'],
+      ]);
+
+      // Add an indicator from the keyboard (N): an empty value is refused on the spot, a bad number by the server
+      // (its Russian message under the field), then the fraudster's number typed the Kazakhstan way.
+      await page.keyboard.press('n');
+      await page.locator('[data-testid="indicator-form"]').waitFor();
+      expect(await page.evaluate(() => document.activeElement?.id)).toBe('ind-kind');
+      await page.locator('[data-action="save-indicator"]').click();
+      expect(await text(page, '#ind-value-error')).toBe(ru['fraud.form.required']);
+      await page.locator('#ind-value').fill('8 705 12');
+      await page.locator('[data-action="save-indicator"]').click();
+      await expect.poll(() => text(page, '#ind-value-error')).toBe(SERVER_MESSAGES.ru['field.fraud.invalid_phone']);
+      expect(await page.getAttribute('#ind-value', 'aria-invalid')).toBe('true');
+      await page.locator('#ind-value').fill('8 705 987 65 43');
+      await page.selectOption('#ind-effect', 'block');
+      await page.selectOption('#ind-source', 'police_case');
+      await page.locator('#ind-ref').fill('УД-2026-0417');
+      await page.locator('#ind-confidence').fill('0,95');
+      await page.locator('#ind-overridable').uncheck();
+      await page.locator('#ind-note').fill('Звонки «из службы безопасности банка»');
+      await page.screenshot({ path: join(e.shots, 'fraud-01-add-indicator.png') });
+      await page.locator('[data-action="save-indicator"]').click();
+      await expect.poll(() => text(page, '[data-testid="indicator-notice"]')).toBe(ru['fraud.addedNotice']);
+      const row = page.locator(`[data-testid="indicator-list"] button[data-value="${FRAUDSTER}"]`);
+      await row.waitFor();
+      expect(await row.getAttribute('data-effect')).toBe('block');
+      const detail = await text(page, '[data-testid="indicator-detail"]');
+      expect(detail).toContain(FRAUDSTER);
+      expect(detail).toContain('УД-2026-0417');
+      expect(detail).toContain(ru['fraud.notOverridable']);
+      const stored = (await asAnalyst<{ items: IndicatorOut[] }>(`/api/v1/fraud/indicators?kind=phone&value=${encodeURIComponent(FRAUDSTER)}`)).body.items;
+      expect(stored).toEqual([expect.objectContaining({ value: FRAUDSTER, effect: 'block', overridable: false, revoked: false })]);
+      const indicatorId = stored[0].id;
+
+      // Filters: by kind and value (the server normalises and hashes it), by effect.
+      await page.selectOption('#filter-kind', 'phone');
+      await page.locator('#filter-value').fill('8 (705) 987-65-43');
+      await page.locator('[data-action="filter"]').click();
+      await expect.poll(() => page.locator('[data-testid="indicator-list"] button[data-indicator]').count()).toBe(1);
+      await page.selectOption('#filter-effect', 'warn');
+      await page.locator('[data-action="filter"]').click();
+      await expect.poll(() => page.locator('[data-testid="indicator-list"] button[data-indicator]').count()).toBe(0);
+      await page.selectOption('#filter-effect', '');
+      await page.selectOption('#filter-kind', '');
+      await page.locator('[data-action="filter"]').click();
+      await row.waitFor();
+
+      // The operator's switch screens a call from that number to the victim; the victim's bank a first transfer to it.
+      const call = await asPartner<{ id: string; outcome: string; reasons: string[] }>(TELECOM_KEY, '/api/v1/fraud/calls/screen', {
+        caller: FRAUDSTER,
+        called: VICTIM,
+        ingress: 'domestic',
+        trunk: 'tg-ast-1',
+      });
+      expect(call.status).toBe(200);
+      expect(call.body.outcome).toBe('block');
+      expect(call.body.reasons).toContain('caller_listed_block');
+      const tx = await asPartner<{ id: string; outcome: string; score: number; reasons: string[] }>(BANK_KEY, '/api/v1/fraud/transactions/screen', {
+        id: 'e2e-tx-1',
+        amount: AMOUNT,
+        currency: 'KZT',
+        payer: { account: PAYER_IBAN, phone: VICTIM },
+        payee: { account: PAYEE_IBAN, phone: FRAUDSTER },
+      });
+      expect(tx.status).toBe(200);
+      expect(tx.body.outcome).toBe('block');
+      expect(tx.body.reasons).toContain('payee_listed_block');
+      expect(tx.body.reasons).toContain('typology_T-CALL_interdiction');
+      // Both partners confirm: it was fraud.
+      expect((await asPartner(BANK_KEY, `/api/v1/fraud/decisions/${tx.body.id}/outcome`, { fraud: true })).status).toBe(200);
+      expect((await asPartner(TELECOM_KEY, `/api/v1/fraud/decisions/${call.body.id}/outcome`, { fraud: true })).status).toBe(200);
+
+      // The decision log: both decisions with their reasons in words and the verdict — if this server lists them.
+      await page.locator('.tabs a[data-tab="decisions"]').click();
+      await page.locator('[data-testid="decisions-tab"]').waitFor();
+      const listed = (await asAnalyst<unknown>('/api/v1/fraud/decisions')).status;
+      if (listed === 404) {
+        await expect.poll(() => text(page, '[data-testid="decisions-unavailable"]')).toBe(ru['fraud.decisionsUnavailable']);
+      } else {
+        expect(listed).toBe(200);
+        const callRow = page.locator(`[data-testid="decision-list"] button[data-decision="${call.body.id}"]`);
+        const txRow = page.locator(`[data-testid="decision-list"] button[data-decision="${tx.body.id}"]`);
+        await callRow.waitFor();
+        await txRow.waitFor();
+        expect(await callRow.getAttribute('data-outcome')).toBe('block');
+        expect(await text(page, `[data-decision="${call.body.id}"] [data-reason="caller_listed_block"]`)).toBe(ru['freason.caller_listed_block']);
+        expect(await text(page, `[data-decision="${tx.body.id}"] [data-reason="payee_listed_block"]`)).toBe(ru['freason.payee_listed_block']);
+        expect(await text(page, `[data-decision="${tx.body.id}"] [data-reason="typology_T-CALL_interdiction"]`)).toBe(
+          ru['freason.typologyInterdiction'].replace('{typology}', ru['ftypology.T-CALL']),
+        );
+        await expect.poll(() => text(page, `[data-decision="${tx.body.id}"] [data-testid="verdict"]`)).toBe(ru['fraud.verdict.fraud']);
+        expect(await text(page, `[data-decision="${tx.body.id}"]`)).toContain(`${ruNumber(AMOUNT)} ₸`);
+        await txRow.click();
+        await page.locator(`[data-testid="decision-detail"][data-decision="${tx.body.id}"]`).waitFor();
+      }
+      await page.screenshot({ path: join(e.shots, 'fraud-02-decisions.png') });
+
+      // The prevented-loss dashboard: the confirmed blocked sum, the call blocked, by day and partner, precision.
+      await page.locator('.tabs a[data-tab="stats"]').click();
+      await page.locator('[data-testid="stats-tab"]').waitFor();
+      await expect.poll(() => text(page, '[data-testid="prevented-kzt"]'), { timeout: 20_000 }).toBe(`${ruNumber(AMOUNT)} ₸`);
+      await expect.poll(() => text(page, '[data-testid="calls-blocked"]'), { timeout: 20_000 }).toBe('1');
+      const today = new Date().toISOString().slice(0, 10);
+      expect(await page.getAttribute(`[data-testid="chart-prevented"] g[data-day="${today}"]`, 'data-value')).toBe(String(AMOUNT));
+      expect(await page.getAttribute(`[data-testid="chart-calls"] g[data-day="${today}"]`, 'data-value')).toBe('1');
+      expect(await text(page, '[data-testid="by-partner"] tr[data-partner="partner:demo-bank"]')).toContain(`${ruNumber(AMOUNT)} ₸`);
+      expect(await text(page, '[data-testid="by-partner"] tr[data-partner="partner:demo-telecom"] td:nth-child(3)')).toBe('1');
+      expect(await text(page, '[data-testid="by-outcome"] tr[data-kind="transaction"] td[data-outcome="block"]')).toBe('1');
+      expect(await text(page, '[data-testid="by-outcome"] tr[data-kind="call"] td[data-outcome="block"]')).toBe('1');
+      expect(await text(page, '[data-testid="precision-transaction"]')).toBe('100 %');
+      expect(await text(page, '[data-testid="precision-call"]')).toBe('100 %');
+      await page.screenshot({ path: join(e.shots, 'fraud-03-prevented-loss.png') });
+
+      // A citizen's report through the bank's app opens a case; the cases tab lists it with the number it names.
+      const report = await asPartner<{ caseId: string }>(BANK_KEY, '/api/v1/fraud/citizen-reports', {
+        phones: ['8 747 555 11 22'],
+        description: 'Позвонили «из банка», попросили код из SMS',
+        amount: 120_000,
+      });
+      expect(report.status).toBe(201);
+      await page.locator('.tabs a[data-tab="cases"]').click();
+      const caseRow = page.locator(`[data-testid="case-list"] tr[data-case="${report.body.caseId}"]`);
+      await caseRow.waitFor();
+      const caseText = ((await caseRow.textContent()) ?? '').replace(/\s+/g, ' ');
+      expect(caseText).toContain('+77475551122');
+      expect(caseText).toContain(`${ruNumber(120_000)} ₸`);
+      expect(caseText).toContain(ru['fchannel.bank']);
+      await page.screenshot({ path: join(e.shots, 'fraud-04-cases.png') });
+
+      // In Kazakh: tabs, the dashboard's labels; then the indicator revoked from its card.
+      await page.locator('.lang-switcher button[data-lang="kk"]').first().click();
+      await expect.poll(() => page.getAttribute('html', 'lang')).toBe('kk');
+      expect(await page.locator('.tabs a[data-tab]').allTextContents()).toEqual([
+        kk['fraud.tab.indicators'],
+        kk['fraud.tab.decisions'],
+        kk['fraud.tab.stats'],
+        kk['fraud.tab.cases'],
+      ]);
+      expect(await text(page, `[data-case="${report.body.caseId}"] td:nth-child(2)`)).toContain(kk['fchannel.bank']);
+      await page.locator('.tabs a[data-tab="stats"]').click();
+      expect(await text(page, '[data-testid="kpi-calls"] .kpi-label')).toBe(kk['fraud.callsBlocked']);
+      expect(await text(page, '[data-testid="kpi-prevented"] .kpi-label')).toBe(kk['fraud.prevented']);
+      await page.screenshot({ path: join(e.shots, 'fraud-05-stats-kk.png') });
+      await page.locator('.tabs a[data-tab="indicators"]').click();
+      await row.click();
+      await page.locator('[data-action="revoke"]').click();
+      await page.locator('[data-action="revoke-confirm"]').click();
+      await expect.poll(() => page.getAttribute('[data-testid="indicator-detail"]', 'data-revoked')).toBe('true');
+      expect(await text(page, '[data-testid="indicator-detail"] .feffect')).toBe(kk['fraud.revoked']);
+      expect(await text(page, '[data-testid="indicator-notice"]')).toBe(kk['fraud.revokedNotice']);
+      const revoked = (await asAnalyst<{ items: IndicatorOut[] }>(`/api/v1/fraud/indicators?kind=phone&value=${encodeURIComponent(FRAUDSTER)}&includeRevoked=true`)).body.items;
+      expect(revoked).toEqual([expect.objectContaining({ id: indicatorId, revoked: true })]);
+      await page.screenshot({ path: join(e.shots, 'fraud-06-revoked-kk.png') });
+
+      // A tablet in portrait: one column, nothing wider than the screen.
+      await page.setViewportSize({ width: 800, height: 1280 });
+      await page.locator('[data-testid="indicator-detail"]').waitFor();
+      expect(await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)).toBeLessThanOrEqual(0);
+      await page.locator('.tabs a[data-tab="stats"]').click();
+      await page.locator('[data-testid="chart-prevented"]').waitFor();
+      expect(await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)).toBeLessThanOrEqual(0);
+      await page.screenshot({ path: join(e.shots, 'fraud-07-tablet-kk.png'), fullPage: true });
+      expect(pageErrors).toEqual([]);
+    } finally {
+      await ctx.close();
+    }
+  }, 240_000);
+});
