@@ -6,10 +6,9 @@
  * are set. MQTT: TARTIP_TEST_MQTT_URL (default mqtt://127.0.0.1:1883) must be reachable — the test fails, never skips.
  */
 import { randomBytes } from 'node:crypto';
-import type { LightMyRequestResponse } from 'fastify';
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type TestServer, testServer } from '../../apps/server/src/testing.ts';
+import { ok, problem, type TestServer, testServer } from '../../apps/server/src/testing.ts';
 import { createApiKey } from '../../packages/kernel/src/auth/identity.ts';
 import type { BusEvent } from '../../packages/kernel/src/bus/types.ts';
 import { ManualClock } from '../../packages/kernel/src/clock.ts';
@@ -29,18 +28,6 @@ const ALMALY = { lon: 76.9286, lat: 43.2567 };
 const ASTANA = { lon: 71.43, lat: 51.128 };
 const MONACO_PALACE = { lon: 7.4203, lat: 43.731 };
 
-type Res = LightMyRequestResponse;
-const ok = (res: Res, status = 200) => {
-  expect(res.statusCode, res.body).toBe(status);
-  return res.json();
-};
-const problem = (res: Res, status: number, code: string) => {
-  expect(res.statusCode, res.body).toBe(status);
-  expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
-  const body = res.json();
-  expect(body.code).toBe(code);
-  return body;
-};
 /** A point `m` metres north of `p`. */
 const north = (p: { lon: number; lat: number }, m: number) => ({ lon: p.lon, lat: p.lat + m / 111_195 });
 

@@ -8,10 +8,9 @@
  * must be reachable — the test fails, never skips.
  */
 import { randomBytes } from 'node:crypto';
-import type { LightMyRequestResponse } from 'fastify';
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type TestServer, testServer } from '../../apps/server/src/testing.ts';
+import { ok, problem, type TestServer, testServer } from '../../apps/server/src/testing.ts';
 import { ManualClock } from '../../packages/kernel/src/clock.ts';
 import { DEMO_API_KEYS } from '../../packages/kernel/src/demo.ts';
 import { newId } from '../../packages/kernel/src/ids.ts';
@@ -30,18 +29,6 @@ const GATEWAY = (DEMO_API_KEYS.find((k) => k.scopes.includes('traffic:ingest')) 
 /** Astana: the demo officer's and the demo gateway's jurisdiction. */
 const ASTANA = { lon: 71.43, lat: 51.128 };
 
-type Res = LightMyRequestResponse;
-const ok = (res: Res, status = 200) => {
-  expect(res.statusCode, res.body).toBe(status);
-  return res.json();
-};
-const problem = (res: Res, status: number, code: string) => {
-  expect(res.statusCode, res.body).toBe(status);
-  expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
-  const body = res.json();
-  expect(body.code).toBe(code);
-  return body;
-};
 
 async function waitFor<T>(what: string, fn: () => Promise<T | null | undefined | false>, timeoutMs = 20_000): Promise<T> {
   const end = Date.now() + timeoutMs;

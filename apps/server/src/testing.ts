@@ -1,4 +1,5 @@
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
+import { expect } from 'vitest';
 import type { Clock } from '../../../packages/kernel/src/clock.ts';
 import { seedDemo } from '../../../packages/kernel/src/demo.ts';
 import type { Kernel } from '../../../packages/kernel/src/kernel.ts';
@@ -51,3 +52,19 @@ export async function testServer(options: { clock?: Clock; env?: Record<string, 
     },
   };
 }
+
+/** The JSON body of a response that must have `status` (the body is shown when it has not). */
+export function ok(res: LightMyRequestResponse, status = 200) {
+  expect(res.statusCode, res.body).toBe(status);
+  return res.json();
+}
+
+/** The RFC 9457 body of a refusal that must have `status` and the stable `code`. */
+export function problem(res: LightMyRequestResponse, status: number, code: string) {
+  expect(res.statusCode, res.body).toBe(status);
+  expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+  const body = res.json();
+  expect(body.code).toBe(code);
+  return body;
+}
+

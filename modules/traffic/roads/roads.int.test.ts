@@ -5,7 +5,6 @@
  * `road-defect` reports becoming defects through `reports.report.submitted`. PGlite + memory bus, or
  * PostgreSQL + NATS when the test URLs are set.
  */
-import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../../packages/kernel/src/clock.ts';
 import { newId } from '../../../packages/kernel/src/ids.ts';
@@ -13,6 +12,7 @@ import { backendName } from '../../../packages/kernel/src/testing.ts';
 import { type PartsServer, partsServer, waitFor } from '../vehicles/harness.ts';
 import { patchDefect } from './defects.ts';
 import { roadsPart, runOverdueCheck } from './index.ts';
+import { ok, problem } from '../../../apps/server/src/testing.ts';
 
 const ASTANA = { lon: 71.4304, lat: 51.1282 };
 const ALMATY = { lon: 76.9286, lat: 43.2567 };
@@ -21,18 +21,6 @@ const MOSCOW = { lon: 37.6173, lat: 55.7558 };
 const east = (p: { lon: number; lat: number }, m: number) => ({ lon: p.lon + m / (111_320 * Math.cos((p.lat * Math.PI) / 180)), lat: p.lat });
 const north = (p: { lon: number; lat: number }, m: number) => ({ lon: p.lon, lat: p.lat + m / 111_195 });
 
-type Res = LightMyRequestResponse;
-const ok = (res: Res, status = 200) => {
-  expect(res.statusCode, res.body).toBe(status);
-  return res.json();
-};
-const problem = (res: Res, status: number, code: string) => {
-  expect(res.statusCode, res.body).toBe(status);
-  expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
-  const body = res.json();
-  expect(body.code).toBe(code);
-  return body;
-};
 
 describe(`traffic roads on ${backendName}`, () => {
   const clock = new ManualClock(new Date('2026-06-01T09:00:00Z'));

@@ -4,7 +4,6 @@
  * incidents, cloned plates, unregistered mopeds) fed with reads as the pipeline gives them. PGlite + memory bus,
  * or PostgreSQL + NATS when the test URLs are set.
  */
-import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MODULES } from '../../../apps/server/src/modules.ts';
 import type { BusEvent } from '../../../packages/kernel/src/bus/types.ts';
@@ -18,6 +17,7 @@ import { ownerOf, vehiclesPart } from './index.ts';
 import { computePlateScores, handleViolationEvent, refreshAllScores } from './korgau.ts';
 import { cloneObserver, flaggedObserver, mopedObserver } from './observers.ts';
 import { vehiclesRuntime } from './runtime.ts';
+import { ok, problem } from '../../../apps/server/src/testing.ts';
 
 const ASTANA = { lon: 71.4304, lat: 51.1282 };
 /** The demo ANPR gateway (scope traffic:ingest) and a demo camera the traffic module seeds (modules/traffic/seed.ts). */
@@ -29,18 +29,6 @@ const IIN_A = '850501300129';
 const IIN_B = '850501300011';
 const BIN = '050140001238';
 
-type Res = LightMyRequestResponse;
-const ok = (res: Res, status = 200) => {
-  expect(res.statusCode, res.body).toBe(status);
-  return res.json();
-};
-const problem = (res: Res, status: number, code: string) => {
-  expect(res.statusCode, res.body).toBe(status);
-  expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
-  const body = res.json();
-  expect(body.code).toBe(code);
-  return body;
-};
 
 const vehicle = (plate: string, extra: Record<string, unknown> = {}) => ({
   plate,
