@@ -41,17 +41,8 @@ export interface VehicleRow {
 export const VEHICLE_COLUMNS = `plate, country, class, make, model, colour, year, vin, owner_kind, owner_name, owner_iin, owner_address,
   insurance_valid_until::text as insurance_valid_until, wanted, wanted_reason, wanted_basis, wanted_since, created_by, created_at, updated_at`;
 
-export interface PresentedVehicle {
-  plate: string;
-  country: string | null;
-  class: VehicleClass;
-  make: string | null;
-  model: string | null;
-  colour: string | null;
-  year: number | null;
-  vin: string | null;
-  owner: { kind: 'person' | 'organisation'; name: string; iin: string; address: string };
-  insuranceValidUntil: string | null;
+/** A register entry as the API shows it: the entry, plus whether it is insured today and since when it is wanted. */
+export interface PresentedVehicle extends Omit<Vehicle, 'wanted'> {
   /** Insurance valid today. */
   insured: boolean;
   wanted: { reason: string; basis: string; since: string } | null;
