@@ -6,6 +6,7 @@ import { ALERT_RAISED, type AlertRaised, type IncidentStatus, type UnitStatus } 
 import { prunePositions } from './retention.ts';
 import { runtime } from './runtime.ts';
 import { emitUnit, type UnitRow } from './store.ts';
+import { every } from '../../packages/kernel/src/every.ts';
 
 /**
  * The periodic job (every TARTIP_DISPATCH_TIMER_INTERVAL_MS, on the kernel's clock so tests move time): flags
@@ -97,31 +98,6 @@ export async function runTimers(kernel: Kernel): Promise<{ raised: Condition[]; 
   return { raised, staleUnits };
 }
 
-/** Runs `fn` every `ms` (a run never overlaps the previous one); returns its stopper, which waits for a running call. */
-function every(kernel: Kernel, ms: number, what: string, fn: (stopped: () => boolean) => Promise<unknown>): () => Promise<void> {
-  let stopped = false;
-  let running: Promise<unknown> | null = null;
-  let timer: NodeJS.Timeout | null = null;
-  const tick = () => {
-    if (stopped) return;
-    running = fn(() => stopped)
-      .catch((e) => kernel.log.warn({ err: e }, `dispatch: ${what} failed; will retry`))
-      .finally(() => {
-        running = null;
-        if (!stopped) {
-          timer = setTimeout(tick, ms);
-          timer.unref();
-        }
-      });
-  };
-  timer = setTimeout(tick, ms);
-  timer.unref();
-  return async () => {
-    stopped = true;
-    if (timer) clearTimeout(timer);
-    if (running) await running;
-  };
-}
 
 /**
  * Starts the jobs; returns their stopper. The SLA / staleness run every TARTIP_DISPATCH_TIMER_INTERVAL_MS; the
@@ -130,9 +106,9 @@ function every(kernel: Kernel, ms: number, what: string, fn: (stopped: () => boo
  */
 export function startTimers(kernel: Kernel): () => Promise<void> {
   const { settings } = runtime(kernel);
-  const stopSla = every(kernel, settings.timerIntervalMs, 'timer run', () => runTimers(kernel));
+  const stopSla = every(kernel.log, settings.timerIntervalMs, 'dispatch: timer run', () => runTimers(kernel));
   let nextPruneAt = Number.NEGATIVE_INFINITY;
-  const stopPrune = every(kernel, settings.timerIntervalMs, 'positions prune', async (stopped) => {
+  const stopPrune = every(kernel.log, settings.timerIntervalMs, 'dispatch: positions prune', async (stopped) => {
     const now = kernel.clock.now().getTime();
     if (now < nextPruneAt) return;
     nextPruneAt = now + DEFAULTS.positionsPruneEveryS * 1000;

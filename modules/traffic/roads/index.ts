@@ -1,5 +1,5 @@
 import type { TrafficPart } from '../contract.ts';
-import { every } from '../vehicles/every.ts';
+import { every } from '../../../packages/kernel/src/every.ts';
 import { citizenDefects, runOverdueCheck } from './defects.ts';
 import { roadMessages } from './messages.ts';
 import { roadRoutes } from './routes.ts';
@@ -19,6 +19,6 @@ export const roadsPart: TrafficPart = {
   messages: roadMessages,
   start: async (kernel) => {
     const { defect } = roadSettings(kernel);
-    return every(kernel, defect.checkIntervalS * 1000, 'overdue-defect check', () => runOverdueCheck(kernel));
+    return every(kernel.log, defect.checkIntervalS * 1000, 'traffic: overdue-defect check', () => runOverdueCheck(kernel));
   },
 };

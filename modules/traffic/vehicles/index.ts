@@ -5,7 +5,7 @@ import { SCORE_CHANGED, ScoreChanged, VEHICLE_REGISTERED, VEHICLE_UPDATED, Vehic
 import { handleViolationEvent, refreshAllScores, VIOLATION_GROUP } from './korgau.ts';
 import { vehicleMessages } from './messages.ts';
 import { vehicleObservers } from './observers.ts';
-import { every } from './every.ts';
+import { every } from '../../../packages/kernel/src/every.ts';
 import { ownerOf } from './register.ts';
 import { vehicleRoutes } from './routes.ts';
 import { reloadFlagged, vehiclesRuntime } from './runtime.ts';
@@ -79,8 +79,8 @@ export const vehiclesPart: TrafficPart = {
     const unfollow = await followFlags(kernel);
     const loaded = await reloadFlagged(kernel);
     kernel.log.info({ flagged: loaded }, 'traffic: flagged vehicles loaded');
-    const stopReload = every(kernel, settings.flagged.reloadS * 1000, 'flagged-set reload', () => reloadFlagged(kernel));
-    const stopRefresh = settings.score.refreshS > 0 ? every(kernel, settings.score.refreshS * 1000, 'score refresh', () => refreshAllScores(kernel)) : async () => {};
+    const stopReload = every(kernel.log, settings.flagged.reloadS * 1000, 'traffic: flagged-set reload', () => reloadFlagged(kernel));
+    const stopRefresh = settings.score.refreshS > 0 ? every(kernel.log, settings.score.refreshS * 1000, 'traffic: score refresh', () => refreshAllScores(kernel)) : async () => {};
     return async () => {
       await stopRefresh();
       await stopReload();
