@@ -4,6 +4,8 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import os from 'node:os';
+import v8 from 'node:v8';
+import vm from 'node:vm';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -280,4 +282,10 @@ export async function deleteStream(stream: string): Promise<void> {
 
 export function log(line: string): void {
   process.stdout.write(`${line}\n`);
+}
+
+/** A full garbage collection, for memory measured in the bench process (no --expose-gc needed). */
+export function gcFn(): () => void {
+  v8.setFlagsFromString('--expose-gc');
+  return vm.runInNewContext('gc') as () => void;
 }

@@ -256,17 +256,7 @@ export const ALMATY_WIDE = { west: 76.8, south: 43.2, east: 77.0, north: 43.33 }
 
 export const databaseServer = () => BENCH_DATABASE_URL.replace(/\/\/[^@]*@/, '//');
 
-/** Simple deterministic PRNG (mulberry32), so runs place units and incidents alike. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededRandom as rng } from '../packages/kernel/src/random.ts';
 
 /**
  * Samples what the scratch database's busy backends wait on (pg_stat_activity every `everyMs`), to say where a

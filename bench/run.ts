@@ -7,6 +7,8 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { api } from './api.ts';
 import { consoleDelivery } from './console.ts';
+import { forecast } from './forecast.ts';
+import { fraud } from './fraud.ts';
 import { type BenchResult, commit, log, machine, type Metric, passes, readResult, REPO_ROOT, round, writeResult } from './lib.ts';
 import { outbox } from './outbox.ts';
 import { recommend } from './recommend.ts';
@@ -15,6 +17,7 @@ import { sectionControl } from './section-control.ts';
 import { sse } from './sse.ts';
 import { startup } from './startup.ts';
 import { telemetry } from './telemetry.ts';
+import { video } from './video.ts';
 
 interface Benchmark {
   name: string;
@@ -33,6 +36,9 @@ export const BENCHMARKS: Benchmark[] = [
   { name: 'recommend', title: 'Unit recommendation among 1,000 units', needs: 'PostgreSQL + NATS', run: recommend },
   { name: 'console', title: 'Event-to-console delivery under load', needs: 'PostgreSQL + NATS', run: consoleDelivery },
   { name: 'section-control', title: 'Section (average-speed) control: engine, memory, HTTP NDJSON, vs a PostgreSQL self-join', needs: 'PostgreSQL + NATS', run: sectionControl },
+  { name: 'forecast', title: 'Hotspot forecasts (PAI/PEI on Chicago 2016), SEPP fit, patrol plans', needs: 'nothing', run: forecast },
+  { name: 'fraud', title: 'Anti-fraud screening: indicator memory and lookup, calls and transactions in process and over HTTP', needs: 'PostgreSQL + NATS', run: fraud },
+  { name: 'video', title: 'Video analytics: watchlist matching 100,000 × 512-d, event ingest and alert delivery over HTTP', needs: 'PostgreSQL + NATS', run: video },
 ];
 
 const USAGE = `Usage: npm run bench [-- [--strict] [name ...]]   (or: tartip bench [--strict] [name ...])

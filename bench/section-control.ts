@@ -24,9 +24,7 @@
  *
  * TARTIP_BENCH_SECTION_READS sets the read count of (1) and (4) (default 10,000,000).
  */
-import vm from 'node:vm';
-import v8 from 'node:v8';
-import { type BenchResult, log, login, memoryOf, type Metric, percentile, requirePostgres, round, scratchDatabase } from './lib.ts';
+import { type BenchResult, gcFn, log, login, memoryOf, type Metric, percentile, requirePostgres, round, scratchDatabase } from './lib.ts';
 import { call, cpuMs, databaseServer, rng, startVariant } from './ops-lib.ts';
 import { CERT_OK, CLOCK_OK, SectionEngine, type SectionSpec } from '../modules/traffic/domain/section-engine.ts';
 
@@ -146,11 +144,6 @@ function engineRun(w: Workload) {
   for (const o of engine.drain()) if (o.kind === 'violation') violations++;
   const ms = performance.now() - started;
   return { ms, readsPerSecond: w.n / (ms / 1000), violations, pairs: engine.total.pairs, peakInFlight, left: engine.inFlight };
-}
-
-function gcFn(): () => void {
-  v8.setFlagsFromString('--expose-gc');
-  return vm.runInNewContext('gc') as () => void;
 }
 
 function bytesPerVehicle() {

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext, type BrowserContextOptions, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll } from 'vitest';
 import { REPO_ROOT, type RunningServer, type StartOptions, startServer } from './server.ts';
 
@@ -78,4 +78,21 @@ export async function signIn(page: Page, username: string, password: string): Pr
   await page.locator('#username').fill(username);
   await page.locator('#password').fill(password);
   await page.locator('form button[type="submit"]').click();
+}
+
+/** A page in a fresh browser context (30 s timeouts), with the page's uncaught errors collected for the test to check. */
+export async function openPage(e: E2eEnv, options: BrowserContextOptions = {}): Promise<{ ctx: BrowserContext; page: Page; pageErrors: string[] }> {
+  const ctx = await e.browser.newContext(options);
+  const page = await ctx.newPage();
+  page.setDefaultTimeout(30_000);
+  const pageErrors: string[] = [];
+  page.on('pageerror', (err) => pageErrors.push(err.message));
+  return { ctx, page, pageErrors };
+}
+
+/** A demo account's access token (password `demo`), for setting a test up through the API. */
+export async function demoToken(base: string, username: string): Promise<string> {
+  const res = await fetch(`${base}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password: 'demo' }) });
+  if (res.status !== 200) throw new Error(`demo login as ${username} failed: ${res.status} ${await res.text()}`);
+  return ((await res.json()) as { accessToken: string }).accessToken;
 }

@@ -3,7 +3,8 @@ import type { Page } from 'playwright-core';
 import { describe, expect, test } from 'vitest';
 import { messages } from '../apps/web/src/i18n.ts';
 import { MESSAGES as SERVER_MESSAGES } from '../modules/fraud/messages.ts';
-import { e2eEnvironment, signIn } from './browser.ts';
+import { paysimSample } from '../modules/fraud/testing/paysim.ts';
+import { demoToken, e2eEnvironment, openPage, signIn } from './browser.ts';
 
 /**
  * The fraud analyst's back-office end to end, against the real server: the `fraud` analyst adds a phone number as a
@@ -48,13 +49,7 @@ describe('anti-fraud back-office', () => {
   test('an indicator added in the screen blocks a call and a transfer; decisions with reasons, prevented loss, Kazakh', async () => {
     const e = setup();
     const base = e.server.url;
-    const login = await fetch(`${base}/api/v1/auth/login`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ username: 'fraud', password: 'demo' }),
-    });
-    expect(login.status).toBe(200);
-    const token = ((await login.json()) as { accessToken: string }).accessToken;
+    const token = await demoToken(base, 'fraud');
     const asAnalyst = async <T>(path: string): Promise<{ status: number; body: T }> => {
       const res = await fetch(`${base}${path}`, { headers: { authorization: `Bearer ${token}` } });
       return { status: res.status, body: (await res.json()) as T };
@@ -64,11 +59,7 @@ describe('anti-fraud back-office', () => {
       return { status: res.status, body: (await res.json()) as T };
     };
 
-    const ctx = await e.browser.newContext({ viewport: { width: 1366, height: 900 }, locale: 'ru-RU' });
-    const page = await ctx.newPage();
-    page.setDefaultTimeout(30_000);
-    const pageErrors: string[] = [];
-    page.on('pageerror', (err) => pageErrors.push(err.message));
+    const { ctx, page, pageErrors } = await openPage(e, { viewport: { width: 1366, height: 900 }, locale: 'ru-RU' });
     try {
       await page.goto(`${base}/`);
       await signIn(page, 'fraud', 'demo');
@@ -82,6 +73,8 @@ describe('anti-fraud back-office', () => {
         ru['fraud.tab.decisions'],
         ru['fraud.tab.stats'],
         ru['fraud.tab.cases'],
+        ru['fraud.tab.policy'],
+        ru['fraud.tab.backtest'],
       ]);
 
       // Add an indicator from the keyboard (N): an empty value is refused on the spot, a bad number by the server
@@ -219,6 +212,8 @@ describe('anti-fraud back-office', () => {
         kk['fraud.tab.decisions'],
         kk['fraud.tab.stats'],
         kk['fraud.tab.cases'],
+        kk['fraud.tab.policy'],
+        kk['fraud.tab.backtest'],
       ]);
       expect(await text(page, `[data-case="${report.body.caseId}"] td:nth-child(2)`)).toContain(kk['fchannel.bank']);
       await page.locator('.tabs a[data-tab="stats"]').click();
@@ -244,6 +239,143 @@ describe('anti-fraud back-office', () => {
       await page.locator('[data-testid="chart-prevented"]').waitFor();
       expect(await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)).toBeLessThanOrEqual(0);
       await page.screenshot({ path: join(e.shots, 'fraud-07-tablet-kk.png'), fullPage: true });
+      expect(pageErrors).toEqual([]);
+    } finally {
+      await ctx.close();
+    }
+  }, 240_000);
+  test('an indicator edited in the screen shows its history; a threshold raised in the typology screen changes the next transfer; backtest; region and channel', async () => {
+    const e = setup();
+    const base = e.server.url;
+    const PAYEE = 'KZ18722S000012345678';
+    const PAYER = 'KZ16601A871001234567';
+    const BLOCKED_PAYEE = 'KZ75125KZT1001300335';
+    const ALMATY = '750000000';
+    const partner = async <T>(key: string, method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> => {
+      const res = await fetch(`${base}${path}`, {
+        method,
+        headers: { 'x-api-key': key, 'content-type': 'application/json', 'accept-language': 'en' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      return { status: res.status, body: (await res.json()) as T };
+    };
+    type TxOut = { id: string; outcome: string; score: number; reasons: string[]; policyVersion: string };
+    const transfer = () => partner<TxOut>(BANK_KEY, 'POST', '/api/v1/fraud/transactions/screen', { id: `e2e-${Date.now()}`, amount: 40_000, payer: { account: PAYER }, payee: { account: PAYEE } });
+
+    // The bank lists the payee's account as suspicious (warn, 0.6): a transfer to it is held by T-LIST (400 ≥ 300).
+    const listed = await partner<IndicatorOut>(BANK_KEY, 'POST', '/api/v1/fraud/indicators', { kind: 'iban', value: PAYEE, source: 'bank', confidence: 0.6, effect: 'warn', note: 'жалоба клиента' });
+    expect(listed.status).toBe(201);
+    const before = await transfer();
+    expect(before.body).toMatchObject({ outcome: 'hold', score: 400, reasons: ['typology_T-LIST_alert'] });
+
+    const { ctx, page, pageErrors } = await openPage(e, { viewport: { width: 1366, height: 900 }, locale: 'ru-RU' });
+    try {
+      await page.goto(`${base}/`);
+      await signIn(page, 'fraud', 'demo');
+      await page.locator('#app-nav a[data-section="fraud"]').click();
+      await page.locator('[data-testid="indicators-tab"]').waitFor();
+
+      // Edit the indicator: a wrong confidence is refused on the spot; then a new confidence, note and a reason.
+      await page.selectOption('#filter-kind', 'iban');
+      await page.locator('#filter-value').fill(PAYEE);
+      await page.locator('[data-action="filter"]').click();
+      const row = page.locator(`[data-testid="indicator-list"] button[data-indicator="${listed.body.id}"]`);
+      await row.click();
+      await page.locator('[data-testid="indicator-history"] li[data-change="added"]').waitFor();
+      await page.locator('[data-action="edit"]').click();
+      await page.locator('[data-testid="indicator-edit-form"]').waitFor();
+      await page.locator('#edit-confidence').fill('1,5');
+      await page.locator('[data-action="save-edit"]').click();
+      expect(await text(page, '#edit-confidence-error')).toBe(ru['fraud.form.confidenceRange']);
+      await page.locator('#edit-confidence').fill('0,7');
+      await page.locator('#edit-note').fill('подтверждено банком');
+      await page.locator('#edit-comment').fill('повторная жалоба');
+      await page.locator('[data-action="save-edit"]').click();
+      await expect.poll(() => text(page, '[data-testid="indicator-notice"]')).toBe(ru['fraud.editedNotice']);
+      const edited = page.locator('[data-testid="indicator-history"] li[data-change="edited"]');
+      await edited.waitFor();
+      expect(await text(page, '[data-testid="indicator-history"] li[data-change="edited"] [data-testid="history-actor"]')).toBe('user:fraud');
+      expect(await text(page, '[data-testid="indicator-history"] li[data-change="edited"] [data-testid="history-comment"]')).toBe('«повторная жалоба»');
+      expect(await text(page, '[data-testid="indicator-history"] li[data-change="edited"] li[data-field="confidence"]')).toBe(`${ru['ffield.confidence']}: 0,6 → 0,7`);
+      expect(await text(page, '[data-testid="indicator-history"] li[data-change="edited"] li[data-field="note"]')).toBe(`${ru['ffield.note']}: жалоба клиента → подтверждено банком`);
+      // Newest first: the edit above the addition, which names the bank.
+      expect(await page.locator('[data-testid="indicator-history"] > li').evaluateAll((els) => els.map((el) => el.getAttribute('data-change')))).toEqual(['edited', 'added']);
+      expect(await text(page, '[data-testid="indicator-history"] li[data-change="added"] [data-testid="history-actor"]')).toBe('partner:demo-bank');
+      expect(await text(page, '[data-testid="indicator-detail"]')).toContain('подтверждено банком');
+      await page.screenshot({ path: join(e.shots, 'fraud-08-indicator-history.png') });
+
+      // Typologies: version 1 in force. An interdiction threshold below the alert one is refused by the server, under
+      // the field, and nothing changes; then T-LIST's alert raised to 500 is saved as version 2.
+      await page.locator('.tabs a[data-tab="policy"]').click();
+      await page.locator('[data-testid="policy-tab"][data-version="1"]').waitFor();
+      expect(await text(page, '[data-testid="policy-version"]')).toBe(ru['fraud.policy.version'].replace('{version}', '1'));
+      const alert = page.locator('[data-testid="policy-typologies"] tr[data-typology="T-LIST"] input[data-path$=".alert"]');
+      const interdiction = page.locator('[data-testid="policy-typologies"] tr[data-typology="T-LIST"] input[data-path$=".interdiction"]');
+      expect(await alert.inputValue()).toBe('300');
+      const tListPath = (await interdiction.getAttribute('data-path')) ?? '';
+      await interdiction.fill('200');
+      await page.locator('#policy-comment').fill('ошибка');
+      await page.locator('[data-action="save-policy"]').click();
+      await expect.poll(() => text(page, `[data-error-for="${tListPath}"]`)).toBe(SERVER_MESSAGES.ru['field.fraud.thresholds_order']);
+      expect(await interdiction.getAttribute('aria-invalid')).toBe('true');
+      expect((await transfer()).body).toMatchObject({ outcome: 'hold', policyVersion: '1' });
+      await interdiction.fill('700');
+      await alert.fill('500');
+      await page.screenshot({ path: join(e.shots, 'fraud-09-policy.png') });
+      await page.locator('#policy-comment').fill('T-LIST: задерживать с 500 по итогам бэктеста');
+      await page.locator('[data-action="save-policy"]').click();
+      await expect.poll(() => text(page, '[data-testid="policy-notice"]')).toBe(ru['fraud.policy.saved'].replace('{version}', '2'));
+      await page.locator('[data-testid="policy-tab"][data-version="2"]').waitFor();
+      expect(await text(page, '[data-testid="policy-versions"] tr[data-version="2"]')).toContain('T-LIST: задерживать с 500 по итогам бэктеста');
+      expect(await text(page, '[data-testid="policy-versions"] tr[data-version="2"]')).toContain('user:fraud');
+      // The same transfer now goes through, decided by version 2.
+      const after = await transfer();
+      expect(after.body).toMatchObject({ outcome: 'allow', score: 400, reasons: [], policyVersion: '2' });
+
+      // Backtest: a PaySim CSV replayed through the typologies in force.
+      await page.locator('.tabs a[data-tab="backtest"]').click();
+      await page.locator('[data-testid="backtest-tab"]').waitFor();
+      await page.locator('#backtest-file').setInputFiles({ name: 'paysim.csv', mimeType: 'text/csv', buffer: Buffer.from(paysimSample()) });
+      await page.locator('[data-action="run-backtest"]').click();
+      await page.locator('[data-testid="backtest-result"]').waitFor();
+      expect(await text(page, '[data-testid="bt-rows"]')).toBe('33');
+      expect(await text(page, '[data-testid="bt-precision"]')).toBe('100 %');
+      expect(await text(page, '[data-testid="bt-outcomes"] td[data-outcome="block"]')).toBe('3');
+      expect(await text(page, '[data-testid="bt-outcomes"] td[data-outcome="hold"]')).toBe('6');
+      expect(Number(await page.getAttribute('[data-testid="bt-chart"] g[data-typology="T-MULE"]', 'data-alerts'))).toBeGreaterThan(0);
+      expect(await text(page, '[data-testid="bt-typologies"] tr[data-typology="T-MULE"] td[data-col="fraudAlerts"]')).toBe(
+        (await page.getAttribute('[data-testid="bt-chart"] g[data-typology="T-MULE"]', 'data-fraud-alerts')) ?? 'x',
+      );
+      await page.screenshot({ path: join(e.shots, 'fraud-10-backtest.png') });
+      // A file that is not PaySim: the server names the line and columns.
+      await page.locator('#backtest-file').setInputFiles({ name: 'bad.csv', mimeType: 'text/csv', buffer: Buffer.from('step,type\n1,PAYMENT') });
+      await page.locator('[data-action="run-backtest"]').click();
+      await expect.poll(() => page.locator('[data-testid="backtest-row-errors"] li').count()).toBe(4);
+
+      // Prevented loss by region and channel: a blocked transfer in Almaty, confirmed fraud.
+      await partner(BANK_KEY, 'POST', '/api/v1/fraud/indicators', { kind: 'iban', value: BLOCKED_PAYEE, source: 'police_case', confidence: 1, effect: 'block', overridable: false });
+      const blocked = await partner<TxOut>(BANK_KEY, 'POST', '/api/v1/fraud/transactions/screen', { id: 'e2e-region', amount: 77_000, region: ALMATY, payer: { account: PAYER }, payee: { account: BLOCKED_PAYEE } });
+      expect(blocked.body.outcome).toBe('block');
+      expect((await partner(BANK_KEY, 'POST', `/api/v1/fraud/decisions/${blocked.body.id}/outcome`, { fraud: true })).status).toBe(200);
+      await page.locator('.tabs a[data-tab="stats"]').click();
+      const region = page.locator(`[data-testid="by-region"] tr[data-key="${ALMATY}"]`);
+      await region.waitFor({ timeout: 20_000 });
+      expect(await text(page, `[data-testid="by-region"] tr[data-key="${ALMATY}"] th`)).toMatch(/Алматы/);
+      expect(await text(page, `[data-testid="by-region"] tr[data-key="${ALMATY}"] td[data-col="prevented"]`)).toBe(`${ruNumber(77_000)} ₸`);
+      expect(await text(page, `[data-testid="by-region"] tr[data-key="${ALMATY}"] td[data-col="blocked"]`)).toBe('1');
+      expect(await text(page, '[data-testid="by-channel"] tr[data-key="bank"] th')).toBe(ru['fdchannel.bank']);
+      // Everything the banks prevented (this test's transfer and any earlier one in this file) is on the bank channel.
+      const token = await demoToken(base, 'fraud');
+      const stats = (await (await fetch(`${base}/api/v1/fraud/stats`, { headers: { authorization: `Bearer ${token}` } })).json()) as { preventedLoss: { currency: string; amount: number }[] };
+      const kzt = stats.preventedLoss.find((p) => p.currency === 'KZT')?.amount ?? 0;
+      expect(kzt).toBeGreaterThanOrEqual(77_000);
+      expect(await text(page, '[data-testid="by-channel"] tr[data-key="bank"] td[data-col="prevented"]')).toBe(`${ruNumber(kzt)} ₸`);
+      await page.screenshot({ path: join(e.shots, 'fraud-11-by-region.png') });
+
+      // In English: the typology screen's labels.
+      await page.locator('.lang-switcher button[data-lang="en"]').first().click();
+      await page.locator('.tabs a[data-tab="policy"]').click();
+      await expect.poll(() => text(page, '[data-testid="policy-tab"] h2')).toBe(messages.en['fraud.policy.title']);
       expect(pageErrors).toEqual([]);
     } finally {
       await ctx.close();

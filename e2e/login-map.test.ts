@@ -68,7 +68,7 @@ describe('web app against the real server', () => {
       expect(nav).toContain('Азаматтардың өтініштері'); // Citizen reports (reports:read)
       expect(nav).toContain(kk['nav.map']);
       expect(nav).not.toContain('Оперативный центр');
-      expect(await navSections(page)).toEqual(['map', 'dispatch', 'reports']);
+      expect(await navSections(page)).toEqual(['map', 'dispatch', 'reports', 'video']);
 
       // The region list: 20 regions with their Kazakh names (geokz ADM1_KK).
       const names = page.locator('[data-testid="region-list"] .region-name');

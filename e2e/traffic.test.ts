@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { describe, expect, test } from 'vitest';
 import { messages } from '../apps/web/src/i18n.ts';
-import { e2eEnvironment, signIn } from './browser.ts';
+import { demoToken, e2eEnvironment, openPage, signIn } from './browser.ts';
 
 /**
  * The traffic police back-office end to end, against the real server and its demo data: the demo ANPR gateway posts
@@ -62,13 +62,7 @@ describe('traffic police back-office', () => {
   test('a section-control violation from ANPR reads: queue with evidence, confirm, notice, plate look-up, Kazakh', async () => {
     const e = setup();
     const base = e.server.url;
-    const login = await fetch(`${base}/api/v1/auth/login`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ username: 'traffic', password: 'demo' }),
-    });
-    expect(login.status).toBe(200);
-    const token = ((await login.json()) as { accessToken: string }).accessToken;
+    const token = await demoToken(base, 'traffic');
     const asOfficer = async <T>(path: string, init: RequestInit = {}): Promise<{ status: number; body: T }> => {
       const res = await fetch(`${base}${path}`, { ...init, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', ...init.headers } });
       return { status: res.status, body: (await res.json()) as T };
@@ -123,11 +117,7 @@ describe('traffic police back-office', () => {
     expect(posted.status).toBe(202);
     expect(await posted.json()).toMatchObject({ received: 2, stored: 2, unsynced: 0, rejected: 0 });
 
-    const ctx = await e.browser.newContext({ viewport: { width: 1366, height: 900 }, locale: 'ru-RU' });
-    const page = await ctx.newPage();
-    page.setDefaultTimeout(30_000);
-    const pageErrors: string[] = [];
-    page.on('pageerror', (err) => pageErrors.push(err.message));
+    const { ctx, page, pageErrors } = await openPage(e, { viewport: { width: 1366, height: 900 }, locale: 'ru-RU' });
     try {
       await page.goto(`${base}/`);
       await signIn(page, 'traffic', 'demo');

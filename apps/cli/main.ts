@@ -21,6 +21,9 @@ Usage:
   tartip audit verify          verify the audit chain; exit 0 when intact, 1 naming the first bad record
   tartip audit checkpoint      sign the current head of the audit chain
   tartip bench                 run the benchmark suite (see bench/README.md)
+  tartip forecast evaluate --input FILE.csv --time-col C --x-col C --y-col C [--crs EPSG:…] --train-end DATE
+                  --horizon 7d|14d|1m|2m|3m --cell METRES --coverage FRACTION [--json]
+                               backtest the hotspot forecasting methods on a file: PAI and PEI per method
 
 Configuration comes from the environment (see docs/configuration.md).`;
 
@@ -166,6 +169,10 @@ export async function main(argv: string[]): Promise<number> {
             return 0;
           });
         break;
+      case 'forecast': {
+        const { forecastCommand } = await import('../../modules/analytics/forecast-cli.ts');
+        return await forecastCommand([sub, ...rest].filter((a) => a !== undefined));
+      }
       case 'bench': {
         const { runBenchmarks } = await import('../../bench/run.ts');
         return await runBenchmarks([sub, ...rest].filter(Boolean) as string[]);

@@ -62,3 +62,11 @@ export const SIM_LIMIT_CHANGED = 'fraud.sim_limit.changed';
 export const CaseOpened = z.object({ caseId: z.string(), channel: z.string(), identifiers: z.array(z.object({ kind: z.enum(KINDS), hash: z.string() })), at: z.string() });
 export type CaseOpened = z.infer<typeof CaseOpened>;
 export const CASE_OPENED = 'fraud.case.opened';
+
+/**
+ * `fraud.policy.changed` — an analyst saved a new version of the decision policy. Carries the whole policy, so every
+ * process applies it live (a higher version replaces a lower one; a late or repeated event is ignored).
+ */
+export const PolicyChanged = z.object({ version: z.number().int().min(1), policy: z.unknown(), comment: z.string(), createdBy: z.string(), createdAt: z.string() });
+export type PolicyChanged = z.infer<typeof PolicyChanged>;
+export const POLICY_CHANGED = 'fraud.policy.changed';

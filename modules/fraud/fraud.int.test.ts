@@ -8,12 +8,11 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import type { LightMyRequestResponse } from 'fastify';
 import { XMLParser } from 'fast-xml-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newId } from '../../packages/kernel/src/ids.ts';
 import { backendName } from '../../packages/kernel/src/testing.ts';
-import { type TestServer, testServer } from '../../apps/server/src/testing.ts';
+import { problem, type TestServer, testServer, until } from '../../apps/server/src/testing.ts';
 import { DEMO_HASH_KEY } from './config/settings.ts';
 import { identifierHash } from './domain/identifiers.ts';
 import { CALLS_RISKY, INDICATORS_CHANGED } from './events.ts';
@@ -35,27 +34,10 @@ const IBAN_E = 'KZ75125KZT1001300335';
 const IBAN_F = 'KZ29914398KZT0000111';
 const IBAN_G = 'KZ14998CTB0000123456';
 const IBAN_H = 'KZ57070KZT1000000001';
+/** Accounts only the batch tests use, so that their velocity does not reach the others. */
+const IBAN_X = 'KZ70125KZT7770000001';
+const IBAN_Y = 'KZ43125KZT7770000002';
 
-type Res = LightMyRequestResponse;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function problem(res: Res, status: number, code: string) {
-  expect(res.statusCode, res.body).toBe(status);
-  expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
-  const body = res.json();
-  expect(body).toMatchObject({ status, code });
-  return body as { title: string; detail: string; errors?: { path: string; code: string; message: string }[] };
-}
-
-async function until<T>(what: string, fn: () => Promise<T | null | undefined | false>, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
 
 /** Serves the test PKI as x5u URLs; counts requests so caching can be seen. */
 async function certServer(): Promise<{ server: Server; base: string; hits: Map<string, number> }> {
@@ -320,6 +302,63 @@ describe(`fraud API on ${backendName}`, () => {
       );
       expect(row).toMatchObject({ outcome: 'allow', reasons: ['shaken_absent'], partner: 'partner:demo-telecom', degraded: false });
       expect(row.latency_us).toBe(d.latencyUs);
+    });
+  });
+
+  describe('batches', () => {
+    it('a batch of calls gets one decision per call, in order, each as if screened alone and each recorded', async () => {
+      const rt = fraudRuntime(server.kernel);
+      await indicator(TELECOM, { kind: 'phone', value: '+77015550001', source: 'operator', confidence: 0.9, effect: 'block' });
+      const calls = [
+        { caller: '+77015550001', called: '+77273330001', ingress: 'domestic', trunk: 't1' },
+        { caller: '+77015550002', called: '+77273330002', ingress: 'international', trunk: 'intl-1' },
+        { caller: '+77015550003', called: '+77273330003', ingress: 'domestic', trunk: 't1' },
+      ];
+      const res = await key(TELECOM, { method: 'POST', url: '/api/v1/fraud/calls/screen/batch', payload: { calls } });
+      expect(res.statusCode, res.body).toBe(200);
+      const { decisions } = res.json() as { decisions: { id: string; outcome: string; reasons: string[] }[] };
+      expect(decisions.map((d) => [d.outcome, d.reasons[0]])).toEqual([
+        ['block', 'caller_listed_block'],
+        ['block', 'domestic_cli_international_ingress'],
+        ['allow', 'shaken_absent'],
+      ]);
+      expect(new Set(decisions.map((d) => d.id)).size).toBe(3);
+      await rt.recorder.flush();
+      const rows = await db().query<{ id: string; outcome: string }>('select id, outcome from fraud_decision where id = any($1::uuid[])', [decisions.map((d) => d.id)]);
+      expect(new Map(rows.map((r) => [r.id, r.outcome]))).toEqual(new Map(decisions.map((d) => [d.id, d.outcome])));
+    });
+
+    it('one bad call or transfer refuses the whole batch, naming it, and nothing is decided or recorded', async () => {
+      const rt = fraudRuntime(server.kernel);
+      await rt.recorder.flush();
+      const before = await count('fraud_decision');
+      const calls = [
+        { caller: '+77015550004', called: '+77273330004', ingress: 'domestic', trunk: 't1' },
+        { caller: '+77015550005', called: '+77273330005', ingress: 'domestic', trunk: 't1' },
+        { caller: 'withheld', called: '+77273330006', ingress: 'domestic', trunk: 't1' },
+      ];
+      const res = await key(TELECOM, { method: 'POST', url: '/api/v1/fraud/calls/screen/batch', headers: { 'accept-language': 'ru' }, payload: { calls } });
+      expect(problem(res, 400, 'validation_failed').errors).toEqual([{ path: 'body.calls.2.caller', code: 'fraud.invalid_phone', message: expect.any(String) }]);
+      const txs = [
+        { id: 'b-1', amount: 100, payer: { account: IBAN_X }, payee: { account: IBAN_Y } },
+        { id: 'b-2', amount: 100, payer: { account: 'KZ00125KZT5004100100' }, payee: { account: IBAN_Y } },
+      ];
+      const bad = await key(BANK, { method: 'POST', url: '/api/v1/fraud/transactions/screen/batch', payload: { transactions: txs } });
+      expect(problem(bad, 400, 'validation_failed').errors).toMatchObject([{ path: 'body.transactions.1.payer.account', code: 'fraud.bad_check_digit' }]);
+      problem(await key(BANK, { method: 'POST', url: '/api/v1/fraud/transactions/screen/batch', payload: { transactions: [] } }), 400, 'validation_failed');
+      problem(await key(TELECOM, { method: 'POST', url: '/api/v1/fraud/calls/screen/batch', payload: { calls: Array.from({ length: 1001 }, () => calls[0]) } }), 400, 'validation_failed');
+      await rt.recorder.flush();
+      expect(await count('fraud_decision')).toBe(before);
+    });
+
+    it('a later transfer of a batch sees the earlier ones: velocity counts within the batch as one by one', async () => {
+      const one = { amount: 1_000, payer: { account: IBAN_X }, payee: { account: IBAN_Y } };
+      const res = await key(BANK, { method: 'POST', url: '/api/v1/fraud/transactions/screen/batch', payload: { transactions: Array.from({ length: 30 }, (_, i) => ({ id: `v-${i}`, ...one })) } });
+      expect(res.statusCode, res.body).toBe(200);
+      const { decisions } = res.json() as { decisions: { transactionId: string; rules: { rule: string; value: number }[] }[] };
+      expect(decisions.map((d) => d.transactionId)).toEqual(Array.from({ length: 30 }, (_, i) => `v-${i}`));
+      const velocity = decisions.map((d) => d.rules.find((r) => r.rule === 'velocity')?.value ?? -1);
+      expect(velocity[29]).toBeGreaterThan(velocity[0]);
     });
   });
 

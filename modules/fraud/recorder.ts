@@ -12,6 +12,11 @@ export interface DecisionRecord {
   degraded: boolean;
   policyVersion: string;
   partner: string;
+  /** The partner's API key channel (bank, telecom, …). */
+  channel: string | null;
+  /** The KATO code given with the request, and its region. */
+  area: string | null;
+  region: string | null;
   subject: Record<string, unknown>;
   amount: number | null;
   currency: string | null;
@@ -20,7 +25,8 @@ export interface DecisionRecord {
 
 /**
  * Writes decisions in batches, behind the decisions: `record` only appends to a queue and returns, so recording
- * never slows a decision. One writer drains the queue, up to `batch` records per multi-row insert.
+ * never slows a decision. One writer drains the queue, up to `batch` records per multi-row insert (ten times
+ * that while more than ten batches wait, so that it catches up after a burst).
  *
  * Unlike the kernel's GroupCommit (whose callers wait for their commit, and whose failed batch is retried item by
  * item to isolate a bad item), nobody waits here and a failed batch is almost always an unreachable database: the
@@ -69,7 +75,9 @@ export class DecisionRecorder {
   private async drain(): Promise<void> {
     try {
       while (this.queue.length > 0) {
-        const batch = this.queue.slice(0, this.options.batch);
+        // Behind a burst, larger statements: up to ten batches' worth at once, so the writer catches up.
+        const size = this.queue.length > 10 * this.options.batch ? 10 * this.options.batch : this.options.batch;
+        const batch = this.queue.slice(0, size);
         try {
           await insertDecisions(this.db, batch);
         } catch (e) {
@@ -127,11 +135,11 @@ export class DecisionRecorder {
 /** One statement for the whole batch (a JSON array expanded in SQL): the same text on PGlite and PostgreSQL. */
 export async function insertDecisions(db: Db, batch: readonly DecisionRecord[]): Promise<void> {
   await db.query(
-    `insert into fraud_decision (id, kind, outcome, score, reasons, latency_us, degraded, policy_version, partner, subject, amount, currency, decided_at)
+    `insert into fraud_decision (id, kind, outcome, score, reasons, latency_us, degraded, policy_version, partner, channel, area, region, subject, amount, currency, decided_at)
      select x.id, x.kind, x.outcome, x.score, array(select jsonb_array_elements_text(x.reasons)), x."latencyUs", x.degraded, x."policyVersion",
-            x.partner, x.subject, x.amount, x.currency, x."decidedAt"
+            x.partner, x.channel, x.area, x.region, x.subject, x.amount, x.currency, x."decidedAt"
      from jsonb_to_recordset($1::jsonb) as x(id uuid, kind text, outcome text, score float8, reasons jsonb, "latencyUs" int, degraded boolean,
-          "policyVersion" text, partner text, subject jsonb, amount numeric, currency text, "decidedAt" timestamptz)
+          "policyVersion" text, partner text, channel text, area text, region text, subject jsonb, amount numeric, currency text, "decidedAt" timestamptz)
      on conflict (id) do nothing`,
     [JSON.stringify(batch)],
   );

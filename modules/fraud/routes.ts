@@ -5,7 +5,9 @@ import { actorOf } from '../../packages/kernel/src/auth/principal.ts';
 import { type FieldError, fieldErrorsFromZod, Problem } from '../../packages/kernel/src/errors.ts';
 import { newId } from '../../packages/kernel/src/ids.ts';
 import type { Kernel } from '../../packages/kernel/src/kernel.ts';
-import { POLICY_VERSION, SIM_LIMIT, SIMBOX_POLICY } from './config/policy.ts';
+import { RULE_IDS, SIM_LIMIT, SIMBOX_POLICY } from './config/policy.ts';
+import { checkPolicy, PolicyDoc } from './domain/policy-check.ts';
+import { TRACKED } from './domain/indicator-history.ts';
 import { CALL_OUTCOMES } from './domain/calls.ts';
 import { type IdentifierKind, KINDS, normalise } from './domain/identifiers.ts';
 import { iinValid } from './domain/iin.ts';
@@ -15,12 +17,17 @@ import { parsePacs008, renderPacs002 } from './domain/iso20022.ts';
 import { ATTESTATIONS } from './domain/passport.ts';
 import type { Cdr, SimBoxFinding } from './domain/simbox.ts';
 import { TX_OUTCOMES } from './domain/typologies.ts';
-import type { FraudRuntime, TxInput } from './runtime.ts';
+import type { CallResult, DecisionOrigin, FraudRuntime, TxInput } from './runtime.ts';
 import { decodeCursor, encodeCursor } from '../../packages/kernel/src/cursor.ts';
 import {
   type CheckedIndicator,
   checkIndicator,
+  currentPolicy,
+  editIndicator,
   feedRoaming,
+  indicatorHistory,
+  policyVersions,
+  savePolicy,
   type IndicatorInput,
   listIndicators,
   feedSimRegistrations,
@@ -79,6 +86,8 @@ const IndicatorOut = z.object({
 });
 
 const PhoneIn = z.string().min(1).max(32);
+/** A KATO code (9 digits): a region or a district the kernel knows. */
+const Kato = z.string().regex(/^\d{9}$/);
 const IbanIn = z.string().min(1).max(42);
 
 const CallBody = z.strictObject({
@@ -88,6 +97,8 @@ const CallBody = z.strictObject({
   trunk: z.string().regex(/^[A-Za-z0-9._:@-]{1,64}$/),
   /** The SIP Identity header's value (RFC 8224), if the call carried one. */
   identity: z.string().min(1).max(8192).optional(),
+  /** Where the call was terminated (the switch's or the called subscriber's cell's region): a KATO code. */
+  region: Kato.optional(),
 });
 
 const CallOut = z.object({
@@ -108,6 +119,8 @@ const TxBody = z.strictObject({
   payee: z.strictObject({ account: IbanIn, phone: PhoneIn.optional(), card: z.string().min(1).max(32).optional(), openedAt: IsoIn.optional() }),
   /** The bank vouches for the payer (e.g. confirmed in a branch): an overridable block becomes a hold. */
   override: z.boolean().default(false),
+  /** Where the payer is (the region or district of the payer's address or branch): a KATO code. */
+  region: Kato.optional(),
 });
 
 const TxOut = z.object({
@@ -144,6 +157,36 @@ const CdrLine = z.strictObject({
   simActivatedAt: IsoIn.optional(),
 });
 
+const Breakdown = z.object({
+  prevented: z.array(z.object({ currency: z.string(), amount: z.number() })),
+  held: z.number(),
+  blocked: z.number(),
+  callsBlocked: z.number(),
+});
+
+/** An edit of an indicator: only what changes. `validUntil: null` makes it open-ended, `note: null` removes the note. */
+const IndicatorPatchBody = z
+  .strictObject({
+    effect: z.enum(EFFECTS).optional(),
+    confidence: z.number().min(0).max(1).optional(),
+    overridable: z.boolean().optional(),
+    validFrom: IsoIn.optional(),
+    validUntil: IsoIn.nullable().optional(),
+    note: Text(1000).nullable().optional(),
+    comment: Text(500).optional(),
+  })
+  .refine((b) => Object.keys(b).some((k) => k !== 'comment'), { message: 'nothing to change', path: ['effect'] });
+
+const HistoryOut = z.object({
+  change: z.enum(['added', 'replaced', 'edited', 'revoked']),
+  actor: z.string(),
+  at: z.string(),
+  comment: z.string().nullable(),
+  changes: z.array(z.object({ field: z.enum(TRACKED), from: z.unknown(), to: z.unknown() })),
+});
+
+const PolicyVersionOut = z.object({ version: z.number(), comment: z.string(), createdBy: z.string(), createdAt: z.string() });
+
 const ctxOf = (req: FastifyRequest) => ({ actor: actorOf(req.principal), requestId: String(req.id) });
 
 
@@ -179,8 +222,21 @@ function field(kind: IdentifierKind, raw: string | undefined, path: string, erro
   return null;
 }
 
-function txInput(body: z.infer<typeof TxBody>, prefix: string): TxInput {
+/** A KATO code given with a request, checked against the kernel's areas (null when not given). */
+function area(rt: FraudRuntime, kato: string | null | undefined, path: string, errors: FieldError[]): string | null {
+  if (kato === undefined || kato === null) return null;
+  if (!/^\d{9}$/.test(kato)) errors.push({ path, code: 'invalid_format', params: { format: 'KATO' } });
+  else if (rt.regionOf(kato) === null) errors.push({ path, code: 'fraud.unknown_region', params: { kato } });
+  else return kato;
+  return null;
+}
+
+/** Calls or transfers in one batch request. */
+const BATCH_MAX = 1000;
+
+function txInput(rt: FraudRuntime, body: z.infer<typeof TxBody>, prefix: string): { input: TxInput; area: string | null } {
   const errors: FieldError[] = [];
+  const where = area(rt, body.region, `${prefix}.region`, errors);
   const input: TxInput = {
     id: body.id,
     amount: body.amount,
@@ -199,7 +255,7 @@ function txInput(body: z.infer<typeof TxBody>, prefix: string): TxInput {
     override: body.override,
   };
   if (errors.length > 0) throw Problem.validation(errors);
-  return input;
+  return { input, area: where };
 }
 
 // ---- routes ---------------------------------------------------------------------------------------------
@@ -226,7 +282,11 @@ async function routes(app: FastifyInstance, kernel: Kernel, rt: FraudRuntime) {
     timeWindow: 60_000,
     keyGenerator: (req: FastifyRequest) => (req.principal ? `fraud:${actorOf(req.principal)}` : `ip:${req.ip}`),
   };
-  const partnerName = (req: FastifyRequest) => actorOf(req.principal);
+  const origin = (req: FastifyRequest, where: string | null): DecisionOrigin => ({
+    partner: actorOf(req.principal),
+    channel: req.principal?.kind === 'partner' ? req.principal.channel : null,
+    area: where,
+  });
   const contributorFilter = (req: FastifyRequest) => (req.principal?.kind === 'partner' ? actorOf(req.principal) : null);
 
   // ---- indicators ---------------------------------------------------------------------------------------
@@ -379,6 +439,96 @@ async function routes(app: FastifyInstance, kernel: Kernel, rt: FraudRuntime) {
       const { id } = req.params as { id: string };
       return present(await revokeIndicator(kernel, rt, ctxOf(req), id, contributorFilter(req)), req);
     },
+  );
+
+  app.patch(
+    '/api/v1/fraud/indicators/:id',
+    {
+      config: { access: writeIndicators },
+      schema: {
+        tags,
+        summary: 'Edit an indicator in force: effect, confidence, overridable, validity, note (a partner: only its own); kept in its history',
+        description:
+          'Send only what changes (`validUntil: null` = no end, `note: null` = no note) and, optionally, a `comment` saying why. The change, a history row, an audit record and `fraud.indicators.changed` commit together; every process applies it at once. A revoked indicator cannot be edited (409); an edit that changes nothing writes nothing.',
+        params: z.strictObject({ id: z.uuid() }),
+        body: IndicatorPatchBody,
+        response: { 200: IndicatorOut },
+      },
+    },
+    async (req) => {
+      const { id } = req.params as { id: string };
+      const { row } = await editIndicator(kernel, rt, ctxOf(req), id, req.body as z.infer<typeof IndicatorPatchBody>, contributorFilter(req));
+      return present(row, req);
+    },
+  );
+
+  app.get(
+    '/api/v1/fraud/indicators/:id/history',
+    {
+      config: { access: readIndicators },
+      schema: {
+        tags,
+        summary: 'Every version of an indicator, oldest first: added, replaced, edited, revoked — who, when, why and which fields changed (a partner: only its own). Audited.',
+        params: z.strictObject({ id: z.uuid() }),
+        response: { 200: z.object({ indicator: IndicatorOut, history: z.array(HistoryOut) }) },
+      },
+    },
+    async (req) => {
+      const { id } = req.params as { id: string };
+      const found = await indicatorHistory(kernel, ctxOf(req), id, contributorFilter(req));
+      if (!found) throw Problem.notFound();
+      return { indicator: present(found.indicator, req), history: found.history };
+    },
+  );
+
+  // ---- the decision policy (typologies) -----------------------------------------------------------------
+  const PolicyOut = PolicyVersionOut.extend({ policy: PolicyDoc, ruleIds: z.array(z.string()) });
+  app.get(
+    '/api/v1/fraud/policy',
+    {
+      config: { access: staff('fraud:read') },
+      schema: {
+        tags,
+        summary: 'The decision policy in force and its version: rules’ bands, typologies’ weights, alert (hold) and interdiction (block) thresholds, the call policy',
+        response: { 200: PolicyOut },
+      },
+    },
+    async () => ({ ...(await currentPolicy(kernel, rt)), ruleIds: [...RULE_IDS] }),
+  );
+
+  app.put(
+    '/api/v1/fraud/policy',
+    {
+      config: { access: staff('fraud:write') },
+      schema: {
+        tags,
+        summary: 'Save a new version of the decision policy; every process decides by it at once (fraud.policy.changed)',
+        description:
+          'The whole policy, as GET /policy gives it, with a comment. Checked before anything is stored: each rule’s bands ordered and not overlapping (`lower ≤ v < upper`, only the last open-ended), band references unique, weights finite and only for rules and bands that exist, `alert` < `interdiction`. Refused → 400 with the fields named, and the version in force goes on deciding. `basedOn`: the version the edit started from; if another was saved since → 409. Audited.',
+        body: z.strictObject({ policy: PolicyDoc, comment: Text(500), basedOn: z.number().int().min(1).optional() }),
+        response: { 200: PolicyVersionOut },
+      },
+    },
+    async (req) => {
+      const body = req.body as { policy: PolicyDoc; comment: string; basedOn?: number };
+      const checked = checkPolicy(body.policy, 'body.policy');
+      if (!checked.ok) throw Problem.validation(checked.errors);
+      return savePolicy(kernel, rt, ctxOf(req), checked.value, body.comment, body.basedOn ?? null);
+    },
+  );
+
+  app.get(
+    '/api/v1/fraud/policy/versions',
+    {
+      config: { access: staff('fraud:read') },
+      schema: {
+        tags,
+        summary: 'Versions of the decision policy, newest first: who saved each, when and why',
+        querystring: z.strictObject({ limit: Limit }),
+        response: { 200: z.object({ current: z.number(), items: z.array(PolicyVersionOut) }) },
+      },
+    },
+    async (req) => ({ current: rt.active.version, items: await policyVersions(kernel, (req.query as { limit: number }).limit) }),
   );
 
   // ---- roaming ------------------------------------------------------------------------------------------
@@ -634,8 +784,9 @@ async function routes(app: FastifyInstance, kernel: Kernel, rt: FraudRuntime) {
       const errors: FieldError[] = [];
       const caller = field('phone', body.caller, 'body.caller', errors);
       const called = field('phone', body.called, 'body.called', errors);
-      if (!caller || !called) throw Problem.validation(errors);
-      return rt.screenCall({ caller, called, ingress: body.ingress, trunk: body.trunk, identity: body.identity ?? null }, partnerName(req));
+      const where = area(rt, body.region, 'body.region', errors);
+      if (!caller || !called || errors.length > 0) throw Problem.validation(errors);
+      return rt.screenCall({ caller, called, ingress: body.ingress, trunk: body.trunk, identity: body.identity ?? null }, origin(req, where));
     },
   );
 
@@ -650,7 +801,70 @@ async function routes(app: FastifyInstance, kernel: Kernel, rt: FraudRuntime) {
         response: { 200: TxOut },
       },
     },
-    async (req) => rt.screenTransaction(txInput(req.body as z.infer<typeof TxBody>, 'body'), partnerName(req)),
+    async (req) => {
+      const { input, area: where } = txInput(rt, req.body as z.infer<typeof TxBody>, 'body');
+      return rt.screenTransaction(input, origin(req, where));
+    },
+  );
+
+  app.post(
+    '/api/v1/fraud/calls/screen/batch',
+    {
+      config: { access: partner('fraud:screen'), rateLimit: partnerLimit },
+      schema: {
+        tags,
+        summary: 'Screen up to 1,000 calls in one request (a signalling gateway that gathers the call attempts of the last millisecond or two)',
+        description:
+          'The same rules and answer as `POST /api/v1/fraud/calls/screen`, one decision per call in the order sent. All calls are checked first: one bad call refuses the batch with errors naming `body.calls.<i>.<field>`, and nothing is decided or recorded.',
+        body: z.strictObject({ calls: z.array(CallBody).min(1).max(BATCH_MAX) }),
+        response: { 200: z.object({ decisions: z.array(CallOut) }) },
+      },
+    },
+    async (req) => {
+      const { calls } = req.body as { calls: z.infer<typeof CallBody>[] };
+      const errors: FieldError[] = [];
+      const inputs = calls.map((body, i) => {
+        const p = `body.calls.${i}`;
+        const caller = field('phone', body.caller, `${p}.caller`, errors);
+        const called = field('phone', body.called, `${p}.called`, errors);
+        const where = area(rt, body.region, `${p}.region`, errors);
+        return { input: { caller: caller ?? '', called: called ?? '', ingress: body.ingress, trunk: body.trunk, identity: body.identity ?? null }, where };
+      });
+      if (errors.length > 0) throw Problem.validation(errors);
+      const decisions: CallResult[] = [];
+      for (const { input, where } of inputs) decisions.push(await rt.screenCall(input, origin(req, where)));
+      return { decisions };
+    },
+  );
+
+  app.post(
+    '/api/v1/fraud/transactions/screen/batch',
+    {
+      config: { access: partner('fraud:screen'), rateLimit: partnerLimit },
+      schema: {
+        tags,
+        summary: 'Screen up to 1,000 transfers in one request, in order',
+        description:
+          'The same typologies and answer as `POST /api/v1/fraud/transactions/screen`, one decision per transfer in the order sent (a later transfer of the batch sees the earlier ones, as if sent one by one). One bad transfer refuses the batch with errors naming `body.transactions.<i>.<field>`; nothing is decided or recorded.',
+        body: z.strictObject({ transactions: z.array(TxBody).min(1).max(BATCH_MAX) }),
+        response: { 200: z.object({ decisions: z.array(TxOut) }) },
+      },
+    },
+    async (req) => {
+      const { transactions } = req.body as { transactions: z.infer<typeof TxBody>[] };
+      const errors: FieldError[] = [];
+      const inputs: { input: TxInput; area: string | null }[] = [];
+      transactions.forEach((body, i) => {
+        try {
+          inputs.push(txInput(rt, body, `body.transactions.${i}`));
+        } catch (e) {
+          if (!(e instanceof Problem && e.code === 'validation_failed')) throw e;
+          errors.push(...e.errors);
+        }
+      });
+      if (errors.length > 0) throw Problem.validation(errors);
+      return { decisions: inputs.map((x) => rt.screenTransaction(x.input, origin(req, x.area))) };
+    },
   );
 
   app.post(
@@ -681,12 +895,12 @@ async function routes(app: FastifyInstance, kernel: Kernel, rt: FraudRuntime) {
           payee: { account: field('iban', tx.creditorIban, `${p}.CdtrAcct.Id.IBAN`, errors) ?? '', phone: field('phone', tx.creditorPhone ?? undefined, `${p}.Cdtr.CtctDtls.MobNb`, errors), card: null, openedAt: null },
           override: false,
         };
-        return { input, errors };
+        return { input, errors, where: area(rt, tx.debtorRegion, `${p}.Dbtr.PstlAdr.CtrySubDvsn`, errors) };
       });
       const errors = inputs.flatMap((x) => x.errors);
       if (errors.length > 0) throw Problem.validation(errors);
-      const lines = inputs.map(({ input }) => {
-        const r = rt.screenTransaction(input, partnerName(req));
+      const lines = inputs.map(({ input, where }) => {
+        const r = rt.screenTransaction(input, origin(req, where));
         return { endToEndId: input.id, decisionId: r.id, outcome: r.outcome, score: r.score, reasons: r.reasons };
       });
       const xml = renderPacs002({ msgId: newId(), createdAt: kernel.clock.now().toISOString(), original: msg, lines });
@@ -722,7 +936,8 @@ async function routes(app: FastifyInstance, kernel: Kernel, rt: FraudRuntime) {
       if (typeof req.body !== 'string') throw new Problem('unsupported_media_type');
       const parsed = parsePaySim(req.body, settings.importMax * 10);
       if (!parsed.ok) throw Problem.validation(parsed.errors);
-      return { policyVersion: POLICY_VERSION, ...backtest(parsed.rows, rt.policy) };
+      const active = rt.active;
+      return { policyVersion: String(active.version), ...backtest(parsed.rows, active.transactions) };
     },
   );
 
@@ -866,6 +1081,10 @@ async function routes(app: FastifyInstance, kernel: Kernel, rt: FraudRuntime) {
             ),
             preventedLoss: z.array(z.object({ currency: z.string(), amount: z.number() })),
             byDay: z.array(z.object({ day: z.string(), partner: z.string(), currency: z.string().nullable(), preventedAmount: z.number(), callsBlocked: z.number() })),
+            byRegion: z.array(
+              Breakdown.extend({ region: z.string().nullable(), name: z.object({ ru: z.string(), kk: z.string(), en: z.string() }).nullable() }),
+            ),
+            byChannel: z.array(Breakdown.extend({ channel: z.string().nullable() })),
             live: z.object({ indicators: z.number(), degraded: z.boolean(), recorderPending: z.number(), recorderDropped: z.number() }),
           }),
         },
@@ -873,7 +1092,7 @@ async function routes(app: FastifyInstance, kernel: Kernel, rt: FraudRuntime) {
     },
     async (req) => {
       const q = req.query as { from?: string; to?: string };
-      return { policyVersion: POLICY_VERSION, ...(await stats(kernel, rt, q.from ?? null, q.to ?? null)) };
+      return { policyVersion: String(rt.active.version), ...(await stats(kernel, rt, q.from ?? null, q.to ?? null)) };
     },
   );
 }

@@ -6,7 +6,9 @@ import { CITIZEN_POLICY, type SimBoxPolicy } from './config/policy.ts';
 import { HASH_PATTERN, type IdentifierKind, normalise } from './domain/identifiers.ts';
 import type { Effect, IndicatorSource } from './domain/indicator-set.ts';
 import type { SimBoxFinding } from './domain/simbox.ts';
-import { CASE_OPENED, DECISION_CONFIRMED, INDICATORS_CHANGED, ROAMING_CHANGED, SIM_LIMIT_CHANGED } from './events.ts';
+import { canonicalState, changesBetween, type FieldChange } from './domain/indicator-history.ts';
+import { type Policy, parsePolicy } from './domain/policy-check.ts';
+import { CASE_OPENED, DECISION_CONFIRMED, INDICATORS_CHANGED, POLICY_CHANGED, ROAMING_CHANGED, SIM_LIMIT_CHANGED } from './events.ts';
 import { type FraudRuntime, type IndicatorRow, stateOf } from './runtime.ts';
 
 /** An indicator as submitted (JSON body or one NDJSON line), after the schema. */
@@ -99,6 +101,41 @@ export interface StoredIndicator extends IndicatorRow {
   note: string | null;
   contributor: string;
   created_at: Date;
+  /** Set by an upsert: true when the row was new. */
+  inserted?: boolean;
+}
+
+/** An indicator's state as its history keeps it (everything but the identifier's hash and kind, which never change). */
+function historyState(r: StoredIndicator) {
+  return {
+    kind: r.kind,
+    hash: r.value_hash,
+    value: r.value,
+    source: r.source,
+    sourceRef: r.source_ref,
+    confidence: Number(r.confidence),
+    effect: r.effect,
+    overridable: r.overridable,
+    validFrom: r.valid_from.toISOString(),
+    validUntil: r.valid_until?.toISOString() ?? null,
+    note: r.note,
+    contributor: r.contributor,
+    revoked: r.revoked_at !== null,
+  };
+}
+
+type Change = 'added' | 'replaced' | 'edited' | 'revoked';
+
+/** Appends one history row per indicator, in the command's transaction (one statement). */
+async function writeHistory(uow: UnitOfWork, actor: string, rows: readonly { row: StoredIndicator; change: Change; comment?: string | null }[]): Promise<void> {
+  if (rows.length === 0) return;
+  const items = rows.map((x) => ({ id: newId(), indicatorId: x.row.id, change: x.change, comment: x.comment ?? null, state: historyState(x.row) }));
+  await uow.tx.query(
+    `insert into fraud_indicator_history (id, indicator_id, change, actor, at, comment, state)
+     select x.id, x."indicatorId", x.change, $2, $3, x.comment, x.state
+     from jsonb_to_recordset($1::jsonb) as x(id uuid, "indicatorId" uuid, change text, comment text, state jsonb)`,
+    [JSON.stringify(items), actor, uow.now.toISOString()],
+  );
 }
 
 const CHUNK = 500;
@@ -133,7 +170,7 @@ export async function upsertIndicators(
 }
 
 /** Upserts indicators of one contributor inside a command, and queues their `fraud.indicators.changed` events. */
-async function writeIndicators(uow: UnitOfWork, contributor: string, items: readonly CheckedIndicator[]): Promise<StoredIndicator[]> {
+async function writeIndicators(uow: UnitOfWork, contributor: string, items: readonly CheckedIndicator[], actor = contributor): Promise<StoredIndicator[]> {
   const stored: StoredIndicator[] = [];
   for (let i = 0; i < items.length; i += CHUNK) {
     const chunk = items.slice(i, i + CHUNK).map((x) => ({ ...x, id: newId() }));
@@ -148,10 +185,15 @@ async function writeIndicators(uow: UnitOfWork, contributor: string, items: read
          value = coalesce(excluded.value, fraud_indicator.value), source = excluded.source, source_ref = excluded.source_ref,
          confidence = excluded.confidence, effect = excluded.effect, overridable = excluded.overridable, valid_from = excluded.valid_from,
          valid_until = excluded.valid_until, note = excluded.note, updated_at = excluded.updated_at, revoked_at = null
-       returning *`,
+       returning *, (xmax = 0) as inserted`,
       [JSON.stringify(chunk), contributor, uow.now.toISOString()],
     );
     stored.push(...out);
+    await writeHistory(
+      uow,
+      actor,
+      out.map((row) => ({ row, change: row.inserted ? 'added' : 'replaced' })),
+    );
     await uow.emit({ subject: INDICATORS_CHANGED, data: { items: out.map(stateOf) }, permission: 'fraud:read' });
   }
   return stored;
@@ -166,12 +208,159 @@ export async function revokeIndicator(kernel: Kernel, rt: FraudRuntime, ctx: Com
       [id, uow.now.toISOString(), onlyContributor],
     );
     if (!r) throw Problem.notFound();
+    await writeHistory(uow, ctx.actor, [{ row: r, change: 'revoked' }]);
     await uow.emit({ subject: INDICATORS_CHANGED, data: { items: [stateOf(r)] }, permission: 'fraud:read' });
     await uow.audit({ action: 'indicator.revoked', entity: 'fraud_indicator', entityId: r.id, data: { kind: r.kind, hash: r.value_hash } });
     return r;
   });
   rt.indicators.apply(stateOf(row));
   return row;
+}
+
+export interface IndicatorPatch {
+  effect?: Effect;
+  confidence?: number;
+  overridable?: boolean;
+  validFrom?: string;
+  /** null: in force without an end. */
+  validUntil?: string | null;
+  /** null: no note. */
+  note?: string | null;
+  /** Why, kept in the indicator's history. */
+  comment?: string;
+}
+
+/**
+ * Edits an indicator in force (staff with fraud:write any, a partner only its own): the row, a history row, an audit
+ * record naming the fields changed and `fraud.indicators.changed`, in one transaction; the writing process applies it
+ * at once, the others from the event. A revoked indicator is not edited (409); an edit that changes nothing writes
+ * nothing.
+ */
+export async function editIndicator(
+  kernel: Kernel,
+  rt: FraudRuntime,
+  ctx: CommandContext,
+  id: string,
+  patch: IndicatorPatch,
+  onlyContributor: string | null,
+): Promise<{ row: StoredIndicator; changes: FieldChange[] }> {
+  const out = await kernel.commands.run(ctx, async (uow) => {
+    const [cur] = await uow.tx.query<StoredIndicator>('select * from fraud_indicator where id = $1 and ($2::text is null or contributor = $2) for update', [id, onlyContributor]);
+    if (!cur) throw Problem.notFound();
+    if (cur.revoked_at !== null) throw new Problem('fraud.indicator_revoked', {}, [], 409);
+    const validFrom = patch.validFrom !== undefined ? new Date(patch.validFrom).toISOString() : cur.valid_from.toISOString();
+    const validUntil = patch.validUntil !== undefined ? (patch.validUntil === null ? null : new Date(patch.validUntil).toISOString()) : (cur.valid_until?.toISOString() ?? null);
+    if (validUntil !== null && Date.parse(validUntil) <= Date.parse(validFrom)) {
+      throw Problem.validation([{ path: patch.validUntil !== undefined ? 'body.validUntil' : 'body.validFrom', code: 'invalid_value' }]);
+    }
+    const next = {
+      effect: patch.effect ?? cur.effect,
+      confidence: patch.confidence ?? Number(cur.confidence),
+      overridable: patch.overridable ?? cur.overridable,
+      validFrom,
+      validUntil,
+      note: patch.note !== undefined ? patch.note : cur.note,
+    };
+    const changes = changesBetween(canonicalState(historyState(cur)), canonicalState({ ...historyState(cur), ...next }));
+    if (changes.length === 0) return { row: cur, changes };
+    const [row] = await uow.tx.query<StoredIndicator>(
+      `update fraud_indicator set effect = $2, confidence = $3, overridable = $4, valid_from = $5, valid_until = $6, note = $7, updated_at = $8
+       where id = $1 returning *`,
+      [id, next.effect, next.confidence, next.overridable, next.validFrom, next.validUntil, next.note, uow.now.toISOString()],
+    );
+    await writeHistory(uow, ctx.actor, [{ row, change: 'edited', comment: patch.comment ?? null }]);
+    await uow.emit({ subject: INDICATORS_CHANGED, data: { items: [stateOf(row)] }, permission: 'fraud:read' });
+    await uow.audit({ action: 'indicator.edited', entity: 'fraud_indicator', entityId: id, data: { kind: row.kind, hash: row.value_hash, fields: changes.map((c) => c.field) } });
+    return { row, changes };
+  });
+  if (out.changes.length > 0) rt.indicators.apply(stateOf(out.row));
+  return out;
+}
+
+export interface HistoryEntry {
+  change: 'added' | 'replaced' | 'edited' | 'revoked';
+  actor: string;
+  at: string;
+  comment: string | null;
+  changes: FieldChange[];
+}
+
+/**
+ * Every version of an indicator, oldest first, each with what changed from the one before; the read is audited. Null
+ * when there is no such indicator (or, for a partner, none of its own).
+ */
+export async function indicatorHistory(kernel: Kernel, ctx: CommandContext, id: string, onlyContributor: string | null): Promise<{ indicator: StoredIndicator; history: HistoryEntry[] } | null> {
+  return kernel.commands.run(ctx, async (uow) => {
+    const [indicator] = await uow.tx.query<StoredIndicator>('select * from fraud_indicator where id = $1 and ($2::text is null or contributor = $2)', [id, onlyContributor]);
+    if (!indicator) return null;
+    const rows = await uow.tx.query<{ change: HistoryEntry['change']; actor: string; at: Date; comment: string | null; state: Record<string, unknown> }>(
+      'select change, actor, at, comment, state from fraud_indicator_history where indicator_id = $1 order by at, id',
+      [id],
+    );
+    await uow.audit({ action: 'indicator.history_read', entity: 'fraud_indicator', entityId: id, data: { versions: rows.length } });
+    let before: ReturnType<typeof canonicalState> | null = null;
+    const history = rows.map((r) => {
+      const state = canonicalState(r.state);
+      const entry = { change: r.change, actor: r.actor, at: new Date(r.at).toISOString(), comment: r.comment, changes: changesBetween(before, state) };
+      before = state;
+      return entry;
+    });
+    return { indicator, history };
+  });
+}
+
+export interface PolicyVersion {
+  version: number;
+  comment: string;
+  createdBy: string;
+  createdAt: string;
+}
+
+/** The version in force, as stored (the latest), with the policy itself. */
+export async function currentPolicy(kernel: Kernel, rt: FraudRuntime): Promise<PolicyVersion & { policy: Policy }> {
+  const [r] = await kernel.db.query<{ version: number; policy: unknown; comment: string; created_by: string; created_at: Date }>(
+    'select version, policy, comment, created_by, created_at from fraud_policy_version order by version desc limit 1',
+  );
+  if (!r) return { version: rt.active.version, comment: '', createdBy: 'system', createdAt: new Date(0).toISOString(), policy: { transactions: rt.active.transactions, calls: rt.active.calls } };
+  const p = parsePolicy(r.policy, 'policy');
+  const policy = p.ok ? p.value : { transactions: rt.active.transactions, calls: rt.active.calls };
+  return { version: Number(r.version), comment: r.comment, createdBy: r.created_by, createdAt: new Date(r.created_at).toISOString(), policy };
+}
+
+export async function policyVersions(kernel: Kernel, limit: number): Promise<PolicyVersion[]> {
+  const rows = await kernel.db.query<{ version: number; comment: string; created_by: string; created_at: Date }>(
+    'select version, comment, created_by, created_at from fraud_policy_version order by version desc limit $1',
+    [limit],
+  );
+  return rows.map((r) => ({ version: Number(r.version), comment: r.comment, createdBy: r.created_by, createdAt: new Date(r.created_at).toISOString() }));
+}
+
+/**
+ * Stores a checked policy as the next version (who, when, why), audited, and publishes `fraud.policy.changed` so every
+ * process decides by it; this process at once. `basedOn`, when given, must be the latest version (else 409: someone
+ * saved meanwhile).
+ */
+export async function savePolicy(kernel: Kernel, rt: FraudRuntime, ctx: CommandContext, policy: Policy, comment: string, basedOn: number | null): Promise<PolicyVersion> {
+  const saved = await kernel.commands.run(ctx, async (uow) => {
+    await uow.tx.query('lock table fraud_policy_version in exclusive mode');
+    const [{ latest }] = await uow.tx.query<{ latest: number | null }>('select max(version) as latest from fraud_policy_version');
+    const current = latest === null ? 1 : Number(latest);
+    if (basedOn !== null && basedOn !== current) throw new Problem('fraud.policy_conflict', { version: current }, [], 409);
+    const version = latest === null ? 2 : current + 1;
+    const at = uow.now.toISOString();
+    await uow.tx.query('insert into fraud_policy_version (version, policy, comment, created_by, created_at) values ($1, $2::jsonb, $3, $4, $5)', [
+      version,
+      JSON.stringify(policy),
+      comment,
+      ctx.actor,
+      at,
+    ]);
+    await uow.emit({ subject: POLICY_CHANGED, key: 'policy', data: { version, policy, comment, createdBy: ctx.actor, createdAt: at }, permission: 'fraud:read' });
+    await uow.audit({ action: 'policy.changed', entity: 'fraud_policy', entityId: String(version), data: { version, previous: current, comment } });
+    return { version, comment, createdBy: ctx.actor, createdAt: at };
+  });
+  rt.applyPolicy(saved.version, policy);
+  return saved;
 }
 
 export interface IndicatorQuery {
@@ -280,7 +469,44 @@ export interface Stats {
   preventedLoss: { currency: string; amount: number }[];
   /** Per day (UTC) and partner: confirmed-fraud sums held or blocked, and calls blocked. */
   byDay: { day: string; partner: string; currency: string | null; preventedAmount: number; callsBlocked: number }[];
+  /** Per region (KATO region code; null: the partner gave none) and per channel (the partner's API key channel). */
+  byRegion: (Breakdown & { region: string | null; name: { ru: string; kk: string; en: string } | null })[];
+  byChannel: (Breakdown & { channel: string | null })[];
   live: { indicators: number; degraded: boolean; recorderPending: number; recorderDropped: number };
+}
+
+/** What a region or a channel prevented: confirmed-fraud sums held or blocked (per currency), transfers held and blocked, calls blocked. */
+export interface Breakdown {
+  prevented: { currency: string; amount: number }[];
+  held: number;
+  blocked: number;
+  callsBlocked: number;
+}
+
+async function breakdown(kernel: Kernel, column: 'region' | 'channel', where: string, params: unknown[]) {
+  const rows = await kernel.db.query<{ key: string | null; currency: string | null; amount: string | null; held: number; blocked: number; calls: number }>(
+    `select ${column} as key, currency,
+            sum(amount) filter (where kind = 'transaction' and outcome in ('hold', 'block') and confirmed_fraud)::text as amount,
+            count(*) filter (where kind = 'transaction' and outcome = 'hold')::int8 as held,
+            count(*) filter (where kind = 'transaction' and outcome = 'block')::int8 as blocked,
+            count(*) filter (where kind = 'call' and outcome = 'block')::int8 as calls
+     from fraud_decision where ${where} group by 1, 2
+     having count(*) filter (where outcome in ('hold', 'block')) > 0
+     order by 1 nulls last, 2`,
+    params,
+  );
+  const by = new Map<string | null, Breakdown>();
+  for (const r of rows) {
+    const b = by.get(r.key) ?? { prevented: [], held: 0, blocked: 0, callsBlocked: 0 };
+    const amount = Number(r.amount ?? 0);
+    if (r.currency && amount > 0) b.prevented.push({ currency: r.currency, amount });
+    b.held += Number(r.held);
+    b.blocked += Number(r.blocked);
+    b.callsBlocked += Number(r.calls);
+    by.set(r.key, b);
+  }
+  const kzt = (b: Breakdown) => b.prevented.find((p) => p.currency === 'KZT')?.amount ?? 0;
+  return [...by.entries()].sort((a, b) => kzt(b[1]) - kzt(a[1]) || b[1].blocked + b[1].callsBlocked - (a[1].blocked + a[1].callsBlocked));
 }
 
 export async function stats(kernel: Kernel, rt: FraudRuntime, from: string | null, to: string | null): Promise<Stats> {
@@ -315,6 +541,8 @@ export async function stats(kernel: Kernel, rt: FraudRuntime, from: string | nul
     [from, to],
   );
   const ratio = (a: number, b: number) => (a + b === 0 ? null : a / (a + b));
+  const regions = await breakdown(kernel, 'region', where, [from, to]);
+  const channels = await breakdown(kernel, 'channel', where, [from, to]);
   return {
     from,
     to,
@@ -330,6 +558,11 @@ export async function stats(kernel: Kernel, rt: FraudRuntime, from: string | nul
     })),
     preventedLoss: loss.map((l) => ({ currency: l.currency, amount: Number(l.amount) })),
     byDay: days.map((d) => ({ day: d.day, partner: d.partner, currency: d.currency, preventedAmount: Number(d.amount ?? 0), callsBlocked: Number(d.calls) })),
+    byRegion: regions.map(([region, b]) => {
+      const a = region ? kernel.areas.area(region) : null;
+      return { region, name: a ? a.name : null, ...b };
+    }),
+    byChannel: channels.map(([channel, b]) => ({ channel, ...b })),
     live: { indicators: rt.indicators.size, degraded: rt.degraded, recorderPending: rt.recorder.pending, recorderDropped: rt.recorder.dropped },
   };
 }
@@ -474,6 +707,7 @@ export async function openCitizenCase(kernel: Kernel, rt: FraudRuntime, ctx: Com
         overridable: true,
         note: `${i.reports} citizen report(s) within ${p.windowDays} days`,
       })),
+      ctx.actor,
     );
     await uow.emit({ subject: CASE_OPENED, key: caseId, data: { caseId, channel: report.channel, identifiers: ids.map(({ kind, hash }) => ({ kind, hash })), at }, permission: 'fraud:read' });
     await uow.audit({ action: 'case.opened', entity: 'fraud_case', entityId: caseId, data: { channel: report.channel, identifiers: ids.length } });

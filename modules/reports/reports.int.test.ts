@@ -6,12 +6,11 @@
  */
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BusEvent } from '../../packages/kernel/src/bus/types.ts';
 import { newId } from '../../packages/kernel/src/ids.ts';
 import { backendName } from '../../packages/kernel/src/testing.ts';
-import { type TestServer, testServer } from '../../apps/server/src/testing.ts';
+import { problem, type TestServer, testServer, until } from '../../apps/server/src/testing.ts';
 import { INCIDENT_UPDATED, type IncidentChanged, type IncidentStatus } from '../dispatch/events.ts';
 import { verifySignature } from './domain/webhook.ts';
 import { ReportSubmitted } from './events.ts';
@@ -35,27 +34,7 @@ const offset = (p: [number, number], east: number, north: number): [number, numb
   p[1] + north / 110_540,
 ];
 
-type Res = LightMyRequestResponse;
-
-function problem(res: Res, status: number, code: string) {
-  expect(res.statusCode, res.body).toBe(status);
-  expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
-  const body = res.json();
-  expect(body).toMatchObject({ status, code });
-  return body as { title: string; detail: string; errors?: { path: string; code: string; message: string }[] };
-}
-
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function until<T>(what: string, fn: () => Promise<T | null | undefined | false>, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
 
 interface Received {
   body: string;

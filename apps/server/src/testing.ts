@@ -64,7 +64,29 @@ export function problem(res: LightMyRequestResponse, status: number, code: strin
   expect(res.statusCode, res.body).toBe(status);
   expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
   const body = res.json();
-  expect(body.code).toBe(code);
-  return body;
+  expect(body).toMatchObject({ status, code });
+  return body as ProblemBody;
 }
 
+/** What a problem response carries (RFC 9457 plus the platform's field errors). */
+export type ProblemBody = {
+  status: number;
+  code: string;
+  title: string;
+  detail: string;
+  errors: { path: string; code: string; message: string }[];
+  // biome-ignore lint/suspicious/noExplicitAny: tests read module-specific extensions freely
+  [extension: string]: any;
+};
+
+
+/** Polls `probe` every 50 ms until it gives a value (truthy), failing after `timeoutMs` with what was awaited. */
+export async function until<T>(what: string, probe: () => Promise<T | null | undefined | false> | T | null | undefined | false, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await probe();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

@@ -5,6 +5,7 @@ export type SectionId =
   | 'dispatch'
   | 'reports'
   | 'traffic'
+  | 'video'
   | 'fraud'
   | 'protection'
   | 'cases'
@@ -27,6 +28,7 @@ export const sections: readonly Section[] = [
   { id: 'dispatch', route: '/ops', label: 'nav.dispatch', permission: 'dispatch:read' },
   { id: 'reports', route: '/reports', label: 'nav.reports', permission: 'reports:read' },
   { id: 'traffic', route: '/traffic', label: 'nav.traffic', permission: 'traffic:read' },
+  { id: 'video', route: '/video', label: 'nav.video', permission: 'video:read' },
   { id: 'fraud', route: '/fraud', label: 'nav.fraud', permission: 'fraud:read' },
   { id: 'protection', route: '/protection', label: 'nav.protection', permission: 'protection:read' },
   { id: 'cases', route: '/cases', label: 'nav.cases', permission: 'cases:read' },

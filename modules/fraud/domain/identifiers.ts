@@ -116,4 +116,9 @@ export function identifierHash(key: string, kind: IdentifierKind, normalForm: st
   return createHmac('sha256', key).update(`${kind}:${normalForm}`).digest('hex');
 }
 
+/** The same HMAC as its 32 bytes, the form the in-memory indicator set looks up (no hex on the hot path). */
+export function identifierDigest(key: string, kind: IdentifierKind, normalForm: string): Buffer {
+  return createHmac('sha256', key).update(`${kind}:${normalForm}`).digest();
+}
+
 export const HASH_PATTERN = /^[0-9a-f]{64}$/;

@@ -1,4 +1,4 @@
-import type { IdentifierKind } from './identifiers.ts';
+import { type IdentifierKind, KINDS } from './identifiers.ts';
 
 export const SOURCES = ['police_case', 'bank', 'operator', 'citizen_report'] as const;
 export type IndicatorSource = (typeof SOURCES)[number];
@@ -32,84 +32,341 @@ export interface Match {
   ids: string[];
 }
 
-interface Entry {
-  id: string;
-  source: IndicatorSource;
-  confidence: number;
-  block: boolean;
-  overridable: boolean;
-  from: number;
-  until: number;
-  updatedAt: number;
+// Each indicator is one record in fixed-size chunks of typed arrays (no object per indicator): 32 bytes of
+// identifier hash, 16 of id, one byte of kind/source/flags, confidence, validity and version — 81 bytes, plus
+// two open-addressing tables of 4-byte slots (by identifier and by id). 10 million indicators take about 1 GB.
+const CHUNK_BITS = 16;
+const CHUNK = 1 << CHUNK_BITS;
+const MASK = CHUNK - 1;
+const HASH_BYTES = 32;
+const ID_BYTES = 16;
+/** meta byte: kind (bits 0–2), source (bits 3–4), block (5), overridable (6), live = in its identifier's chain (7). */
+const BLOCK = 1 << 5;
+const OVERRIDABLE = 1 << 6;
+const LIVE = 1 << 7;
+const MAX_LOAD = 0.7;
+
+const KIND_CODE = new Map<string, number>(KINDS.map((k, i) => [k, i]));
+const SOURCE_CODE = new Map<string, number>(SOURCES.map((s, i) => [s, i]));
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const HEX = /^[0-9a-f]{64}$/;
+
+interface Chunk {
+  hash: Uint8Array;
+  id: Uint8Array;
+  meta: Uint8Array;
+  confidence: Float32Array;
+  from: Float64Array;
+  until: Float64Array;
+  version: Float64Array;
+  /** Next record with the same identifier, + 1 (0: none). */
+  next: Int32Array;
+}
+
+function newChunk(): Chunk {
+  return {
+    hash: new Uint8Array(CHUNK * HASH_BYTES),
+    id: new Uint8Array(CHUNK * ID_BYTES),
+    meta: new Uint8Array(CHUNK),
+    confidence: new Float32Array(CHUNK),
+    from: new Float64Array(CHUNK),
+    until: new Float64Array(CHUNK),
+    version: new Float64Array(CHUNK),
+    next: new Int32Array(CHUNK),
+  };
+}
+
+function hexValue(c: number): number {
+  if (c >= 48 && c <= 57) return c - 48;
+  if (c >= 97 && c <= 102) return c - 87;
+  return -1;
+}
+
+/** Writes `bytes` bytes from the hex digits of `s` (dashes skipped) into `out` at `at`; false on a non-hex digit. */
+function parseHex(s: string, out: Uint8Array, at: number, bytes: number): boolean {
+  let j = 0;
+  for (let i = 0; i < bytes; i++) {
+    if (s.charCodeAt(j) === 45) j++;
+    const hi = hexValue(s.charCodeAt(j));
+    const lo = hexValue(s.charCodeAt(j + 1));
+    if (hi < 0 || lo < 0) return false;
+    out[at + i] = (hi << 4) | lo;
+    j += 2;
+  }
+  return true;
+}
+
+const HEX_DIGITS = '0123456789abcdef';
+function formatUuid(b: Uint8Array, at: number): string {
+  let s = '';
+  for (let i = 0; i < ID_BYTES; i++) {
+    if (i === 4 || i === 6 || i === 8 || i === 10) s += '-';
+    const v = b[at + i];
+    s += HEX_DIGITS[v >> 4] + HEX_DIGITS[v & 15];
+  }
+  return s;
+}
+
+/** A 32-bit slot hash of 4 bytes of an already uniformly random value, mixed with a small tag. */
+function slotHash(b: Uint8Array, at: number, tag: number): number {
+  return ((b[at] | (b[at + 1] << 8) | (b[at + 2] << 16) | (b[at + 3] << 24)) ^ Math.imul(tag + 1, 0x9e3779b1)) >>> 0;
 }
 
 /**
- * The indicators in force, in memory, keyed by `<kind>:<hash>`: the screening hot paths look identifiers up here
- * and never in the database. Kept current by `apply` (at start from the table, then from the module's events).
- * One identifier may carry several indicators (different contributors); the lookup merges those in force.
+ * The indicators in force, in memory: the screening hot paths look identifiers up here and never in the
+ * database. Kept current by `apply` (at start from the table, then from the module's events). One identifier may
+ * carry several indicators (different contributors); the lookup merges those in force. Records live in packed
+ * typed arrays so that ten million fit in about a gigabyte and a lookup touches a few cache lines.
  */
 export class IndicatorSet {
-  private readonly byKey = new Map<string, Entry[]>();
-  private readonly keyOf = new Map<string, string>();
-  private readonly versions = new Map<string, number>();
+  private readonly chunks: Chunk[] = [];
+  /** Records ever allocated (live, or remembered after revocation). */
+  private used = 0;
+  private live = 0;
+  /** Open addressing by identifier (kind + hash) → first record of its chain + 1. */
+  private byKey: Int32Array = new Int32Array(1024);
+  private keys = 0;
+  /** Open addressing by id → record + 1. */
+  private byId: Int32Array = new Int32Array(1024);
+  private ids = 0;
+  /** Ids that are not UUIDs (tests, imports with their own ids): id → record, record → id. */
+  private readonly otherIds = new Map<string, number>();
+  private readonly otherIdOf = new Map<number, string>();
+  private readonly scratch = new Uint8Array(HASH_BYTES + ID_BYTES);
 
+  /** Indicators in force or pending (valid later), not revoked. */
   get size(): number {
-    return this.keyOf.size;
+    return this.live;
+  }
+
+  /** Bytes held by the typed arrays (records and both tables). */
+  get bytes(): number {
+    const perRecord = HASH_BYTES + ID_BYTES + 1 + 4 + 8 * 3 + 4;
+    return this.chunks.length * CHUNK * perRecord + this.byKey.byteLength + this.byId.byteLength;
   }
 
   /** Applies a state; returns false when it is older than what is held (a late or repeated event). */
   apply(s: IndicatorState): boolean {
     const version = Date.parse(s.updatedAt);
-    const held = this.versions.get(s.id);
-    if (held !== undefined && held > version) return false;
-    this.versions.set(s.id, version);
-    this.remove(s.id);
-    if (s.revoked) return true;
-    const key = `${s.kind}:${s.hash}`;
-    const entry: Entry = {
-      id: s.id,
-      source: s.source,
-      confidence: s.confidence,
-      block: s.effect === 'block',
-      overridable: s.overridable,
-      from: Date.parse(s.validFrom),
-      until: s.validUntil ? Date.parse(s.validUntil) : Number.POSITIVE_INFINITY,
-      updatedAt: version,
-    };
-    const list = this.byKey.get(key);
-    if (list) list.push(entry);
-    else this.byKey.set(key, [entry]);
-    this.keyOf.set(s.id, key);
+    const kind = KIND_CODE.get(s.kind);
+    const source = SOURCE_CODE.get(s.source);
+    if (kind === undefined || source === undefined || !HEX.test(s.hash)) throw new Error(`indicator ${s.id}: unknown kind or source, or a hash that is not 64 hex digits`);
+    let r = this.findId(s.id);
+    if (r >= 0) {
+      const c = this.chunks[r >>> CHUNK_BITS];
+      if (c.version[r & MASK] > version) return false;
+      if (c.meta[r & MASK] & LIVE) {
+        this.unchain(r);
+        this.live--;
+      }
+    } else {
+      r = this.allocate();
+      this.setId(r, s.id);
+    }
+    const c = this.chunks[r >>> CHUNK_BITS];
+    const o = r & MASK;
+    c.version[o] = version;
+    if (s.revoked) {
+      c.meta[o] = kind; // remembered with its version, so that a late older state is ignored
+      return true;
+    }
+    parseHex(s.hash, c.hash, o * HASH_BYTES, HASH_BYTES);
+    c.meta[o] = kind | (source << 3) | (s.effect === 'block' ? BLOCK : 0) | (s.overridable ? OVERRIDABLE : 0) | LIVE;
+    c.confidence[o] = s.confidence;
+    c.from[o] = Date.parse(s.validFrom);
+    c.until[o] = s.validUntil ? Date.parse(s.validUntil) : Number.POSITIVE_INFINITY;
+    this.chain(r);
+    this.live++;
     return true;
   }
 
-  private remove(id: string): void {
-    const key = this.keyOf.get(id);
-    if (!key) return;
-    this.keyOf.delete(id);
-    const list = this.byKey.get(key);
-    if (!list) return;
-    const rest = list.filter((e) => e.id !== id);
-    if (rest.length === 0) this.byKey.delete(key);
-    else this.byKey.set(key, rest);
+  /** Indicators in force for the identifier (its hash in hex) at `at` (ms since the epoch), merged; null when none. */
+  lookup(kind: IdentifierKind, hash: string, at: number): Match | null {
+    if (!parseHex(hash, this.scratch, 0, HASH_BYTES)) return null;
+    return this.lookupDigest(kind, this.scratch, at);
   }
 
-  /** Indicators in force for the identifier at `at` (ms since the epoch), merged; null when none. */
-  lookup(kind: IdentifierKind, hash: string, at: number): Match | null {
-    const list = this.byKey.get(`${kind}:${hash}`);
-    if (!list) return null;
+  /** The same for the 32-byte digest itself (as `createHmac(...).digest()` gives it): no hex on the hot path. */
+  lookupDigest(kind: IdentifierKind, digest: Uint8Array, at: number): Match | null {
+    const k = KIND_CODE.get(kind);
+    if (k === undefined) return null;
+    let r = this.findKey(k, digest, 0) - 1;
+    if (r < 0) return null;
     let match: Match | null = null;
-    for (const e of list) {
-      if (at < e.from || at >= e.until) continue;
-      if (!match) match = { effect: 'warn', overridable: true, confidence: 0, sources: [], ids: [] };
-      if (e.block) {
-        match.effect = 'block';
-        if (!e.overridable) match.overridable = false;
+    while (r >= 0) {
+      const c = this.chunks[r >>> CHUNK_BITS];
+      const o = r & MASK;
+      if (at >= c.from[o] && at < c.until[o]) {
+        const meta = c.meta[o];
+        if (!match) match = { effect: 'warn', overridable: true, confidence: 0, sources: [], ids: [] };
+        if (meta & BLOCK) {
+          match.effect = 'block';
+          if (!(meta & OVERRIDABLE)) match.overridable = false;
+        }
+        match.confidence = Math.max(match.confidence, Math.round(c.confidence[o] * 1e6) / 1e6);
+        const source = SOURCES[(meta >> 3) & 3];
+        if (!match.sources.includes(source)) match.sources.push(source);
+        match.ids.push(this.idOf(r));
       }
-      match.confidence = Math.max(match.confidence, e.confidence);
-      if (!match.sources.includes(e.source)) match.sources.push(e.source);
-      match.ids.push(e.id);
+      r = c.next[o] - 1;
     }
     return match;
   }
+
+  // --- records -------------------------------------------------------------------------------------------------
+
+  private allocate(): number {
+    if (this.used === this.chunks.length * CHUNK) this.chunks.push(newChunk());
+    return this.used++;
+  }
+
+  private idOf(r: number): string {
+    const other = this.otherIdOf.get(r);
+    return other ?? formatUuid(this.chunks[r >>> CHUNK_BITS].id, (r & MASK) * ID_BYTES);
+  }
+
+  // --- the table by identifier: chains of records with the same kind and hash ----------------------------------
+
+  /** The slot of `byKey` that holds the identifier's chain, or the empty slot where it would go. */
+  private keySlot(kind: number, b: Uint8Array, at: number): number {
+    const mask = this.byKey.length - 1;
+    let i = slotHash(b, at, kind) & mask;
+    for (;;) {
+      const head = this.byKey[i];
+      if (head === 0) return i;
+      const r = head - 1;
+      const c = this.chunks[r >>> CHUNK_BITS];
+      const o = r & MASK;
+      if ((c.meta[o] & 7) === kind && sameBytes(c.hash, o * HASH_BYTES, b, at, HASH_BYTES)) return i;
+      i = (i + 1) & mask;
+    }
+  }
+
+  private findKey(kind: number, b: Uint8Array, at: number): number {
+    return this.byKey[this.keySlot(kind, b, at)];
+  }
+
+  private chain(r: number): void {
+    const c = this.chunks[r >>> CHUNK_BITS];
+    const o = r & MASK;
+    const slot = this.keySlot(c.meta[o] & 7, c.hash, o * HASH_BYTES);
+    c.next[o] = 0;
+    let x = this.byKey[slot] - 1;
+    if (x < 0) {
+      this.byKey[slot] = r + 1;
+      if (++this.keys > this.byKey.length * MAX_LOAD) this.byKey = this.rehash(this.byKey, (y) => this.keyHashOf(y));
+      return;
+    }
+    // At the end of the chain: contributors are listed in the order they arrived.
+    for (;;) {
+      const xc = this.chunks[x >>> CHUNK_BITS];
+      const next = xc.next[x & MASK];
+      if (next === 0) {
+        xc.next[x & MASK] = r + 1;
+        return;
+      }
+      x = next - 1;
+    }
+  }
+
+  private unchain(r: number): void {
+    const c = this.chunks[r >>> CHUNK_BITS];
+    const o = r & MASK;
+    const slot = this.keySlot(c.meta[o] & 7, c.hash, o * HASH_BYTES);
+    let prev = -1;
+    let x = this.byKey[slot] - 1;
+    while (x >= 0 && x !== r) {
+      prev = x;
+      x = this.chunks[x >>> CHUNK_BITS].next[x & MASK] - 1;
+    }
+    if (x < 0) return;
+    const after = c.next[o];
+    c.next[o] = 0;
+    c.meta[o] &= ~LIVE;
+    if (prev >= 0) this.chunks[prev >>> CHUNK_BITS].next[prev & MASK] = after;
+    else if (after !== 0) this.byKey[slot] = after;
+    else {
+      deleteSlot(this.byKey, slot, (x1) => this.keyHashOf(x1));
+      this.keys--;
+    }
+  }
+
+  private keyHashOf(r: number): number {
+    const c = this.chunks[r >>> CHUNK_BITS];
+    const o = r & MASK;
+    return slotHash(c.hash, o * HASH_BYTES, c.meta[o] & 7);
+  }
+
+  // --- the table by id ----------------------------------------------------------------------------------------
+
+  /** Only UUID ids are in `byId`. */
+  private idHashOf(r: number): number {
+    // The last bytes of a UUIDv7 are random; the first are a timestamp.
+    return slotHash(this.chunks[r >>> CHUNK_BITS].id, (r & MASK) * ID_BYTES + 12, 0);
+  }
+
+  private findId(id: string): number {
+    if (!UUID.test(id)) return this.otherIds.get(id) ?? -1;
+    parseHex(id, this.scratch, HASH_BYTES, ID_BYTES);
+    const mask = this.byId.length - 1;
+    let i = slotHash(this.scratch, HASH_BYTES + 12, 0) & mask;
+    for (;;) {
+      const v = this.byId[i];
+      if (v === 0) return -1;
+      const r = v - 1;
+      if (sameBytes(this.chunks[r >>> CHUNK_BITS].id, (r & MASK) * ID_BYTES, this.scratch, HASH_BYTES, ID_BYTES)) return r;
+      i = (i + 1) & mask;
+    }
+  }
+
+  private setId(r: number, id: string): void {
+    if (!UUID.test(id)) {
+      this.otherIds.set(id, r);
+      this.otherIdOf.set(r, id);
+      return;
+    }
+    const c = this.chunks[r >>> CHUNK_BITS];
+    parseHex(id, c.id, (r & MASK) * ID_BYTES, ID_BYTES);
+    const mask = this.byId.length - 1;
+    let i = this.idHashOf(r) & mask;
+    while (this.byId[i] !== 0) i = (i + 1) & mask;
+    this.byId[i] = r + 1;
+    if (++this.ids > this.byId.length * MAX_LOAD) this.byId = this.rehash(this.byId, (x) => this.idHashOf(x));
+  }
+
+  private rehash(table: Int32Array, hashOf: (r: number) => number): Int32Array {
+    const next = new Int32Array(table.length * 2);
+    const mask = next.length - 1;
+    for (const v of table) {
+      if (v === 0) continue;
+      let i = hashOf(v - 1) & mask;
+      while (next[i] !== 0) i = (i + 1) & mask;
+      next[i] = v;
+    }
+    return next;
+  }
+}
+
+function sameBytes(a: Uint8Array, ai: number, b: Uint8Array, bi: number, n: number): boolean {
+  for (let i = 0; i < n; i++) if (a[ai + i] !== b[bi + i]) return false;
+  return true;
+}
+
+/** Removes a slot from a linear-probing table, moving later entries of the run back so lookups never stop early. */
+function deleteSlot(table: Int32Array, slot: number, hashOf: (r: number) => number): void {
+  const mask = table.length - 1;
+  let hole = slot;
+  let i = slot;
+  for (;;) {
+    i = (i + 1) & mask;
+    const v = table[i];
+    if (v === 0) break;
+    const home = hashOf(v - 1) & mask;
+    // Move v into the hole when its home is not cyclically within (hole, i].
+    if (hole <= i ? home <= hole || home > i : home <= hole && home > i) {
+      table[hole] = v;
+      hole = i;
+    }
+  }
+  table[hole] = 0;
 }

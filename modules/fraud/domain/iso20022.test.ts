@@ -18,12 +18,18 @@ describe('ISO 20022 pacs.008 in', () => {
             currency: 'KZT',
             debtorIban: 'KZ86125KZT5004100100',
             debtorPhone: '+77011234567',
+            debtorRegion: null,
             creditorIban: 'KZ75125KZT2069100100',
             creditorPhone: null,
           },
         ],
       },
     });
+  });
+
+  it('reads the debtor’s region (a KATO code) from its postal address', () => {
+    const r = parsePacs008(pacs008({ region: '751110000' }));
+    expect(r.ok && r.value.txs[0].debtorRegion).toBe('751110000');
   });
 
   it('malformed XML is refused with the parser’s reason', () => {

@@ -13,6 +13,8 @@ export interface Pacs008Tx {
   currency: string;
   debtorIban: string;
   debtorPhone: string | null;
+  /** `Dbtr.PstlAdr.CtrySubDvsn`: the debtor's region as a KATO code (9 digits), if the bank sends it. */
+  debtorRegion: string | null;
   creditorIban: string;
   creditorPhone: string | null;
 }
@@ -88,6 +90,7 @@ export function parsePacs008(xml: string): Parsed<Pacs008> {
       currency,
       debtorIban: need(at(tx, 'DbtrAcct', 'Id', 'IBAN'), `${p}.DbtrAcct.Id.IBAN`),
       debtorPhone: phoneOf(at(tx, 'Dbtr', 'CtctDtls', 'MobNb')),
+      debtorRegion: text(at(tx, 'Dbtr', 'PstlAdr', 'CtrySubDvsn')),
       creditorIban: need(at(tx, 'CdtrAcct', 'Id', 'IBAN'), `${p}.CdtrAcct.Id.IBAN`),
       creditorPhone: phoneOf(at(tx, 'Cdtr', 'CtctDtls', 'MobNb')),
     };

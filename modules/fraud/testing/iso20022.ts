@@ -1,5 +1,5 @@
 /** A pacs.008.001.10 with one credit transfer, in the shape of Tazama's TMS samples (XML form). */
-export function pacs008(o: { msgId?: string; e2e?: string; amount?: string; ccy?: string; debtor?: string; debtorPhone?: string; creditor?: string; nb?: string; omit?: string } = {}): string {
+export function pacs008(o: { msgId?: string; e2e?: string; amount?: string; ccy?: string; debtor?: string; debtorPhone?: string; creditor?: string; nb?: string; omit?: string; region?: string } = {}): string {
   const el = (name: string, body: string) => (o.omit === name ? '' : body);
   return `<?xml version="1.0" encoding="UTF-8"?>
 <Document xmlns="urn:iso:std:iso:20022:tech:xsd:pacs.008.001.10">
@@ -14,7 +14,7 @@ export function pacs008(o: { msgId?: string; e2e?: string; amount?: string; ccy?
       <PmtId><InstrId>I-1</InstrId>${el('EndToEndId', `<EndToEndId>${o.e2e ?? 'E2E-1'}</EndToEndId>`)}</PmtId>
       ${el('IntrBkSttlmAmt', `<IntrBkSttlmAmt Ccy="${o.ccy ?? 'KZT'}">${o.amount ?? '25000.00'}</IntrBkSttlmAmt>`)}
       <ChrgBr>DEBT</ChrgBr>
-      <Dbtr><Nm>Айгерим С.</Nm><CtctDtls><MobNb>${o.debtorPhone ?? '+7-7011234567'}</MobNb></CtctDtls></Dbtr>
+      <Dbtr><Nm>Айгерим С.</Nm>${o.region ? `<PstlAdr><CtrySubDvsn>${o.region}</CtrySubDvsn><Ctry>KZ</Ctry></PstlAdr>` : ''}<CtctDtls><MobNb>${o.debtorPhone ?? '+7-7011234567'}</MobNb></CtctDtls></Dbtr>
       ${el('DbtrAcct', `<DbtrAcct><Id><IBAN>${o.debtor ?? 'KZ86125KZT5004100100'}</IBAN></Id></DbtrAcct>`)}
       <DbtrAgt><FinInstnId><BICFI>HSBKKZKX</BICFI></FinInstnId></DbtrAgt>
       <CdtrAgt><FinInstnId><BICFI>KCJBKZKX</BICFI></FinInstnId></CdtrAgt>

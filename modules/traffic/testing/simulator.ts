@@ -20,6 +20,7 @@
  */
 import type { VehicleClass } from '../contract.ts';
 import type { SyncStatus } from '../domain/clock-sync.ts';
+import { seededRandom } from '../../../packages/kernel/src/random.ts';
 
 export interface SimCamera {
   code: string;
@@ -102,17 +103,8 @@ export interface SimOptions {
   dedupeMs?: number;
 }
 
-/** mulberry32: small, fast, seeded. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Seeded random numbers (the kernel's mulberry32). */
+export const rng = seededRandom;
 
 const LATIN = 'ABCEHKMOPTXY';
 const CYRILLIC: Record<string, string> = { A: 'А', B: 'В', C: 'С', E: 'Е', H: 'Н', K: 'К', M: 'М', O: 'О', P: 'Р', T: 'Т', X: 'Х', Y: 'У' };

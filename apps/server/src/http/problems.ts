@@ -10,29 +10,47 @@ export class RequestValidationError extends Error {
   }
 }
 
+/** Characters PostgreSQL or the audit hash cannot take: NUL, and surrogates (a lone one is checked pairwise below). */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: NUL is what it looks for
+const SUSPECT = /[\u0000\ud800-\udfff]/;
+
+/** A string holding NUL or a lone UTF-16 surrogate. */
+function badText(s: string): boolean {
+  if (!SUSPECT.test(s)) return false;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 0) return true;
+    if (c >= 0xd800 && c <= 0xdbff) {
+      const next = s.charCodeAt(i + 1);
+      if (!(next >= 0xdc00 && next <= 0xdfff)) return true;
+      i++;
+    } else if (c >= 0xdc00 && c <= 0xdfff) return true;
+  }
+  return false;
+}
+
 /**
  * Path of the first string (value or key) that PostgreSQL or the audit hash cannot take: one holding NUL, or a
  * lone UTF-16 surrogate (`"\ud800"` in JSON). Left alone, either fails deep in a query or in hashing — a 500.
+ * Walks every request body, so it allocates nothing unless it finds one (`path` is pushed and popped).
  */
 function badTextAt(value: unknown, path: (string | number)[] = [], depth = 0): (string | number)[] | null {
-  const bad = (s: string) => {
-    for (let i = 0; i < s.length; i++) {
-      const c = s.charCodeAt(i);
-      if (c === 0) return true;
-      if (c >= 0xd800 && c <= 0xdbff) {
-        const next = s.charCodeAt(i + 1);
-        if (!(next >= 0xdc00 && next <= 0xdfff)) return true;
-        i++;
-      } else if (c >= 0xdc00 && c <= 0xdfff) return true;
-    }
-    return false;
-  };
-  if (typeof value === 'string') return bad(value) ? path : null;
+  if (typeof value === 'string') return badText(value) ? [...path] : null;
   if (value === null || typeof value !== 'object' || depth > 64) return null;
-  for (const [k, v] of Object.entries(value)) {
-    const at = [...path, Array.isArray(value) ? Number(k) : k];
-    if (bad(k)) return at;
-    const found = badTextAt(v, at, depth + 1);
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      path.push(i);
+      const found = badTextAt(value[i], path, depth + 1);
+      path.pop();
+      if (found) return found;
+    }
+    return null;
+  }
+  for (const k in value) {
+    if (!Object.hasOwn(value, k)) continue;
+    path.push(k);
+    const found = badText(k) ? [...path] : badTextAt((value as Record<string, unknown>)[k], path, depth + 1);
+    path.pop();
     if (found) return found;
   }
   return null;

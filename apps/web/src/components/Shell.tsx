@@ -17,6 +17,8 @@ const OpsPage = lazy(() => import('../pages/ops/OpsPage.tsx'));
 const TabletPage = lazy(() => import('../pages/tablet/TabletPage.tsx'));
 const TrafficPage = lazy(() => import('../pages/traffic/TrafficPage.tsx'));
 const FraudPage = lazy(() => import('../pages/fraud/FraudPage.tsx'));
+const AnalyticsPage = lazy(() => import('../pages/analytics/AnalyticsPage.tsx'));
+const VideoPage = lazy(() => import('../pages/video/VideoPage.tsx'));
 
 interface Props {
   session: Session;
@@ -55,6 +57,12 @@ export function Shell({ session, onLogout }: Props) {
       full = true;
     } else if (section.id === 'fraud') {
       page = lazyPage(<FraudPage user={session.user} route={alias ?? route} />);
+      full = true;
+    } else if (section.id === 'video') {
+      page = lazyPage(<VideoPage user={session.user} route={alias ?? route} />);
+      full = true;
+    } else if (section.id === 'analytics') {
+      page = lazyPage(<AnalyticsPage route={alias ?? route} />);
       full = true;
     } else page = <ComingSoon section={section} />;
   }

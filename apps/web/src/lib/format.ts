@@ -9,6 +9,13 @@ export function formatDateTime(iso: string, lang: Lang): string {
   return new Intl.DateTimeFormat(locales[lang], { dateStyle: 'short', timeStyle: 'medium' }).format(d);
 }
 
+/** Hours and minutes of a moment, as a reader of `lang` writes them. */
+export function formatTime(iso: string, lang: Lang): string {
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  return new Intl.DateTimeFormat(locales[lang], { hour: '2-digit', minute: '2-digit' }).format(d);
+}
+
 /** Sorts names the way a reader of `lang` expects (Kazakh letters after their Russian neighbours, …). */
 export function collator(lang: Lang): Intl.Collator {
   return new Intl.Collator(locales[lang]);

@@ -1,6 +1,21 @@
 import { describe, expect, test } from 'vitest';
 import { format, type MessageKey } from '../i18n.ts';
-import { normalizeDecision, normalizeIdentifier, normalizeStats, outcomeCounts, reasonText, subjectText, totalsByDay, totalsByPartner } from './fraud.ts';
+import { ApiError } from './api.ts';
+import {
+  normalizeBacktest,
+  normalizeDecision,
+  normalizeHistoryEntry,
+  normalizeIdentifier,
+  normalizeStats,
+  outcomeCounts,
+  parseNumberInput,
+  preventedIn,
+  problemFieldErrors,
+  reasonText,
+  subjectText,
+  totalsByDay,
+  totalsByPartner,
+} from './fraud.ts';
 
 const t = (key: MessageKey, params?: Record<string, string | number>) => format('ru', key, params);
 
@@ -78,5 +93,61 @@ describe('decisions', () => {
     expect(normalizeIdentifier('phone', '8 (705) 987-65-43')).toBe('+77059876543');
     expect(normalizeIdentifier('phone', '12')).toBe('12');
     expect(normalizeIdentifier('iban', ' KZ75 ')).toBe('KZ75');
+  });
+});
+
+describe('back-office additions', () => {
+  test('prevented loss by region and channel: names per language, a missing region, the tenge sum', () => {
+    const s = normalizeStats({
+      byRegion: [
+        { region: '750000000', name: { ru: 'Алматы', kk: 'Алматы (қала)', en: 'Almaty (city)' }, prevented: [{ currency: 'KZT', amount: 180000 }, { currency: 'USD', amount: 5 }], held: 1, blocked: 3, callsBlocked: 0 },
+        { region: null, name: null, prevented: [], held: 2, blocked: 0, callsBlocked: 4 },
+      ],
+      byChannel: [{ channel: 'bank', prevented: [{ currency: 'KZT', amount: '180000' }], held: 1, blocked: 3, callsBlocked: 0 }],
+    });
+    expect(s.byRegion[0]).toMatchObject({ region: '750000000', name: { kk: 'Алматы (қала)' }, held: 1, blocked: 3 });
+    expect(preventedIn(s.byRegion[0])).toBe(180000);
+    expect(preventedIn(s.byRegion[0], 'USD')).toBe(5);
+    expect(s.byRegion[1]).toEqual({ region: null, name: null, prevented: [], held: 2, blocked: 0, callsBlocked: 4 });
+    expect(preventedIn(s.byChannel[0])).toBe(180000);
+    // An older server without the breakdowns: empty, not a crash.
+    expect(normalizeStats({}).byRegion).toEqual([]);
+  });
+
+  test('numbers typed the Russian way', () => {
+    expect(parseNumberInput('0,5')).toBe(0.5);
+    expect(parseNumberInput('1 000')).toBe(1000);
+    expect(parseNumberInput('')).toBeNull();
+    expect(parseNumberInput('много')).toBeNull();
+  });
+
+  test('a refused policy’s field errors keyed by the path after body.', () => {
+    const e = new ApiError(400, {
+      code: 'validation_failed',
+      errors: [
+        { path: 'body.policy.transactions.typologies.0.interdiction', code: 'fraud.thresholds_order', message: 'Порог…' },
+        { path: 'body.comment', code: 'required', message: 'Обязательное поле.' },
+      ],
+    });
+    expect(problemFieldErrors(e)).toEqual({ 'policy.transactions.typologies.0.interdiction': 'Порог…', comment: 'Обязательное поле.' });
+    expect(problemFieldErrors(new Error('x'))).toEqual({});
+  });
+
+  test('backtest results and history entries normalised', () => {
+    expect(normalizeBacktest({ rows: 33, precision: 1, auc: null, outcomes: { allow: 24, hold: 6 }, typologies: [{ id: 'T-MULE', alerts: 9, fraudAlerts: 9 }] })).toMatchObject({
+      rows: 33,
+      precision: 1,
+      recall: null,
+      auc: null,
+      outcomes: { allow: 24, hold: 6, block: 0 },
+      typologies: [{ id: 'T-MULE', alerts: 9, fraudAlerts: 9 }],
+    });
+    expect(normalizeHistoryEntry({ change: 'edited', actor: 'user:fraud', at: '2026-11-25T00:00:00Z', changes: [{ field: 'effect', from: 'warn', to: 'block' }] })).toEqual({
+      change: 'edited',
+      actor: 'user:fraud',
+      at: '2026-11-25T00:00:00Z',
+      comment: null,
+      changes: [{ field: 'effect', from: 'warn', to: 'block' }],
+    });
   });
 });

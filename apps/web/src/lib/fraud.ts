@@ -75,7 +75,101 @@ export interface FraudStats {
   feedback: { kind: string; truePositives: number; falsePositives: number; falseNegatives: number; trueNegatives: number; precision: number | null; recall: number | null }[];
   preventedLoss: { currency: string; amount: number }[];
   byDay: { day: string; partner: string; currency: string | null; preventedAmount: number; callsBlocked: number }[];
+  /** Per region (KATO region code; null when the partner gave none), with its name in ru/kk/en. */
+  byRegion: (Breakdown & { region: string | null; name: Record<Lang, string> | null })[];
+  /** Per channel (the partner's API key channel: bank, telecom, …). */
+  byChannel: (Breakdown & { channel: string | null })[];
   live: { indicators: number; degraded: boolean; recorderPending: number; recorderDropped: number };
+}
+
+/** What a region or channel prevented: confirmed-fraud sums held or blocked, transfers held and blocked, calls blocked. */
+export interface Breakdown {
+  prevented: { currency: string; amount: number }[];
+  held: number;
+  blocked: number;
+  callsBlocked: number;
+}
+
+/** One version of an indicator in its history: what happened, who, when, why, and the fields that changed. */
+export interface IndicatorHistoryEntry {
+  change: string;
+  actor: string;
+  at: string;
+  comment: string | null;
+  changes: { field: string; from: unknown; to: unknown }[];
+}
+
+/** An edit of an indicator: only what changes. */
+export interface IndicatorPatch {
+  effect?: IndicatorEffect;
+  confidence?: number;
+  overridable?: boolean;
+  validUntil?: string | null;
+  note?: string | null;
+  comment?: string;
+}
+
+export interface PolicyBand {
+  ref: string;
+  lower: number;
+  upper: number | null;
+}
+
+export interface PolicyRule {
+  id?: string;
+  version: string;
+  description: string;
+  bands: PolicyBand[];
+}
+
+export interface PolicyTypology {
+  id: string;
+  version: string;
+  name: string;
+  rules: Record<string, Record<string, number>>;
+  alert: number;
+  interdiction: number;
+}
+
+export type CallSetting = 'allow' | 'label' | 'block';
+export const CALL_SETTINGS: readonly CallSetting[] = ['allow', 'label', 'block'];
+
+/** The decision policy as `GET /api/v1/fraud/policy` gives it and `PUT` takes it back. */
+export interface PolicyDocument {
+  transactions: {
+    callWindowMin: number;
+    largeAmount: number;
+    newAccountDays: number;
+    muleWindowMin: number;
+    velocityWindowMin: number;
+    minHistory: number;
+    rules: Record<string, PolicyRule>;
+    typologies: PolicyTypology[];
+  };
+  calls: {
+    domesticCliOnInternational: CallSetting;
+    shaken: { attestation: { A: CallSetting; B: CallSetting; C: CallSetting }; invalid: CallSetting; absent: CallSetting };
+  };
+}
+
+export interface PolicyVersionInfo {
+  version: number;
+  comment: string;
+  createdBy: string;
+  createdAt: string;
+}
+
+export interface BacktestResult {
+  policyVersion: string;
+  rows: number;
+  frauds: number;
+  flagged: number;
+  truePositives: number;
+  precision: number | null;
+  recall: number | null;
+  auc: number | null;
+  outcomes: { allow: number; hold: number; block: number };
+  typologies: { id: string; alerts: number; fraudAlerts: number }[];
 }
 
 export interface FraudCase {
@@ -172,6 +266,16 @@ export function normalizeStats(v: unknown): FraudStats {
       const x = obj(d);
       return { day: str(x.day) ?? '', partner: str(x.partner) ?? '', currency: str(x.currency), preventedAmount: num(x.preventedAmount) ?? 0, callsBlocked: num(x.callsBlocked) ?? 0 };
     }),
+    byRegion: arr(o.byRegion).map((r) => {
+      const x = obj(r);
+      const name = obj(x.name);
+      return {
+        ...breakdown(x),
+        region: str(x.region),
+        name: str(name.ru) ? { ru: str(name.ru) ?? '', kk: str(name.kk) ?? str(name.ru) ?? '', en: str(name.en) ?? str(name.ru) ?? '' } : null,
+      };
+    }),
+    byChannel: arr(o.byChannel).map((c) => ({ ...breakdown(obj(c)), channel: str(obj(c).channel) })),
     live: {
       indicators: num(live.indicators) ?? 0,
       degraded: live.degraded === true,
@@ -179,6 +283,67 @@ export function normalizeStats(v: unknown): FraudStats {
       recorderDropped: num(live.recorderDropped) ?? 0,
     },
   };
+}
+
+function breakdown(x: Obj): Breakdown {
+  return {
+    prevented: arr(x.prevented).map((p) => ({ currency: str(obj(p).currency) ?? 'KZT', amount: num(obj(p).amount) ?? 0 })),
+    held: num(x.held) ?? 0,
+    blocked: num(x.blocked) ?? 0,
+    callsBlocked: num(x.callsBlocked) ?? 0,
+  };
+}
+
+/** The prevented sum of one currency in a breakdown row (0 when none). */
+export function preventedIn(b: Breakdown, currency = 'KZT'): number {
+  return b.prevented.find((p) => p.currency === currency)?.amount ?? 0;
+}
+
+export function normalizeHistoryEntry(v: unknown): IndicatorHistoryEntry {
+  const o = obj(v);
+  return {
+    change: str(o.change) ?? 'edited',
+    actor: str(o.actor) ?? '',
+    at: str(o.at) ?? '',
+    comment: str(o.comment),
+    changes: arr(o.changes).map((c) => ({ field: str(obj(c).field) ?? '', from: obj(c).from ?? null, to: obj(c).to ?? null })),
+  };
+}
+
+export function normalizeBacktest(v: unknown): BacktestResult {
+  const o = obj(v);
+  const out = obj(o.outcomes);
+  return {
+    policyVersion: str(o.policyVersion) ?? '',
+    rows: num(o.rows) ?? 0,
+    frauds: num(o.frauds) ?? 0,
+    flagged: num(o.flagged) ?? 0,
+    truePositives: num(o.truePositives) ?? 0,
+    precision: num(o.precision),
+    recall: num(o.recall),
+    auc: num(o.auc),
+    outcomes: { allow: num(out.allow) ?? 0, hold: num(out.hold) ?? 0, block: num(out.block) ?? 0 },
+    typologies: arr(o.typologies).map((t) => ({ id: str(obj(t).id) ?? '', alerts: num(obj(t).alerts) ?? 0, fraudAlerts: num(obj(t).fraudAlerts) ?? 0 })),
+  };
+}
+
+/**
+ * Field errors of a refused policy keyed by the path after `body.` (`policy.transactions.typologies.0.alert`), and
+ * those of the request itself (`comment`).
+ */
+export function problemFieldErrors(e: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (!(e instanceof ApiError)) return out;
+  for (const err of e.problem?.errors ?? []) out[err.path.replace(/^body\.?/, '') || '_'] ??= err.message;
+  return out;
+}
+
+/** A number typed by a person (`0,5` or `1 000`), or null when it is empty or not a number. */
+export function parseNumberInput(raw: string): number | null {
+  const v = raw.replace(/[\s\u00a0\u202f]/g, '').replace(',', '.');
+  if (v === '') return null;
+  const n = Number(v);
+  return Number.isFinite(n) ? n : null;
 }
 
 export function normalizeCase(v: unknown): FraudCase {
@@ -372,10 +537,28 @@ export const fraudApi = {
     const qs = p.toString();
     return normalizeStats(await api<unknown>(`/api/v1/fraud/stats${qs ? `?${qs}` : ''}`, { signal }));
   },
+  async editIndicator(id: string, patch: IndicatorPatch): Promise<Indicator> {
+    return normalizeIndicator(await api<unknown>(`/api/v1/fraud/indicators/${enc(id)}`, { method: 'PATCH', body: patch }));
+  },
+  async indicatorHistory(id: string, signal?: AbortSignal): Promise<IndicatorHistoryEntry[]> {
+    return arr((await api<{ history: unknown[] }>(`/api/v1/fraud/indicators/${enc(id)}/history`, { signal })).history).map(normalizeHistoryEntry);
+  },
+  async policy(signal?: AbortSignal): Promise<PolicyVersionInfo & { policy: PolicyDocument; ruleIds: string[] }> {
+    return api(`/api/v1/fraud/policy`, { signal });
+  },
+  savePolicy(policy: PolicyDocument, comment: string, basedOn: number): Promise<PolicyVersionInfo> {
+    return api('/api/v1/fraud/policy', { method: 'PUT', body: { policy, comment, basedOn } });
+  },
+  async policyVersions(signal?: AbortSignal): Promise<{ current: number; items: PolicyVersionInfo[] }> {
+    return api('/api/v1/fraud/policy/versions?limit=100', { signal });
+  },
+  async backtest(csv: string): Promise<BacktestResult> {
+    return normalizeBacktest(await api<unknown>('/api/v1/fraud/backtests', { method: 'POST', body: csv, contentType: 'text/csv' }));
+  },
   async cases(signal?: AbortSignal): Promise<FraudCase[]> {
     return arr((await api<{ items: unknown[] }>('/api/v1/fraud/cases?limit=200', { signal })).items).map(normalizeCase);
   },
 };
 
 /** Live events of the fraud module (SSE names them exactly). */
-export const FRAUD_SUBJECTS: readonly string[] = ['fraud.indicators.changed', 'fraud.decision.confirmed', 'fraud.case.opened'];
+export const FRAUD_SUBJECTS: readonly string[] = ['fraud.indicators.changed', 'fraud.decision.confirmed', 'fraud.case.opened', 'fraud.policy.changed'];

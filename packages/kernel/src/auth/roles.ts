@@ -40,6 +40,11 @@ export const PERMISSIONS = {
   'cases:read': 'see criminal cases and seizures',
   'enforcement:read': 'see enforcement proceedings',
   'analytics:read': 'see statistics and forecasts',
+  'analytics:write': 'import historical incidents and plan patrols',
+  'video:read': 'see cameras, their status, analytics events, alerts and traffic flow',
+  'video:write': 'register and change cameras and abandoned-object zone rules',
+  'video:review': 'confirm or reject camera alerts (a confirmed alert becomes an incident)',
+  'video:watchlist': 'see and manage face watchlists (every view is audited)',
 } as const;
 export type Permission = keyof typeof PERMISSIONS;
 
@@ -47,15 +52,15 @@ const STAFF: Permission[] = ['geo:read', 'stream:read'];
 
 export const ROLE_PERMISSIONS: Record<Role, Permission[]> = {
   admin: [...STAFF, 'users:read', 'users:write', 'apikeys:write', 'audit:read', 'dispatch:units'],
-  operator: [...STAFF, 'reports:read', 'reports:write', 'dispatch:read', 'dispatch:write'],
-  dispatcher: [...STAFF, 'reports:read', 'reports:write', 'dispatch:read', 'dispatch:write', 'dispatch:units'],
+  operator: [...STAFF, 'reports:read', 'reports:write', 'dispatch:read', 'dispatch:write', 'video:read', 'video:review'],
+  dispatcher: [...STAFF, 'reports:read', 'reports:write', 'dispatch:read', 'dispatch:write', 'dispatch:units', 'video:read', 'video:review', 'video:write'],
   officer: [...STAFF, 'dispatch:read', 'dispatch:field'],
   traffic: [...STAFF, 'traffic:read', 'traffic:write', 'traffic:verify'],
   fraud: [...STAFF, 'fraud:read', 'fraud:write'],
   protection: [...STAFF, 'protection:read'],
-  investigator: [...STAFF, 'cases:read'],
+  investigator: [...STAFF, 'cases:read', 'video:read', 'video:watchlist'],
   bailiff: [...STAFF, 'enforcement:read'],
-  analyst: [...STAFF, 'analytics:read'],
+  analyst: [...STAFF, 'analytics:read', 'analytics:write'],
   supervisor: [
     ...STAFF,
     'users:read',
@@ -68,6 +73,7 @@ export const ROLE_PERMISSIONS: Record<Role, Permission[]> = {
     'cases:read',
     'enforcement:read',
     'analytics:read',
+    'video:read',
   ],
 };
 

@@ -1,3 +1,4 @@
+import { webcrypto } from 'node:crypto';
 import { jwtVerify, SignJWT } from 'jose';
 
 export interface AccessClaims {
@@ -9,12 +10,19 @@ export interface AccessClaims {
 
 /** Short-lived HS256 access tokens. */
 export class TokenIssuer {
-  private readonly key: Uint8Array;
+  private readonly key: Uint8Array<ArrayBuffer>;
+  /** The key imported once: given raw bytes, jose imports a WebCrypto key on every call (most of a verify's time). */
+  private cryptoKey: Promise<webcrypto.CryptoKey> | null = null;
   constructor(
     secret: string,
     readonly ttlSeconds: number,
   ) {
     this.key = new TextEncoder().encode(secret);
+  }
+
+  private imported(): Promise<webcrypto.CryptoKey> {
+    this.cryptoKey ??= webcrypto.subtle.importKey('raw', this.key, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign', 'verify']);
+    return this.cryptoKey;
   }
 
   async issue(claims: AccessClaims, now: Date): Promise<string> {
@@ -26,13 +34,13 @@ export class TokenIssuer {
       .setAudience('tartip-api')
       .setIssuedAt(iat)
       .setExpirationTime(iat + this.ttlSeconds)
-      .sign(this.key);
+      .sign(await this.imported());
   }
 
   /** The claims of a valid token, or null for a forged, expired or malformed one. */
   async verify(token: string, now: Date): Promise<AccessClaims | null> {
     try {
-      const { payload } = await jwtVerify(token, this.key, {
+      const { payload } = await jwtVerify(token, await this.imported(), {
         issuer: 'tartip',
         audience: 'tartip-api',
         algorithms: ['HS256'],

@@ -61,11 +61,21 @@ const contains = (a: IndexedArea, lon: number, lat: number) =>
   lon >= a.box[0] && lon <= a.box[2] && lat >= a.box[1] && lat <= a.box[3] && a.polygons.some((rings) => inRings(rings, lon, lat));
 
 export class AreaIndex {
+  private readonly byKato = new Map<string, Area>();
+
   private constructor(
     private readonly regions: IndexedArea[],
     /** Districts grouped by their region's KATO code, so a point is tested only against its region's districts. */
     private readonly districts: Map<string | null, IndexedArea[]>,
-  ) {}
+  ) {
+    for (const a of regions) this.byKato.set(a.area.kato, a.area);
+    for (const group of districts.values()) for (const a of group) this.byKato.set(a.area.kato, a.area);
+  }
+
+  /** The region or district with this KATO code (names in ru/kk/en), or null when there is none. */
+  area(kato: string): Area | null {
+    return this.byKato.get(kato) ?? null;
+  }
 
   static async load(db: Queryable): Promise<AreaIndex> {
     const rows = await db.query<{

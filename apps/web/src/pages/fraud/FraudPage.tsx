@@ -5,29 +5,34 @@ import { useLang } from '../../lib/lang.tsx';
 import type { SessionUser } from '../../lib/session.ts';
 import { throttle } from '../../lib/throttle.ts';
 import { useEventStream } from '../../lib/useEventStream.ts';
+import { BacktestTab } from './BacktestTab.tsx';
 import { CasesTab } from './CasesTab.tsx';
 import { DecisionsTab } from './DecisionsTab.tsx';
 import { IndicatorsTab } from './IndicatorsTab.tsx';
+import { PolicyTab } from './PolicyTab.tsx';
 import { StatsTab } from './StatsTab.tsx';
 
-type Tab = 'indicators' | 'decisions' | 'stats' | 'cases';
+type Tab = 'indicators' | 'decisions' | 'stats' | 'cases' | 'policy' | 'backtest';
 
 const TABS: { id: Tab; route: string; label: MessageKey }[] = [
   { id: 'indicators', route: '/fraud', label: 'fraud.tab.indicators' },
   { id: 'decisions', route: '/fraud/decisions', label: 'fraud.tab.decisions' },
   { id: 'stats', route: '/fraud/stats', label: 'fraud.tab.stats' },
   { id: 'cases', route: '/fraud/cases', label: 'fraud.tab.cases' },
+  { id: 'policy', route: '/fraud/policy', label: 'fraud.tab.policy' },
+  { id: 'backtest', route: '/fraud/backtest', label: 'fraud.tab.backtest' },
 ];
 
 /** `#/fraud…` → which tab. */
 export function parseFraudRoute(route: string): Tab {
   const tab = route.split('/')[2];
-  return tab === 'decisions' || tab === 'stats' || tab === 'cases' ? tab : 'indicators';
+  return TABS.find((x) => x.id === tab)?.id ?? 'indicators';
 }
 
 /**
- * The fraud analyst's back-office (`#/fraud`): shared indicators (search, add, revoke), the decision log with its
- * reasons and the banks' verdicts, the prevented-loss dashboard, and citizens' fraud cases. Live: any fraud event
+ * The fraud analyst's back-office (`#/fraud`): shared indicators (search, add, edit with history, revoke), the
+ * decision log with its reasons and the banks' verdicts, the prevented-loss dashboard (by day, partner, region and
+ * channel), citizens' fraud cases, the typology configuration (versioned policy) and backtest results. Live: any fraud event
  * (an indicator changed, a verdict recorded, a case opened) makes the open tab fetch again (at most every 300 ms).
  */
 export default function FraudPage({ user, route }: { user: SessionUser; route: string }) {
@@ -53,6 +58,8 @@ export default function FraudPage({ user, route }: { user: SessionUser; route: s
         {tab === 'decisions' && <DecisionsTab user={user} version={version} />}
         {tab === 'stats' && <StatsTab version={version} />}
         {tab === 'cases' && <CasesTab version={version} />}
+        {tab === 'policy' && <PolicyTab user={user} version={version} />}
+        {tab === 'backtest' && <BacktestTab user={user} />}
       </div>
     </div>
   );

@@ -19,7 +19,9 @@ import type { MessageKey } from '../../i18n.ts';
 import { useLang } from '../../lib/lang.tsx';
 import type { SessionUser } from '../../lib/session.ts';
 import { hasPermission } from '../../sections.ts';
+import { IndicatorEditForm, IndicatorHistory } from './IndicatorHistory.tsx';
 import { EffectBadge, moveIn, useShortcuts } from './parts.tsx';
+import { fieldErrors } from '../../components/fieldErrors.tsx';
 
 interface Filters {
   kind: IndicatorKind | '';
@@ -44,6 +46,7 @@ export function IndicatorsTab({ user, version }: { user: SessionUser; version: n
   const [error, setError] = useState<unknown>(null);
   const [selected, setSelected] = useState<string | null>(null);
   const [adding, setAdding] = useState(false);
+  const [editing, setEditing] = useState(false);
   const [notice, setNotice] = useState<MessageKey | null>(null);
   const listRef = useRef<HTMLUListElement>(null);
 
@@ -95,6 +98,7 @@ export function IndicatorsTab({ user, version }: { user: SessionUser; version: n
   const select = (id: string | null) => {
     setSelected(id);
     setAdding(false);
+    setEditing(false);
     setConfirmRevoke(false);
     setRevokeError(null);
     setNotice(null);
@@ -120,6 +124,7 @@ export function IndicatorsTab({ user, version }: { user: SessionUser; version: n
     const k = e.key;
     if (k === 'Escape') {
       if (adding) setAdding(false);
+      else if (editing) setEditing(false);
       else if (confirmRevoke) setConfirmRevoke(false);
       else return false;
       return true;
@@ -269,6 +274,17 @@ export function IndicatorsTab({ user, version }: { user: SessionUser; version: n
               setSelected(r.id);
             }}
           />
+        ) : current && editing && canWrite ? (
+          <IndicatorEditForm
+            indicator={current}
+            onCancel={() => setEditing(false)}
+            onSaved={(r) => {
+              setEditing(false);
+              setNotice('fraud.editedNotice');
+              setItems((prev) => [r, ...prev.filter((x) => x.id !== r.id)]);
+              setKept((m) => (m.has(r.id) ? new Map(m).set(r.id, r) : m));
+            }}
+          />
         ) : current ? (
           <div className="fraud-card" data-testid="indicator-detail" data-indicator={current.id} data-revoked={String(current.revoked)}>
             <div className="detail-head">
@@ -312,9 +328,21 @@ export function IndicatorsTab({ user, version }: { user: SessionUser; version: n
               </div>
             )}
             {canWrite && !current.revoked && !confirmRevoke && (
-              <button type="button" className="danger" data-action="revoke" onClick={() => setConfirmRevoke(true)}>
-                {t('fraud.revoke')}
-              </button>
+              <div className="form-actions">
+                <button
+                  type="button"
+                  data-action="edit"
+                  onClick={() => {
+                    setEditing(true);
+                    setNotice(null);
+                  }}
+                >
+                  {t('fraud.edit')}
+                </button>
+                <button type="button" className="danger" data-action="revoke" onClick={() => setConfirmRevoke(true)}>
+                  {t('fraud.revoke')}
+                </button>
+              </div>
             )}
             {canWrite && !current.revoked && confirmRevoke && (
               <fieldset className="confirm-row" aria-label={t('fraud.revokeQuestion')}>
@@ -327,6 +355,7 @@ export function IndicatorsTab({ user, version }: { user: SessionUser; version: n
                 </button>
               </fieldset>
             )}
+            <IndicatorHistory id={current.id} version={`${current.updatedAt}:${version}`} />
           </div>
         ) : (
           <p className="muted hint">{t('fraud.selectHint')}</p>
@@ -400,13 +429,7 @@ function IndicatorForm({ onSaved, onCancel }: { onSaved: (r: Indicator) => void;
     }
   };
 
-  const err = (name: string) =>
-    errors[name] ? (
-      <p className="field-error" id={`ind-${name}-error`} role="alert">
-        {errors[name]}
-      </p>
-    ) : null;
-  const invalid = (name: string) => (errors[name] ? { 'aria-invalid': true as const, 'aria-describedby': `ind-${name}-error` } : {});
+  const { err, invalid } = fieldErrors(errors, 'ind');
 
   return (
     <form className="fraud-form" onSubmit={submit} noValidate data-testid="indicator-form" lang={lang}>

@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import { errorMessage } from '../../lib/errors.ts';
-import { type DayTotal, type FraudStats, formatMoney, formatNumber, formatShare, fraudApi, codeText, outcomeCounts, totalsByDay, totalsByPartner } from '../../lib/fraud.ts';
+import { type Breakdown, type DayTotal, type FraudStats, formatMoney, formatNumber, formatShare, fraudApi, codeText, outcomeCounts, preventedIn, totalsByDay, totalsByPartner } from '../../lib/fraud.ts';
 import { useLang } from '../../lib/lang.tsx';
 import { useInterval } from '../../lib/useInterval.ts';
 
@@ -144,6 +144,19 @@ export function StatsTab({ version }: { version: number }) {
             </table>
           )}
 
+          <h3>{t('fraud.byRegion')}</h3>
+          <BreakdownTable
+            testid="by-region"
+            head={t('fraud.region')}
+            rows={stats.byRegion.map((r) => ({ key: r.region ?? '', label: r.name ? r.name[lang] : r.region ? r.region : t('fraud.regionUnknown'), b: r }))}
+          />
+          <h3>{t('fraud.byChannel')}</h3>
+          <BreakdownTable
+            testid="by-channel"
+            head={t('fraud.channel')}
+            rows={stats.byChannel.map((c) => ({ key: c.channel ?? '', label: c.channel ? codeText(t, 'fdchannel', c.channel) : t('fraud.channelUnknown'), b: c }))}
+          />
+
           <h3>{t('fraud.decisionsByOutcome')}</h3>
           <table data-testid="by-outcome">
             <thead>
@@ -183,9 +196,58 @@ export function StatsTab({ version }: { version: number }) {
             })}
             {stats.live.degraded && <span className="badge flag"> {t('fraud.degraded')}</span>}
           </p>
-          <p className="muted small">{t('fraud.noRegion')}</p>
         </>
       )}
+    </div>
+  );
+}
+
+/**
+ * Prevented loss by region or channel: the confirmed-fraud sum held or blocked (₸, with a bar relative to the largest),
+ * transfers held and blocked, calls blocked.
+ */
+function BreakdownTable({ rows, head, testid }: { rows: { key: string; label: string; b: Breakdown }[]; head: string; testid: string }) {
+  const { t, lang } = useLang();
+  if (rows.length === 0) return <p className="muted">{t('fraud.nothingPrevented')}</p>;
+  const max = Math.max(1, ...rows.map((r) => preventedIn(r.b)));
+  return (
+    <div className="table-scroll">
+      <table data-testid={testid}>
+        <thead>
+          <tr>
+            <th scope="col">{head}</th>
+            <th scope="col">{t('fraud.prevented')}</th>
+            <th scope="col">{t('fraud.heldCount')}</th>
+            <th scope="col">{t('fraud.blockedCount')}</th>
+            <th scope="col">{t('fraud.callsBlocked')}</th>
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map((r) => {
+            const v = preventedIn(r.b);
+            return (
+              <tr key={r.key} data-key={r.key}>
+                <th scope="row">{r.label}</th>
+                <td className="num" data-col="prevented" data-value={v}>
+                  <svg width="80" height="10" aria-hidden="true" style={{ marginRight: '0.4rem', verticalAlign: 'middle' }}>
+                    <rect width={(v / max) * 80} height="10" fill="#2563eb" />
+                  </svg>
+                  {formatMoney(v, 'KZT', lang)}
+                </td>
+                <td className="num" data-col="held">
+                  {formatNumber(r.b.held, lang)}
+                </td>
+                <td className="num" data-col="blocked">
+                  {formatNumber(r.b.blocked, lang)}
+                </td>
+                <td className="num" data-col="calls">
+                  {formatNumber(r.b.callsBlocked, lang)}
+                </td>
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
     </div>
   );
 }

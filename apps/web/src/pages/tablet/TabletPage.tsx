@@ -6,6 +6,7 @@ import { uuid } from '../../lib/ids.ts';
 import { useLang } from '../../lib/lang.tsx';
 import { UnitStatusBadge } from '../ops/Badges.tsx';
 import { PanicButton } from './PanicButton.tsx';
+import { PatrolCard } from './PatrolCard.tsx';
 import { TaskCard } from './TaskCard.tsx';
 import { TaskStatusButtons, type TaskStep } from './TaskStatusButtons.tsx';
 import { useMine } from './useMine.ts';
@@ -80,9 +81,12 @@ export default function TabletPage() {
         </>
       )}
       {unit && !assignment && (
-        <p className="message no-task" data-testid="no-task">
-          {cleared ? t('tablet.taskDone') : t('tablet.noTask')}
-        </p>
+        <>
+          <p className="message no-task" data-testid="no-task">
+            {cleared ? t('tablet.taskDone') : t('tablet.noTask')}
+          </p>
+          <PatrolCard unitId={unit.id} from={here ?? unit.position} />
+        </>
       )}
       {unit && (
         <div className="tablet-footer">

@@ -1,0 +1,391 @@
+/**
+ * Anti-fraud screening (module `fraud`): memory and lookup time of the indicator set, decisions in process, and
+ * call and transaction screening over HTTP. See bench/README.md for what each figure means.
+ */
+import { createHmac, randomBytes, randomUUID } from 'node:crypto';
+import autocannon from 'autocannon';
+import { DEMO_HASH_KEY } from '../modules/fraud/config/settings.ts';
+import { identifierHash } from '../modules/fraud/domain/identifiers.ts';
+import { type IndicatorState, IndicatorSet } from '../modules/fraud/domain/indicator-set.ts';
+import { MODULES } from '../apps/server/src/modules.ts';
+import { migrationsOf } from '../packages/kernel/src/module.ts';
+import { testKernel } from '../packages/kernel/src/testing.ts';
+import { fraudRuntime } from '../modules/fraud/index.ts';
+import { type BenchResult, gcFn, log, memoryOf, type Metric, round, sleep } from './lib.ts';
+import { call, cpuMs, type Running, sql, startVariant } from './ops-lib.ts';
+
+const INDICATORS = Number(process.env.TARTIP_BENCH_FRAUD_INDICATORS || 10_000_000);
+const LOOKUPS = 2_000_000;
+const TELECOM_KEY = 'tk_telecom_demo_Lw4qE7rT1yU5iO8pA2sD6fG9';
+const BANK_KEY = 'tk_bank_demo_Pm3kJ6hG9fD2sA5zX8cV1bN4';
+const CONNECTIONS = 64;
+/** Batched runs: decisions per request and connections (a gateway gathering the attempts of a millisecond or two). */
+const BATCH = Number(process.env.TARTIP_BENCH_FRAUD_BATCH || 20);
+const BATCH_CONNECTIONS = Number(process.env.TARTIP_BENCH_FRAUD_BATCH_CONNECTIONS || 4);
+const WARMUP_S = 3;
+const DURATION_S = 10;
+const TARGETS = { memoryGiB: 1.5, lookupNs: 1000, callsHttp: 20_000, callsHttpP99: 10, callsInProcess: 500_000, txHttp: 10_000, txHttpP99: 15 };
+
+const KINDS = ['phone', 'iban', 'card', 'imsi', 'iccid', 'imei'] as const;
+const SOURCES = ['police_case', 'bank', 'operator', 'citizen_report'] as const;
+
+/** 10 million indicators in the set: bytes held after a full GC, load rate, and lookups of present and absent identifiers. */
+function indicatorMemory() {
+  const gc = gcFn();
+  const used = () => {
+    gc();
+    gc();
+    const m = process.memoryUsage();
+    return m.heapUsed + m.arrayBuffers;
+  };
+  const before = used();
+  const set = new IndicatorSet();
+  // Every 10th indicator's digest is kept, as bytes (a kept slice of the batch's hex string would keep the whole
+  // string alive and be counted as the set's), to look it up later.
+  const sample = Math.min(1_000_000, Math.floor(INDICATORS / 10));
+  const keptDigests = Buffer.alloc(sample * 32);
+  const keptKinds: (typeof KINDS)[number][] = [];
+  const validFrom = '2026-01-01T00:00:00.000Z';
+  const updatedAt = '2026-11-01T00:00:00.000Z';
+  const t0 = performance.now();
+  const BATCH = 10_000;
+  for (let done = 0; done < INDICATORS; done += BATCH) {
+    const hex = randomBytes(32 * BATCH).toString('hex');
+    for (let j = 0; j < BATCH && done + j < INDICATORS; j++) {
+      const i = done + j;
+      const s: IndicatorState = {
+        id: randomUUID(),
+        kind: KINDS[i % KINDS.length],
+        hash: hex.slice(j * 64, j * 64 + 64),
+        source: SOURCES[i % SOURCES.length],
+        confidence: 0.5 + (i % 50) / 100,
+        effect: i % 3 === 0 ? 'block' : 'warn',
+        overridable: i % 7 !== 0,
+        validFrom,
+        validUntil: i % 2 === 0 ? null : '2027-06-01T00:00:00.000Z',
+        revoked: false,
+        updatedAt,
+      };
+      set.apply(s);
+      if (i % 10 === 0 && keptKinds.length < sample) {
+        keptDigests.write(s.hash, keptKinds.length * 32, 'hex');
+        keptKinds.push(s.kind);
+      }
+    }
+  }
+  const loadMs = performance.now() - t0;
+  const keptBytes = keptDigests.byteLength + keptKinds.length * 8;
+  const after = used();
+  const heldBytes = after - before - keptBytes;
+  log(`    ${INDICATORS.toLocaleString('en')} indicators: ${round(heldBytes / 2 ** 20, 0)} MiB (${round(heldBytes / INDICATORS, 1)} bytes each), loaded at ${round(INDICATORS / (loadMs / 1000), 0)}/s`);
+
+  // Lookups: half present (the kept sample), half absent (random digests), as 32-byte digests — the form the runtime has.
+  const at = Date.parse('2026-11-25T00:00:00Z');
+  const digests = Buffer.alloc(LOOKUPS * 32);
+  const kinds: (typeof KINDS)[number][] = [];
+  for (let i = 0; i < LOOKUPS; i++) {
+    if (i % 2 === 0 && keptKinds.length > 0) {
+      const k = (i / 2) % keptKinds.length;
+      keptDigests.copy(digests, i * 32, k * 32, k * 32 + 32);
+      kinds.push(keptKinds[k]);
+    } else {
+      randomBytes(32).copy(digests, i * 32);
+      kinds.push(KINDS[i % KINDS.length]);
+    }
+  }
+  let found = 0;
+  const t1 = performance.now();
+  for (let i = 0; i < LOOKUPS; i++) if (set.lookupDigest(kinds[i], digests.subarray(i * 32, i * 32 + 32), at)) found++;
+  const lookupNs = ((performance.now() - t1) * 1e6) / LOOKUPS;
+  // The same with the identifier in the clear: HMAC-SHA256 under the shared key first, as a screening request does.
+  const numbers = Array.from({ length: 200_000 }, (_, i) => `+7701${String(1_000_000 + i).slice(1)}`);
+  const t2 = performance.now();
+  let found2 = 0;
+  for (const n of numbers) if (set.lookupDigest('phone', createHmac('sha256', DEMO_HASH_KEY).update(`phone:${n}`).digest(), at)) found2++;
+  const hmacLookupNs = ((performance.now() - t2) * 1e6) / numbers.length;
+  log(`    lookup ${round(lookupNs, 0)} ns (digest; ${found} of ${LOOKUPS} found), ${round(hmacLookupNs, 0)} ns with the HMAC of a number in the clear`);
+  return {
+    indicators: set.size,
+    heldBytes,
+    bytesPerIndicator: round(heldBytes / INDICATORS, 1),
+    typedArrayBytes: set.bytes,
+    loadPerSecond: round(INDICATORS / (loadMs / 1000), 0),
+    lookupNs: round(lookupNs, 1),
+    lookups: LOOKUPS,
+    found,
+    hmacLookupNs: round(hmacLookupNs, 0),
+    hmacFound: found2,
+  };
+}
+
+/**
+ * Decisions in this process, no HTTP: `FraudRuntime.screenCall` / `screenTransaction` of the real module on a real
+ * kernel (embedded PGlite, memory bus) with 1,000,000 indicators in memory. Each decision is the whole hot path —
+ * normalised identifiers hashed (HMAC), looked up, roaming, the call and payment streams, the rules or typologies,
+ * a decision id, the record queued for the decision log. The log's writer runs between the timed rounds.
+ */
+async function inProcess() {
+  const kernel = await testKernel({ migrations: migrationsOf(MODULES), env: { TARTIP_FRAUD_RECORD_BUFFER: '10000000', TARTIP_FRAUD_RECORD_BATCH: '5000' } });
+  try {
+    const rt = fraudRuntime(kernel);
+    await rt.start();
+    const updatedAt = new Date().toISOString();
+    for (let i = 0; i < 1_000_000; i++) {
+      const phone = i % 2 === 0;
+      const value = phone ? kzNumber(i) : kzIban(i);
+      rt.indicators.apply({
+        id: randomUUID(),
+        kind: phone ? 'phone' : 'iban',
+        hash: identifierHash(rt.settings.hashKey, phone ? 'phone' : 'iban', value),
+        source: 'bank',
+        confidence: 0.8,
+        effect: i % 4 === 0 ? 'block' : 'warn',
+        overridable: true,
+        validFrom: '2026-01-01T00:00:00.000Z',
+        validUntil: null,
+        revoked: false,
+        updatedAt,
+      });
+    }
+    const origin = { partner: 'bench', channel: 'telecom', area: null };
+    const ROUNDS = 5;
+    const PER_ROUND = 100_000;
+    let callMs = 0;
+    let n = 0;
+    const outcomes: Record<string, number> = {};
+    for (let round = 0; round < ROUNDS + 1; round++) {
+      const t0 = performance.now();
+      for (let j = 0; j < PER_ROUND; j++) {
+        const i = n++;
+        const r = await rt.screenCall({ caller: kzNumber((i * 7) % 10_000_000), called: kzNumber(5_000_000 + (i % 50_000)), ingress: i % 5 === 1 ? 'international' : 'domestic', trunk: 't1', identity: null }, origin as never);
+        if (round > 0) outcomes[r.outcome] = (outcomes[r.outcome] ?? 0) + 1;
+      }
+      if (round > 0) callMs += performance.now() - t0; // round 0 warms up
+      await rt.recorder.flush();
+    }
+    const calls = ROUNDS * PER_ROUND;
+    let txMs = 0;
+    let m = 0;
+    const txOutcomes: Record<string, number> = {};
+    for (let round = 0; round < ROUNDS + 1; round++) {
+      const t0 = performance.now();
+      for (let j = 0; j < PER_ROUND; j++) {
+        const i = m++;
+        const r = rt.screenTransaction(
+          {
+            id: `b${i}`,
+            amount: 1000 + ((i * 7919) % 499_000),
+            currency: 'KZT',
+            payer: { account: kzIban(20_000_001 + (i % 100_000)), phone: kzNumber(3_000_000 + (i % 100_000)), openedAt: null },
+            payee: { account: kzIban((i * 31) % 10_000_000), phone: null, card: null, openedAt: null },
+            override: false,
+          },
+          origin as never,
+        );
+        if (round > 0) txOutcomes[r.outcome] = (txOutcomes[r.outcome] ?? 0) + 1;
+      }
+      if (round > 0) txMs += performance.now() - t0;
+      await rt.recorder.flush();
+    }
+    const txs = ROUNDS * PER_ROUND;
+    const result = { calls, callsPerSecond: round(calls / (callMs / 1000), 0), callUs: round((callMs * 1000) / calls, 2), outcomes, transactions: txs, txPerSecond: round(txs / (txMs / 1000), 0), txUs: round((txMs * 1000) / txs, 2), txOutcomes };
+    log(`    calls ${result.callsPerSecond}/s (${result.callUs} µs each), transactions ${result.txPerSecond}/s (${result.txUs} µs each)`);
+    return result;
+  } finally {
+    await kernel.close();
+  }
+}
+
+type AutocannonResult = Awaited<ReturnType<typeof autocannon>> & { statusCodeStats?: Record<string, { count: number }> };
+
+interface HttpRun {
+  decisionsPerSecond: number;
+  requestsPerSecond: number;
+  perRequest: number;
+  connections: number;
+  latencyP50Ms: number;
+  latencyP99Ms: number;
+  latencyMaxMs: number;
+  decisions: number;
+  non2xx: number;
+  errors: number;
+  statusCodes: Record<string, number>;
+  outcomes: Record<string, number>;
+  serverCpuPercentOfOneCore: number;
+  serverRssMiB: number;
+  /** Decisions recorded in fraud_decision once the recorder drained, against 2xx answers (warm-up included). */
+  recorded: number;
+  answered: number;
+  drainedMs: number | null;
+}
+
+async function httpLoad(
+  running: Running,
+  path: string,
+  key: string,
+  kind: 'call' | 'transaction',
+  perRequest: number,
+  connections: number,
+  nextBody: () => string,
+  outcomesOf: (body: string) => string[],
+): Promise<HttpRun> {
+  const { server } = running;
+  const logged = async () => (running.databaseUrl ? (await sql<{ n: number }>(running.databaseUrl, 'select count(*)::int as n from fraud_decision where kind = $1', [kind]))[0].n : 0);
+  const before = await logged();
+  const outcomes: Record<string, number> = {};
+  const options = {
+    url: `${server.url}${path}`,
+    connections,
+    method: 'POST' as const,
+    headers: { 'content-type': 'application/json', 'x-api-key': key },
+    requests: [
+      {
+        method: 'POST' as const,
+        setupRequest: (req: Record<string, unknown>) => ({ ...req, body: nextBody() }),
+        onResponse: (status: number, body: string) => {
+          if (status === 200) for (const o of outcomesOf(body)) outcomes[o] = (outcomes[o] ?? 0) + 1;
+        },
+      },
+    ],
+  };
+  const warm = (await autocannon({ ...options, duration: WARMUP_S })) as AutocannonResult;
+  for (const k of Object.keys(outcomes)) delete outcomes[k];
+  const cpu0 = cpuMs(server.pid);
+  const t0 = performance.now();
+  const r = (await autocannon({ ...options, duration: DURATION_S })) as AutocannonResult;
+  const elapsedMs = performance.now() - t0;
+  const serverCpu = ((cpuMs(server.pid) - cpu0) / elapsedMs) * 100;
+  const statusCodes: Record<string, number> = {};
+  for (const [code, s] of Object.entries(r.statusCodeStats ?? {})) statusCodes[code] = s.count;
+  // Every answered decision must reach the decision log: wait for the recorder to drain.
+  const answered = (warm['2xx'] + r['2xx']) * perRequest;
+  let recorded = 0;
+  let drainedMs: number | null = null;
+  const started = performance.now();
+  while (performance.now() - started < 120_000 && running.databaseUrl) {
+    recorded = (await logged()) - before;
+    if (recorded >= answered) {
+      drainedMs = Math.round(performance.now() - started);
+      break;
+    }
+    await sleep(200);
+  }
+  return {
+    decisionsPerSecond: round((r['2xx'] * perRequest) / (elapsedMs / 1000), 0),
+    requestsPerSecond: round(r['2xx'] / (elapsedMs / 1000), 0),
+    perRequest,
+    connections,
+    latencyP50Ms: r.latency.p50,
+    latencyP99Ms: r.latency.p99,
+    latencyMaxMs: r.latency.max,
+    decisions: r['2xx'] * perRequest,
+    non2xx: r.non2xx,
+    errors: r.errors,
+    statusCodes,
+    outcomes,
+    serverCpuPercentOfOneCore: round(serverCpu, 0),
+    serverRssMiB: memoryOf(server.pid).rssMiB,
+    recorded,
+    answered,
+    drainedMs,
+  };
+}
+
+/** Listed callers (10 % of calls) and accounts (5 % of transfers) go in through the API before the load. */
+async function seedIndicators(running: Running, phones: string[], accounts: string[]): Promise<void> {
+  const lines = [
+    ...phones.map((v, i) => JSON.stringify({ kind: 'phone', value: v, source: 'operator', confidence: 0.9, effect: i % 2 === 0 ? 'block' : 'warn' })),
+    ...accounts.map((v) => JSON.stringify({ kind: 'iban', value: v, source: 'bank', confidence: 0.8, effect: 'warn' })),
+  ];
+  for (let i = 0; i < lines.length; i += 5000) {
+    const res = await fetch(`${running.server.url}/api/v1/fraud/indicators/import`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-ndjson', 'x-api-key': TELECOM_KEY },
+      body: lines.slice(i, i + 5000).join('\n'),
+    });
+    if (!res.ok) throw new Error(`indicator import failed: ${res.status} ${await res.text()}`);
+  }
+}
+
+/** Kazakhstan numbers +7 701 xxx xx xx, the i-th. */
+const kzNumber = (i: number) => `+7701${String(1_000_000 + (i % 9_000_000)).padStart(7, '0').slice(-7)}`;
+/** A valid KZ IBAN for the i-th account (mod-97 check digits computed). */
+function kzIban(i: number): string {
+  const bban = `125KZT${String(i).padStart(10, '0')}`;
+  const digits = `${bban}KZ00`.replace(/[A-Z]/g, (c) => String(c.charCodeAt(0) - 55));
+  let rem = 0;
+  for (const ch of digits) rem = (rem * 10 + Number(ch)) % 97;
+  return `KZ${String(98 - rem).padStart(2, '0')}${bban}`;
+}
+
+async function http() {
+  const running = await startVariant('postgres', { TARTIP_FRAUD_RATE_LIMIT_PARTNER: '100000000' }, 'fraud');
+  try {
+    const listedPhones = Array.from({ length: 10_000 }, (_, i) => kzNumber(i * 10));
+    const listedAccounts = Array.from({ length: 5_000 }, (_, i) => kzIban(i * 20));
+    await seedIndicators(running, listedPhones, listedAccounts);
+    await call(running.server.url, 'GET', '/health/ready');
+    // Calls: callers from 100,000 numbers (every 10th listed, half of those to block), on the domestic ingress;
+    // a fifth (none of them listed) from abroad showing a Kazakhstan number.
+    let n = 0;
+    const oneCall = () => {
+      const i = n++;
+      return { caller: kzNumber(i % 100_000), called: kzNumber(5_000_000 + (i % 50_000)), ingress: i % 5 === 1 ? 'international' : 'domestic', trunk: `trunk-${i % 8}` };
+    };
+    // Transfers: 100,000 payers to 100,000 payees (every 20th payee listed to warn), amounts 1,000–500,000 ₸.
+    let m = 0;
+    const oneTx = () => {
+      const i = m++;
+      return {
+        id: `bench-${i}`,
+        amount: 1000 + ((i * 7919) % 499_000),
+        currency: 'KZT',
+        payer: { account: kzIban(1_000_000 + (i % 100_000)), phone: kzNumber(2_000_000 + (i % 100_000)) },
+        payee: { account: kzIban((i * 31) % 100_000) },
+      };
+    };
+    const one = (b: string) => [/"outcome":"(\w+)"/.exec(b)?.[1] ?? '?'];
+    const all = (b: string) => Array.from(b.matchAll(/"outcome":"(\w+)"/g), (x) => x[1]);
+    const runs: Record<string, HttpRun> = {};
+    const report = (name: string, r: HttpRun) => {
+      runs[name] = r;
+      log(`    ${name}: ${r.decisionsPerSecond} decisions/s (${r.requestsPerSecond} requests/s), p99 ${r.latencyP99Ms} ms, ${r.non2xx + r.errors} non-2xx/errors; logged ${r.recorded} of ${r.answered}`);
+    };
+    report('calls', await httpLoad(running, '/api/v1/fraud/calls/screen', TELECOM_KEY, 'call', 1, CONNECTIONS, () => JSON.stringify(oneCall()), one));
+    report('callBatches', await httpLoad(running, '/api/v1/fraud/calls/screen/batch', TELECOM_KEY, 'call', BATCH, BATCH_CONNECTIONS, () => JSON.stringify({ calls: Array.from({ length: BATCH }, oneCall) }), all));
+    report('transactions', await httpLoad(running, '/api/v1/fraud/transactions/screen', BANK_KEY, 'transaction', 1, CONNECTIONS, () => JSON.stringify(oneTx()), one));
+    report('transactionBatches', await httpLoad(running, '/api/v1/fraud/transactions/screen/batch', BANK_KEY, 'transaction', BATCH, BATCH_CONNECTIONS, () => JSON.stringify({ transactions: Array.from({ length: BATCH }, oneTx) }), all));
+    return runs;
+  } finally {
+    await running.stop();
+  }
+}
+
+export async function fraud(): Promise<Pick<BenchResult, 'metrics' | 'details'>> {
+  log('  indicator set in memory …');
+  const memory = indicatorMemory();
+  log('  decisions in process …');
+  const local = await inProcess();
+  const h = await http();
+  const httpRows = (name: string, what: string, r: HttpRun, target: number, p99: number): Metric[] => [
+    { label: `${what}, PostgreSQL + NATS: decisions`, value: r.decisionsPerSecond, unit: 'decisions/s', target: { op: '>=', value: target } },
+    { label: `${what}: latency p99 (per request)`, value: r.latencyP99Ms, unit: 'ms', target: { op: '<=', value: p99 } },
+    { label: `${name}: non-2xx + errors`, value: r.non2xx + r.errors, unit: 'responses', target: { op: '<=', value: 0 } },
+    { label: `${name}: decisions answered but not in the decision log after the drain`, value: Math.max(0, r.answered - r.recorded), unit: 'decisions', target: { op: '<=', value: 0 } },
+  ];
+  const metrics: Metric[] = [
+    { label: `indicator set: ${INDICATORS.toLocaleString('en')} indicators held in memory`, value: round(memory.heldBytes / 2 ** 30, 2), unit: 'GiB', target: { op: '<=', value: TARGETS.memoryGiB } },
+    { label: 'indicator set: lookup of a 32-byte identifier hash (half present)', value: memory.lookupNs, unit: 'ns', target: { op: '<=', value: TARGETS.lookupNs } },
+    { label: 'indicator set: HMAC-SHA256 of a number in the clear + lookup', value: memory.hmacLookupNs, unit: 'ns' },
+    { label: 'calls in process (FraudRuntime.screenCall, one thread)', value: local.callsPerSecond, unit: 'decisions/s', target: { op: '>=', value: TARGETS.callsInProcess } },
+    { label: 'transactions in process (FraudRuntime.screenTransaction, one thread)', value: local.txPerSecond, unit: 'decisions/s' },
+    ...httpRows('calls, one per request', 'calls: POST /api/v1/fraud/calls/screen, one call per request', h.calls, TARGETS.callsHttp, TARGETS.callsHttpP99),
+    ...httpRows('calls, batched', `calls: POST /api/v1/fraud/calls/screen/batch, ${BATCH} calls per request`, h.callBatches, TARGETS.callsHttp, TARGETS.callsHttpP99),
+    ...httpRows('transactions, one per request', 'transactions: POST /api/v1/fraud/transactions/screen, one per request', h.transactions, TARGETS.txHttp, TARGETS.txHttpP99),
+    ...httpRows('transactions, batched', `transactions: POST /api/v1/fraud/transactions/screen/batch, ${BATCH} per request`, h.transactionBatches, TARGETS.txHttp, TARGETS.txHttpP99),
+  ];
+  return { metrics, details: { memory, inProcess: local, http: h, connections: CONNECTIONS, batch: BATCH, batchConnections: BATCH_CONNECTIONS, warmupS: WARMUP_S, durationS: DURATION_S } };
+}
+
+/** The parts, to run one alone while working on the module. */
+export const _internal = { inProcess, indicatorMemory, http };
