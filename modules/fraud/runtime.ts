@@ -3,15 +3,16 @@ import type { BusEvent, Subscription } from '../../packages/kernel/src/bus/types
 import { newId } from '../../packages/kernel/src/ids.ts';
 import type { Kernel } from '../../packages/kernel/src/kernel.ts';
 import { CALL_POLICY, POLICY_VERSION, type RuleId, SIMBOX_POLICY, TRANSACTION_POLICY, type TransactionPolicy } from './config/policy.ts';
+import { type Policy, parsePolicy } from './domain/policy-check.ts';
 import type { FraudSettings } from './config/settings.ts';
 import { type CallOutcome, decideCall, type Ingress } from './domain/calls.ts';
-import { type IdentifierKind, identifierHash, isKazakhstanNumber } from './domain/identifiers.ts';
+import { type IdentifierKind, identifierDigest, identifierHash, isKazakhstanNumber } from './domain/identifiers.ts';
 import { type IndicatorState, IndicatorSet, type Match } from './domain/indicator-set.ts';
 import { type Attestation, type CertificateFetcher, HttpCertificateFetcher, type ShakenResult, verifyIdentity } from './domain/passport.ts';
 import { SimBoxDetector } from './domain/simbox.ts';
 import { CallStream, PaymentStream } from './domain/streams.ts';
 import { type Condition, decideTransaction, type TxDecision } from './domain/typologies.ts';
-import { CALLS_RISKY, INDICATORS_CHANGED, IndicatorsChanged, ROAMING_CHANGED, RiskyCalls, RoamingChanged } from './events.ts';
+import { CALLS_RISKY, INDICATORS_CHANGED, IndicatorsChanged, POLICY_CHANGED, PolicyChanged, ROAMING_CHANGED, RiskyCalls, RoamingChanged } from './events.ts';
 import { DecisionRecorder } from './recorder.ts';
 
 /** Is this number roaming abroad now? The default reads what operators fed through the API; an HLR/CAMARA lookup can replace it. */
@@ -19,15 +20,19 @@ export interface RoamingCheck {
   isRoaming(msisdn: string, at: number): boolean | Promise<boolean>;
 }
 
-/** Roaming status held in memory, fed by `fraud.roaming.changed` (from `PUT /api/v1/fraud/roaming`). */
+/**
+ * Roaming status held in memory, fed by `fraud.roaming.changed` (from `PUT /api/v1/fraud/roaming`).
+ * A number's return home is kept as a "not roaming" entry with its version rather than deleted: the feeding process
+ * applies a change at once and then receives the bus's copy of it, and an older copy arriving after a newer change
+ * must not bring back a state the operator has since withdrawn.
+ */
 export class TableRoamingCheck implements RoamingCheck {
   private readonly numbers = new Map<string, { roaming: boolean; until: number; version: number }>();
   apply(item: { msisdn: string; roaming: boolean; until: string | null; updatedAt: string }): void {
     const version = Date.parse(item.updatedAt);
     const held = this.numbers.get(item.msisdn);
     if (held && held.version > version) return;
-    if (!item.roaming) this.numbers.delete(item.msisdn);
-    else this.numbers.set(item.msisdn, { roaming: true, until: item.until ? Date.parse(item.until) : Number.POSITIVE_INFINITY, version });
+    this.numbers.set(item.msisdn, { roaming: item.roaming, until: item.until ? Date.parse(item.until) : Number.POSITIVE_INFINITY, version });
   }
   isRoaming(msisdn: string, at: number): boolean {
     const s = this.numbers.get(msisdn);
@@ -64,6 +69,32 @@ export interface TxInput {
   override: boolean;
 }
 
+/**
+ * Who asked and from where: the partner (`partner:<name>`), its API key's channel (bank, telecom, …) and the KATO code
+ * it gave for the transfer or call (a region or a district), already checked against the kernel's areas.
+ */
+export interface DecisionOrigin {
+  partner: string;
+  channel: string | null;
+  area: string | null;
+}
+
+/** The policy deciding now and its version (recorded with every decision). */
+export interface ActivePolicy extends Policy {
+  version: number;
+}
+
+/** The built-in default (`config/policy.ts`), version 1; the process settings give the call window and "large". */
+export function defaultPolicy(settings: Pick<FraudSettings, 'callWindowMin' | 'largeAmount'>): Policy {
+  const { degraded: _, ...calls } = CALL_POLICY;
+  return {
+    transactions: structuredClone({ ...TRANSACTION_POLICY, callWindowMin: settings.callWindowMin, largeAmount: settings.largeAmount }),
+    calls: structuredClone(calls),
+  };
+}
+
+export const DEFAULT_POLICY_COMMENT = `Built-in default (config/policy.ts ${POLICY_VERSION})`;
+
 export interface TxResult extends TxDecision {
   id: string;
   transactionId: string;
@@ -89,7 +120,8 @@ export class FraudRuntime {
   readonly payments = new PaymentStream();
   readonly simbox = new SimBoxDetector(SIMBOX_POLICY);
   readonly recorder: DecisionRecorder;
-  readonly policy: TransactionPolicy;
+  /** Replaced whole (never mutated) when a new version arrives, so a decision reads one version throughout. */
+  active: ActivePolicy;
   /** This process, to ignore its own risky-call events coming back from the bus. */
   readonly origin = newId();
   degraded = false;
@@ -103,7 +135,7 @@ export class FraudRuntime {
     readonly settings: FraudSettings,
   ) {
     this.fetcher = new HttpCertificateFetcher(settings.certCacheMs, settings.certTimeoutMs);
-    this.policy = { ...TRANSACTION_POLICY, callWindowMin: settings.callWindowMin, largeAmount: settings.largeAmount };
+    this.active = { version: 1, ...defaultPolicy(settings) };
     this.recorder = new DecisionRecorder(
       kernel.db,
       kernel.log.child({ component: 'fraud-recorder' }),
@@ -123,6 +155,26 @@ export class FraudRuntime {
     }
   }
 
+  /** The transaction policy in force. */
+  get policy(): TransactionPolicy {
+    return this.active.transactions;
+  }
+
+  /** Applies a version of the policy if it is newer than the one in force; returns whether it did. */
+  applyPolicy(version: number, policy: Policy): boolean {
+    if (version <= this.active.version && !(version === 1 && this.active.version === 1)) return false;
+    this.active = { version, transactions: policy.transactions, calls: policy.calls };
+    this.kernel.log.info({ policyVersion: version }, 'fraud policy version applied');
+    return true;
+  }
+
+  /** The region (KATO region code) of a region or district code, or null when the kernel knows no such area. */
+  regionOf(kato: string): string | null {
+    const a = this.kernel.areas.area(kato);
+    if (!a) return null;
+    return a.level === 'region' ? a.kato : a.parentKato;
+  }
+
   hash(kind: IdentifierKind, normalForm: string): string {
     return identifierHash(this.settings.hashKey, kind, normalForm);
   }
@@ -138,6 +190,13 @@ export class FraudRuntime {
       await bus.subscribe({ subject: ROAMING_CHANGED }, async (e: BusEvent) => {
         const parsed = RoamingChanged.safeParse(e.data);
         if (parsed.success) for (const item of parsed.data.items) this.roaming.apply(item);
+      }),
+      await bus.subscribe({ subject: POLICY_CHANGED }, async (e: BusEvent) => {
+        const parsed = PolicyChanged.safeParse(e.data);
+        if (!parsed.success) return;
+        const p = parsePolicy(parsed.data.policy, 'policy');
+        if (p.ok) this.applyPolicy(parsed.data.version, p.value);
+        else this.kernel.log.error({ policyVersion: parsed.data.version, errors: p.errors }, 'fraud policy version refused');
       }),
       await bus.subscribe({ subject: CALLS_RISKY }, async (e: BusEvent) => {
         const parsed = RiskyCalls.safeParse(e.data);
@@ -158,6 +217,7 @@ export class FraudRuntime {
       const last = rows[rows.length - 1];
       after = [last.updated_at.toISOString(), last.id];
     }
+    await this.loadPolicy();
     const roaming = await db.query<{ msisdn: string; roaming: boolean; until: Date | null; updated_at: Date }>(
       'select msisdn, roaming, until, updated_at from fraud_roaming where roaming and (until is null or until > now())',
     );
@@ -183,6 +243,22 @@ export class FraudRuntime {
       }, SWEEP_MS),
     );
     for (const t of this.timers) t.unref();
+  }
+
+  /** Writes the built-in default as version 1 if there is no version yet, then applies the latest. */
+  private async loadPolicy(): Promise<void> {
+    const { db, clock } = this.kernel;
+    const seed = defaultPolicy(this.settings);
+    await db.query(
+      `insert into fraud_policy_version (version, policy, comment, created_by, created_at)
+       select 1, $1::jsonb, $2, 'system', $3 where not exists (select 1 from fraud_policy_version) on conflict (version) do nothing`,
+      [JSON.stringify(seed), DEFAULT_POLICY_COMMENT, clock.now().toISOString()],
+    );
+    const [latest] = await db.query<{ version: number; policy: unknown }>('select version, policy from fraud_policy_version order by version desc limit 1');
+    if (!latest) return;
+    const p = parsePolicy(latest.policy, 'policy');
+    if (p.ok) this.applyPolicy(Number(latest.version), p.value);
+    else this.kernel.log.error({ policyVersion: latest.version, errors: p.errors }, 'stored fraud policy version refused; the built-in default decides');
   }
 
   private riskyOut: RiskyCalls['items'] = [];
@@ -220,12 +296,13 @@ export class FraudRuntime {
     await this.recorder.stop();
   }
 
-  private lookup(kind: IdentifierKind, normalForm: string | null, at: number): Match | null {
-    return normalForm ? this.indicators.lookup(kind, this.hash(kind, normalForm), at) : null;
+  private lookup(kind: IdentifierKind, normalForm: string | null, at: number, digest?: Buffer): Match | null {
+    return normalForm ? this.indicators.lookupDigest(kind, digest ?? identifierDigest(this.settings.hashKey, kind, normalForm), at) : null;
   }
 
-  async screenCall(input: CallInput, partner: string): Promise<CallResult> {
+  async screenCall(input: CallInput, origin: DecisionOrigin): Promise<CallResult> {
     const t0 = performance.now();
+    const policy = this.active;
     const now = this.kernel.clock.now().getTime();
     const callerListed = this.lookup('phone', input.caller, now);
     const callerIsKazakhstan = isKazakhstanNumber(input.caller);
@@ -240,7 +317,7 @@ export class FraudRuntime {
     }
     const decision = decideCall(
       { ...input, callerIsKazakhstan, callerRoaming, callerListed, callerKnown: this.calls.knows(input.called, input.caller, now), shaken, degraded: this.degraded },
-      { ...CALL_POLICY, degraded: this.settings.degradedCall },
+      { ...policy.calls, degraded: this.settings.degradedCall },
     );
     this.calls.record(input.called, input.caller, decision.risk, now);
     if (decision.risk) this.shareRiskyCall({ called: input.called, caller: input.caller, risk: decision.risk, at: now });
@@ -254,8 +331,11 @@ export class FraudRuntime {
       reasons: decision.reasons,
       latencyUs,
       degraded: this.degraded,
-      policyVersion: POLICY_VERSION,
-      partner,
+      policyVersion: String(policy.version),
+      partner: origin.partner,
+      channel: origin.channel,
+      area: origin.area,
+      region: origin.area ? this.regionOf(origin.area) : null,
       subject: { caller: input.caller, called: input.called, ingress: input.ingress, trunk: input.trunk, attestation: shaken?.ok ? shaken.attest : null },
       amount: null,
       currency: null,
@@ -268,25 +348,30 @@ export class FraudRuntime {
       attestation: shaken?.ok ? shaken.attest : null,
       degraded: this.degraded,
       latencyUs,
-      policyVersion: POLICY_VERSION,
+      policyVersion: String(policy.version),
     };
   }
 
-  screenTransaction(input: TxInput, partner: string): TxResult {
+  screenTransaction(input: TxInput, origin: DecisionOrigin): TxResult {
     const t0 = performance.now();
+    const active = this.active;
+    const policy = active.transactions;
     const now = this.kernel.clock.now().getTime();
     const conditions: Condition[] = [];
-    const payerAccount = this.lookup('iban', input.payer.account, now);
+    // Each account is hashed once: for the lookup and, in hex, for the decision log.
+    const payerDigest = identifierDigest(this.settings.hashKey, 'iban', input.payer.account);
+    const payeeDigest = identifierDigest(this.settings.hashKey, 'iban', input.payee.account);
+    const payerAccount = this.lookup('iban', input.payer.account, now, payerDigest);
     if (payerAccount?.effect === 'block') conditions.push({ party: 'payer', overridable: payerAccount.overridable });
     let listed = 0;
     let payeeBlock: Match | null = null;
-    for (const m of [this.lookup('iban', input.payee.account, now), this.lookup('phone', input.payee.phone, now), this.lookup('card', input.payee.card, now)]) {
+    for (const m of [this.lookup('iban', input.payee.account, now, payeeDigest), this.lookup('phone', input.payee.phone, now), this.lookup('card', input.payee.card, now)]) {
       if (!m) continue;
       if (m.effect === 'block') payeeBlock = payeeBlock && !payeeBlock.overridable ? payeeBlock : m;
       else listed = Math.max(listed, m.confidence);
     }
     if (payeeBlock) conditions.push({ party: 'payee', overridable: payeeBlock.overridable });
-    const call = input.payer.phone ? this.calls.riskiest(input.payer.phone, now, this.policy.callWindowMin * 60_000) : { value: 0 };
+    const call = input.payer.phone ? this.calls.riskiest(input.payer.phone, now, policy.callWindowMin * 60_000) : { value: 0 };
     const transfer = {
       payer: input.payer.account,
       payee: input.payee.account,
@@ -295,7 +380,7 @@ export class FraudRuntime {
       payerOpenedAt: input.payer.openedAt ? Date.parse(input.payer.openedAt) : null,
       payeeOpenedAt: input.payee.openedAt ? Date.parse(input.payee.openedAt) : null,
     };
-    const values: Record<RuleId, number> = { ...this.payments.features(transfer, this.policy), listed_payee: listed, call_then_transfer: call.value };
+    const values: Record<RuleId, number> = { ...this.payments.features(transfer, policy), listed_payee: listed, call_then_transfer: call.value };
     const degraded = this.degraded;
     const decision = decideTransaction({
       values,
@@ -303,7 +388,7 @@ export class FraudRuntime {
       override: input.override,
       amount: input.amount,
       degradedHoldAmount: degraded ? this.settings.degradedHoldAmount : null,
-      policy: this.policy,
+      policy,
     });
     if (decision.outcome !== 'block') this.payments.commit(transfer);
     const id = newId();
@@ -316,19 +401,22 @@ export class FraudRuntime {
       reasons: decision.reasons,
       latencyUs,
       degraded,
-      policyVersion: POLICY_VERSION,
-      partner,
+      policyVersion: String(active.version),
+      partner: origin.partner,
+      channel: origin.channel,
+      area: origin.area,
+      region: origin.area ? this.regionOf(origin.area) : null,
       subject: {
         transactionId: input.id,
-        payerHash: this.hash('iban', input.payer.account),
-        payeeHash: this.hash('iban', input.payee.account),
+        payerHash: payerDigest.toString('hex'),
+        payeeHash: payeeDigest.toString('hex'),
         typologies: decision.typologies.map((t) => ({ id: t.id, score: t.score })),
       },
       amount: input.amount,
       currency: input.currency,
       decidedAt: new Date(now).toISOString(),
     });
-    return { id, transactionId: input.id, ...decision, degraded, latencyUs, policyVersion: POLICY_VERSION };
+    return { id, transactionId: input.id, ...decision, degraded, latencyUs, policyVersion: String(active.version) };
   }
 }
 
