@@ -139,6 +139,9 @@ export function startServer(port: number, env: Record<string, string>): Server {
   for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('TARTIP_')) base[k] = v;
   // TARTIP_BENCH_NODE_ARGS passes flags to the server under test, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`.
   const nodeArgs = (process.env.TARTIP_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  // TARTIP_BENCH_STATEMENT_PROFILE_DIR: each server writes the statements it sent to <dir>/<port>.json on stop.
+  const profileDir = process.env.TARTIP_BENCH_STATEMENT_PROFILE_DIR;
+  if (profileDir) env = { ...env, TARTIP_DB_STATEMENT_PROFILE: join(profileDir, `${port}.json`) };
   const child = spawn(process.execPath, [...nodeArgs, CLI, 'start'], {
     cwd: REPO_ROOT,
     env: { ...base, TARTIP_LOG_LEVEL: 'warn', ...env, PORT: String(port), HOST: '127.0.0.1' },

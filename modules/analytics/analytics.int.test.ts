@@ -7,9 +7,13 @@
 import { cellArea, latLngToCell } from 'h3-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ok, problem, type TestServer, testServer } from '../../apps/server/src/testing.ts';
+import type { BusEvent } from '../../packages/kernel/src/bus/types.ts';
+import type { Db, Tx } from '../../packages/kernel/src/db/types.ts';
 import { newId } from '../../packages/kernel/src/ids.ts';
+import type { Kernel } from '../../packages/kernel/src/kernel.ts';
 import { backendName } from '../../packages/kernel/src/testing.ts';
 import { UNIT_POSITION } from '../dispatch/events.ts';
+import { handleIncidentChanges } from './intake.ts';
 
 const ALMATY = { lon: 76.93, lat: 43.24 };
 const ASTANA = { lon: 71.43, lat: 51.128 };
@@ -349,5 +353,156 @@ describe(`analytics KPI board on ${backendName}`, () => {
     ]);
     expect(k.violations).toEqual({ confirmed: 1, rejected: 1 });
     expect(k.fraudPrevented).toEqual({ calls: 0, transactions: 1 });
+  });
+});
+
+/** A kernel whose database counts the statements sent (inside transactions too). */
+function countingKernel(kernel: Kernel): { kernel: Kernel; statements: () => number } {
+  let n = 0;
+  const wrap = (q: Tx): Tx => ({
+    query: (text, params) => {
+      n++;
+      return q.query(text, params);
+    },
+    exec: (script) => {
+      n++;
+      return q.exec(script);
+    },
+  });
+  const db = kernel.db;
+  const counted: Db = { ...wrap(db), kind: db.kind, transaction: (fn) => db.transaction((tx) => fn(wrap(tx))), ping: () => db.ping(), close: () => db.close() };
+  return { kernel: { ...kernel, db: counted }, statements: () => n };
+}
+
+describe(`analytics dispatch intake in batches on ${backendName}`, () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await testServer();
+  });
+  afterAll(async () => {
+    await server?.close();
+  });
+
+  const t0 = Date.UTC(2021, 4, 1, 8);
+  const iso = (ms: number) => new Date(ms).toISOString();
+  const change = (incidentId: string, status: string, at: number, extra: Record<string, unknown> = {}) => ({
+    incidentId,
+    status,
+    priority: 'P2',
+    category: 'theft',
+    location: ALMATY,
+    kato: '751110000',
+    reportIds: [],
+    mergedInto: null,
+    note: null,
+    at: iso(at),
+    ...extra,
+  });
+  const event = (subject: string, data: unknown): BusEvent => ({ id: newId(), subject, occurredAt: iso(t0), jurisdiction: '750000000', permission: null, data });
+  const created = (id: string, status: string, at: number, extra?: Record<string, unknown>) => event('dispatch.incident.created', change(id, status, at, extra));
+  const updated = (id: string, status: string, at: number, extra?: Record<string, unknown>) => event('dispatch.incident.updated', change(id, status, at, extra));
+
+  /** One scenario over fresh incident ids: what is stored before, then the events of one batch, in order. */
+  function scenario() {
+    const [a, b, c, d, e] = [newId(), newId(), newId(), newId(), newId()];
+    const before = [created(d, 'TRIAGED', t0, { priority: 'P3' }), created(e, 'TRIAGED', t0)];
+    const batch = [
+      created(a, 'TRIAGED', t0),
+      created(b, 'TRIAGED', t0 + 5_000),
+      updated(a, 'DISPATCHED', t0 + 30_000),
+      updated(b, 'ON_SCENE', t0 + 100_000), // straight to the scene: dispatched and on scene at once
+      updated(a, 'CANCELLED', t0 + 60_000), // created, dispatched, then cancelled: gone
+      updated(d, 'DISPATCHED', t0 + 20_000, { priority: 'P1', location: ASTANA, kato: '711110000' }), // a stored one moves on
+      updated(d, 'ON_SCENE', t0 - 10_000, { priority: 'P1', location: ASTANA, kato: '711110000' }), // an earlier clock: received earlier
+      created(c, 'TRIAGED', t0 + 1_000),
+      updated(c, 'MERGED', t0 + 2_000, { mergedInto: b }),
+      updated(c, 'TRIAGED', t0 + 3_000, { category: 'fraud' }), // a change after the merge brings it back, as one by one would
+      updated(e, 'CANCELLED', t0 + 4_000), // a stored one cancelled…
+      updated(e, 'DISPATCHED', t0 + 7_000, { category: 'robbery' }), // …and back: a fresh record from this change
+      event('dispatch.incident.updated', { incidentId: a, status: 'LOST' }), // malformed: logged and ignored
+      event('dispatch.incident.assigned', change(b, 'CLEARED', t0 + 900_000)), // another subject: not a change
+    ];
+    return { ids: [a, b, c, d, e], before, batch };
+  }
+
+  async function rows(ids: string[]) {
+    const label = (id: string) => `#${ids.indexOf(id)}`;
+    type Response = { incident_id: string; priority: string; kato: string | null; received_at: Date; dispatched_at: Date | null; on_scene_at: Date | null; updated_at: Date };
+    type Incident = { id: string; source_ref: string; occurred_at: Date; category: string; region_kato: string | null; [column: string]: unknown };
+    const response = await server.kernel.db.query<Response>(
+      'select incident_id, priority, kato, received_at, dispatched_at, on_scene_at, updated_at from analytics_response where incident_id = any($1::text[])',
+      [ids],
+    );
+    const incident = await server.kernel.db.query<Incident>(
+      `select id, source_ref, occurred_at, lon, lat, ST_AsText(geom) as geom, category, outcome, cleared, region_kato, district_kato, updated_at
+       from analytics_incident where source = 'dispatch' and source_ref = any($1::text[])`,
+      [ids],
+    );
+    const sort = <T extends { key: string }>(xs: T[]) => xs.sort((x, y) => x.key.localeCompare(y.key));
+    return {
+      response: sort(response.map((r) => ({ ...r, incident_id: label(r.incident_id), key: label(r.incident_id) }))),
+      incident: sort(incident.map(({ id, ...r }) => ({ ...r, source_ref: label(r.source_ref), key: label(r.source_ref), id }))),
+    };
+  }
+  const withoutIds = (x: Awaited<ReturnType<typeof rows>>) => ({ response: x.response, incident: x.incident.map(({ id, ...r }) => r) });
+
+  it('folds a batch per incident to exactly what handling its events one by one gives; a redelivered batch changes nothing', async () => {
+    const one = scenario();
+    const many = scenario();
+    for (const e of [...one.before, ...one.batch]) await handleIncidentChanges([e], server.kernel);
+    await handleIncidentChanges(many.before, server.kernel);
+    await handleIncidentChanges(many.batch, server.kernel); // ONE call for the whole batch
+
+    const expected = await rows(one.ids);
+    const got = await rows(many.ids);
+    expect(withoutIds(got)).toEqual(withoutIds(expected));
+    // and what that is, spelled out
+    expect(got.response.map((r) => r.key)).toEqual(['#1', '#2', '#3', '#4']);
+    expect(got.response.find((r) => r.key === '#1')).toMatchObject({ received_at: new Date(t0 + 5_000), dispatched_at: new Date(t0 + 100_000), on_scene_at: new Date(t0 + 100_000) });
+    expect(got.response.find((r) => r.key === '#2')).toMatchObject({ received_at: new Date(t0 + 3_000), dispatched_at: null, on_scene_at: null });
+    expect(got.response.find((r) => r.key === '#3')).toMatchObject({
+      priority: 'P1',
+      kato: '711110000',
+      received_at: new Date(t0 - 10_000),
+      dispatched_at: new Date(t0 + 20_000),
+      on_scene_at: new Date(t0 - 10_000),
+      updated_at: new Date(t0 - 10_000),
+    });
+    expect(got.response.find((r) => r.key === '#4')).toMatchObject({ received_at: new Date(t0 + 7_000), dispatched_at: new Date(t0 + 7_000) });
+    expect(got.incident.map((r) => [r.key, r.category, r.occurred_at, r.region_kato])).toEqual([
+      ['#1', 'theft', new Date(t0 + 5_000), '750000000'],
+      ['#2', 'fraud', new Date(t0 + 3_000), '750000000'],
+      ['#3', 'theft', new Date(t0), '710000000'], // occurrence kept from the stored record; moved to Astana
+      ['#4', 'robbery', new Date(t0 + 7_000), '750000000'],
+    ]);
+
+    // redelivered whole, or one event of it again: nothing changes, not even the record ids or update times
+    await handleIncidentChanges(many.batch, server.kernel);
+    await handleIncidentChanges([many.batch[4]], server.kernel);
+    expect(await rows(many.ids)).toEqual(got);
+  });
+
+  it('spends a bounded number of statements on a batch, whatever its size', async () => {
+    const batch: BusEvent[] = [];
+    const ids: string[] = [];
+    for (let i = 0; i < 10; i++) {
+      const id = newId();
+      ids.push(id);
+      batch.push(created(id, 'TRIAGED', t0 + i), updated(id, 'DISPATCHED', t0 + 60_000 + i), updated(id, 'EN_ROUTE', t0 + 90_000 + i));
+      batch.push(i % 3 === 0 ? updated(id, 'CANCELLED', t0 + 120_000 + i) : updated(id, 'ON_SCENE', t0 + 300_000 + i));
+      batch.push(updated(id, i % 3 === 0 ? 'TRIAGED' : 'CLEARED', t0 + 400_000 + i));
+    }
+    expect(batch).toHaveLength(50);
+    const counted = countingKernel(server.kernel);
+    await handleIncidentChanges(batch, counted.kernel);
+    // the inbox mark, a delete and an upsert per table — never a statement per event
+    expect(counted.statements()).toBeLessThanOrEqual(5);
+    const r = await rows(ids);
+    expect(r.response).toHaveLength(10);
+    expect(r.incident).toHaveLength(10);
+    expect(r.response.filter((x) => x.on_scene_at !== null)).toHaveLength(6);
+    const again = countingKernel(server.kernel);
+    await handleIncidentChanges(batch, again.kernel);
+    expect(again.statements()).toBe(1); // redelivered: the inbox mark finds nothing new
   });
 });

@@ -12,12 +12,65 @@ import { VIOLATION_CONFIRMED, VIOLATION_REJECTED, ViolationChanged } from '../tr
  * (`dispatch.incident.created` / `.updated`), never its tables: one analytics record per incident, placed in its
  * region and district, its category dispatch's incident type. A cancelled or merged incident leaves the
  * statistics (a merged one is counted in the incident it joined). Inbox-deduplicated in the batch's transaction.
+ *
+ * Set-based: a batch of any size costs the inbox mark plus at most one statement per table and kind (a delete and
+ * an upsert for each of `analytics_response` and `analytics_incident`). The batch is first folded per incident, in
+ * order, into what applying its events one by one would leave: a CANCELLED / MERGED removes the incident (and whatever
+ * came before it in the batch); the changes after the last removal are merged into one row per incident — received
+ * at the earliest, dispatched / on scene when first reached, everything else from the last change.
  */
 export const DISPATCH_INTAKE_GROUP = 'analytics.dispatch-intake';
+
+/** What the changes of one incident since its last removal (in this batch) add up to. */
+interface IncidentFold {
+  incidentId: string;
+  /** A CANCELLED / MERGED in the batch: the stored rows go first. */
+  removed: boolean;
+  /** The changes after the last removal, merged; null when the removal was the last word. */
+  upsert: {
+    first: IncidentChanged;
+    last: IncidentChanged;
+    receivedAt: Date;
+    dispatchedAt: Date | null;
+    onSceneAt: Date | null;
+  } | null;
+}
+
+/** Folds the batch's incident changes (in order) per incident; exported for tests. */
+export function foldIncidentChanges(changes: readonly IncidentChanged[]): IncidentFold[] {
+  const folds = new Map<string, IncidentFold>();
+  for (const inc of changes) {
+    let f = folds.get(inc.incidentId);
+    if (!f) {
+      f = { incidentId: inc.incidentId, removed: false, upsert: null };
+      folds.set(inc.incidentId, f);
+    }
+    if (inc.status === 'CANCELLED' || inc.status === 'MERGED') {
+      f.removed = true;
+      f.upsert = null;
+      continue;
+    }
+    // Response times: the first time each stage was reached (a unit may go straight to the scene).
+    const at = new Date(inc.at);
+    const dispatched = ['DISPATCHED', 'EN_ROUTE', 'ON_SCENE'].includes(inc.status) ? at : null;
+    const onScene = inc.status === 'ON_SCENE' ? at : null;
+    if (!f.upsert) {
+      f.upsert = { first: inc, last: inc, receivedAt: at, dispatchedAt: dispatched, onSceneAt: onScene };
+    } else {
+      const u = f.upsert;
+      u.last = inc;
+      if (at.getTime() < u.receivedAt.getTime()) u.receivedAt = at;
+      u.dispatchedAt ??= dispatched;
+      u.onSceneAt ??= onScene;
+    }
+  }
+  return [...folds.values()];
+}
 
 export async function handleIncidentChanges(events: BusEvent[], kernel: Kernel): Promise<void> {
   await kernel.db.transaction(async (tx) => {
     const fresh = await markHandled(tx, DISPATCH_INTAKE_GROUP, events);
+    const changes: IncidentChanged[] = [];
     for (const event of fresh) {
       if (event.subject !== INCIDENT_CREATED && event.subject !== INCIDENT_UPDATED) continue;
       const parsed = IncidentChanged.safeParse(event.data);
@@ -25,39 +78,70 @@ export async function handleIncidentChanges(events: BusEvent[], kernel: Kernel):
         kernel.log.error({ eventId: event.id, issues: parsed.error.issues }, 'analytics: malformed incident event ignored');
         continue;
       }
-      const inc = parsed.data;
-      if (inc.status === 'CANCELLED' || inc.status === 'MERGED') {
-        await tx.query("delete from analytics_incident where source = 'dispatch' and source_ref = $1", [inc.incidentId]);
-        await tx.query('delete from analytics_response where incident_id = $1', [inc.incidentId]);
-        continue;
-      }
-      // Response times: the first time each stage was reached (a unit may go straight to the scene).
-      const at = new Date(inc.at);
-      const dispatched = ['DISPATCHED', 'EN_ROUTE', 'ON_SCENE'].includes(inc.status) ? at : null;
-      const onScene = inc.status === 'ON_SCENE' ? at : null;
-      await tx.query(
-        `insert into analytics_response (incident_id, priority, kato, received_at, dispatched_at, on_scene_at, updated_at)
-         values ($1, $2, $3, $4, $5, $6, $4)
-         on conflict (incident_id) do update
-           set priority = excluded.priority, kato = excluded.kato,
-               received_at = least(analytics_response.received_at, excluded.received_at),
-               dispatched_at = coalesce(analytics_response.dispatched_at, excluded.dispatched_at),
-               on_scene_at = coalesce(analytics_response.on_scene_at, excluded.on_scene_at),
-               updated_at = excluded.updated_at`,
-        [inc.incidentId, inc.priority, inc.kato, at, dispatched, onScene],
-      );
+      changes.push(parsed.data);
+    }
+    if (changes.length === 0) return;
+    const folds = foldIncidentChanges(changes);
+    const removed = folds.filter((f) => f.removed).map((f) => f.incidentId);
+    if (removed.length > 0) {
+      await tx.query("delete from analytics_incident where source = 'dispatch' and source_ref = any($1::text[])", [removed]);
+      await tx.query('delete from analytics_response where incident_id = any($1::text[])', [removed]);
+    }
+    const ups = folds.flatMap((f) => (f.upsert ? [f.upsert] : []));
+    if (ups.length === 0) return;
+    // One row per incident (on conflict do update may not meet a key twice in one statement), merged with the stored
+    // row exactly as one change after another would be.
+    await tx.query(
+      `insert into analytics_response (incident_id, priority, kato, received_at, dispatched_at, on_scene_at, updated_at)
+       select u.incident_id, u.priority, u.kato, u.received_at, u.dispatched_at, u.on_scene_at, u.updated_at
+       from unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::timestamptz[], $6::timestamptz[], $7::timestamptz[])
+         as u(incident_id, priority, kato, received_at, dispatched_at, on_scene_at, updated_at)
+       on conflict (incident_id) do update
+         set priority = excluded.priority, kato = excluded.kato,
+             received_at = least(analytics_response.received_at, excluded.received_at),
+             dispatched_at = coalesce(analytics_response.dispatched_at, excluded.dispatched_at),
+             on_scene_at = coalesce(analytics_response.on_scene_at, excluded.on_scene_at),
+             updated_at = excluded.updated_at`,
+      [
+        ups.map((u) => u.last.incidentId),
+        ups.map((u) => u.last.priority),
+        ups.map((u) => u.last.kato),
+        ups.map((u) => u.receivedAt.toISOString()),
+        ups.map((u) => u.dispatchedAt?.toISOString() ?? null),
+        ups.map((u) => u.onSceneAt?.toISOString() ?? null),
+        ups.map((u) => new Date(u.last.at).toISOString()),
+      ],
+    );
+    // A new record takes the first change's time as its occurrence (later changes never move it); the rest is the
+    // last change's, placed in its region and district.
+    const placed = ups.map((u) => {
+      const inc = u.last;
       const where = kernel.areas.locate(inc.location.lon, inc.location.lat);
       const region = where.region?.kato ?? (inc.kato ? `${inc.kato.slice(0, 2)}0000000` : null);
       const district = where.district?.kato ?? null;
-      await tx.query(
-        `insert into analytics_incident (id, source, import_id, source_ref, occurred_at, lon, lat, geom, category, outcome, cleared, region_kato, district_kato, updated_at)
-         values ($1, 'dispatch', null, $2, $3, $4, $5, ST_SetSRID(ST_MakePoint($4, $5), 4326), $6, null, null, $7, $8, $3)
-         on conflict (source, coalesce(import_id::text, ''), source_ref) do update
-           set category = excluded.category, lon = excluded.lon, lat = excluded.lat, geom = excluded.geom,
-               region_kato = excluded.region_kato, district_kato = excluded.district_kato, updated_at = excluded.updated_at`,
-        [newId(), inc.incidentId, new Date(inc.at), inc.location.lon, inc.location.lat, inc.category, region, district],
-      );
-    }
+      return { u, region, district };
+    });
+    await tx.query(
+      `insert into analytics_incident (id, source, import_id, source_ref, occurred_at, lon, lat, geom, category, outcome, cleared, region_kato, district_kato, updated_at)
+       select u.id, 'dispatch', null, u.source_ref, u.occurred_at, u.lon, u.lat, ST_SetSRID(ST_MakePoint(u.lon, u.lat), 4326), u.category, null, null,
+              u.region_kato, u.district_kato, u.updated_at
+       from unnest($1::uuid[], $2::text[], $3::timestamptz[], $4::float8[], $5::float8[], $6::text[], $7::text[], $8::text[], $9::timestamptz[])
+         as u(id, source_ref, occurred_at, lon, lat, category, region_kato, district_kato, updated_at)
+       on conflict (source, coalesce(import_id::text, ''), source_ref) do update
+         set category = excluded.category, lon = excluded.lon, lat = excluded.lat, geom = excluded.geom,
+             region_kato = excluded.region_kato, district_kato = excluded.district_kato, updated_at = excluded.updated_at`,
+      [
+        placed.map(() => newId()),
+        placed.map((p) => p.u.last.incidentId),
+        placed.map((p) => new Date(p.u.first.at).toISOString()),
+        placed.map((p) => p.u.last.location.lon),
+        placed.map((p) => p.u.last.location.lat),
+        placed.map((p) => p.u.last.category),
+        placed.map((p) => p.region),
+        placed.map((p) => p.district),
+        placed.map((p) => new Date(p.u.last.at).toISOString()),
+      ],
+    );
   });
 }
 

@@ -233,7 +233,7 @@ export class ReportIntake {
       if (it.idem) inBatch.set(idemKey(it.idem), i);
     });
 
-    // 6. Store the new reports, their media and first history entries; audit and events.
+    // 6. Store the new reports with their first history entries (one statement), their media; audit and events.
     const fresh = items.map((it, i) => ({ it, d: decisions[i] })).filter((x): x is { it: Accepted; d: Extract<Decision, { kind: 'new' }> } => x.d.kind === 'new');
     const rows = new Map<string, ReportRow>();
     if (fresh.length > 0) {
@@ -254,7 +254,8 @@ export class ReportIntake {
              as u(id, token, category, priority, channel, partner_key_id, lon, lat, address, kato, description, attributes, anonymous,
                contact_name, contact_phone, contact_email, device_id, media_url, media_count, duplicate_of, flagged, flag_reason,
                idempotency_scope, idempotency_key, idempotency_hash, grid_cell)
-           returning *)
+           returning *),
+         history as (insert into reports_history (report_id, status, at) select id, 'received', $27 from inserted)
          select ${this.columns} from inserted r`,
         [
           col((x) => x.d.id),
@@ -293,7 +294,6 @@ export class ReportIntake {
           await tx.query('insert into reports_media (report_id, n, content_type, size, data) values ($1, $2, $3, $4, $5)', [d.id, n, m.contentType, m.bytes.length, m.bytes]);
         }
       }
-      await tx.query(`insert into reports_history (report_id, status, at) select id, 'received', $2 from unnest($1::uuid[]) as u(id)`, [col((x) => x.d.id), now]);
       for (const { it, d } of fresh) {
         const { input, category, kato, who } = it;
         await uow.audit({

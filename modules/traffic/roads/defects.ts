@@ -5,16 +5,17 @@
 import { z } from 'zod';
 import { covers } from '../../../packages/kernel/src/auth/jurisdiction.ts';
 import type { BusEvent } from '../../../packages/kernel/src/bus/types.ts';
-import type { Db } from '../../../packages/kernel/src/db/types.ts';
+import type { Queryable } from '../../../packages/kernel/src/db/types.ts';
 import { type FieldError, Problem } from '../../../packages/kernel/src/errors.ts';
 import { t } from '../../../packages/kernel/src/i18n/index.ts';
 import { newId } from '../../../packages/kernel/src/ids.ts';
 import type { Kernel } from '../../../packages/kernel/src/kernel.ts';
-import { type CommandContext, handleOnce, type UnitOfWork } from '../../../packages/kernel/src/outbox.ts';
+import type { Subscriber } from '../../../packages/kernel/src/module.ts';
+import { type CommandContext, markHandled, type UnitOfWork } from '../../../packages/kernel/src/outbox.ts';
 import { raiseIncident } from '../../dispatch/index.ts';
 import { REPORT_SUBMITTED, ReportSubmitted } from '../../reports/events.ts';
 import { CITIZEN_SEVERITY_BY_TYPE, CITIZEN_TYPE, DEFECT_TYPES, type DefectType, ROADS_RULES_VERSION, SEVERITIES, type Severity } from './config/rules.ts';
-import { katoOf, placeIn, Point, RoadInput } from './crashes.ts';
+import { placeIn, Point, RoadInput } from './crashes.ts';
 import { allowedNext, canMove, DEFECT_STATUSES, type DefectStatus, deadlineFor, overdueAlerts } from './domain/defects.ts';
 import { DEFECT_CREATED, DEFECT_OVERDUE, DEFECT_UPDATED, type DefectChanged, type DefectOverdue, INSPECTION_RECORDED } from './events.ts';
 import { roadSettings } from './settings.ts';
@@ -408,50 +409,89 @@ const INTAKE_ACTOR = 'system:traffic.defect-intake';
 /** A citizen's report as `reports` publishes it, with its Open311 attributes (road-defect's `defect_type`). */
 const CitizenReport = ReportSubmitted;
 
+/** The KATO of each point (district, else region; null outside Kazakhstan), as `katoOf` gives it, in one query. */
+async function katosOf(q: Queryable, points: readonly { lon: number; lat: number }[]): Promise<(string | null)[]> {
+  if (points.length === 0) return [];
+  const rows = await q.query<{ n: number; kato: string; level: string }>(
+    `select p.n, a.kato, a.level from unnest($1::float8[], $2::float8[]) with ordinality as p(lon, lat, n)
+     join kernel_geo_area a on ST_Covers(a.geom, ST_SetSRID(ST_MakePoint(p.lon, p.lat), 4326))`,
+    [points.map((p) => p.lon), points.map((p) => p.lat)],
+  );
+  const region = new Map<number, string>();
+  const district = new Map<number, string>();
+  for (const r of rows) {
+    const n = Number(r.n);
+    if (r.level === 'district' && !district.has(n)) district.set(n, r.kato);
+    if (r.level === 'region' && !region.has(n)) region.set(n, r.kato);
+  }
+  return points.map((_, i) => district.get(i + 1) ?? region.get(i + 1) ?? null);
+}
+
 /**
  * `reports.report.submitted` of category `road-defect` → a defect (source `citizen`), exactly once per event. The
  * type is the citizen's `defect_type` attribute (`other` when not given); the
  * severity follows the type where it implies one (an open manhole is critical), else the configured default. A
- * duplicate report joins the defect of the earlier report. The photo is the report's first file, served to staff
- * holding `reports:read` by the reports module.
+ * duplicate report joins the defect of the earlier report (stored already, or earlier in the same batch). The photo
+ * is the report's first file, served to staff holding `reports:read` by the reports module.
+ *
+ * A batch is one command (one transaction): the inbox marks of its road-defect reports (reports of other
+ * categories, and malformed events, leave no trace: handling them again does nothing either), then a few set-based
+ * statements whatever the batch's size — the places of reports without a KATO, the reports already linked and the
+ * defects of their originals, the new defects, their history, the report links — and the events and audit records,
+ * each kind in one insert. Reports are decided in order, so the batch ends as handling them one by one would.
  */
-export async function handleCitizenReport(event: BusEvent, kernel: Kernel): Promise<void> {
-  const parsed = CitizenReport.safeParse(event.data);
-  if (!parsed.success) {
-    kernel.log.error({ eventId: event.id, issues: parsed.error.issues }, 'traffic: malformed reports.report.submitted ignored');
-    return;
+export async function handleCitizenReports(events: BusEvent[], kernel: Kernel): Promise<void> {
+  const relevant: { event: BusEvent; report: ReportSubmitted }[] = [];
+  for (const event of events) {
+    const parsed = CitizenReport.safeParse(event.data);
+    if (!parsed.success) {
+      kernel.log.error({ eventId: event.id, issues: parsed.error.issues }, 'traffic: malformed reports.report.submitted ignored');
+      continue;
+    }
+    if (parsed.data.category === 'road-defect') relevant.push({ event, report: parsed.data });
   }
-  const r = parsed.data;
-  if (r.category !== 'road-defect') return;
+  if (relevant.length === 0) return;
   const s = roadSettings(kernel).defect;
-  const kato = r.kato ?? (await katoOf(kernel.db, r.location));
   await kernel.commands.run({ actor: INTAKE_ACTOR }, async (uow) => {
-    const inTx = { transaction: <T>(fn: (tx: typeof uow.tx) => Promise<T>) => fn(uow.tx) } as unknown as Db;
-    await handleOnce(inTx, DEFECT_INTAKE_GROUP, event, async () => {
-      const [known] = await uow.tx.query('select 1 from traffic_defect_report where report_id = $1', [r.reportId]);
-      if (known) return;
-      if (r.duplicateOf) {
-        const [holder] = await uow.tx.query<{ defect_id: string }>('select defect_id from traffic_defect_report where report_id = $1', [r.duplicateOf]);
-        if (holder) {
-          await uow.tx.query('insert into traffic_defect_report (report_id, defect_id, attached_at) values ($1, $2, $3)', [r.reportId, holder.defect_id, uow.now.toISOString()]);
-          await uow.tx.query("insert into traffic_defect_history (defect_id, at, actor, from_status, to_status, note) select id, $2, $3, status, status, $4 from traffic_defect where id = $1", [
-            holder.defect_id,
-            uow.now.toISOString(),
-            INTAKE_ACTOR,
-            `report ${r.reportId}`,
-          ]);
-          await uow.audit({ action: 'defect.report_attached', entity: 'defect', entityId: holder.defect_id, jurisdiction: kato, data: { reportId: r.reportId } });
-          return;
-        }
+    const reportOf = new Map(relevant.map((x) => [x.event, x.report]));
+    const fresh = await markHandled(uow.tx, DEFECT_INTAKE_GROUP, relevant.map((x) => x.event));
+    const reports = fresh.flatMap((e) => reportOf.get(e) ?? []);
+    if (reports.length === 0) return;
+    const unplaced = reports.filter((r) => r.kato === null);
+    const placed = await katosOf(uow.tx, unplaced.map((r) => r.location));
+    const katoByReport = new Map(unplaced.map((r, i) => [r, placed[i]]));
+    const kato = (r: ReportSubmitted) => r.kato ?? katoByReport.get(r) ?? null;
+
+    // The defect holding each report this batch may ask about (the reports themselves and their originals).
+    const asked = [...new Set(reports.flatMap((r) => (r.duplicateOf ? [r.reportId, r.duplicateOf] : [r.reportId])))];
+    const linked = await uow.tx.query<{ report_id: string; defect_id: string }>('select report_id, defect_id from traffic_defect_report where report_id = any($1::text[])', [asked]);
+    const holderOf = new Map(linked.map((l) => [l.report_id, l.defect_id]));
+
+    const created: (NewDefect & { id: string; deadline: Date })[] = [];
+    /** In the order one by one would have written them. */
+    const links: { reportId: string; defectId: string }[] = [];
+    const history: { defectId: string; created: boolean; note: string | null }[] = [];
+    const notes: ({ kind: 'created'; id: string } | { kind: 'attached'; defectId: string; reportId: string; kato: string | null })[] = [];
+    for (const r of reports) {
+      if (holderOf.has(r.reportId)) continue; // handled before (under another event id), or twice in this batch
+      const holder = r.duplicateOf ? holderOf.get(r.duplicateOf) : undefined;
+      if (holder) {
+        holderOf.set(r.reportId, holder);
+        links.push({ reportId: r.reportId, defectId: holder });
+        history.push({ defectId: holder, created: false, note: `report ${r.reportId}` });
+        notes.push({ kind: 'attached', defectId: holder, reportId: r.reportId, kato: kato(r) });
+        continue;
       }
       const given = r.attributes?.defect_type;
       const type: DefectType = (typeof given === 'string' && CITIZEN_TYPE[given]) || 'other';
       const severity = CITIZEN_SEVERITY_BY_TYPE[type] ?? s.citizenSeverity;
-      await insertDefect(kernel, uow, INTAKE_ACTOR, {
+      const id = newId();
+      created.push({
+        id,
         type,
         severity,
         location: r.location,
-        kato,
+        kato: kato(r),
         address: r.address,
         road: null,
         description: r.description,
@@ -462,8 +502,71 @@ export async function handleCitizenReport(event: BusEvent, kernel: Kernel): Prom
         inspectionId: null,
         reportId: r.reportId,
       });
-    });
+      holderOf.set(r.reportId, id);
+      history.push({ defectId: id, created: true, note: null });
+      links.push({ reportId: r.reportId, defectId: id });
+      notes.push({ kind: 'created', id });
+    }
+    if (links.length === 0) return;
+
+    const now = uow.now.toISOString();
+    const rows =
+      created.length === 0
+        ? []
+        : await uow.tx.query<DefectRow>(
+            `insert into traffic_defect (id, type, severity, status, lon, lat, geom, kato, address, road_name, road_code, national_road, description,
+               photo_url, photo_sha256, responsible_org, deadline, source, inspection_id, report_id, rules_version, created_by, created_at, updated_at)
+             select d.id, d.type, d.severity, 'open', d.lon, d.lat, ST_SetSRID(ST_MakePoint(d.lon, d.lat), 4326)::geography, d.kato, d.address,
+               null, null, null, d.description, d.photo_url, null, d.responsible_org, d.deadline, 'citizen', null, d.report_id, $12, $13, $14, $14
+             from unnest($1::uuid[], $2::text[], $3::text[], $4::float8[], $5::float8[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::timestamptz[], $15::text[])
+               with ordinality as d(id, type, severity, lon, lat, kato, address, description, photo_url, responsible_org, deadline, report_id, n)
+             order by d.n
+             returning *`,
+            [
+              created.map((d) => d.id),
+              created.map((d) => d.type),
+              created.map((d) => d.severity),
+              created.map((d) => d.location.lon),
+              created.map((d) => d.location.lat),
+              created.map((d) => d.kato),
+              created.map((d) => d.address),
+              created.map((d) => d.description),
+              created.map((d) => d.photo?.url ?? null),
+              // A citizen's defect has no road, so no national road organisation: unassigned until staff set one.
+              created.map((d) => d.responsibleOrg),
+              created.map((d) => d.deadline.toISOString()),
+              ROADS_RULES_VERSION,
+              INTAKE_ACTOR,
+              now,
+              created.map((d) => d.reportId),
+            ],
+          );
+    // First entries (null → open) and attachments (status → status, noting the report), in order.
+    await uow.tx.query(
+      `insert into traffic_defect_history (defect_id, at, actor, from_status, to_status, note)
+       select h.defect_id, $4, $5, case when h.created then null else d.status end, d.status, h.note
+       from unnest($1::uuid[], $2::bool[], $3::text[]) with ordinality as h(defect_id, created, note, n)
+       join traffic_defect d on d.id = h.defect_id
+       order by h.n`,
+      [history.map((h) => h.defectId), history.map((h) => h.created), history.map((h) => h.note), now, INTAKE_ACTOR],
+    );
+    await uow.tx.query(
+      `insert into traffic_defect_report (report_id, defect_id, attached_at)
+       select l.report_id, l.defect_id, $3 from unnest($1::text[], $2::uuid[]) with ordinality as l(report_id, defect_id, n) order by l.n`,
+      [links.map((l) => l.reportId), links.map((l) => l.defectId), now],
+    );
+    const byId = new Map(rows.map((r) => [r.id, r]));
+    for (const n of notes) {
+      if (n.kind === 'attached') {
+        await uow.audit({ action: 'defect.report_attached', entity: 'defect', entityId: n.defectId, jurisdiction: n.kato, data: { reportId: n.reportId } });
+        continue;
+      }
+      const r = byId.get(n.id);
+      if (!r) throw new Error(`defect ${n.id} was not stored`);
+      await uow.emit({ subject: DEFECT_CREATED, key: r.id, jurisdiction: r.kato, permission: 'traffic:read', data: changed(r, uow.now) });
+      await uow.audit({ action: 'defect.created', entity: 'defect', entityId: r.id, jurisdiction: r.kato, data: { type: r.type, severity: r.severity, source: r.source, reportId: r.report_id } });
+    }
   });
 }
 
-export const citizenDefects = { subject: REPORT_SUBMITTED, group: DEFECT_INTAKE_GROUP, handle: handleCitizenReport };
+export const citizenDefects: Subscriber = { subject: REPORT_SUBMITTED, group: DEFECT_INTAKE_GROUP, handleBatch: handleCitizenReports };

@@ -6,11 +6,18 @@
  * PostgreSQL + NATS when the test URLs are set.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { BusEvent } from '../../../packages/kernel/src/bus/types.ts';
 import { ManualClock } from '../../../packages/kernel/src/clock.ts';
+import type { Db, Tx } from '../../../packages/kernel/src/db/types.ts';
 import { newId } from '../../../packages/kernel/src/ids.ts';
+import type { Kernel } from '../../../packages/kernel/src/kernel.ts';
+import { Commands } from '../../../packages/kernel/src/outbox.ts';
 import { backendName } from '../../../packages/kernel/src/testing.ts';
 import { type PartsServer, partsServer, waitFor } from '../vehicles/harness.ts';
-import { patchDefect } from './defects.ts';
+import type { ReportSubmitted } from '../../reports/events.ts';
+import { type DefectRow, handleCitizenReports, patchDefect } from './defects.ts';
+
+type DefectView = Omit<DefectRow, 'report_id'> & { report_id: string; geom: string };
 import { roadsPart, runOverdueCheck } from './index.ts';
 import { ok, problem } from '../../../apps/server/src/testing.ts';
 
@@ -247,6 +254,171 @@ describe(`traffic roads on ${backendName}`, () => {
       );
       const m = await waitFor('the manhole defect', async () => (await server.kernel.db.query<{ type: string; severity: string }>('select * from traffic_defect where report_id = $1', [manhole.id]))[0]);
       expect(m).toMatchObject({ type: 'manhole', severity: 'critical' });
+    });
+  });
+
+  describe('citizens’ reports in batches', () => {
+    /** A kernel whose database (and commands) count the statements sent, inside transactions too. */
+    const counting = () => {
+      let n = 0;
+      const wrap = (q: Tx): Tx => ({
+        query: (text, params) => {
+          n++;
+          return q.query(text, params);
+        },
+        exec: (script) => {
+          n++;
+          return q.exec(script);
+        },
+      });
+      const db = server.kernel.db;
+      const counted: Db = { ...wrap(db), kind: db.kind, transaction: (fn) => db.transaction((tx) => fn(wrap(tx))), ping: () => db.ping(), close: () => db.close() };
+      const kernel: Kernel = { ...server.kernel, db: counted, commands: new Commands(counted, server.kernel.clock) };
+      return { kernel, statements: () => n };
+    };
+    const submitted = (reportId: string, place: { lon: number; lat: number }, extra: Partial<ReportSubmitted> = {}): BusEvent => ({
+      id: newId(),
+      subject: 'reports.report.submitted',
+      occurredAt: clock.now().toISOString(),
+      jurisdiction: '710000000',
+      permission: 'reports:read',
+      data: {
+        reportId,
+        category: 'road-defect',
+        priority: 'P3',
+        location: place,
+        address: 'ул. Достык, 5',
+        kato: '711110000',
+        description: 'Яма',
+        attributes: {},
+        channel: 'web',
+        anonymous: true,
+        mediaCount: 1,
+        duplicateOf: null,
+        submittedAt: '2026-06-01T08:59:00Z',
+        ...extra,
+      } satisfies ReportSubmitted,
+    });
+
+    /** One scenario over fresh report ids: a report stored before, then one batch of reports in order. */
+    const scenario = (at: { lon: number; lat: number }) => {
+      const ids = Array.from({ length: 8 }, () => newId());
+      const [stored, first, dup, noise, unplaced, orphan, lateDup, manhole] = ids;
+      const before = [submitted(stored, east(at, 300))];
+      const batch = [
+        submitted(first, at),
+        submitted(dup, at, { duplicateOf: first, description: 'Та же яма', mediaCount: 0 }), // same place, same batch: joins it
+        submitted(noise, at, { category: 'noise' }), // not a defect
+        submitted(unplaced, east(at, 600), { kato: null, attributes: { defect_type: 'pothole' } }), // placed here
+        submitted(orphan, east(at, 900), { duplicateOf: newId() }), // its original has no defect: a defect of its own
+        submitted(lateDup, east(at, 300), { duplicateOf: stored }), // joins the defect stored before the batch
+        submitted(manhole, east(at, 1200), { attributes: { defect_type: 'manhole' } }),
+        submitted(dup, at, { duplicateOf: first }), // the same report again under another event id
+        { ...submitted(newId(), at), data: { reportId: 'broken' } }, // malformed: logged, ignored
+      ];
+      return { ids, before, batch };
+    };
+
+    const view = async (ids: string[]) => {
+      const label = (id: string | null) => (id === null ? null : `#${ids.indexOf(id)}`);
+      const relabel = (s: string | null) => (s === null ? null : ids.reduce((x, id, i) => x.replaceAll(id, `#${i}`), s));
+      const defects = await server.kernel.db.query<DefectView>(
+        `select id, type, severity, status, lon, lat, kato, address, description, photo_url, responsible_org, deadline, source, report_id, rules_version,
+           created_by, created_at, ST_AsText(geom::geometry) as geom from traffic_defect where report_id = any($1::text[]) order by report_id`,
+        [ids],
+      );
+      const defectIds = defects.map((d) => d.id);
+      const byDefect = new Map(defects.map((d) => [d.id, label(d.report_id)]));
+      const links = await server.kernel.db.query<{ report_id: string; defect_id: string }>('select report_id, defect_id from traffic_defect_report where defect_id = any($1::uuid[])', [defectIds]);
+      const history = await server.kernel.db.query<{ defect_id: string; actor: string; from_status: string | null; to_status: string; note: string | null }>(
+        'select defect_id, actor, from_status, to_status, note from traffic_defect_history where defect_id = any($1::uuid[]) order by seq',
+        [defectIds],
+      );
+      const audit = await server.kernel.db.query<{ action: string; entity_id: string; jurisdiction: string | null; data: { reportId?: string } }>(
+        `select action, entity_id, jurisdiction, data from kernel_audit where entity = 'defect' and entity_id = any($1::text[]) order by seq`,
+        [defectIds],
+      );
+      const events = await server.kernel.db.query<{ subject: string; key: string; jurisdiction: string | null; payload: { defectId: string; reportId: string | null } }>(
+        'select subject, key, jurisdiction, payload from kernel_outbox where key = any($1::text[]) order by seq',
+        [defectIds],
+      );
+      return {
+        defects: defects.map(({ id, report_id, ...d }) => ({ ...d, report: label(report_id), photo_url: relabel(d.photo_url) })),
+        links: links.map((l) => [label(l.report_id), byDefect.get(l.defect_id)]).sort((x, y) => String(x[0]).localeCompare(String(y[0]))),
+        history: history.map((h) => ({ ...h, defect_id: byDefect.get(h.defect_id), note: relabel(h.note) })),
+        audit: audit.map((a) => ({ ...a, entity_id: byDefect.get(a.entity_id), data: { ...a.data, reportId: label(a.data.reportId ?? null) } })),
+        events: events.map((e) => ({ ...e, key: byDefect.get(e.key), payload: { ...e.payload, defectId: byDefect.get(e.payload.defectId), reportId: label(e.payload.reportId) } })),
+      };
+    };
+
+    it('handles a batch of reports in one go exactly as one by one; a redelivered batch changes nothing', async () => {
+      const one = scenario(north(ASTANA, 12_000));
+      const many = scenario(north(ASTANA, 12_000)); // the same places: only the report ids differ
+      for (const e of [...one.before, ...one.batch]) await handleCitizenReports([e], server.kernel);
+      await handleCitizenReports(many.before, server.kernel);
+      await handleCitizenReports(many.batch, server.kernel); // ONE call for the whole batch
+
+      const expected = await view(one.ids);
+      const got = await view(many.ids);
+      expect(got).toEqual(expected);
+      // and what that is, spelled out: the two reports of one place are one defect with both linked
+      expect(got.defects.map((d) => d.report).sort()).toEqual(['#0', '#1', '#4', '#5', '#7']);
+      expect(got.links).toEqual([
+        ['#0', '#0'],
+        ['#1', '#1'],
+        ['#2', '#1'],
+        ['#4', '#4'],
+        ['#5', '#5'],
+        ['#6', '#0'],
+        ['#7', '#7'],
+      ]);
+      expect(got.history.filter((h) => h.defect_id === '#1')).toEqual([
+        { defect_id: '#1', actor: 'system:traffic.defect-intake', from_status: null, to_status: 'open', note: null },
+        { defect_id: '#1', actor: 'system:traffic.defect-intake', from_status: 'open', to_status: 'open', note: 'report #2' },
+      ]);
+      expect(got.defects.find((d) => d.report === '#4')).toMatchObject({ type: 'pothole', kato: expect.stringMatching(/^71/) });
+      expect(got.defects.find((d) => d.report === '#7')).toMatchObject({ type: 'manhole', severity: 'critical' });
+      expect(got.audit.map((a) => a.action)).toEqual([
+        'defect.created', // stored before
+        'defect.created',
+        'defect.report_attached',
+        'defect.created',
+        'defect.created',
+        'defect.report_attached',
+        'defect.created',
+      ]);
+      expect(got.events.map((e) => e.payload.reportId)).toEqual(['#0', '#1', '#4', '#5', '#7']);
+
+      // redelivered whole, or one report of it again (a new event id): nothing changes
+      await handleCitizenReports(many.batch, server.kernel);
+      await handleCitizenReports([{ ...many.batch[1], id: newId() }], server.kernel);
+      expect(await view(many.ids)).toEqual(got);
+    });
+
+    it('spends a bounded number of statements on a batch, whatever its size', async () => {
+      const batch: BusEvent[] = [];
+      const ids: string[] = [];
+      for (let i = 0; i < 50; i++) {
+        const id = newId();
+        ids.push(id);
+        const place = north(east(ASTANA, -3000 - 50 * Math.floor(i / 2)), 16_000);
+        if (i % 10 === 9) batch.push(submitted(id, place, { category: 'noise' }));
+        else if (i % 2 === 1) batch.push(submitted(id, place, { duplicateOf: ids[i - 1], kato: i % 4 === 1 ? null : '711110000' }));
+        else batch.push(submitted(id, place, { kato: i % 6 === 0 ? null : '711110000' }));
+      }
+      const counted = counting();
+      await handleCitizenReports(batch, counted.kernel);
+      // inbox mark, places of those without a KATO, known links, defects, history, links, then the outbox and the
+      // audit records: one statement each, never one per report
+      expect(counted.statements()).toBeLessThanOrEqual(8);
+      expect(await count('traffic_defect', 'report_id = any($1::text[])', [ids])).toBe(25);
+      expect(await count('traffic_defect_report', 'report_id = any($1::text[])', [ids])).toBe(45);
+      const again = counting();
+      await handleCitizenReports(batch, again.kernel);
+      expect(again.statements()).toBe(1); // redelivered: the inbox mark finds nothing new
+      const none = counting();
+      await handleCitizenReports([submitted(newId(), ASTANA, { category: 'noise' })], none.kernel);
+      expect(none.statements()).toBe(0); // nothing for roads in it: not even a transaction
     });
   });
 });

@@ -13,6 +13,7 @@ import type { Config } from './config.ts';
 import { type Migration, migrate, readMigrations } from './db/migrate.ts';
 import { openPglite } from './db/pglite.ts';
 import { openPostgres } from './db/postgres.ts';
+import { profileStatements } from './db/statement-profile.ts';
 import type { Db } from './db/types.ts';
 import { AreaIndex } from './geo/area-index.ts';
 import { loadBoundaries } from './geo/geo.ts';
@@ -56,9 +57,12 @@ function readOrCreateSecret(file: string): string {
 
 export async function openDatabase(config: Config): Promise<Db> {
   const url = config.databaseUrl;
-  if (url?.startsWith('postgres')) return openPostgres(url, config.databasePool);
-  if (url === 'memory://') return openPglite(undefined);
-  return openPglite(join(config.dataDir, 'pgdata'));
+  const db = url?.startsWith('postgres')
+    ? await openPostgres(url, config.databasePool)
+    : await openPglite(url === 'memory://' ? undefined : join(config.dataDir, 'pgdata'));
+  // A benchmark diagnostic, not a setting: which statements the process sends, how often, how long they take.
+  const profile = process.env.TARTIP_DB_STATEMENT_PROFILE;
+  return profile ? profileStatements(db, profile) : db;
 }
 
 export async function openBus(config: Config): Promise<Bus> {

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { appendAudit, type AuditEntry } from './audit/log.ts';
+import { type AuditEntry, appendAudit, auditInsert } from './audit/log.ts';
 import type { Bus, BusEvent } from './bus/types.ts';
 import type { Clock } from './clock.ts';
 import type { Db, Queryable, Tx } from './db/types.ts';
@@ -38,13 +38,20 @@ export async function writeOutbox(tx: Queryable, event: NewEvent, at: Date): Pro
 /** Writes several events in one statement, in the given order (their `seq` follows it). */
 export async function writeOutboxRows(tx: Queryable, rows: readonly { id: string; event: NewEvent }[], at: Date): Promise<void> {
   if (rows.length === 0) return;
-  await tx.query(
-    `insert into kernel_outbox (id, subject, key, jurisdiction, permission, payload, occurred_at)
-     select id, subject, key, jurisdiction, permission, payload, $7
-     from unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::jsonb[])
+  const { sql, params } = outboxInsert(rows, at, 0);
+  await tx.query(sql, params);
+}
+
+/** The statement `writeOutboxRows` runs, with its parameters numbered from `offset + 1`. */
+function outboxInsert(rows: readonly { id: string; event: NewEvent }[], at: Date, offset: number): { sql: string; params: unknown[] } {
+  const p = (n: number) => `$${offset + n}`;
+  return {
+    sql: `insert into kernel_outbox (id, subject, key, jurisdiction, permission, payload, occurred_at)
+     select id, subject, key, jurisdiction, permission, payload, ${p(7)}::timestamptz
+     from unnest(${p(1)}::uuid[], ${p(2)}::text[], ${p(3)}::text[], ${p(4)}::text[], ${p(5)}::text[], ${p(6)}::jsonb[])
        with ordinality as e(id, subject, key, jurisdiction, permission, payload, n)
      order by n`,
-    [
+    params: [
       rows.map((r) => r.id),
       rows.map((r) => r.event.subject),
       rows.map((r) => r.event.key ?? r.id),
@@ -53,7 +60,19 @@ export async function writeOutboxRows(tx: Queryable, rows: readonly { id: string
       rows.map((r) => JSON.stringify(r.event.data ?? null)),
       at.toISOString(),
     ],
-  );
+  };
+}
+
+/** A command's events and audit records in one statement (two data-modifying CTEs): one round trip, not two. */
+async function writeEventsAndAudit(tx: Queryable, events: readonly { id: string; event: NewEvent }[], entries: readonly AuditEntry[], at: Date): Promise<void> {
+  if (events.length === 0 || entries.length === 0) {
+    await writeOutboxRows(tx, events, at);
+    await appendAudit(tx, [...entries], at);
+    return;
+  }
+  const outbox = outboxInsert(events, at, 0);
+  const audit = auditInsert(entries, at, outbox.params.length);
+  await tx.query(`with events as (${outbox.sql}), audit as (${audit.sql}) select 1`, [...outbox.params, ...audit.params]);
 }
 
 /**
@@ -71,9 +90,9 @@ export class Commands {
     let emitted = false;
     const result = await this.db.transaction(async (tx) => {
       const now = this.clock.now();
-      // Events and audit records are written as the transaction's last statements, each kind in one insert:
-      // the chain head's row lock, which serialises every audited write in the installation, is then held
-      // only from the append to the commit, and a command that emits many events pays one round trip.
+      // Events and audit records are written as the transaction's last statements, each kind in one insert, so a
+      // command that emits many pays one round trip. The audit records are chained by the database at commit
+      // (`appendAudit`): no lock is taken here.
       const entries: AuditEntry[] = [];
       const events: { id: string; event: NewEvent }[] = [];
       const out = await fn({
@@ -88,9 +107,8 @@ export class Commands {
           return id;
         },
       });
-      await writeOutboxRows(tx, events, now);
+      await writeEventsAndAudit(tx, events, entries, now);
       emitted = events.length > 0;
-      if (entries.length > 0) await appendAudit(tx, entries, now);
       return out;
     });
     if (emitted) this.relay?.poke();

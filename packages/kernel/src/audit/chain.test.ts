@@ -1,7 +1,8 @@
-import { generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { createHash, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import {
   type AuditRecord,
+  auditBody,
   type Checkpoint,
   GENESIS_HASH,
   hashRecord,
@@ -87,6 +88,34 @@ describe('hashRecord', () => {
     for (const change of changes) expect(hashRecord(GENESIS_HASH, { ...a, ...change }), JSON.stringify(change)).not.toBe(h);
     expect(hashRecord('f'.repeat(64), a)).not.toBe(h);
     expect(hashRecord(GENESIS_HASH, { ...a, data: undefined })).toBe(hashRecord(GENESIS_HASH, { ...a, data: null }));
+  });
+});
+
+describe('hashRecord, format 2 (numbered and hashed by the database at commit)', () => {
+  it('is sha256 of the previous hash, the seq and the canonical JSON of the record without its seq', () => {
+    const a = { ...base(7), format: 2 as const };
+    const expected = createHash('sha256').update(`${GENESIS_HASH}\n7\n${auditBody(a)}`).digest('hex');
+    expect(hashRecord(GENESIS_HASH, a)).toBe(expected);
+    expect(auditBody(a)).not.toContain('"seq"');
+    // The same record hashed as format 1 gives another hash: a record cannot silently change its format.
+    expect(hashRecord(GENESIS_HASH, { ...a, format: 1 })).not.toBe(expected);
+  });
+
+  it('still changes with every field, the seq included', () => {
+    const a = { ...base(3), format: 2 as const };
+    const h = hashRecord(GENESIS_HASH, a);
+    for (const change of [{ seq: 4 }, { actor: 'user:someone' }, { data: { n: 4 } }, { requestId: null }] as Partial<AuditRecord>[]) {
+      expect(hashRecord(GENESIS_HASH, { ...a, ...change }), JSON.stringify(change)).not.toBe(h);
+    }
+  });
+
+  it('a chain written in format 1 and continued in format 2 verifies; an altered format-2 record or a flipped format is found', () => {
+    const records = chain(6, Array.from({ length: 6 }, (_, i) => ({ ...base(i + 1), format: i < 3 ? (1 as const) : (2 as const) })));
+    expect(verifyChain(records, [], 6, [ourPublic])).toEqual({ ok: true, records: 6, checkpoints: 0 });
+    const altered = records.map((r) => (r.seq === 5 ? { ...r, action: 'user.deleted' } : r));
+    expect(verifyChain(altered, [], 6, [ourPublic])).toMatchObject({ ok: false, firstBadSeq: 5, reason: 'record 5 was altered' });
+    const flipped = records.map((r) => (r.seq === 4 ? { ...r, format: 1 as const } : r));
+    expect(verifyChain(flipped, [], 6, [ourPublic])).toMatchObject({ ok: false, firstBadSeq: 4 });
   });
 });
 

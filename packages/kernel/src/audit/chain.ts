@@ -12,6 +12,13 @@ export interface AuditRecord {
   jurisdiction: string | null;
   requestId: string | null;
   data: unknown;
+  /**
+   * How the record's hash is made. 1 (records written before chaining moved to commit time): sha256 of the previous
+   * hash and the canonical JSON of the record with its seq. 2: sha256 of the previous hash, the seq and the canonical
+   * JSON of the record without its seq (`auditBody`) — so the body can be made before the record is numbered, and
+   * the database numbers and hashes it as the transaction commits. Absent means 1.
+   */
+  format?: 1 | 2;
 }
 
 export interface StoredAuditRecord extends AuditRecord {
@@ -28,8 +35,26 @@ export interface Checkpoint {
 
 export const GENESIS_HASH = '0'.repeat(64);
 
-/** sha256(prevHash ‖ '\n' ‖ RFC 8785 canonical JSON of the record). */
+/** RFC 8785 canonical JSON of a record without its seq: what a format-2 hash covers besides the seq. */
+export function auditBody(record: Omit<AuditRecord, 'seq' | 'format'>): string {
+  return canonicalize({
+    at: record.at,
+    actor: record.actor,
+    action: record.action,
+    entity: record.entity,
+    entityId: record.entityId,
+    jurisdiction: record.jurisdiction,
+    requestId: record.requestId,
+    data: record.data ?? null,
+  }) as string;
+}
+
+/**
+ * Format 1: sha256(prevHash ‖ '\n' ‖ canonical JSON of the record with its seq).
+ * Format 2: sha256(prevHash ‖ '\n' ‖ seq ‖ '\n' ‖ auditBody(record)) — what `kernel_audit_seal()` computes in SQL.
+ */
 export function hashRecord(prevHash: string, record: AuditRecord): string {
+  if (record.format === 2) return createHash('sha256').update(`${prevHash}\n${record.seq}\n${auditBody(record)}`).digest('hex');
   const body = canonicalize({
     seq: record.seq,
     at: record.at,

@@ -1,9 +1,9 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Kernel } from '../kernel.ts';
-import { backendName, testKernel } from '../testing.ts';
+import { backendName, TEST_DATABASE_URL, testKernel } from '../testing.ts';
 import { publicKeyOf } from './chain.ts';
-import { checkpointAudit, verifyAudit } from './log.ts';
+import { appendAudit, checkpointAudit, verifyAudit } from './log.ts';
 
 describe(`audit log on ${backendName}`, () => {
   let kernel: Kernel;
@@ -31,6 +31,60 @@ describe(`audit log on ${backendName}`, () => {
     for (let i = 1; i < rows.length; i++) expect(rows[i].prev_hash).toBe(rows[i - 1].hash);
     expect((await head()).hash).toBe(rows[rows.length - 1].hash);
     expect(await verifyAudit(kernel.db, kernel.auditPublicKeys)).toMatchObject({ ok: true, records: start + 25 });
+  });
+
+  it('numbers and chains records as their transaction commits; a command that fails leaves no record and no gap', async () => {
+    const before = await head();
+    await expect(
+      kernel.commands.run({ actor: 'user:test' }, async (uow) => {
+        await uow.audit({ action: 'note.created', entity: 'note', entityId: 'doomed', data: {} });
+        throw new Error('refused');
+      }),
+    ).rejects.toThrow('refused');
+    expect(await head()).toEqual(before);
+    expect(await kernel.db.query("select 1 from kernel_audit where entity_id = 'doomed'")).toHaveLength(0);
+    // Three records of one command keep their order and follow on without a gap.
+    await kernel.commands.run({ actor: 'user:test' }, async (uow) => {
+      for (const n of ['a', 'b', 'c']) await uow.audit({ action: 'note.created', entity: 'note', entityId: `ordered-${n}`, data: { n } });
+    });
+    const rows = await kernel.db.query<{ seq: number; entity_id: string; format: number }>(
+      'select seq, entity_id, format from kernel_audit where seq > $1 order by seq',
+      [before.seq],
+    );
+    expect(rows).toEqual([
+      { seq: before.seq + 1, entity_id: 'ordered-a', format: 2 },
+      { seq: before.seq + 2, entity_id: 'ordered-b', format: 2 },
+      { seq: before.seq + 3, entity_id: 'ordered-c', format: 2 },
+    ]);
+    expect(await kernel.db.query('select 1 from kernel_audit_pending')).toHaveLength(0);
+    expect(await verifyAudit(kernel.db, kernel.auditPublicKeys)).toMatchObject({ ok: true, records: before.seq + 3 });
+  });
+
+  it.runIf(!!TEST_DATABASE_URL)('an audited transaction still open does not hold up other audited commands (the head is taken only at commit)', async () => {
+    const before = await head();
+    let release: () => void = () => {};
+    const held = new Promise<void>((r) => {
+      release = r;
+    });
+    let staged: () => void = () => {};
+    const isStaged = new Promise<void>((r) => {
+      staged = r;
+    });
+    const slow = kernel.db.transaction(async (tx) => {
+      await appendAudit(tx, { actor: 'user:slow', action: 'note.created', entity: 'note', entityId: 'slow', data: {} }, new Date());
+      // Its record is written (queued); the transaction now waits, still open, until the others are done.
+      staged();
+      await held;
+    });
+    await isStaged;
+    // Before, these waited for the slow command's commit (its first audit statement locked the head).
+    await Promise.all([note(900), note(901)]);
+    release();
+    await slow;
+    const rows = await kernel.db.query<{ seq: number; entity_id: string }>('select seq, entity_id from kernel_audit where seq > $1 order by seq', [before.seq]);
+    expect(rows.map((r) => r.entity_id).sort()).toEqual(['n-900', 'n-901', 'slow']);
+    expect(rows[2].entity_id).toBe('slow'); // numbered when it committed, after the two that committed first
+    expect(await verifyAudit(kernel.db, kernel.auditPublicKeys)).toMatchObject({ ok: true });
   });
 
   it('reads the chain in pages', async () => {

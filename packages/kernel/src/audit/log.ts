@@ -1,9 +1,8 @@
 import type { KeyObject } from 'node:crypto';
 import type { Db, Queryable } from '../db/types.ts';
 import {
-  type AuditRecord,
+  auditBody,
   type Checkpoint,
-  hashRecord,
   keyIdOf,
   publicKeyOf,
   signCheckpoint,
@@ -24,54 +23,53 @@ export interface AuditEntry {
 }
 
 /**
- * Appends records to the hash chain inside the caller's transaction, in one statement each for the head and
- * the rows. The head row's lock serialises concurrent appends, so records are numbered without gaps and each
- * links to the one before; callers append last, just before commit, to hold that lock briefly.
+ * Queues records for the hash chain inside the caller's transaction, in one statement. The database numbers and
+ * chains them when the transaction commits (`kernel_audit_seal()`, migration 0002): the chain's head is locked only
+ * during the commit itself, so audited writes no longer wait for one another's round trips. The canonical JSON the
+ * hash covers is made here, outside any lock. Records of one transaction keep their order.
  */
-export async function appendAudit(tx: Queryable, entries: AuditEntry | AuditEntry[], at: Date): Promise<StoredAuditRecord[]> {
+export async function appendAudit(tx: Queryable, entries: AuditEntry | AuditEntry[], at: Date): Promise<void> {
   const list = Array.isArray(entries) ? entries : [entries];
-  if (list.length === 0) return [];
-  const [head] = await tx.query<{ seq: number; hash: string }>(
-    'update kernel_audit_head set seq = seq + $1 where id = 1 returning seq, hash',
-    [list.length],
-  );
-  const stored: StoredAuditRecord[] = [];
-  let prev = head.hash;
-  let seq = head.seq - list.length;
-  for (const entry of list) {
-    seq++;
-    const record: AuditRecord = {
-      seq,
-      at: at.toISOString(),
-      actor: entry.actor,
-      action: entry.action,
-      entity: entry.entity,
-      entityId: entry.entityId ?? null,
-      jurisdiction: entry.jurisdiction ?? null,
-      requestId: entry.requestId ?? null,
-      data: entry.data ?? null,
-    };
-    const hash = hashRecord(prev, record);
-    stored.push({ ...record, prevHash: prev, hash });
-    prev = hash;
-  }
-  const params: unknown[] = [];
-  const rows = stored.map((r) => {
-    const base = params.length;
-    params.push(r.seq, r.at, r.actor, r.action, r.entity, r.entityId, r.jurisdiction, r.requestId, JSON.stringify(r.data), r.prevHash, r.hash);
-    return `(${Array.from({ length: 11 }, (_, i) => `$${base + i + 1}${i === 8 ? '::jsonb' : ''}`).join(', ')})`;
-  });
-  // The records and the new head hash in one statement: the head row stays locked (serialising every audited
-  // write) from the first update to the commit, so each round trip saved here is saved for all writers.
-  params.push(prev);
-  await tx.query(
-    `with appended as (
-       insert into kernel_audit (seq, at, actor, action, entity, entity_id, jurisdiction, request_id, data, prev_hash, hash)
-       values ${rows.join(', ')})
-     update kernel_audit_head set hash = $${params.length} where id = 1`,
-    params,
-  );
-  return stored;
+  if (list.length === 0) return;
+  const { sql, params } = auditInsert(list, at, 0);
+  await tx.query(sql, params);
+}
+
+/**
+ * The statement `appendAudit` runs, with its parameters numbered from `offset + 1`, for a caller that sends it
+ * together with other writes in one statement (a data-modifying CTE).
+ */
+export function auditInsert(list: readonly AuditEntry[], at: Date, offset: number): { sql: string; params: unknown[] } {
+  const iso = at.toISOString();
+  const records = list.map((entry) => ({
+    at: iso,
+    actor: entry.actor,
+    action: entry.action,
+    entity: entry.entity,
+    entityId: entry.entityId ?? null,
+    jurisdiction: entry.jurisdiction ?? null,
+    requestId: entry.requestId ?? null,
+    data: entry.data ?? null,
+  }));
+  const p = (n: number) => `$${offset + n}`;
+  return {
+    sql: `insert into kernel_audit_pending (at, actor, action, entity, entity_id, jurisdiction, request_id, data, body)
+     select ${p(1)}::timestamptz, actor, action, entity, entity_id, jurisdiction, request_id, data, body
+     from unnest(${p(2)}::text[], ${p(3)}::text[], ${p(4)}::text[], ${p(5)}::text[], ${p(6)}::text[], ${p(7)}::text[], ${p(8)}::jsonb[], ${p(9)}::text[])
+       with ordinality as r(actor, action, entity, entity_id, jurisdiction, request_id, data, body, n)
+     order by n`,
+    params: [
+      iso,
+      records.map((r) => r.actor),
+      records.map((r) => r.action),
+      records.map((r) => r.entity),
+      records.map((r) => r.entityId),
+      records.map((r) => r.jurisdiction),
+      records.map((r) => r.requestId),
+      records.map((r) => JSON.stringify(r.data)),
+      records.map((r) => auditBody(r)),
+    ],
+  };
 }
 
 interface AuditRow {
@@ -86,6 +84,7 @@ interface AuditRow {
   data: unknown;
   prev_hash: string;
   hash: string;
+  format: number;
 }
 
 export function toStored(r: AuditRow): StoredAuditRecord {
@@ -101,6 +100,7 @@ export function toStored(r: AuditRow): StoredAuditRecord {
     data: r.data,
     prevHash: r.prev_hash,
     hash: r.hash,
+    format: r.format === 2 ? 2 : 1,
   };
 }
 
