@@ -2,11 +2,12 @@ import { performance } from 'node:perf_hooks';
 import type { BusEvent, Subscription } from '../../packages/kernel/src/bus/types.ts';
 import { newId } from '../../packages/kernel/src/ids.ts';
 import type { Kernel } from '../../packages/kernel/src/kernel.ts';
-import { CALL_POLICY, POLICY_VERSION, type RuleId, SIMBOX_POLICY, TRANSACTION_POLICY, type TransactionPolicy } from './config/policy.ts';
+import { CALL_POLICY, type CallPolicy, POLICY_VERSION, type RuleId, SIMBOX_POLICY, TRANSACTION_POLICY, type TransactionPolicy } from './config/policy.ts';
 import { type Policy, parsePolicy } from './domain/policy-check.ts';
 import type { FraudSettings } from './config/settings.ts';
 import { type CallOutcome, decideCall, type Ingress } from './domain/calls.ts';
-import { type IdentifierKind, identifierDigest, identifierHash, isKazakhstanNumber } from './domain/identifiers.ts';
+import { DecisionIds } from './domain/decision-ids.ts';
+import { IdentifierDigests, type IdentifierKind, identifierHash, isKazakhstanNumber } from './domain/identifiers.ts';
 import { type IndicatorState, IndicatorSet, type Match } from './domain/indicator-set.ts';
 import { type Attestation, type CertificateFetcher, HttpCertificateFetcher, type ShakenResult, verifyIdentity } from './domain/passport.ts';
 import { SimBoxDetector } from './domain/simbox.ts';
@@ -129,12 +130,22 @@ export class FraudRuntime {
   private timers: NodeJS.Timeout[] = [];
   private dbOk = true;
   private recorderOk = true;
+  /** Identifier hashes (HMAC under the shared key, pads precomputed) and decision ids (UUIDv7) of this process. */
+  private readonly digests: IdentifierDigests;
+  private readonly ids = new DecisionIds();
+  /** The call policy of `active` with the degraded default, made once per policy version. */
+  private callPolicy: CallPolicy | null = null;
+  private callPolicyOf: ActivePolicy | null = null;
+  /** `decidedAt` of the last millisecond decided in: one ISO string per millisecond, not per decision. */
+  private isoMs = Number.NaN;
+  private iso = '';
 
   constructor(
     private readonly kernel: Kernel,
     readonly settings: FraudSettings,
   ) {
     this.fetcher = new HttpCertificateFetcher(settings.certCacheMs, settings.certTimeoutMs);
+    this.digests = new IdentifierDigests(settings.hashKey);
     this.active = { version: 1, ...defaultPolicy(settings) };
     this.recorder = new DecisionRecorder(
       kernel.db,
@@ -199,6 +210,8 @@ export class FraudRuntime {
         else this.kernel.log.error({ policyVersion: parsed.data.version, errors: p.errors }, 'fraud policy version refused');
       }),
       await bus.subscribe({ subject: CALLS_RISKY }, async (e: BusEvent) => {
+        // This process's own events come back too: skip them before parsing (up to 500 calls each).
+        if ((e.data as { origin?: unknown } | null)?.origin === this.origin) return;
         const parsed = RiskyCalls.safeParse(e.data);
         if (parsed.success && parsed.data.origin !== this.origin) for (const c of parsed.data.items) this.calls.record(c.called, c.caller, c.risk, c.at);
       }),
@@ -296,17 +309,56 @@ export class FraudRuntime {
     await this.recorder.stop();
   }
 
-  private lookup(kind: IdentifierKind, normalForm: string | null, at: number, digest?: Buffer): Match | null {
-    return normalForm ? this.indicators.lookupDigest(kind, digest ?? identifierDigest(this.settings.hashKey, kind, normalForm), at) : null;
+  private lookup(kind: IdentifierKind, normalForm: string | null, at: number, digest?: Uint8Array): Match | null {
+    return normalForm ? this.indicators.lookupDigest(kind, digest ?? this.digests.digest(kind, normalForm), at) : null;
   }
 
-  async screenCall(input: CallInput, origin: DecisionOrigin): Promise<CallResult> {
-    const t0 = performance.now();
-    const policy = this.active;
-    const now = this.kernel.clock.now().getTime();
-    const callerListed = this.lookup('phone', input.caller, now);
-    const callerIsKazakhstan = isKazakhstanNumber(input.caller);
-    const callerRoaming = input.ingress === 'international' && callerIsKazakhstan ? await this.roamingCheck.isRoaming(input.caller, now) : false;
+  private callPolicyFor(active: ActivePolicy): CallPolicy {
+    if (this.callPolicyOf !== active || !this.callPolicy) {
+      this.callPolicy = { ...active.calls, degraded: this.settings.degradedCall };
+      this.callPolicyOf = active;
+    }
+    return this.callPolicy;
+  }
+
+  private isoOf(ms: number): string {
+    if (ms !== this.isoMs) {
+      this.iso = new Date(ms).toISOString();
+      this.isoMs = ms;
+    }
+    return this.iso;
+  }
+
+  /**
+   * Screens a call. Without an Identity header and with a synchronous roaming check (the default) the decision is
+   * made at once, without an async frame; a PASSporT to verify or an asynchronous roaming check take the async path.
+   */
+  screenCall(input: CallInput, origin: DecisionOrigin): Promise<CallResult> {
+    try {
+      const t0 = performance.now();
+      const policy = this.active;
+      const now = this.kernel.clock.now().getTime();
+      const callerListed = this.lookup('phone', input.caller, now);
+      const callerIsKazakhstan = isKazakhstanNumber(input.caller);
+      const roaming = input.ingress === 'international' && callerIsKazakhstan ? this.roamingCheck.isRoaming(input.caller, now) : false;
+      if (input.identity || typeof roaming !== 'boolean') return this.screenCallAsync(input, origin, t0, policy, now, callerListed, callerIsKazakhstan, roaming);
+      return Promise.resolve(this.decideAndRecordCall(input, origin, t0, policy, now, callerListed, callerIsKazakhstan, roaming, null));
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  private async screenCallAsync(
+    input: CallInput,
+    origin: DecisionOrigin,
+    t0: number,
+    policy: ActivePolicy,
+    now: number,
+    callerListed: Match | null,
+    callerIsKazakhstan: boolean,
+    roaming: boolean | Promise<boolean>,
+  ): Promise<CallResult> {
+    const callerRoaming = await roaming;
     let shaken: ShakenResult | null = null;
     if (input.identity) {
       shaken = await verifyIdentity(input.identity, input, now, this.fetcher, {
@@ -315,13 +367,40 @@ export class FraudRuntime {
         allowHttp: this.settings.shakenAllowHttp,
       });
     }
+    return this.decideAndRecordCall(input, origin, t0, policy, now, callerListed, callerIsKazakhstan, callerRoaming, shaken);
+  }
+
+  private decideAndRecordCall(
+    input: CallInput,
+    origin: DecisionOrigin,
+    t0: number,
+    policy: ActivePolicy,
+    now: number,
+    callerListed: Match | null,
+    callerIsKazakhstan: boolean,
+    callerRoaming: boolean,
+    shaken: ShakenResult | null,
+  ): CallResult {
+    const degraded = this.degraded;
     const decision = decideCall(
-      { ...input, callerIsKazakhstan, callerRoaming, callerListed, callerKnown: this.calls.knows(input.called, input.caller, now), shaken, degraded: this.degraded },
-      { ...policy.calls, degraded: this.settings.degradedCall },
+      {
+        caller: input.caller,
+        called: input.called,
+        ingress: input.ingress,
+        callerIsKazakhstan,
+        callerRoaming,
+        callerListed,
+        callerKnown: this.calls.knows(input.called, input.caller, now),
+        shaken,
+        degraded,
+      },
+      this.callPolicyFor(policy),
     );
     this.calls.record(input.called, input.caller, decision.risk, now);
     if (decision.risk) this.shareRiskyCall({ called: input.called, caller: input.caller, risk: decision.risk, at: now });
-    const id = newId();
+    const id = this.ids.next();
+    const attestation = shaken?.ok ? shaken.attest : null;
+    const policyVersion = String(policy.version);
     const latencyUs = Math.round((performance.now() - t0) * 1000);
     this.recorder.record({
       id,
@@ -330,26 +409,18 @@ export class FraudRuntime {
       score: null,
       reasons: decision.reasons,
       latencyUs,
-      degraded: this.degraded,
-      policyVersion: String(policy.version),
+      degraded,
+      policyVersion,
       partner: origin.partner,
       channel: origin.channel,
       area: origin.area,
       region: origin.area ? this.regionOf(origin.area) : null,
-      subject: { caller: input.caller, called: input.called, ingress: input.ingress, trunk: input.trunk, attestation: shaken?.ok ? shaken.attest : null },
+      subject: { caller: input.caller, called: input.called, ingress: input.ingress, trunk: input.trunk, attestation },
       amount: null,
       currency: null,
-      decidedAt: new Date(now).toISOString(),
+      decidedAt: this.isoOf(now),
     });
-    return {
-      id,
-      outcome: decision.outcome,
-      reasons: decision.reasons,
-      attestation: shaken?.ok ? shaken.attest : null,
-      degraded: this.degraded,
-      latencyUs,
-      policyVersion: String(policy.version),
-    };
+    return { id, outcome: decision.outcome, reasons: decision.reasons, attestation, degraded, latencyUs, policyVersion };
   }
 
   screenTransaction(input: TxInput, origin: DecisionOrigin): TxResult {
@@ -359,8 +430,8 @@ export class FraudRuntime {
     const now = this.kernel.clock.now().getTime();
     const conditions: Condition[] = [];
     // Each account is hashed once: for the lookup and, in hex, for the decision log.
-    const payerDigest = identifierDigest(this.settings.hashKey, 'iban', input.payer.account);
-    const payeeDigest = identifierDigest(this.settings.hashKey, 'iban', input.payee.account);
+    const payerDigest = this.digests.digest('iban', input.payer.account);
+    const payeeDigest = this.digests.digest('iban', input.payee.account);
     const payerAccount = this.lookup('iban', input.payer.account, now, payerDigest);
     if (payerAccount?.effect === 'block') conditions.push({ party: 'payer', overridable: payerAccount.overridable });
     let listed = 0;
@@ -391,7 +462,7 @@ export class FraudRuntime {
       policy,
     });
     if (decision.outcome !== 'block') this.payments.commit(transfer);
-    const id = newId();
+    const id = this.ids.next();
     const latencyUs = Math.round((performance.now() - t0) * 1000);
     this.recorder.record({
       id,
@@ -408,13 +479,13 @@ export class FraudRuntime {
       region: origin.area ? this.regionOf(origin.area) : null,
       subject: {
         transactionId: input.id,
-        payerHash: payerDigest.toString('hex'),
-        payeeHash: payeeDigest.toString('hex'),
+        payerHash: Buffer.from(payerDigest.buffer, payerDigest.byteOffset, 32).toString('hex'),
+        payeeHash: Buffer.from(payeeDigest.buffer, payeeDigest.byteOffset, 32).toString('hex'),
         typologies: decision.typologies.map((t) => ({ id: t.id, score: t.score })),
       },
       amount: input.amount,
       currency: input.currency,
-      decidedAt: new Date(now).toISOString(),
+      decidedAt: this.isoOf(now),
     });
     return { id, transactionId: input.id, ...decision, degraded, latencyUs, policyVersion: String(active.version) };
   }

@@ -1,4 +1,5 @@
 import { createHmac } from 'node:crypto';
+import { HmacSha256 } from './hmac.ts';
 
 /**
  * The identifiers fraud indicators are kept for, their normal forms and check digits, and the shared hash.
@@ -119,6 +120,21 @@ export function identifierHash(key: string, kind: IdentifierKind, normalForm: st
 /** The same HMAC as its 32 bytes, the form the in-memory indicator set looks up (no hex on the hot path). */
 export function identifierDigest(key: string, kind: IdentifierKind, normalForm: string): Buffer {
   return createHmac('sha256', key).update(`${kind}:${normalForm}`).digest();
+}
+
+/**
+ * `identifierDigest` under one key, for the screening path: the key's pads are compressed once (`HmacSha256`), so
+ * each identifier costs two SHA-256 blocks in JavaScript instead of a key object, an HMAC object and native calls —
+ * the same bytes. One thread.
+ */
+export class IdentifierDigests {
+  private readonly hmac: HmacSha256;
+  constructor(key: string) {
+    this.hmac = new HmacSha256(key);
+  }
+  digest(kind: IdentifierKind, normalForm: string, out?: Uint8Array): Uint8Array {
+    return this.hmac.digest(`${kind}:${normalForm}`, out);
+  }
 }
 
 export const HASH_PATTERN = /^[0-9a-f]{64}$/;

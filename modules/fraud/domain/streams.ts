@@ -51,7 +51,12 @@ export class CallStream {
   /** The caller called this number before, within memory. */
   knows(called: string, caller: string, now: number): boolean {
     const list = this.byCalled.get(called);
-    return !!list?.some((c) => c.caller === caller && now - c.at <= this.memoryMs);
+    if (!list) return false;
+    for (let i = 0; i < list.length; i++) {
+      const c = list[i];
+      if (c.caller === caller && now - c.at <= this.memoryMs) return true;
+    }
+    return false;
   }
 
   /** 0 when no risky call reached `phone` in the `windowMs` before `now`; else 1 unknown, 2 international, 3 flagged. */
@@ -134,7 +139,8 @@ export class PaymentStream {
       if (received > 0) muleFastOut = (paid + t.amount) / received;
     }
     const velocityFrom = t.at - policy.velocityWindowMin * 60_000;
-    const velocity = (p?.times.filter((x) => x >= velocityFrom && x <= t.at).length ?? 0) + 1;
+    let velocity = 1;
+    if (p) for (const x of p.times) if (x >= velocityFrom && x <= t.at) velocity++;
     const amountUnusual = p && p.amounts.length >= policy.minHistory ? t.amount / Math.max(median(p.amounts), 1) : 0;
     const first = !p?.payees.includes(t.payee);
     return {
