@@ -35,18 +35,21 @@ export interface Checkpoint {
 
 export const GENESIS_HASH = '0'.repeat(64);
 
+/** The fields a hash covers besides the seq, in a fixed shape. */
+const hashedFields = (record: Omit<AuditRecord, 'seq' | 'format'>) => ({
+  at: record.at,
+  actor: record.actor,
+  action: record.action,
+  entity: record.entity,
+  entityId: record.entityId,
+  jurisdiction: record.jurisdiction,
+  requestId: record.requestId,
+  data: record.data ?? null,
+});
+
 /** RFC 8785 canonical JSON of a record without its seq: what a format-2 hash covers besides the seq. */
 export function auditBody(record: Omit<AuditRecord, 'seq' | 'format'>): string {
-  return canonicalize({
-    at: record.at,
-    actor: record.actor,
-    action: record.action,
-    entity: record.entity,
-    entityId: record.entityId,
-    jurisdiction: record.jurisdiction,
-    requestId: record.requestId,
-    data: record.data ?? null,
-  }) as string;
+  return canonicalize(hashedFields(record)) as string;
 }
 
 /**
@@ -55,17 +58,7 @@ export function auditBody(record: Omit<AuditRecord, 'seq' | 'format'>): string {
  */
 export function hashRecord(prevHash: string, record: AuditRecord): string {
   if (record.format === 2) return createHash('sha256').update(`${prevHash}\n${record.seq}\n${auditBody(record)}`).digest('hex');
-  const body = canonicalize({
-    seq: record.seq,
-    at: record.at,
-    actor: record.actor,
-    action: record.action,
-    entity: record.entity,
-    entityId: record.entityId,
-    jurisdiction: record.jurisdiction,
-    requestId: record.requestId,
-    data: record.data ?? null,
-  });
+  const body = canonicalize({ seq: record.seq, ...hashedFields(record) });
   return createHash('sha256').update(`${prevHash}\n${body}`).digest('hex');
 }
 
