@@ -63,8 +63,24 @@ interface Bucket {
 }
 
 const STATUS_COLOUR = { online: '#16a34a', silent: '#b91c1c', unknown: '#64748b' } as const;
-/** Only http(s) images are shown; other snapshot references (frigate:, double-take:) are printed. */
-const isImage = (s: string | null): s is string => !!s && /^https?:\/\//.test(s);
+/**
+ * Only http(s) images and JPEG/PNG data URLs (a watchlist entry's own uploaded photo) are shown; other snapshot
+ * references (frigate:, double-take:) are printed.
+ */
+const isImage = (s: string | null): s is string => !!s && (/^https?:\/\//.test(s) || /^data:image\/(jpeg|png);base64,/.test(s));
+
+/** The server takes a reference image of up to 4,000,000 characters: a 3 MB photo, base64-encoded, fits. */
+const MAX_PHOTO_BYTES = 3 * 1024 * 1024;
+
+/** A photo file as a data URL (what the server's embedding provider reads). */
+function readPhoto(file: File): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const reader = new FileReader();
+    reader.onload = () => resolve(String(reader.result));
+    reader.onerror = () => reject(reader.error);
+    reader.readAsDataURL(file);
+  });
+}
 
 function useText() {
   const { lang } = useLang();
@@ -163,7 +179,7 @@ function AlertsTab({ canReview }: { canReview: boolean }) {
             {open.match && (
               <div>
                 <div>{x('alerts.compare')}</div>
-                {isImage(open.match.referenceImage) && <img src={open.match.referenceImage} alt="" style={{ maxHeight: 240 }} />}
+                {isImage(open.match.referenceImage) && <img src={open.match.referenceImage} alt={x('alerts.compare')} style={{ maxHeight: 240 }} />}
                 <div>{open.match.subject}</div>
                 <div>
                   {x('alerts.legal')}: {x(`watchlists.${open.match.legalBasis.kind}` as VideoTextKey)} {open.match.legalBasis.reference}
@@ -356,7 +372,7 @@ function WatchlistsTab() {
               <tbody>
                 {entries.map((e) => (
                   <tr key={e.id}>
-                    <td>{isImage(e.referenceImage) && <img src={e.referenceImage} alt="" style={{ maxHeight: 48 }} />}</td>
+                    <td>{isImage(e.referenceImage) && <img src={e.referenceImage} alt={e.subject} style={{ maxHeight: 48 }} />}</td>
                     <td>{e.subject}</td>
                     <td>
                       {x(`watchlists.${e.legalBasis.kind}` as VideoTextKey)} {e.legalBasis.reference}
@@ -382,7 +398,8 @@ function WatchlistsTab() {
                   body: {
                     subject: form.subject,
                     referenceImage: form.referenceImage,
-                    embedding: form.embedding.split(/[\s,]+/).filter(Boolean).map(Number),
+                    // No numbers typed: the server computes the embedding from the photo (or says it needs one).
+                    ...(form.embedding.trim() ? { embedding: form.embedding.split(/[\s,]+/).filter(Boolean).map(Number) } : {}),
                     legalBasis: { kind: form.basisKind, reference: form.basisRef },
                     expiresAt: form.expiresAt ? new Date(form.expiresAt).toISOString() : '',
                     owner: form.owner,
@@ -394,7 +411,34 @@ function WatchlistsTab() {
             style={{ display: 'grid', gap: '0.4rem', maxWidth: 520 }}
           >
             <input aria-label={x('watchlists.subject')} placeholder={x('watchlists.subject')} value={form.subject} onChange={(e) => setForm({ ...form, subject: e.target.value })} />
-            <input aria-label={x('watchlists.image')} placeholder={x('watchlists.image')} value={form.referenceImage} onChange={(e) => setForm({ ...form, referenceImage: e.target.value })} />
+            <label>
+              {x('watchlists.photo')}{' '}
+              <input
+                type="file"
+                accept="image/jpeg,image/png"
+                data-testid="watchlist-photo"
+                onChange={(e) => {
+                  const file = e.target.files?.[0];
+                  if (!file) return;
+                  if (file.size > MAX_PHOTO_BYTES) {
+                    setError(x('watchlists.photoTooLarge'));
+                    e.target.value = '';
+                    return;
+                  }
+                  run(async () => {
+                    const url = await readPhoto(file);
+                    setForm((f) => ({ ...f, referenceImage: url }));
+                  });
+                }}
+              />
+            </label>
+            {form.referenceImage.startsWith('data:') && <img src={form.referenceImage} alt={x('watchlists.photo')} data-testid="watchlist-photo-preview" style={{ maxHeight: 120, maxWidth: 120 }} />}
+            <input
+              aria-label={x('watchlists.image')}
+              placeholder={x('watchlists.image')}
+              value={form.referenceImage.startsWith('data:') ? '' : form.referenceImage}
+              onChange={(e) => setForm({ ...form, referenceImage: e.target.value })}
+            />
             <textarea aria-label={x('watchlists.embedding')} placeholder={x('watchlists.embedding')} value={form.embedding} onChange={(e) => setForm({ ...form, embedding: e.target.value })} rows={3} />
             <select aria-label={x('watchlists.basisKind')} value={form.basisKind} onChange={(e) => setForm({ ...form, basisKind: e.target.value })}>
               <option value="court_order">{x('watchlists.court_order')}</option>
@@ -415,7 +459,6 @@ function WatchlistsTab() {
 
 function FlowTab() {
   const x = useText();
-  const { lang } = useLang();
   const [cameras, setCameras] = useState<Camera[]>([]);
   const [camera, setCamera] = useState('');
   const [buckets, setBuckets] = useState<Bucket[] | null>(null);
@@ -436,8 +479,6 @@ function FlowTab() {
       (e) => setError(errorText(e)),
     );
   }, [camera]);
-  const max = Math.max(1, ...(buckets ?? []).map((b) => Math.max(b.vehicles, b.usual?.vehicles ?? 0)));
-  const width = Math.max(300, (buckets?.length ?? 0) * 8);
   return (
     <div data-testid="video-flow">
       {error && <p role="alert">{x('common.error')}: {error}</p>}
@@ -452,32 +493,120 @@ function FlowTab() {
         </select>
       </label>
       {buckets && buckets.length === 0 && <p>{x('flow.empty')}</p>}
-      {buckets && buckets.length > 0 && (
-        <>
-          <h2>{x('flow.vehicles')}</h2>
-          <svg width={width} height={160} role="img" aria-label={x('flow.vehicles')}>
-            {buckets.map((b, i) => {
-              const h = (b.vehicles / max) * 140;
-              const u = b.usual ? (b.usual.vehicles / max) * 140 : null;
-              return (
-                <g key={b.bucket}>
-                  <title>
-                    {formatDateTime(b.bucket, lang)}: {b.vehicles} ({x('flow.usual')} {b.usual?.vehicles ?? '—'}; {b.speedKmh ?? '—'} km/h){b.congested ? ` — ${x('flow.congested')}` : ''}
-                  </title>
-                  <rect x={i * 8} y={150 - h} width={6} height={h} fill={b.congested ? '#b91c1c' : '#2563eb'} />
-                  {u !== null && <rect x={i * 8} y={150 - u} width={6} height={1.5} fill="#0f172a" />}
-                </g>
-              );
-            })}
-          </svg>
-          <h2>{x('flow.speed')}</h2>
-          <svg width={width} height={120} role="img" aria-label={x('flow.speed')}>
-            {buckets.map((b, i) =>
-              b.speedKmh === null ? null : <circle key={b.bucket} cx={i * 8 + 3} cy={110 - Math.min(100, b.speedKmh)} r={2.5} fill={b.congested ? '#b91c1c' : '#16a34a'} />,
-            )}
-          </svg>
-        </>
-      )}
+      {buckets && buckets.length > 0 && <FlowCharts buckets={buckets} />}
     </div>
+  );
+}
+
+const FLOW_HOURS = 24;
+const SLOT_MS = 5 * 60_000;
+const SLOT_W = 4;
+const CHART_LEFT = 34;
+const RED = '#b91c1c';
+const BLUE = '#2563eb';
+const USUAL = '#0f172a';
+
+/**
+ * The last 24 hours on a time axis, one 5-minute slot per 4 px (empty slots stay empty, so a quiet night looks
+ * quiet): vehicles as bars against the usual level (a dark tick), congested slots red; mean speed as dots against
+ * the usual speed. Above them, the latest slot in words: what an operator reads first.
+ */
+function FlowCharts({ buckets }: { buckets: Bucket[] }) {
+  const x = useText();
+  const { lang } = useLang();
+  const end = Math.ceil((Date.now() + 1) / SLOT_MS) * SLOT_MS;
+  const start = end - FLOW_HOURS * 3_600_000;
+  const width = CHART_LEFT + ((FLOW_HOURS * 3_600_000) / SLOT_MS) * SLOT_W + 20;
+  const xOf = (ms: number) => CHART_LEFT + Math.floor((ms - start) / SLOT_MS) * SLOT_W;
+  const shown = buckets.filter((b) => Date.parse(b.bucket) >= start && Date.parse(b.bucket) < end);
+  const maxVehicles = Math.max(1, ...shown.map((b) => Math.max(b.vehicles, b.usual?.vehicles ?? 0)));
+  const maxSpeed = Math.max(60, ...shown.map((b) => Math.max(b.speedKmh ?? 0, b.usual?.speedKmh ?? 0)));
+  const hourFormat = new Intl.DateTimeFormat(lang === 'kk' ? 'kk-KZ' : lang === 'en' ? 'en-GB' : 'ru-RU', { hour: '2-digit', minute: '2-digit' });
+  const ticks = Array.from({ length: FLOW_HOURS / 3 + 1 }, (_, i) => start + i * 3 * 3_600_000);
+  const latest = buckets[buckets.length - 1];
+
+  /** A chart's frame: the maximum and zero on the left, the base line, and a time label every three hours. */
+  const frame = (height: number, max: number) => (
+    <>
+      <text x={CHART_LEFT - 4} y={12} fontSize={10} textAnchor="end" fill="#475569">
+        {max}
+      </text>
+      <text x={CHART_LEFT - 4} y={height - 20} fontSize={10} textAnchor="end" fill="#475569">
+        0
+      </text>
+      <line x1={CHART_LEFT} x2={width} y1={height - 18} y2={height - 18} stroke="#cbd5e1" />
+      {ticks.map((t) => (
+        <g key={t}>
+          <line x1={xOf(t)} x2={xOf(t)} y1={height - 18} y2={height - 14} stroke="#64748b" />
+          <text x={xOf(t)} y={height - 3} fontSize={10} textAnchor="middle" fill="#475569">
+            {hourFormat.format(t)}
+          </text>
+        </g>
+      ))}
+    </>
+  );
+  const legend = (colour: string, label: string, tick = false) => (
+    <span style={{ display: 'inline-flex', alignItems: 'center', gap: '0.25rem', marginRight: '0.75rem' }}>
+      <span style={{ display: 'inline-block', width: 10, height: tick ? 2 : 10, background: colour }} />
+      {label}
+    </span>
+  );
+  // Now is at the right end: a chart wider than the screen opens scrolled there, earlier hours to the left.
+  const vehiclesBox = useRef<HTMLDivElement>(null);
+  const speedBox = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    for (const box of [vehiclesBox.current, speedBox.current]) if (box) box.scrollLeft = box.scrollWidth;
+  }, []);
+  const VH = 180;
+  const SH = 140;
+  const ySpeed = (v: number) => SH - 18 - (v / maxSpeed) * (SH - 28);
+  return (
+    <>
+      <p data-testid="flow-latest" style={latest.congested ? { fontWeight: 600, color: RED } : undefined}>
+        {formatDateTime(latest.bucket, lang)}: {latest.vehicles} {x('flow.vehiclesShort')}
+        {latest.speedKmh !== null && `, ${latest.speedKmh} ${x('flow.kmh')}`} ({x('flow.usual')} {latest.usual?.vehicles ?? '—'}
+        {latest.usual?.speedKmh != null && `, ${latest.usual.speedKmh} ${x('flow.kmh')}`}){latest.congested ? ` — ${x('flow.congested')}` : ''}
+      </p>
+      <div style={{ fontSize: '0.85rem', margin: '0.25rem 0' }}>
+        {legend(BLUE, x('flow.vehicles'))}
+        {legend(USUAL, x('flow.usual'), true)}
+        {legend(RED, x('flow.congested'))}
+      </div>
+      <h2>{x('flow.vehicles')}</h2>
+      <div ref={vehiclesBox} style={{ overflowX: 'auto' }}>
+        <svg width={width} height={VH} role="img" aria-label={x('flow.vehicles')}>
+          {frame(VH, maxVehicles)}
+          {shown.map((b) => {
+            const h = (b.vehicles / maxVehicles) * (VH - 28);
+            const u = b.usual ? (b.usual.vehicles / maxVehicles) * (VH - 28) : null;
+            const bx = xOf(Date.parse(b.bucket));
+            return (
+              <g key={b.bucket}>
+                <title>
+                  {formatDateTime(b.bucket, lang)}: {b.vehicles} ({x('flow.usual')} {b.usual?.vehicles ?? '—'}; {b.speedKmh ?? '—'} km/h){b.congested ? ` — ${x('flow.congested')}` : ''}
+                </title>
+                <rect x={bx} y={VH - 18 - h} width={SLOT_W - 1} height={h} fill={b.congested ? RED : BLUE} />
+                {u !== null && <rect x={bx - 1} y={VH - 18 - u} width={SLOT_W + 1} height={2} fill={USUAL} />}
+              </g>
+            );
+          })}
+        </svg>
+      </div>
+      <h2>{x('flow.speed')}</h2>
+      <div ref={speedBox} style={{ overflowX: 'auto' }}>
+        <svg width={width} height={SH} role="img" aria-label={x('flow.speed')}>
+          {frame(SH, maxSpeed)}
+          {shown.map((b) => {
+            const bx = xOf(Date.parse(b.bucket));
+            return (
+              <g key={b.bucket}>
+                {b.usual?.speedKmh != null && <rect x={bx - 1} y={ySpeed(b.usual.speedKmh)} width={SLOT_W + 1} height={2} fill={USUAL} />}
+                {b.speedKmh !== null && <circle cx={bx + SLOT_W / 2} cy={ySpeed(b.speedKmh)} r={2.5} fill={b.congested ? RED : '#16a34a'} />}
+              </g>
+            );
+          })}
+        </svg>
+      </div>
+    </>
   );
 }
