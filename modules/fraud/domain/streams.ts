@@ -8,13 +8,22 @@ import type { RuleId, TransactionPolicy } from '../config/policy.ts';
 export type CallRisk = 'flagged' | 'international' | 'unknown';
 const RISK_VALUE: Record<CallRisk, number> = { unknown: 1, international: 2, flagged: 3 };
 
-interface CallSeen {
+interface RiskyCall {
   at: number;
   caller: string;
-  risk: CallRisk | null;
+  risk: CallRisk;
 }
 
-const MAX_CALLS = 32;
+/** What is remembered of one called number: its recent callers (the latest call of each) and its risky calls. */
+interface CalledNumber {
+  /** Caller → time of its latest call, least recent first; at most MAX_CALLERS. */
+  callers: Map<string, number>;
+  /** The latest MAX_CALLERS risky calls, in arrival order. */
+  risky: RiskyCall[];
+  last: number;
+}
+
+const MAX_CALLERS = 32;
 
 /** Moves `key` to the end of the map's order (most recent) and evicts the least recent keys beyond `max`. */
 function touch<V>(map: Map<string, V>, key: string, value: V, max: number): void {
@@ -28,9 +37,12 @@ function touch<V>(map: Map<string, V>, key: string, value: V, max: number): void
   }
 }
 
-/** Recent calls per called number: who called (to tell a first-time caller) and how risky the call was. */
+/**
+ * Recent calls per called number: who called (to tell a first-time caller, one map lookup whatever the number's
+ * traffic) and which calls were risky (for the call-then-transfer typology).
+ */
 export class CallStream {
-  private readonly byCalled = new Map<string, CallSeen[]>();
+  private readonly byCalled = new Map<string, CalledNumber>();
   /** `maxKeys`: called numbers held at most; the least recently called are forgotten first. */
   constructor(
     private readonly memoryMs: number,
@@ -41,29 +53,33 @@ export class CallStream {
     return this.byCalled.size;
   }
 
+  /** A call from `caller` to `called` at `at`; calls may arrive late (from other processes), out of order. */
   record(called: string, caller: string, risk: CallRisk | null, at: number): void {
-    const list = this.byCalled.get(called) ?? [];
-    touch(this.byCalled, called, list, this.maxKeys);
-    list.push({ at, caller, risk });
-    if (list.length > MAX_CALLS) list.splice(0, list.length - MAX_CALLS);
+    let state = this.byCalled.get(called);
+    if (!state) state = { callers: new Map(), risky: [], last: at };
+    touch(this.byCalled, called, state, this.maxKeys);
+    const before = state.callers.get(caller);
+    if (before !== undefined) state.callers.delete(caller);
+    state.callers.set(caller, before === undefined || at > before ? at : before);
+    if (state.callers.size > MAX_CALLERS) state.callers.delete(state.callers.keys().next().value as string);
+    if (risk) {
+      state.risky.push({ at, caller, risk });
+      if (state.risky.length > MAX_CALLERS) state.risky.splice(0, state.risky.length - MAX_CALLERS);
+    }
+    if (at > state.last) state.last = at;
   }
 
   /** The caller called this number before, within memory. */
   knows(called: string, caller: string, now: number): boolean {
-    const list = this.byCalled.get(called);
-    if (!list) return false;
-    for (let i = 0; i < list.length; i++) {
-      const c = list[i];
-      if (c.caller === caller && now - c.at <= this.memoryMs) return true;
-    }
-    return false;
+    const at = this.byCalled.get(called)?.callers.get(caller);
+    return at !== undefined && now - at <= this.memoryMs;
   }
 
   /** 0 when no risky call reached `phone` in the `windowMs` before `now`; else 1 unknown, 2 international, 3 flagged. */
   riskiest(phone: string, now: number, windowMs: number): { value: number; caller: string | null; at: number | null } {
     let best = { value: 0, caller: null as string | null, at: null as number | null };
-    for (const c of this.byCalled.get(phone) ?? []) {
-      if (!c.risk || c.at > now || now - c.at > windowMs) continue;
+    for (const c of this.byCalled.get(phone)?.risky ?? []) {
+      if (c.at > now || now - c.at > windowMs) continue;
       const v = RISK_VALUE[c.risk];
       if (v > best.value) best = { value: v, caller: c.caller, at: c.at };
     }
@@ -71,7 +87,7 @@ export class CallStream {
   }
 
   sweep(now: number): void {
-    for (const [k, list] of this.byCalled) if (now - list[list.length - 1].at > this.memoryMs) this.byCalled.delete(k);
+    for (const [k, state] of this.byCalled) if (now - state.last > this.memoryMs) this.byCalled.delete(k);
   }
 }
 

@@ -137,6 +137,26 @@ describe('call stream', () => {
     expect(c.size).toBe(0);
   });
 
+  it('knows the last 32 distinct callers of a number, however often each called; a late copy of an older call changes nothing', () => {
+    const c = new CallStream(6 * 60 * MIN);
+    const called = '+77011234567';
+    const caller = (i: number) => `+7777000${String(i).padStart(4, '0')}`;
+    c.record(called, caller(0), null, T0 + 10 * MIN);
+    // The same caller many times, then a late copy of an earlier call of it: still known, from its latest call.
+    for (let k = 0; k < 50; k++) c.record(called, caller(1), null, T0 + k);
+    c.record(called, caller(0), null, T0);
+    expect(c.knows(called, caller(0), T0 + 10 * MIN + 6 * 60 * MIN)).toBe(true);
+    expect(c.knows(called, caller(0), T0 + 10 * MIN + 6 * 60 * MIN + 1)).toBe(false);
+    expect(c.knows(called, caller(1), T0 + MIN)).toBe(true);
+    // 31 more distinct callers: 33 in all, so the least recent (caller 1; caller 0 was refreshed by its late copy) is forgotten.
+    for (let i = 2; i <= 32; i++) c.record(called, caller(i), null, T0 + 20 * MIN + i);
+    expect(c.knows(called, caller(1), T0 + 30 * MIN)).toBe(false);
+    expect(c.knows(called, caller(0), T0 + 30 * MIN)).toBe(true);
+    expect(c.knows(called, caller(32), T0 + 30 * MIN)).toBe(true);
+    // Calls without risk never count as risky ones.
+    expect(c.riskiest(called, T0 + 30 * MIN, 60 * MIN).value).toBe(0);
+  });
+
   it('holds at most maxKeys numbers, forgetting the least recently called', () => {
     const c = new CallStream(6 * 60 * MIN, 2);
     c.record('+77010000001', '+77770000000', 'unknown', T0);
