@@ -8,6 +8,7 @@ import v8 from 'node:v8';
 import vm from 'node:vm';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { HmacSha256 } from '../modules/fraud/domain/hmac.ts';
 
 export const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
 export const REPO_ROOT = resolve(BENCH_DIR, '..');
@@ -55,6 +56,34 @@ export interface Machine {
   memoryGiB: number;
   node: string;
   os: string;
+  /** `cpuIndex()` on this machine when the run began (absent in results from before it was recorded). */
+  cpuIndex?: number;
+}
+
+/**
+ * A fixed single-thread JavaScript workload, so that results measured on different machines can be compared:
+ * HMAC-SHA256 of short identifiers (`phone:+7701…`) by the fraud module's pure-JavaScript implementation, digests per
+ * second over about a second after a warm-up, the best of three. The machines of this project's sessions differ by
+ * two to three times in everything measured here; a row measured on a machine with half the index is not a
+ * regression of the code.
+ */
+export function cpuIndex(): number {
+  const mac = new HmacSha256('tartip-bench-cpu-index');
+  const out = new Uint8Array(32);
+  const messages = Array.from({ length: 1000 }, (_, i) => `phone:+7701${String(1_000_000 + i * 7919).slice(-7)}`);
+  let best = 0;
+  for (let round = 0; round < 4; round++) {
+    let n = 0;
+    const t0 = performance.now();
+    let elapsed = 0;
+    while (elapsed < 300) {
+      for (const m of messages) mac.digest(m, out);
+      n += messages.length;
+      elapsed = performance.now() - t0;
+    }
+    if (round > 0) best = Math.max(best, (n / elapsed) * 1000); // round 0 warms up
+  }
+  return Math.round(best);
 }
 
 export function machine(): Machine {

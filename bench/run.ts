@@ -9,7 +9,7 @@ import { api } from './api.ts';
 import { consoleDelivery } from './console.ts';
 import { forecast } from './forecast.ts';
 import { fraud } from './fraud.ts';
-import { type BenchResult, commit, log, machine, type Metric, passes, readResult, REPO_ROOT, round, writeResult } from './lib.ts';
+import { type BenchResult, commit, cpuIndex, log, type Machine, machine, type Metric, passes, readResult, REPO_ROOT, round, writeResult } from './lib.ts';
 import { outbox } from './outbox.ts';
 import { recommend } from './recommend.ts';
 import { reports } from './reports.ts';
@@ -70,8 +70,8 @@ export async function runBenchmarks(args: string[]): Promise<number> {
   const selected = names.length > 0 ? BENCHMARKS.filter((b) => names.includes(b.name)) : BENCHMARKS;
 
   const rev = commit();
-  const host = machine();
-  log(`Tártip benchmarks at ${rev} on ${host.cpu}, ${host.cores} cores, ${host.memoryGiB} GiB, Node ${host.node}`);
+  const host: Machine = { ...machine(), cpuIndex: cpuIndex() };
+  log(`Tártip benchmarks at ${rev} on ${host.cpu}, ${host.cores} cores, ${host.memoryGiB} GiB, Node ${host.node}, CPU index ${formatNumber(host.cpuIndex ?? 0)}`);
   let errors = 0;
   let missed = 0;
   for (const b of selected) {
@@ -104,11 +104,12 @@ function formatNumber(v: number): string {
   return Math.abs(v) >= 1000 ? Math.round(v).toLocaleString('en') : String(v);
 }
 
+const indexText = (m: Machine) => (m.cpuIndex === undefined ? 'not recorded' : formatNumber(m.cpuIndex));
 const formatValue = (m: Metric) => `${formatNumber(m.value)} ${m.unit}`;
 const formatTarget = (m: Metric) => (m.target ? `${m.target.op === '<=' ? '≤' : '≥'} ${formatNumber(m.target.value)} ${m.unit}` : '—');
 
 /** BENCHMARKS.md from every result file present (the latest run of each benchmark). */
-function renderMarkdown(rev: string, host: ReturnType<typeof machine>): string {
+function renderMarkdown(rev: string, host: Machine): string {
   const results = BENCHMARKS.map((b) => readResult(b.name)).filter((r): r is BenchResult => r !== undefined);
   const lines = [
     '# Benchmarks',
@@ -119,6 +120,7 @@ function renderMarkdown(rev: string, host: ReturnType<typeof machine>): string {
     `- **Commit:** ${rev}`,
     `- **Date:** ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC`,
     `- **Machine:** ${host.cpu}, ${host.cores} cores, ${host.memoryGiB} GiB RAM, Node ${host.node}, ${host.os}`,
+    `- **CPU index:** ${indexText(host)} — pure-JavaScript HMAC-SHA256 digests per second on one thread (\`cpuIndex\` in [bench/lib.ts](bench/lib.ts)), to compare rows measured on different machines.`,
     '- **Services:** PostgreSQL, NATS JetStream, the server under test and the load generator all on this one machine.',
     '',
     '| Benchmark | Result | Target | Pass/fail |',
@@ -126,7 +128,8 @@ function renderMarkdown(rev: string, host: ReturnType<typeof machine>): string {
   ];
   const older: string[] = [];
   for (const r of results) {
-    if (r.commit !== rev || r.machine.cpu !== host.cpu) older.push(`\`${r.name}\` was last run at ${r.commit} on ${r.date.slice(0, 16).replace('T', ' ')} UTC (${r.machine.cpu}).`);
+    if (r.commit !== rev || r.machine.cpu !== host.cpu)
+      older.push(`\`${r.name}\` was last run at ${r.commit} on ${r.date.slice(0, 16).replace('T', ' ')} UTC (${r.machine.cpu}, CPU index ${indexText(r.machine)}).`);
     if (r.error) {
       lines.push(`| ${r.name}: ${r.title} | could not run: ${r.error.replace(/\|/g, '\\|').split('\n')[0]} | — | **fail** |`);
       continue;
