@@ -124,9 +124,11 @@ describe('video watchlists and traffic flow', () => {
       await p.screenshot({ path: join(e.shots, 'video-wl-02-match.png') });
 
       // 4. Traffic flow: the same hour three weeks running at 50 km/h, now a jam at 15 km/h.
-      const weeksAgo = (w: number) => new Date(Date.now() - w * 7 * 86_400_000).toISOString();
+      // One instant for all of them, so the jam and its usual level fall in the same 5-minute slot of the week.
+      const t = Date.now();
+      const weeksAgo = (w: number) => new Date(t - w * 7 * 86_400_000).toISOString();
       const car = (n: string, at: string, speedKmh: number) => ({ id: `${code}-car-${n}`, camera: code, at, kind: 'object', label: 'car', speedKmh, lane: 1 });
-      const lines = [...[1, 2, 3].flatMap((w) => [car(`${w}a`, weeksAgo(w), 50), car(`${w}b`, weeksAgo(w), 52)]), ...[1, 2, 3].map((i) => car(`now${i}`, new Date().toISOString(), 15))];
+      const lines = [...[1, 2, 3].flatMap((w) => [car(`${w}a`, weeksAgo(w), 50), car(`${w}b`, weeksAgo(w), 52)]), ...[1, 2, 3].map((i) => car(`now${i}`, weeksAgo(0), 15))];
       const flow = await fetch(`${base}/api/v1/video/events`, { method: 'POST', headers: { 'x-api-key': CAMERA_KEY, 'content-type': 'application/x-ndjson' }, body: lines.map((l) => JSON.stringify(l)).join('\n') });
       expect(flow.status).toBe(202);
       await p.locator('.tabs a[data-tab="flow"]').click();
