@@ -63,8 +63,8 @@ export interface Machine {
 /**
  * A fixed single-thread JavaScript workload, so that results measured on different machines can be compared:
  * HMAC-SHA256 of short identifiers (`phone:+7701…`) by the fraud module's pure-JavaScript implementation, digests per
- * second over about a second after a warm-up, the best of three. The machines of this project's sessions differ by
- * two to three times in everything measured here; a row measured on a machine with half the index is not a
+ * second, the best of three rounds of 0.3 s after a warm-up round. The machines of this project's sessions differ by
+ * two to four times in everything measured here; a row measured on a machine with half the index is not a
  * regression of the code.
  */
 export function cpuIndex(): number {

@@ -71,7 +71,7 @@ export async function runBenchmarks(args: string[]): Promise<number> {
 
   const rev = commit();
   const host: Machine = { ...machine(), cpuIndex: cpuIndex() };
-  log(`Tártip benchmarks at ${rev} on ${host.cpu}, ${host.cores} cores, ${host.memoryGiB} GiB, Node ${host.node}, CPU index ${formatNumber(host.cpuIndex ?? 0)}`);
+  log(`Tártip benchmarks at ${rev} on ${host.cpu}, ${host.cores} cores, ${host.memoryGiB} GiB, Node ${host.node}, CPU index ${indexText(host)}`);
   let errors = 0;
   let missed = 0;
   for (const b of selected) {

@@ -66,6 +66,12 @@ describe('video watchlists and traffic flow', () => {
       const listId = await listIdOf(base, investigator, listName);
       expect(await entriesOf(base, investigator, listId)).toEqual([]);
 
+      // A photo too large for the server is refused in the browser, with a message; nothing is sent.
+      await page.getByTestId('watchlist-photo').setInputFiles({ name: 'big.jpg', mimeType: 'image/jpeg', buffer: Buffer.alloc(3_000_000, 0xff) });
+      expect(await lists.getByRole('alert').textContent()).toContain(ru['watchlists.photoTooLarge']);
+      expect(await page.getByTestId('watchlist-photo-preview').count()).toBe(0);
+      expect(await entriesOf(base, investigator, listId)).toEqual([]);
+
       await page.getByTestId('watchlist-photo').setInputFiles(PHOTO);
       await page.getByTestId('watchlist-photo-preview').waitFor();
       await lists.getByLabel(ru['watchlists.basisKind']).selectOption('wanted_list');
@@ -138,7 +144,7 @@ describe('video watchlists and traffic flow', () => {
       await vehicles.waitFor();
       // The jam's bucket is drawn red, and its tooltip says so against the usual level.
       await expect.poll(() => vehicles.locator('rect[fill="#b91c1c"]').count()).toBe(1);
-      expect(await vehicles.locator('title').last().textContent()).toMatch(new RegExp(`3 \\(${ru['flow.usual']} 2; 15 km/h\\) — ${ru['flow.congested']}`));
+      expect(await vehicles.locator('title').last().textContent()).toMatch(new RegExp(`3 \\(${ru['flow.usual']} 2; 15 ${ru['flow.kmh']}\\) — ${ru['flow.congested']}`));
       // The latest five minutes in words, above the charts: the jam against the usual level.
       expect(await chart.getByTestId('flow-latest').textContent()).toMatch(
         new RegExp(`3 ${ru['flow.vehiclesShort']}, 15 ${ru['flow.kmh']} \\(${ru['flow.usual']} 2, 51 ${ru['flow.kmh']}\\) — ${ru['flow.congested']}$`),

@@ -59,9 +59,7 @@ export class CallStream {
     if (!state) state = { callers: new Map(), risky: [], last: at };
     touch(this.byCalled, called, state, this.maxKeys);
     const before = state.callers.get(caller);
-    if (before !== undefined) state.callers.delete(caller);
-    state.callers.set(caller, before === undefined || at > before ? at : before);
-    if (state.callers.size > MAX_CALLERS) state.callers.delete(state.callers.keys().next().value as string);
+    touch(state.callers, caller, before === undefined || at > before ? at : before, MAX_CALLERS);
     if (risk) {
       state.risky.push({ at, caller, risk });
       if (state.risky.length > MAX_CALLERS) state.risky.splice(0, state.risky.length - MAX_CALLERS);

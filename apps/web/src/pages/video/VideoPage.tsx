@@ -1,5 +1,5 @@
 import type { GeoJSONSource, Map as MapLibreMap } from 'maplibre-gl';
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { type ReactNode, type RefObject, useCallback, useEffect, useRef, useState } from 'react';
 import { api, ApiError } from '../../lib/api.ts';
 import { formatDateTime } from '../../lib/format.ts';
 import { useLang } from '../../lib/lang.tsx';
@@ -69,8 +69,11 @@ const STATUS_COLOUR = { online: '#16a34a', silent: '#b91c1c', unknown: '#64748b'
  */
 const isImage = (s: string | null): s is string => !!s && (/^https?:\/\//.test(s) || /^data:image\/(jpeg|png);base64,/.test(s));
 
-/** The server takes a reference image of up to 4,000,000 characters: a 3 MB photo, base64-encoded, fits. */
-const MAX_PHOTO_BYTES = 3 * 1024 * 1024;
+/**
+ * The server takes a reference image of up to 4,000,000 characters. Base64 makes 4 characters of every 3 bytes, and
+ * the `data:image/jpeg;base64,` prefix takes 23: a photo of up to 2,999,000 bytes (3 MB) fits.
+ */
+const MAX_PHOTO_BYTES = 2_999_000;
 
 /** A photo file as a data URL (what the server's embedding provider reads). */
 function readPhoto(file: File): Promise<string> {
@@ -557,6 +560,18 @@ function FlowCharts({ buckets }: { buckets: Bucket[] }) {
   useEffect(() => {
     for (const box of [vehiclesBox.current, speedBox.current]) if (box) box.scrollLeft = box.scrollWidth;
   }, []);
+  /** One chart: its heading, a box that scrolls sideways, the frame and what is drawn in it. */
+  const chart = (box: RefObject<HTMLDivElement | null>, label: string, height: number, max: number, marks: ReactNode) => (
+    <>
+      <h2>{label}</h2>
+      <div ref={box} style={{ overflowX: 'auto' }}>
+        <svg width={width} height={height} role="img" aria-label={label}>
+          {frame(height, max)}
+          {marks}
+        </svg>
+      </div>
+    </>
+  );
   const VH = 180;
   const SH = 140;
   const ySpeed = (v: number) => SH - 18 - (v / maxSpeed) * (SH - 28);
@@ -572,41 +587,41 @@ function FlowCharts({ buckets }: { buckets: Bucket[] }) {
         {legend(USUAL, x('flow.usual'), true)}
         {legend(RED, x('flow.congested'))}
       </div>
-      <h2>{x('flow.vehicles')}</h2>
-      <div ref={vehiclesBox} style={{ overflowX: 'auto' }}>
-        <svg width={width} height={VH} role="img" aria-label={x('flow.vehicles')}>
-          {frame(VH, maxVehicles)}
-          {shown.map((b) => {
-            const h = (b.vehicles / maxVehicles) * (VH - 28);
-            const u = b.usual ? (b.usual.vehicles / maxVehicles) * (VH - 28) : null;
-            const bx = xOf(Date.parse(b.bucket));
-            return (
-              <g key={b.bucket}>
-                <title>
-                  {formatDateTime(b.bucket, lang)}: {b.vehicles} ({x('flow.usual')} {b.usual?.vehicles ?? '—'}; {b.speedKmh ?? '—'} km/h){b.congested ? ` — ${x('flow.congested')}` : ''}
-                </title>
-                <rect x={bx} y={VH - 18 - h} width={SLOT_W - 1} height={h} fill={b.congested ? RED : BLUE} />
-                {u !== null && <rect x={bx - 1} y={VH - 18 - u} width={SLOT_W + 1} height={2} fill={USUAL} />}
-              </g>
-            );
-          })}
-        </svg>
-      </div>
-      <h2>{x('flow.speed')}</h2>
-      <div ref={speedBox} style={{ overflowX: 'auto' }}>
-        <svg width={width} height={SH} role="img" aria-label={x('flow.speed')}>
-          {frame(SH, maxSpeed)}
-          {shown.map((b) => {
-            const bx = xOf(Date.parse(b.bucket));
-            return (
-              <g key={b.bucket}>
-                {b.usual?.speedKmh != null && <rect x={bx - 1} y={ySpeed(b.usual.speedKmh)} width={SLOT_W + 1} height={2} fill={USUAL} />}
-                {b.speedKmh !== null && <circle cx={bx + SLOT_W / 2} cy={ySpeed(b.speedKmh)} r={2.5} fill={b.congested ? RED : '#16a34a'} />}
-              </g>
-            );
-          })}
-        </svg>
-      </div>
+      {chart(
+        vehiclesBox,
+        x('flow.vehicles'),
+        VH,
+        maxVehicles,
+        shown.map((b) => {
+          const h = (b.vehicles / maxVehicles) * (VH - 28);
+          const u = b.usual ? (b.usual.vehicles / maxVehicles) * (VH - 28) : null;
+          const bx = xOf(Date.parse(b.bucket));
+          return (
+            <g key={b.bucket}>
+              <title>
+                {formatDateTime(b.bucket, lang)}: {b.vehicles} ({x('flow.usual')} {b.usual?.vehicles ?? '—'}; {b.speedKmh ?? '—'} {x('flow.kmh')}){b.congested ? ` — ${x('flow.congested')}` : ''}
+              </title>
+              <rect x={bx} y={VH - 18 - h} width={SLOT_W - 1} height={h} fill={b.congested ? RED : BLUE} />
+              {u !== null && <rect x={bx - 1} y={VH - 18 - u} width={SLOT_W + 1} height={2} fill={USUAL} />}
+            </g>
+          );
+        }),
+      )}
+      {chart(
+        speedBox,
+        x('flow.speed'),
+        SH,
+        maxSpeed,
+        shown.map((b) => {
+          const bx = xOf(Date.parse(b.bucket));
+          return (
+            <g key={b.bucket}>
+              {b.usual?.speedKmh != null && <rect x={bx - 1} y={ySpeed(b.usual.speedKmh)} width={SLOT_W + 1} height={2} fill={USUAL} />}
+              {b.speedKmh !== null && <circle cx={bx + SLOT_W / 2} cy={ySpeed(b.speedKmh)} r={2.5} fill={b.congested ? RED : '#16a34a'} />}
+            </g>
+          );
+        }),
+      )}
     </>
   );
 }
