@@ -32,7 +32,7 @@ describe('tartip forecast evaluate', () => {
     // October 2016 per the data's README: 1,064 burglaries; the one row without a date is skipped and named.
     expect(out.testEvents).toBe(1064);
     expect(out.skipped.count).toBe(1);
-    expect(out.methods.map((m: { method: string }) => m.method)).toEqual(['last-period', 'kde', 'prospective', 'sepp']);
+    expect(out.methods.map((m: { method: string }) => m.method)).toEqual(['last-period', 'kde', 'prospective', 'combined', 'sepp']);
     for (const m of out.methods) {
       expect(m.areaFraction).toBeCloseTo(0.01, 3);
       expect(m.pai).toBeCloseTo(m.captured / m.total / m.areaFraction, 6);

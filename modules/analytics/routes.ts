@@ -239,7 +239,7 @@ export async function analyticsRoutes(app: FastifyInstance, kernel: Kernel) {
   const HotspotQuery = z.strictObject({
     at: Day.optional(),
     horizon: Horizon.default('7d'),
-    method: z.enum(METHODS).default('sepp'),
+    method: z.enum(METHODS).default('combined'),
     grid: z.enum(['square', 'h3']).default('square'),
     cell: queryNumber().pipe(z.number().min(50).max(5000)).optional(),
     h3Res: queryNumber().pipe(z.number().int().min(6).max(12)).optional(),
@@ -272,7 +272,7 @@ export async function analyticsRoutes(app: FastifyInstance, kernel: Kernel) {
   const PatrolBody = z.strictObject({
     startAt: z.iso.datetime({ offset: true }).optional(),
     horizon: Horizon.default('7d'),
-    method: z.enum(METHODS).default('sepp'),
+    method: z.enum(METHODS).default('combined'),
     grid: z.enum(['square', 'h3']).default('square'),
     cell: z.number().min(50).max(5000).optional(),
     h3Res: z.number().int().min(6).max(12).optional(),

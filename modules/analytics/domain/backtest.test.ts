@@ -24,7 +24,7 @@ describe('backtest', () => {
     const r = backtest({ events, trainEndMs: 100 * 86_400_000, horizon: parseHorizon('14d')!, cell: 100, coverage: 0.01 });
     expect(r.trainEvents).toBe(200);
     expect(r.testEvents).toBe(28);
-    expect(r.results.map((m) => m.method)).toEqual(['last-period', 'kde', 'prospective', 'sepp']);
+    expect(r.results.map((m) => m.method)).toEqual(['last-period', 'kde', 'prospective', 'combined', 'sepp']);
     for (const m of r.results) {
       expect(m.captured).toBeGreaterThanOrEqual(14); // the hotspot's 14 crimes
       expect(m.pai).toBeCloseTo(m.captured / 28 / m.areaFraction);

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { localPlanar } from './crs.ts';
 import { cellCentre, cellIndex, type Grid, hexGridCovering, type Point } from './grid.ts';
 import { seeded } from './patrol.ts';
-import { kdeForecast, kernelDensity, lastPeriodCounts, prospectiveForecast, selectBandwidth } from './methods.ts';
+import { combinedForecast, forecast, kdeForecast, kernelDensity, lastPeriodCounts, prospectiveForecast, selectBandwidth } from './methods.ts';
 
 const grid: Grid = { x0: 0, y0: 0, cell: 100, nx: 10, ny: 10 };
 const at = (x: number, y: number, t: number): Point => ({ x, y, t });
@@ -53,6 +53,47 @@ describe('prospective hotspotting (Bowers, Johnson & Pease 2004)', () => {
     expect(s[cellIndex(grid, 850, 550)]).toBe(0); // 300 m: beyond the bandwidth
     const stale = prospectiveForecast({ grid, events: [at(550, 550, 10)], trainEnd: 100, horizonDays: 7 });
     expect(stale.every((v) => v === 0)).toBe(true); // 90 days: beyond two months
+  });
+});
+
+describe('combined: chronic and dynamic hotspots', () => {
+  // A chronic spot (a burglary every week all year, none in the last two months) and a fresh one (three in the last
+  // fortnight, nothing before). KDE sees only the chronic spot; prospective hotspotting only the fresh one.
+  const big: Grid = { x0: 0, y0: 0, cell: 100, nx: 30, ny: 30 };
+  const chronic = Array.from({ length: 44 }, (_, i) => at(550, 550, i * 7));
+  const fresh = [at(2450, 2450, 355), at(2450, 2450, 358), at(2450, 2450, 362)];
+  const input = { grid: big, events: [...chronic, ...fresh], trainEnd: 365, horizonDays: 30 };
+  const [chronicCell, freshCell, elsewhere] = [cellIndex(big, 550, 550), cellIndex(big, 2450, 2450), cellIndex(big, 1550, 1550)];
+  const o = { kdeBandwidth: 100 };
+
+  it('ranks both kinds of hotspot above the rest, and the weight decides which comes first', () => {
+    const kde = kdeForecast(input, o);
+    expect(kde[chronicCell]).toBeGreaterThan(kde[freshCell]);
+    const mostlyRecent = combinedForecast(input, { ...o, combinedWeight: 0.7 });
+    expect(mostlyRecent[freshCell]).toBeGreaterThan(mostlyRecent[chronicCell]);
+    expect(mostlyRecent[chronicCell]).toBeGreaterThan(mostlyRecent[elsewhere]);
+    const mostlyChronic = combinedForecast(input, { ...o, combinedWeight: 0.2 });
+    expect(mostlyChronic[chronicCell]).toBeGreaterThan(mostlyChronic[freshCell]);
+    expect(mostlyChronic[freshCell]).toBeGreaterThan(mostlyChronic[elsewhere]);
+    // Weight 0 is KDE; weight 1 orders cells as prospective hotspotting does.
+    expect(Array.from(combinedForecast(input, { ...o, combinedWeight: 0 }))).toEqual(Array.from(kde).map((v) => expect.closeTo(v, 12)));
+    const recent = prospectiveForecast(input);
+    const allRecent = combinedForecast(input, { ...o, combinedWeight: 1 });
+    expect(allRecent[freshCell] / allRecent[freshCell + 1]).toBeCloseTo(recent[freshCell] / recent[freshCell + 1], 12);
+  });
+
+  it('gives expected counts: its total is KDE’s for the horizon', () => {
+    const total = (a: Float64Array) => a.reduce((x, y) => x + y, 0);
+    expect(total(combinedForecast(input, o))).toBeCloseTo(total(kdeForecast(input, o)), 9);
+    expect(total(forecast('combined', input, o))).toBeCloseTo(total(kdeForecast(input, o)), 9);
+  });
+
+  it('falls back to KDE when nothing happened in the prospective window, and refuses a weight outside [0, 1]', () => {
+    const quiet = { ...input, events: chronic.filter((e) => e.t < 280) };
+    const kde = kdeForecast(quiet, o);
+    const s = combinedForecast(quiet, o);
+    for (let i = 0; i < s.length; i++) expect(s[i]).toBeCloseTo(kde[i], 12);
+    expect(() => combinedForecast(input, { combinedWeight: 1.5 })).toThrow(RangeError);
   });
 });
 

@@ -6,7 +6,7 @@ import { fitSepp, seppForecast, type SeppOptions } from './sepp.ts';
  * training window and the horizon, and returns a score per cell of the grid: the higher, the likelier crime
  * there in the horizon. Only the order of the scores matters for PAI/PEI; SEPP's and KDE's are expected counts.
  */
-export const METHODS = ['last-period', 'kde', 'prospective', 'sepp'] as const;
+export const METHODS = ['last-period', 'kde', 'prospective', 'combined', 'sepp'] as const;
 export type Method = (typeof METHODS)[number];
 
 export interface ForecastInput {
@@ -30,10 +30,12 @@ export interface MethodOptions {
   prospectiveBandwidth?: number;
   /** Prospective hotspotting: temporal bandwidth, days (Bowers et al.: two months, 56). */
   prospectiveDays?: number;
+  /** Combined: the share of the forecast that comes from prospective hotspotting (the rest from KDE), 0–1. */
+  combinedWeight?: number;
   sepp?: SeppOptions;
 }
 
-export const DEFAULTS = { kdeLookbackDays: 365, prospectiveBandwidth: 400, prospectiveDays: 56 } as const;
+export const DEFAULTS = { kdeLookbackDays: 365, prospectiveBandwidth: 400, prospectiveDays: 56, combinedWeight: 0.7 } as const;
 
 /**
  * Last-period counts: crimes per cell in the last stretch of training as long as the horizon (the analyst's
@@ -146,6 +148,37 @@ export function prospectiveForecast(input: ForecastInput, o: MethodOptions = {})
   return out;
 }
 
+/**
+ * Chronic and dynamic hotspots together (the idea of Mohler 2014, "Marked point process hotspot maps for homicide
+ * and gun crime prediction in Chicago"): where crime has concentrated all year (KDE) and where it has just struck
+ * (prospective hotspotting). Each map is made a share of its total, and the forecast is
+ * w × prospective + (1 − w) × KDE, scaled to KDE's expected count for the horizon — so, like KDE and SEPP, it is
+ * an expected number of crimes per cell.
+ *
+ * w = 0.7 (`combinedWeight`) was chosen on rolling-origin backtests of Chicago 2016 burglary with origins on the
+ * first of May to September (25 forecasts from 7 days to 3 months), before and apart from the benchmark's own
+ * origin (1 October): of 0.3 to 1 by tenths it gave the highest geometric-mean PAI ratio over KDE (1.29) and the
+ * only one never below KDE (worst 1.03). README.md gives the figures.
+ */
+export function combinedForecast(input: ForecastInput, o: MethodOptions = {}): Float64Array {
+  const w = o.combinedWeight ?? DEFAULTS.combinedWeight;
+  if (!(w >= 0 && w <= 1)) throw new RangeError('combinedWeight must be in [0, 1]');
+  const kde = kdeForecast(input, o);
+  const recent = prospectiveForecast(input, o);
+  let expected = 0;
+  let recentTotal = 0;
+  for (let i = 0; i < kde.length; i++) {
+    expected += kde[i];
+    recentTotal += recent[i];
+  }
+  // No event in the prospective window: only the chronic part is left.
+  const recentScale = recentTotal > 0 ? (expected * w) / recentTotal : 0;
+  const kdeScale = recentTotal > 0 ? 1 - w : 1;
+  const out = new Float64Array(kde.length);
+  for (let i = 0; i < out.length; i++) out[i] = recentScale * recent[i] + kdeScale * kde[i];
+  return out;
+}
+
 /** Self-exciting point process (Mohler et al. 2011), fitted by EM on the training window; expected counts. */
 export function seppMethodForecast(input: ForecastInput, o: MethodOptions = {}): Float64Array {
   const model = fitSepp(input.events, input.trainEnd, { backgroundBandwidth: bandwidthOf(input, o), ...o.sepp });
@@ -160,6 +193,8 @@ export function forecast(method: Method, input: ForecastInput, o: MethodOptions 
       return kdeForecast(input, o);
     case 'prospective':
       return prospectiveForecast(input, o);
+    case 'combined':
+      return combinedForecast(input, o);
     case 'sepp':
       return seppMethodForecast(input, o);
   }

@@ -16,7 +16,7 @@ const HORIZONS = ['7d', '14d', '1m', '3m'] as const;
  */
 export function HotspotsTab() {
   const { t, lang } = useLang();
-  const [method, setMethod] = useState<Method>('sepp');
+  const [method, setMethod] = useState<Method>('combined');
   const [horizon, setHorizon] = useState<(typeof HORIZONS)[number]>('7d');
   const [coverage, setCoverage] = useState(0.01);
   const [grid, setGrid] = useState<GridKind>('square');

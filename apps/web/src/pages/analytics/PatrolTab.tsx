@@ -40,7 +40,7 @@ export function PatrolTab() {
     if (!ready || !map) return;
     const ctl = new AbortController();
     analyticsApi
-      .hotspots({ method: 'sepp', horizon: '7d', cell: 150, coverage: 0.02 }, ctl.signal)
+      .hotspots({ method: 'combined', horizon: '7d', cell: 150, coverage: 0.02 }, ctl.signal)
       .then((h) => {
         map.getSource<GeoJSONSource>(SRC.cells)?.setData(h as never);
         const box = pointsBBox(h.features.flatMap((f) => f.geometry.coordinates[0].map(([lon, lat]) => ({ lon, lat }))));
@@ -72,7 +72,7 @@ export function PatrolTab() {
     if (!depot) return;
     setBusy(true);
     try {
-      setPlan(await kpiApi.plan({ method: 'sepp', horizon: '7d', candidates: 300, shiftMinutes: shift, units: Array.from({ length: units }, (_, i) => ({ id: `unit-${i + 1}`, depot })) }));
+      setPlan(await kpiApi.plan({ method: 'combined', horizon: '7d', candidates: 300, shiftMinutes: shift, units: Array.from({ length: units }, (_, i) => ({ id: `unit-${i + 1}`, depot })) }));
       setError(null);
     } catch (e) {
       setError(e);

@@ -32,7 +32,7 @@ export interface StatisticsQuery {
   category?: string;
 }
 
-export const METHODS = ['last-period', 'kde', 'prospective', 'sepp'] as const;
+export const METHODS = ['last-period', 'kde', 'prospective', 'combined', 'sepp'] as const;
 export type Method = (typeof METHODS)[number];
 
 export interface HotspotMap {
