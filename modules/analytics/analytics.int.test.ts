@@ -151,11 +151,38 @@ describe(`analytics on ${backendName}`, () => {
     const lines = ['date,lon,lat'];
     for (let d = 1; d <= 28; d++) lines.push(`2016-01-${String(d).padStart(2, '0')},76.93,43.24`, `2016-01-${String(d).padStart(2, '0')},${(76.85 + d * 0.004).toFixed(4)},${(43.2 + (d % 7) * 0.01).toFixed(4)}`);
     for (let d = 1; d <= 10; d++) lines.push(`2016-02-${String(d).padStart(2, '0')},76.93,43.24`);
+    // Two unusable rows, as real exports have: no date, and a coordinate that is not a number. The backtest (which
+    // stores nothing) leaves them out and names them, as the CLI does; an import refuses the file (below).
+    const noDate = lines.push(',76.93,43.24') - 1;
+    const badX = lines.push('2016-01-05,seventy-six,43.24') - 1;
     const r = ok(
       await as('analyst', 'POST', '/api/v1/analytics/forecast/evaluate', { format: 'csv', data: lines.join('\n'), mapping: { time: 'date', x: 'lon', y: 'lat' }, crs: 'EPSG:4326', trainEnd: '2016-01-31', horizon: '14d', cell: 150, coverage: 0.02 }),
     );
     expect(r.window).toEqual({ from: '2016-02-01T00:00:00.000Z', to: '2016-02-15T00:00:00.000Z' });
     expect(r.testEvents).toBe(10);
+    expect(r.rows).toBe(lines.length - 1);
+    expect(r.skipped).toEqual({
+      count: 2,
+      first: [
+        { row: noDate, column: 'date', code: 'bad_time' },
+        { row: badX, column: 'lon', code: 'bad_coordinate' },
+      ],
+    });
+    // A mapped column missing from the file still refuses the backtest, naming the field.
+    const missing = problem(
+      await as('analyst', 'POST', '/api/v1/analytics/forecast/evaluate', { format: 'csv', data: lines.join('\n'), mapping: { time: 'date', x: 'Lon', y: 'lat' }, crs: 'EPSG:4326', trainEnd: '2016-01-31', horizon: '14d', cell: 150, coverage: 0.02 }),
+      400,
+      'validation_failed',
+    );
+    expect(missing.errors).toEqual([expect.objectContaining({ path: 'body.mapping.x', code: 'missing_column' })]);
+    // An import of the same file is refused whole, with the bad rows named, and stores nothing.
+    const refused = problem(
+      await as('analyst', 'POST', '/api/v1/analytics/imports', { name: 'with-bad-rows', format: 'csv', data: lines.join('\n'), mapping: { time: 'date', x: 'lon', y: 'lat' }, crs: 'EPSG:4326' }),
+      400,
+      'validation_failed',
+    );
+    expect(refused.errors.map((e) => e.path)).toEqual([`body.data.row.${noDate}.time`, `body.data.row.${badX}.x`]);
+    expect((await server.kernel.db.query<{ n: number }>("select count(*)::int8 as n from analytics_import where name = 'with-bad-rows'"))[0].n).toBe(0);
     expect(r.methods.map((m: { method: string }) => m.method)).toEqual(['last-period', 'kde', 'prospective', 'combined', 'sepp']);
     for (const m of r.methods) expect(m).toMatchObject({ captured: 10, pei: 1 });
     problem(await as('analyst', 'POST', '/api/v1/analytics/forecast/evaluate', { format: 'csv', data: lines.join('\n'), mapping: { time: 'date', x: 'lon', y: 'lat' }, trainEnd: '2015-01-01', horizon: '7d', cell: 150, coverage: 0.01 }), 400, 'validation_failed');

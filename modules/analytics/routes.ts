@@ -195,6 +195,7 @@ export async function analyticsRoutes(app: FastifyInstance, kernel: Kernel) {
         summary: 'Backtest the hotspot methods on a posted file: PAI and PEI per method (as `tartip forecast evaluate`)',
         description:
           'Trains each method up to `trainEnd` (inclusive), forecasts the horizon after it and scores the flagged `coverage` of the study area. Nothing is stored. ' +
+          'Rows without a usable time or place are left out, as the CLI does, and counted in `skipped` (the first five named); a mapped column missing from the file is a 400. ' +
           'On square cells (`cell` metres) or H3 hexagons (`grid: "h3"`, `h3Res`); on H3 the coordinates are converted to longitude/latitude with the CRS, and a/A in PAI uses the hexagons’ true areas (`studyAreaKm2`).',
         body: EvaluateBody,
       },
@@ -211,6 +212,8 @@ export async function analyticsRoutes(app: FastifyInstance, kernel: Kernel) {
         studyAreaKm2: (r.results[0]?.studyAreaM2 ?? r.studyCells * r.grid.cell * r.grid.cell) / 1e6,
         methods: r.results.map((m) => ({ method: m.method, pai: m.pai, pei: m.pei, hitRate: m.hitRate, captured: m.captured, best: m.best, total: m.total, cells: m.cells, areaFraction: m.areaFraction, ms: Math.round(m.ms) })),
         bestOverKde: r.bestOverKde,
+        rows: r.rows,
+        skipped: r.skipped,
       };
     },
   );

@@ -41,8 +41,16 @@ function rowErrors(errors: RowError[]): FieldError[] {
   );
 }
 
-/** Reads a file (CSV or GeoJSON) by a column mapping into incidents; refuses it whole with every bad row named. */
-export function readTable(input: Pick<ImportInput, 'format' | 'data' | 'mapping' | 'crs' | 'crsDef'>): { incidents: TableIncident[]; crs: Crs } {
+/**
+ * Reads a file (CSV or GeoJSON) by a column mapping into incidents. A missing column refuses it; so, by default, does
+ * any bad row (every one named) — an import stores what it reads. With `skipBadRows` (a backtest, which stores nothing)
+ * rows without a usable time or place are left out and returned, as `tartip forecast evaluate` does: real exports have
+ * the odd blank cell (Chicago 2016 has a row with no date), and one of thirteen thousand should not stop a backtest.
+ */
+export function readTable(
+  input: Pick<ImportInput, 'format' | 'data' | 'mapping' | 'crs' | 'crsDef'>,
+  options: { skipBadRows?: boolean } = {},
+): { incidents: TableIncident[]; crs: Crs; skipped: RowError[] } {
   const crs = crsFrom(input.crs, input.crsDef);
   let rows: string[][];
   if (input.format === 'csv') {
@@ -54,13 +62,14 @@ export function readTable(input: Pick<ImportInput, 'format' | 'data' | 'mapping'
     rows = rowsFromGeoJson(doc);
   }
   const { incidents, errors } = incidentsFromRows(rows, input.mapping, crs);
-  if (errors.length > 0) {
-    const p = Problem.validation(rowErrors(errors));
-    (p.params as Record<string, unknown>).count = errors.length;
+  const refused = options.skipBadRows ? errors.filter((e) => e.code === 'missing_column') : errors;
+  if (refused.length > 0) {
+    const p = Problem.validation(rowErrors(refused));
+    (p.params as Record<string, unknown>).count = refused.length;
     throw p;
   }
   if (incidents.length === 0) throw Problem.validation([{ path: 'body.data', code: 'no_rows' }]);
-  return { incidents, crs };
+  return { incidents, crs, skipped: errors };
 }
 
 function safeJson(text: string): unknown {
@@ -279,21 +288,36 @@ export interface EvaluateInput {
   methods?: Method[];
 }
 
-/** The backtest of `tartip forecast evaluate` on a posted file (refused whole on a bad row, like an import). */
-export function evaluateForecast(input: EvaluateInput): BacktestResult {
+/** The rows of a posted file a backtest left out: how many, and the first few problems (row numbers as the import names them). */
+export interface SkippedRows {
+  count: number;
+  first: { row: number; column: string; code: RowError['code'] }[];
+}
+
+/**
+ * The backtest of `tartip forecast evaluate` on a posted file. Like the command, it leaves out rows without a usable
+ * time or place and says which; a column missing from the file refuses it.
+ */
+export function evaluateForecast(input: EvaluateInput): BacktestResult & { rows: number; skipped: SkippedRows } {
   const horizon = parseHorizon(input.horizon);
   if (!horizon) throw Problem.validation([{ path: 'body.horizon', code: 'invalid_format', params: { format: '7d | 14d | 1m | 2m | 3m' } }]);
   const h3 = input.grid === 'h3';
   if (h3 ? input.cell !== undefined : input.cell === undefined) throw Problem.validation([{ path: 'body.cell', code: 'cell_or_h3' }]);
   if (!h3 && input.h3Res !== undefined) throw Problem.validation([{ path: 'body.h3Res', code: 'cell_or_h3' }]);
-  const { incidents, crs } = readTable(input);
+  const { incidents, crs, skipped } = readTable(input, { skipBadRows: true });
   const chosen = input.category ? incidents.filter((i) => i.category === input.category) : incidents;
   if (chosen.length === 0) throw Problem.validation([{ path: 'body.category', code: 'no_rows' }]);
+  const skippedRows = new Set(skipped.map((e) => e.row)).size;
+  const columnOf = (field: RowError['field']) => (field === 'header' ? field : (input.mapping[field] ?? field));
+  const left = {
+    rows: incidents.length + skippedRows,
+    skipped: { count: skippedRows, first: skipped.slice(0, 5).map((e) => ({ row: e.row, column: columnOf(e.field), code: e.code })) },
+  };
   const planar = planarOf(chosen, crs, input.crsDef);
   const events = chosen.map((i) => ({ ...planar(i), t: i.at / MS_PER_DAY }));
   const trainEndMs = Date.parse(`${input.trainEnd}T00:00:00Z`) + MS_PER_DAY;
   try {
-    return backtest({
+    const result = backtest({
       events,
       trainEndMs,
       horizon,
@@ -302,6 +326,7 @@ export function evaluateForecast(input: EvaluateInput): BacktestResult {
       coverage: input.coverage,
       methods: input.methods,
     });
+    return { ...result, ...left };
   } catch (e) {
     if (e instanceof GridTooLarge) throw new Problem('analytics.area_too_large', { cells: e.cells, max: e.max }, [], 400);
     if (e instanceof RangeError) throw Problem.validation([{ path: 'body.trainEnd', code: 'no_training_rows' }]);

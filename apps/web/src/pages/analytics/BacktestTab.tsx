@@ -1,8 +1,23 @@
 import { useState } from 'react';
+import { ApiError } from '../../lib/api.ts';
 import { errorMessage } from '../../lib/errors.ts';
+import type { MessageKey } from '../../i18n.ts';
 import { useLang } from '../../lib/lang.tsx';
 import { analyticsApi, type Evaluation } from './api.ts';
 import { GRID_TEXT, type GridKind, gridParams, H3_RESOLUTIONS } from './grid.ts';
+
+/** The form's label for a field the server names in a refusal (`errors[].path`). */
+const FIELD_LABELS: Record<string, MessageKey> = {
+  'body.data': 'analytics.file',
+  'body.mapping.time': 'analytics.timeCol',
+  'body.mapping.x': 'analytics.xCol',
+  'body.mapping.y': 'analytics.yCol',
+  'body.crs': 'analytics.crs',
+  'body.trainEnd': 'analytics.trainEnd',
+  'body.horizon': 'analytics.horizon',
+  'body.cell': 'analytics.cell',
+  'body.coverage': 'analytics.coverage',
+};
 
 /**
  * The backtest an analyst runs on their own file (`POST /api/v1/analytics/forecast/evaluate`, the same as
@@ -35,6 +50,8 @@ export function BacktestTab() {
       );
       setError(null);
     } catch (e) {
+      // The table of an earlier run must not look like this run's answer.
+      setResult(null);
       setError(e);
     } finally {
       setBusy(false);
@@ -129,11 +146,27 @@ export function BacktestTab() {
       {error != null && (
         <div role="alert" className="alert">
           {errorMessage(error, t)}
+          {error instanceof ApiError && (error.problem?.errors?.length ?? 0) > 0 && (
+            <ul>
+              {error.problem?.errors?.slice(0, 10).map((x) => (
+                <li key={`${x.path}:${x.code}`}>{`${FIELD_LABELS[x.path] ? t(FIELD_LABELS[x.path]) : x.path}: ${x.message}`}</li>
+              ))}
+            </ul>
+          )}
         </div>
       )}
       {result && (
         <>
           <p className="muted small">{t('analytics.backtestWindow', { from: result.window.from.slice(0, 10), to: result.window.to.slice(0, 10), train: result.trainEvents, test: result.testEvents })}</p>
+          {result.skipped.count > 0 && (
+            <p className="muted small" data-testid="backtest-skipped">
+              {t('analytics.backtestSkipped', {
+                count: result.skipped.count,
+                rows: result.rows,
+                first: result.skipped.first.map((x) => t('analytics.skippedRow', { row: x.row, column: x.column })).join(', '),
+              })}
+            </p>
+          )}
           <table data-testid="backtest-table">
             <thead>
               <tr>

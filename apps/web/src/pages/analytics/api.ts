@@ -51,6 +51,9 @@ export interface Evaluation {
   studyAreaKm2: number;
   methods: { method: Method; pai: number; pei: number; hitRate: number; captured: number; best: number; total: number; cells: number; areaFraction: number; ms: number }[];
   bestOverKde: { method: Method; ratio: number } | null;
+  /** Rows in the file, and those left out for want of a usable time or place (the first five named). */
+  rows: number;
+  skipped: { count: number; first: { row: number; column: string; code: string }[] };
 }
 
 const query = (q: Record<string, string | number | undefined>) =>
