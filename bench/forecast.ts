@@ -20,7 +20,7 @@ import { backtest, type BacktestResult, gridFor, horizonEnd, parseHorizon } from
 import { crsOf } from '../modules/analytics/domain/crs.ts';
 import { cellCentre, countByCell, MS_PER_DAY, type Point, studyArea } from '../modules/analytics/domain/grid.ts';
 import { evaluateHotspots, topCells } from '../modules/analytics/domain/metrics.ts';
-import { BANDWIDTHS, DEFAULTS, forecast as forecastBy, kdeForecast, METHODS, prospectiveForecast, selectBandwidth } from '../modules/analytics/domain/methods.ts';
+import { BANDWIDTHS, combinedForecast, DEFAULTS, forecast as forecastBy, kdeForecast, METHODS, selectBandwidth } from '../modules/analytics/domain/methods.ts';
 import { planPatrols, seeded } from '../modules/analytics/domain/patrol.ts';
 import { fitSepp, seppForecast } from '../modules/analytics/domain/sepp.ts';
 import { incidentsFromRows, parseCsv, planarOf } from '../modules/analytics/domain/table.ts';
@@ -42,20 +42,30 @@ function chicago(): Point[] {
   return incidents.map((i) => ({ ...planar(i), t: i.at / MS_PER_DAY }));
 }
 
-/** KDE's PAI at each fixed bandwidth (hindsight: shows how much the baseline depends on its bandwidth). */
-function kdeByBandwidth(events: Point[], horizonLabel: string) {
-  const horizon = parseHorizon(horizonLabel)!;
-  const trainEnd = TRAIN_END / MS_PER_DAY;
-  const to = horizonEnd(TRAIN_END, horizon) / MS_PER_DAY;
+/**
+ * One backtest window over square cells, as `backtest` builds it: the method input (training events before the
+ * origin), and PAI at COVERAGE of a score map against the crimes of the horizon.
+ */
+function windowAt(events: Point[], originMs: number, horizonLabel: string) {
+  const trainEnd = originMs / MS_PER_DAY;
+  const to = horizonEnd(originMs, parseHorizon(horizonLabel)!) / MS_PER_DAY;
   const train = events.filter((e) => e.t < trainEnd);
   const test = events.filter((e) => e.t >= trainEnd && e.t < to);
   const grid = gridFor([...train, ...test], CELL);
   const mask = studyArea(grid, train, Math.max(400, CELL));
   const observed = countByCell(grid, test);
-  const input = { grid, events: train, trainEnd, horizonDays: to - trainEnd };
+  return {
+    input: { grid, events: train, trainEnd, horizonDays: to - trainEnd },
+    pai: (scores: Float64Array) => evaluateHotspots(scores, observed, mask, COVERAGE, test.length).pai,
+  };
+}
+
+/** KDE's PAI at each fixed bandwidth (hindsight: shows how much the baseline depends on its bandwidth). */
+function kdeByBandwidth(events: Point[], horizonLabel: string) {
+  const { input, pai } = windowAt(events, TRAIN_END, horizonLabel);
   return {
     selected: selectBandwidth(input),
-    byBandwidth: BANDWIDTHS.map((h) => ({ h, pai: evaluateHotspots(kdeForecast(input, { kdeBandwidth: h }), observed, mask, COVERAGE, test.length).pai })),
+    byBandwidth: BANDWIDTHS.map((h) => ({ h, pai: pai(kdeForecast(input, { kdeBandwidth: h })) })),
   };
 }
 
@@ -76,36 +86,22 @@ function rollingOrigins(events: Point[]) {
   const weightRatios: Record<string, number[]> = {};
   let forecasts = 0;
   for (const origin of ROLLING_ORIGINS) {
+    const originMs = Date.parse(`${origin}T00:00:00Z`);
     for (const h of HORIZONS) {
-      const fromMs = Date.parse(`${origin}T00:00:00Z`);
-      const toMs = horizonEnd(fromMs, parseHorizon(h)!);
-      if (toMs > Date.UTC(2017, 0, 1)) continue;
-      const trainEnd = fromMs / MS_PER_DAY;
-      const to = toMs / MS_PER_DAY;
-      const train = events.filter((e) => e.t < trainEnd);
-      const test = events.filter((e) => e.t >= trainEnd && e.t < to);
-      const grid = gridFor([...train, ...test], CELL);
-      const mask = studyArea(grid, train, Math.max(400, CELL));
-      const observed = countByCell(grid, test);
-      const input = { grid, events: train, trainEnd, horizonDays: to - trainEnd };
-      const pai = (scores: Float64Array) => evaluateHotspots(scores, observed, mask, COVERAGE, test.length).pai;
-      const kde = kdeForecast(input);
-      const kdePai = pai(kde);
+      if (horizonEnd(originMs, parseHorizon(h)!) > Date.UTC(2017, 0, 1)) continue;
+      const { input, pai } = windowAt(events, originMs, h);
+      const kdePai = pai(kdeForecast(input));
       forecasts++;
       for (const m of METHODS) {
         ratios[m] = ratios[m] ?? [];
         ratios[m].push((m === 'kde' ? kdePai : pai(forecastBy(m, input))) / kdePai);
       }
       if (origin === ROLLING_ORIGINS[ROLLING_ORIGINS.length - 1]) continue;
-      const recent = prospectiveForecast(input);
-      const share = (a: Float64Array) => {
-        const total = a.reduce((x, y) => x + y, 0);
-        return total > 0 ? a.map((v) => v / total) : a;
-      };
-      const [k, p] = [share(kde), share(recent)];
+      // The module's own combined map at each weight, KDE's bandwidth chosen once (it does not depend on the weight).
+      const kdeBandwidth = selectBandwidth(input);
       for (const w of COMBINED_WEIGHTS) {
         weightRatios[String(w)] = weightRatios[String(w)] ?? [];
-        weightRatios[String(w)].push(pai(k.map((v, i) => w * p[i] + (1 - w) * v)) / kdePai);
+        weightRatios[String(w)].push(pai(combinedForecast(input, { combinedWeight: w, kdeBandwidth })) / kdePai);
       }
     }
   }

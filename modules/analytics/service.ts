@@ -45,7 +45,8 @@ function rowErrors(errors: RowError[]): FieldError[] {
  * Reads a file (CSV or GeoJSON) by a column mapping into incidents. A missing column refuses it; so, by default, does
  * any bad row (every one named) — an import stores what it reads. With `skipBadRows` (a backtest, which stores nothing)
  * rows without a usable time or place are left out and returned, as `tartip forecast evaluate` does: real exports have
- * the odd blank cell (Chicago 2016 has a row with no date), and one of thirteen thousand should not stop a backtest.
+ * the odd blank cell (Chicago 2016 has a row with no date), and one row of nearly twelve thousand should not stop a
+ * backtest.
  */
 export function readTable(
   input: Pick<ImportInput, 'format' | 'data' | 'mapping' | 'crs' | 'crsDef'>,
@@ -307,11 +308,11 @@ export function evaluateForecast(input: EvaluateInput): BacktestResult & { rows:
   const { incidents, crs, skipped } = readTable(input, { skipBadRows: true });
   const chosen = input.category ? incidents.filter((i) => i.category === input.category) : incidents;
   if (chosen.length === 0) throw Problem.validation([{ path: 'body.category', code: 'no_rows' }]);
-  const skippedRows = new Set(skipped.map((e) => e.row)).size;
+  // `incidentsFromRows` names a bad row once (its first bad cell), so the problems are the rows left out.
   const columnOf = (field: RowError['field']) => (field === 'header' ? field : (input.mapping[field] ?? field));
   const left = {
-    rows: incidents.length + skippedRows,
-    skipped: { count: skippedRows, first: skipped.slice(0, 5).map((e) => ({ row: e.row, column: columnOf(e.field), code: e.code })) },
+    rows: incidents.length + skipped.length,
+    skipped: { count: skipped.length, first: skipped.slice(0, 5).map((e) => ({ row: e.row, column: columnOf(e.field), code: e.code })) },
   };
   const planar = planarOf(chosen, crs, input.crsDef);
   const events = chosen.map((i) => ({ ...planar(i), t: i.at / MS_PER_DAY }));

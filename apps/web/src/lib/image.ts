@@ -40,13 +40,18 @@ function toBlob(canvas: HTMLCanvasElement, quality: number): Promise<Blob> {
   );
 }
 
-export function blobToBase64(blob: Blob): Promise<string> {
+/** A file or blob as a `data:` URL, as it is (a watchlist photo is sent this way). */
+export function blobToDataUrl(blob: Blob): Promise<string> {
   return new Promise((resolve, reject) => {
     const r = new FileReader();
-    r.onload = () => resolve(String(r.result).replace(/^data:[^,]*,/, ''));
+    r.onload = () => resolve(String(r.result));
     r.onerror = () => reject(r.error ?? new Error('FileReader failed'));
     r.readAsDataURL(blob);
   });
+}
+
+export async function blobToBase64(blob: Blob): Promise<string> {
+  return (await blobToDataUrl(blob)).replace(/^data:[^,]*,/, '');
 }
 
 /**

@@ -2,6 +2,7 @@ import type { GeoJSONSource, Map as MapLibreMap } from 'maplibre-gl';
 import { type ReactNode, type RefObject, useCallback, useEffect, useRef, useState } from 'react';
 import { api, ApiError } from '../../lib/api.ts';
 import { formatDateTime } from '../../lib/format.ts';
+import { blobToDataUrl } from '../../lib/image.ts';
 import { useLang } from '../../lib/lang.tsx';
 import { useEventStream } from '../../lib/useEventStream.ts';
 import type { SessionUser } from '../../lib/session.ts';
@@ -74,16 +75,6 @@ const isImage = (s: string | null): s is string => !!s && (/^https?:\/\//.test(s
  * the `data:image/jpeg;base64,` prefix takes 23: a photo of up to 2,999,000 bytes (3 MB) fits.
  */
 const MAX_PHOTO_BYTES = 2_999_000;
-
-/** A photo file as a data URL (what the server's embedding provider reads). */
-function readPhoto(file: File): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const reader = new FileReader();
-    reader.onload = () => resolve(String(reader.result));
-    reader.onerror = () => reject(reader.error);
-    reader.readAsDataURL(file);
-  });
-}
 
 function useText() {
   const { lang } = useLang();
@@ -429,7 +420,7 @@ function WatchlistsTab() {
                     return;
                   }
                   run(async () => {
-                    const url = await readPhoto(file);
+                    const url = await blobToDataUrl(file);
                     setForm((f) => ({ ...f, referenceImage: url }));
                   });
                 }}
