@@ -132,6 +132,8 @@ export class FraudRuntime {
   private recorderOk = true;
   /** Identifier hashes (HMAC under the shared key, pads precomputed) and decision ids (UUIDv7) of this process. */
   private readonly digests: IdentifierDigests;
+  /** The digest of an identifier looked up and not kept (lookups are synchronous, one at a time). */
+  private readonly scratchDigest = new Uint8Array(32);
   private readonly ids = new DecisionIds();
   /** The call policy of `active` with the degraded default, made once per policy version. */
   private callPolicy: CallPolicy | null = null;
@@ -310,7 +312,7 @@ export class FraudRuntime {
   }
 
   private lookup(kind: IdentifierKind, normalForm: string | null, at: number, digest?: Uint8Array): Match | null {
-    return normalForm ? this.indicators.lookupDigest(kind, digest ?? this.digests.digest(kind, normalForm), at) : null;
+    return normalForm ? this.indicators.lookupDigest(kind, digest ?? this.digests.digest(kind, normalForm, this.scratchDigest), at) : null;
   }
 
   private callPolicyFor(active: ActivePolicy): CallPolicy {

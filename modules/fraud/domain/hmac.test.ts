@@ -19,6 +19,17 @@ describe('HmacSha256', () => {
     }
   });
 
+  it('a prefix and a message are the MAC of the two together, ASCII or not, whatever the lengths', () => {
+    const h = new HmacSha256('tk-demo-key');
+    for (const prefix of ['', 'phone:', 'ключ:', 'p'.repeat(70)]) {
+      for (let len = 0; len < 140; len += 7) {
+        for (const message of [randomBytes(len).toString('base64').slice(0, len), 'ж€😀'.repeat(len).slice(0, len)]) {
+          expect(hex(h.digest(message, undefined, prefix))).toBe(createHmac('sha256', 'tk-demo-key').update(prefix + message).digest('hex'));
+        }
+      }
+    }
+  });
+
   it('writes into the buffer given, and IdentifierDigests gives the shared hash', () => {
     const out = new Uint8Array(32);
     const d = new IdentifierDigests('shared-key');

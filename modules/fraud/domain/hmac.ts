@@ -89,9 +89,12 @@ export class HmacSha256 {
     this.outerBlock[62] = 0x03;
   }
 
-  /** The 32-byte MAC of `message` (UTF-8), written into `out` (a new Buffer when not given). */
-  digest(message: string, out: Uint8Array = Buffer.allocUnsafe(32)): Uint8Array {
-    const n = this.encode(message);
+  /**
+   * The 32-byte MAC of `prefix` + `message` (UTF-8), written into `out` (a new Buffer when not given). The two parts
+   * are encoded one after the other, so a caller with a fixed prefix (`phone:`) builds no string per message.
+   */
+  digest(message: string, out: Uint8Array = Buffer.allocUnsafe(32), prefix = ''): Uint8Array {
+    const n = this.encode(prefix, message);
     // Padding: 0x80, zeros, then the bit length of (pad block + message) as a 64-bit big-endian integer.
     const total = ((n + 9 + 63) >>> 6) << 6;
     const buf = this.buf;
@@ -125,16 +128,27 @@ export class HmacSha256 {
     return out;
   }
 
-  /** UTF-8 of `message` into `buf` (ASCII directly, anything else through Buffer), leaving room for the padding. */
-  private encode(message: string): number {
-    const len = message.length;
+  /** UTF-8 of `prefix` + `message` into `buf` (ASCII directly, anything else through Buffer), leaving room for the padding. */
+  private encode(prefix: string, message: string): number {
+    const p = prefix.length;
+    const len = p + message.length;
     if (this.buf.length < len * 3 + 72) this.buf = new Uint8Array(len * 3 + 72);
     const buf = this.buf;
-    for (let i = 0; i < len; i++) {
-      const c = message.charCodeAt(i);
-      if (c >= 0x80) return Buffer.from(buf.buffer, buf.byteOffset, buf.length).write(message, 0, 'utf8');
+    for (let i = 0; i < p; i++) {
+      const c = prefix.charCodeAt(i);
+      if (c >= 0x80) return this.encodeSlow(prefix + message);
+      buf[i] = c;
+    }
+    for (let i = p; i < len; i++) {
+      const c = message.charCodeAt(i - p);
+      if (c >= 0x80) return this.encodeSlow(prefix + message);
       buf[i] = c;
     }
     return len;
+  }
+
+  private encodeSlow(text: string): number {
+    const buf = this.buf;
+    return Buffer.from(buf.buffer, buf.byteOffset, buf.length).write(text, 0, 'utf8');
   }
 }

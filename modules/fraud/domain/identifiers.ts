@@ -129,11 +129,14 @@ export function identifierDigest(key: string, kind: IdentifierKind, normalForm: 
  */
 export class IdentifierDigests {
   private readonly hmac: HmacSha256;
+  private readonly prefixes: Record<IdentifierKind, string>;
   constructor(key: string) {
     this.hmac = new HmacSha256(key);
+    this.prefixes = Object.fromEntries(KINDS.map((k) => [k, `${k}:`])) as Record<IdentifierKind, string>;
   }
+  /** `identifierHash` as bytes, into `out` when given (a new Buffer otherwise). */
   digest(kind: IdentifierKind, normalForm: string, out?: Uint8Array): Uint8Array {
-    return this.hmac.digest(`${kind}:${normalForm}`, out);
+    return this.hmac.digest(normalForm, out, this.prefixes[kind]);
   }
 }
 

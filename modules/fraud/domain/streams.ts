@@ -8,22 +8,154 @@ import type { RuleId, TransactionPolicy } from '../config/policy.ts';
 export type CallRisk = 'flagged' | 'international' | 'unknown';
 const RISK_VALUE: Record<CallRisk, number> = { unknown: 1, international: 2, flagged: 3 };
 
-interface RiskyCall {
-  at: number;
-  caller: string;
-  risk: CallRisk;
-}
-
-/** What is remembered of one called number: its recent callers (the latest call of each) and its risky calls. */
-interface CalledNumber {
-  /** Caller → time of its latest call, least recent first; at most MAX_CALLERS. */
-  callers: Map<string, number>;
-  /** The latest MAX_CALLERS risky calls, in arrival order. */
-  risky: RiskyCall[];
-  last: number;
-}
-
 const MAX_CALLERS = 32;
+
+/**
+ * A phone number in normal form (`+` and 8–15 digits, see identifiers.ts) as a number: exact, since 15 digits are
+ * below 2^53, and compared without touching the string again. Anything else gives NaN, which equals nothing.
+ */
+export function phoneKey(e164: string): number {
+  const n = e164.length;
+  if (n < 2 || n > 16 || e164.charCodeAt(0) !== 43) return Number.NaN;
+  let v = 0;
+  for (let i = 1; i < n; i++) {
+    const d = e164.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return Number.NaN;
+    v = v * 10 + d;
+  }
+  return v;
+}
+
+/**
+ * What is remembered of one called number, in flat arrays of numbers (no object per call): its last MAX_CALLERS
+ * distinct callers with the time of each one's latest call, and its last MAX_CALLERS risky calls.
+ */
+class CalledNumber {
+  /** Callers (phoneKey), the latest time each called, and when each was last recorded (to forget the least recent). */
+  readonly callers: number[] = [];
+  readonly times: number[] = [];
+  readonly touched: number[] = [];
+  private tick = 0;
+  /** Risky calls as a ring of MAX_CALLERS: time, risk value (1–3) and caller; `riskyNext` is the next slot to write. */
+  readonly riskyAt: number[] = [];
+  readonly riskyValue: number[] = [];
+  readonly riskyCaller: string[] = [];
+  private riskyNext = 0;
+  last: number;
+
+  constructor(at: number) {
+    this.last = at;
+  }
+
+  indexOf(caller: number): number {
+    const callers = this.callers;
+    for (let i = 0; i < callers.length; i++) if (callers[i] === caller) return i;
+    return -1;
+  }
+
+  call(caller: number, at: number): void {
+    if (Number.isNaN(caller)) return; // not a number in normal form: never known
+    const tick = ++this.tick;
+    const i = this.indexOf(caller);
+    if (i >= 0) {
+      if (at > this.times[i]) this.times[i] = at;
+      this.touched[i] = tick;
+      return;
+    }
+    if (this.callers.length < MAX_CALLERS) {
+      this.callers.push(caller);
+      this.times.push(at);
+      this.touched.push(tick);
+      return;
+    }
+    let oldest = 0;
+    for (let k = 1; k < MAX_CALLERS; k++) if (this.touched[k] < this.touched[oldest]) oldest = k;
+    this.callers[oldest] = caller;
+    this.times[oldest] = at;
+    this.touched[oldest] = tick;
+  }
+
+  risky(caller: string, value: number, at: number): void {
+    const k = this.riskyNext;
+    this.riskyNext = k + 1 === MAX_CALLERS ? 0 : k + 1;
+    this.riskyAt[k] = at;
+    this.riskyValue[k] = value;
+    this.riskyCaller[k] = caller;
+  }
+}
+
+/**
+ * Recent calls per called number: who called (to tell a first-time caller, one map lookup and a scan of at most
+ * MAX_CALLERS numbers, whatever the number's traffic) and which calls were risky (for the call-then-transfer
+ * typology). Called numbers are held in two generations: a number recorded goes to the current one (moving from the
+ * previous if it was there), and when the current one is full the previous is forgotten and the current becomes the
+ * previous — the least recently called numbers go first, without reordering a map on every call.
+ */
+export class CallStream {
+  private current = new Map<string, CalledNumber>();
+  private previous = new Map<string, CalledNumber>();
+  private readonly generation: number;
+  /** `maxKeys`: called numbers held at most. */
+  constructor(
+    private readonly memoryMs: number,
+    maxKeys = 1_000_000,
+  ) {
+    this.generation = Math.max(1, Math.floor(maxKeys / 2));
+  }
+
+  get size(): number {
+    return this.current.size + this.previous.size;
+  }
+
+  private find(called: string): CalledNumber | undefined {
+    return this.current.get(called) ?? this.previous.get(called);
+  }
+
+  /** A call from `caller` to `called` at `at`; calls may arrive late (from other processes), out of order. */
+  record(called: string, caller: string, risk: CallRisk | null, at: number): void {
+    let state = this.current.get(called);
+    if (!state) {
+      state = this.previous.get(called);
+      if (state) this.previous.delete(called);
+      else state = new CalledNumber(at);
+      if (this.current.size >= this.generation) {
+        this.previous = this.current;
+        this.current = new Map();
+      }
+      this.current.set(called, state);
+    }
+    state.call(phoneKey(caller), at);
+    if (risk) state.risky(caller, RISK_VALUE[risk], at);
+    if (at > state.last) state.last = at;
+  }
+
+  /** The caller called this number before, within memory. */
+  knows(called: string, caller: string, now: number): boolean {
+    const state = this.find(called);
+    if (!state) return false;
+    const i = state.indexOf(phoneKey(caller));
+    return i >= 0 && now - state.times[i] <= this.memoryMs;
+  }
+
+  /** 0 when no risky call reached `phone` in the `windowMs` before `now`; else 1 unknown, 2 international, 3 flagged. */
+  riskiest(phone: string, now: number, windowMs: number): { value: number; caller: string | null; at: number | null } {
+    let best = { value: 0, caller: null as string | null, at: null as number | null };
+    const state = this.find(phone);
+    if (!state) return best;
+    for (let i = 0; i < state.riskyAt.length; i++) {
+      const at = state.riskyAt[i];
+      if (at > now || now - at > windowMs) continue;
+      const v = state.riskyValue[i];
+      // Equal values: the later call (the ring's slots are not in time order).
+      if (v > best.value || (v === best.value && best.at !== null && at > best.at)) best = { value: v, caller: state.riskyCaller[i], at };
+    }
+    return best;
+  }
+
+  sweep(now: number): void {
+    for (const map of [this.current, this.previous]) for (const [k, state] of map) if (now - state.last > this.memoryMs) map.delete(k);
+  }
+}
 
 /** Moves `key` to the end of the map's order (most recent) and evicts the least recent keys beyond `max`. */
 function touch<V>(map: Map<string, V>, key: string, value: V, max: number): void {
@@ -34,58 +166,6 @@ function touch<V>(map: Map<string, V>, key: string, value: V, max: number): void
       map.delete(k);
       if (map.size <= max) break;
     }
-  }
-}
-
-/**
- * Recent calls per called number: who called (to tell a first-time caller, one map lookup whatever the number's
- * traffic) and which calls were risky (for the call-then-transfer typology).
- */
-export class CallStream {
-  private readonly byCalled = new Map<string, CalledNumber>();
-  /** `maxKeys`: called numbers held at most; the least recently called are forgotten first. */
-  constructor(
-    private readonly memoryMs: number,
-    private readonly maxKeys = 1_000_000,
-  ) {}
-
-  get size(): number {
-    return this.byCalled.size;
-  }
-
-  /** A call from `caller` to `called` at `at`; calls may arrive late (from other processes), out of order. */
-  record(called: string, caller: string, risk: CallRisk | null, at: number): void {
-    let state = this.byCalled.get(called);
-    if (!state) state = { callers: new Map(), risky: [], last: at };
-    touch(this.byCalled, called, state, this.maxKeys);
-    const before = state.callers.get(caller);
-    touch(state.callers, caller, before === undefined || at > before ? at : before, MAX_CALLERS);
-    if (risk) {
-      state.risky.push({ at, caller, risk });
-      if (state.risky.length > MAX_CALLERS) state.risky.splice(0, state.risky.length - MAX_CALLERS);
-    }
-    if (at > state.last) state.last = at;
-  }
-
-  /** The caller called this number before, within memory. */
-  knows(called: string, caller: string, now: number): boolean {
-    const at = this.byCalled.get(called)?.callers.get(caller);
-    return at !== undefined && now - at <= this.memoryMs;
-  }
-
-  /** 0 when no risky call reached `phone` in the `windowMs` before `now`; else 1 unknown, 2 international, 3 flagged. */
-  riskiest(phone: string, now: number, windowMs: number): { value: number; caller: string | null; at: number | null } {
-    let best = { value: 0, caller: null as string | null, at: null as number | null };
-    for (const c of this.byCalled.get(phone)?.risky ?? []) {
-      if (c.at > now || now - c.at > windowMs) continue;
-      const v = RISK_VALUE[c.risk];
-      if (v > best.value) best = { value: v, caller: c.caller, at: c.at };
-    }
-    return best;
-  }
-
-  sweep(now: number): void {
-    for (const [k, state] of this.byCalled) if (now - state.last > this.memoryMs) this.byCalled.delete(k);
   }
 }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { type RuleId, TRANSACTION_POLICY as P } from '../config/policy.ts';
-import { CallStream, PaymentStream, type Transfer } from './streams.ts';
+import { CallStream, PaymentStream, phoneKey, type Transfer } from './streams.ts';
 import { bandOf, decideTransaction } from './typologies.ts';
 
 const MIN = 60_000;
@@ -155,6 +155,49 @@ describe('call stream', () => {
     expect(c.knows(called, caller(32), T0 + 30 * MIN)).toBe(true);
     // Calls without risk never count as risky ones.
     expect(c.riskiest(called, T0 + 30 * MIN, 60 * MIN).value).toBe(0);
+  });
+
+  it('keeps the last 32 risky calls of a number, and of equally risky ones names the latest', () => {
+    const c = new CallStream(6 * 60 * MIN);
+    const called = '+77011234567';
+    // 40 calls from abroad, one a minute: the first 8 (minutes 0–7) are no longer held, minute 8's is the oldest still there.
+    for (let i = 0; i < 40; i++) c.record(called, `+44207946${String(i).padStart(4, '0')}`, 'international', T0 + i * MIN);
+    expect(c.riskiest(called, T0 + 39 * MIN, 60 * MIN)).toEqual({ value: 2, caller: '+442079460039', at: T0 + 39 * MIN });
+    expect(c.riskiest(called, T0 + 7 * MIN, 0).value).toBe(0);
+    expect(c.riskiest(called, T0 + 8 * MIN, 0)).toEqual({ value: 2, caller: '+442079460008', at: T0 + 8 * MIN });
+    // A flagged call outranks later international ones.
+    c.record(called, '+77009998877', 'flagged', T0 + 40 * MIN);
+    c.record(called, '+442079461000', 'international', T0 + 41 * MIN);
+    expect(c.riskiest(called, T0 + 41 * MIN, 60 * MIN)).toEqual({ value: 3, caller: '+77009998877', at: T0 + 40 * MIN });
+  });
+
+  it('compares callers as numbers: exact to 15 digits; a number not in normal form is never known, its risk still counts', () => {
+    expect(phoneKey('+77011234567')).toBe(77011234567);
+    expect(phoneKey('+999999999999999')).toBe(999999999999999);
+    expect(phoneKey('+999999999999998')).not.toBe(phoneKey('+999999999999999'));
+    for (const bad of ['77011234567', '+7701123456x', '+', '', '+7701123456789012']) expect(phoneKey(bad)).toBeNaN();
+    const c = new CallStream(6 * 60 * MIN);
+    c.record('+77011234567', '+999999999999999', null, T0);
+    expect(c.knows('+77011234567', '+999999999999999', T0 + MIN)).toBe(true);
+    expect(c.knows('+77011234567', '+999999999999998', T0 + MIN)).toBe(false);
+    c.record('+77011234567', 'anonymous', 'unknown', T0);
+    expect(c.knows('+77011234567', 'anonymous', T0 + MIN)).toBe(false);
+    expect(c.riskiest('+77011234567', T0 + MIN, 30 * MIN)).toEqual({ value: 1, caller: 'anonymous', at: T0 });
+  });
+
+  it('at scale: never more than maxKeys numbers, and a number called again outlives those called once before it', () => {
+    const c = new CallStream(6 * 60 * MIN, 1000);
+    const number = (i: number) => `+7701${String(i).padStart(7, '0')}`;
+    for (let i = 0; i < 5000; i++) {
+      c.record(number(i), '+77770000000', 'unknown', T0 + i);
+      // Number 0 is called again every 100 calls: however many others come, it stays.
+      if (i % 100 === 0) c.record(number(0), '+77770000001', 'unknown', T0 + i);
+      expect(c.size).toBeLessThanOrEqual(1000);
+    }
+    expect(c.riskiest(number(0), T0 + 5000, 30 * MIN).value).toBe(1);
+    // The 500 most recently called are all held; the first thousand (but number 0) are forgotten.
+    for (let i = 4500; i < 5000; i++) expect(c.riskiest(number(i), T0 + 5000, 30 * MIN).value).toBe(1);
+    for (let i = 1; i < 1000; i++) expect(c.riskiest(number(i), T0 + 5000, 30 * MIN).value).toBe(0);
   });
 
   it('holds at most maxKeys numbers, forgetting the least recently called', () => {
