@@ -45,6 +45,7 @@ describe('loadConfig', () => {
       bodyLimit: 1_048_576,
       outboxBatch: 500,
       databasePool: 10,
+      pgliteThread: 'worker',
       shutdownGraceMs: 10_000,
     });
     // The data dir is made absolute, so a later chdir cannot move the database.

@@ -19,6 +19,8 @@ const schema = z
     /** PostgreSQL URL; required in production mode. `memory://` runs PGlite in memory (tests). */
     TARTIP_DATABASE_URL: z.string().optional(),
     TARTIP_DATABASE_POOL: z.coerce.number().int().min(1).max(200).default(10),
+    /** Embedded: PGlite in its own worker thread (default) or on the server's thread. */
+    TARTIP_PGLITE_THREAD: z.enum(['worker', 'main']).default('worker'),
     /** NATS URL(s), comma-separated; required in production mode. */
     TARTIP_NATS_URL: z.string().optional(),
     TARTIP_NATS_STREAM: z.string().regex(/^[A-Za-z0-9_-]+$/).default('TARTIP'),
@@ -64,6 +66,7 @@ export interface Config {
   dataDir: string;
   databaseUrl: string | undefined;
   databasePool: number;
+  pgliteThread: 'worker' | 'main';
   natsUrl: string | undefined;
   natsStream: string;
   natsPrefix: string;
@@ -130,6 +133,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     dataDir: resolve(c.TARTIP_DATA_DIR),
     databaseUrl: c.TARTIP_DATABASE_URL,
     databasePool: c.TARTIP_DATABASE_POOL,
+    pgliteThread: c.TARTIP_PGLITE_THREAD,
     natsUrl: c.TARTIP_NATS_URL,
     natsStream: c.TARTIP_NATS_STREAM,
     natsPrefix: c.TARTIP_NATS_PREFIX,

@@ -1,16 +1,18 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openPglite } from './pglite.ts';
+import { openPglite, type PgliteThread } from './pglite.ts';
 import type { Db } from './types.ts';
 
-// The embedded database runs on the server's own thread. These tests prove that a long run of statements does not
-// shut out everything else: without a turn of the event loop between statements, a timer set during the run fired
-// only after it, and a new HTTP connection was accepted only after it (seen under load as multi-second waits).
-describe('PGlite on the server thread', () => {
+// The embedded database, on its own worker thread (the default) or on the server's thread, keeps one contract:
+// the same values and errors as PostgreSQL, transactions that commit or roll back whole and never interleave — and a
+// long run of statements does not shut out the rest of the server. On the server's thread without a turn of the
+// event loop between statements, a timer set during the run fired only after it, and a new HTTP connection was
+// accepted only after it (seen under load as multi-second waits).
+describe.each<PgliteThread>(['main', 'worker'])('PGlite on the %s thread', (thread) => {
   let db: Db;
   beforeAll(async () => {
-    db = await openPglite();
+    db = await openPglite(undefined, thread);
   });
   afterAll(async () => {
     await db?.close();
@@ -55,5 +57,66 @@ describe('PGlite on the server thread', () => {
     } finally {
       server.close();
     }
+  });
+
+  it('returns the values PostgreSQL does: int8 as a number, timestamptz as a Date, bytea, jsonb, text[], null', async () => {
+    const [row] = await db.query<Record<string, unknown>>(
+      `select 9007199254740991::int8 as big, '2026-12-06T07:10:00Z'::timestamptz as at, '\\x00ff10'::bytea as bytes,
+              '{"a": [1, "ж"]}'::jsonb as doc, array['x', 'y'] as tags, null::text as nothing, $1::text as param`,
+      ['Қорғау'],
+    );
+    expect(row.big).toBe(9007199254740991);
+    expect(row.at).toBeInstanceOf(Date);
+    expect((row.at as Date).toISOString()).toBe('2026-12-06T07:10:00.000Z');
+    expect([...(row.bytes as Uint8Array)]).toEqual([0, 255, 16]);
+    expect(row.doc).toEqual({ a: [1, 'ж'] });
+    expect(row.tags).toEqual(['x', 'y']);
+    expect(row.nothing).toBeNull();
+    expect(row.param).toBe('Қорғау');
+  });
+
+  it("errors carry PostgreSQL's code and constraint; a failed transaction leaves nothing behind", async () => {
+    await db.exec('create table u (k text primary key, n int)');
+    await db.query('insert into u values ($1, 1)', ['a']);
+    const standalone = await db.query('insert into u values ($1, 2)', ['a']).catch((e: unknown) => e);
+    expect(standalone).toBeInstanceOf(Error);
+    expect(standalone).toMatchObject({ code: '23505', constraint: 'u_pkey' });
+    const inTx = await db
+      .transaction(async (tx) => {
+        await tx.query('insert into u values ($1, 3)', ['b']);
+        await tx.query('insert into u values ($1, 4)', ['a']);
+      })
+      .catch((e: unknown) => e);
+    expect(inTx).toMatchObject({ code: '23505' });
+    // The thrower's own error, not the database's, when the code gives up: also rolled back.
+    const own = await db
+      .transaction(async (tx) => {
+        await tx.query('insert into u values ($1, 5)', ['c']);
+        throw new Error('changed my mind');
+      })
+      .catch((e: unknown) => (e as Error).message);
+    expect(own).toBe('changed my mind');
+    expect(await db.query('select k, n from u order by k')).toEqual([{ k: 'a', n: 1 }]);
+    // A commit refused by a deferred constraint rejects the transaction too.
+    await db.exec(`create table v (id int primary key, parent int references v(id) deferrable initially deferred)`);
+    const deferred = await db.transaction((tx) => tx.query('insert into v values (1, 99)')).catch((e: unknown) => e);
+    expect(deferred).toMatchObject({ code: '23503' });
+    expect(await db.query('select count(*)::int as n from v')).toEqual([{ n: 0 }]);
+  });
+
+  it('transactions started together run one after the other, each seeing only committed work', async () => {
+    await db.exec('create table w (n int)');
+    const order: string[] = [];
+    const run = (name: string) =>
+      db.transaction(async (tx) => {
+        order.push(`${name} begin`);
+        const [{ c }] = await tx.query<{ c: number }>('select count(*)::int as c from w');
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        await tx.query('insert into w values ($1)', [c + 1]);
+        order.push(`${name} end`);
+      });
+    await Promise.all([run('first'), run('second'), run('third')]);
+    expect(order).toEqual(['first begin', 'first end', 'second begin', 'second end', 'third begin', 'third end']);
+    expect(await db.query('select n from w order by n')).toEqual([{ n: 1 }, { n: 2 }, { n: 3 }]);
   });
 });
