@@ -120,3 +120,28 @@ describe.each<PgliteThread>(['main', 'worker'])('PGlite on the %s thread', (thre
     expect(await db.query('select n from w order by n')).toEqual([{ n: 1 }, { n: 2 }, { n: 3 }]);
   });
 });
+
+describe('PGlite in its worker thread', () => {
+  it('one long statement does not stop the server: timers and health checks run while it executes', async () => {
+    const db = await openPglite(undefined, 'worker');
+    try {
+      let done = false;
+      const ticks: boolean[] = [];
+      const timer = setInterval(() => ticks.push(done), 5);
+      const long = db.query('select count(*)::int as n from generate_series(1, 3000000)').then((rows) => {
+        done = true;
+        return rows;
+      });
+      // A readiness probe sent during the long statement is answered after it (one connection), but the thread that
+      // answers HTTP keeps running meanwhile: the timer fires again and again before the statement ends. On the
+      // server's thread it fires not once until then.
+      const ping = db.ping();
+      expect(await long).toEqual([{ n: 3_000_000 }]);
+      await ping;
+      clearInterval(timer);
+      expect(ticks.filter((beforeEnd) => !beforeEnd).length).toBeGreaterThanOrEqual(3);
+    } finally {
+      await db.close();
+    }
+  });
+});
