@@ -1,5 +1,10 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPglite, type PgliteThread } from './pglite.ts';
 import type { Db } from './types.ts';
@@ -122,26 +127,58 @@ describe.each<PgliteThread>(['main', 'worker'])('PGlite on the %s thread', (thre
 });
 
 describe('PGlite in its worker thread', () => {
-  it('one long statement does not stop the server: timers and health checks run while it executes', async () => {
-    const db = await openPglite(undefined, 'worker');
+  let db: Db;
+  beforeAll(async () => {
+    db = await openPglite(undefined, 'worker');
+  });
+  afterAll(async () => {
+    await db?.close();
+  });
+
+  it('a parameter that cannot be sent to the thread is refused at once, and the database goes on answering', async () => {
+    await expect(db.query('select $1::text as x', [() => 'not a value'])).rejects.toThrow(/could not be cloned/);
+    expect(await db.query('select 1 as n')).toEqual([{ n: 1 }]);
+  });
+
+  it('an idle database thread does not keep a finished script alive, also after a refused statement', async () => {
+    // A command-line script that never closes the database must still exit when its work is done.
+    const dir = mkdtempSync(join(tmpdir(), 'tartip-pglite-'));
     try {
-      let done = false;
-      const ticks: boolean[] = [];
-      const timer = setInterval(() => ticks.push(done), 5);
-      const long = db.query('select count(*)::int as n from generate_series(1, 3000000)').then((rows) => {
-        done = true;
-        return rows;
+      const script = join(dir, 'script.mts');
+      const adapter = fileURLToPath(new URL('./pglite.ts', import.meta.url));
+      writeFileSync(
+        script,
+        `import { openPglite } from ${JSON.stringify(adapter)};
+         const db = await openPglite(undefined, 'worker');
+         await db.query('select $1::text', [() => 1]).catch(() => {});
+         console.log(JSON.stringify(await db.query('select 41 + 1 as n')));`,
+      );
+      const out = await new Promise<{ code: number | null; stdout: string }>((resolve) => {
+        const child = execFile(process.execPath, ['--import', 'tsx', script], { timeout: 60_000, cwd: process.cwd() }, (_e, stdout) =>
+          resolve({ code: child.exitCode, stdout }),
+        );
       });
-      // A readiness probe sent during the long statement is answered after it (one connection), but the thread that
-      // answers HTTP keeps running meanwhile: the timer fires again and again before the statement ends. On the
-      // server's thread it fires not once until then.
-      const ping = db.ping();
-      expect(await long).toEqual([{ n: 3_000_000 }]);
-      await ping;
-      clearInterval(timer);
-      expect(ticks.filter((beforeEnd) => !beforeEnd).length).toBeGreaterThanOrEqual(3);
+      expect(out).toEqual({ code: 0, stdout: '[{"n":42}]\n' });
     } finally {
-      await db.close();
+      rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it('one long statement does not stop the server: timers and health checks run while it executes', async () => {
+    let done = false;
+    const ticks: boolean[] = [];
+    const timer = setInterval(() => ticks.push(done), 5);
+    const long = db.query('select count(*)::int as n from generate_series(1, 3000000)').then((rows) => {
+      done = true;
+      return rows;
+    });
+    // A readiness probe sent during the long statement is answered after it (one connection), but the thread that
+    // answers HTTP keeps running meanwhile: the timer fires again and again before the statement ends. On the
+    // server's thread it fires not once until then.
+    const ping = db.ping();
+    expect(await long).toEqual([{ n: 3_000_000 }]);
+    await ping;
+    clearInterval(timer);
+    expect(ticks.filter((beforeEnd) => !beforeEnd).length).toBeGreaterThanOrEqual(3);
   });
 });

@@ -72,9 +72,14 @@ async function openPgliteWorker(dataDir?: string): Promise<Db> {
     new Promise<T>((resolve, reject) => {
       if (stopped) return reject(stopped);
       const id = nextId++;
+      try {
+        // A parameter that cannot be cloned (a function, say) throws here, before anything is pending.
+        worker.postMessage({ ...message, id });
+      } catch (e) {
+        return reject(e instanceof Error ? e : new Error(String(e)));
+      }
       if (pending.size === 0) worker.ref();
       pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
-      worker.postMessage({ ...message, id });
     });
   const bound = (tx?: number): Tx => ({
     exec: async (script) => {
