@@ -19,7 +19,6 @@ import { flagPremise, raiseIncident } from './index.ts';
 import { Eido } from './domain/eido.ts';
 import { RoadGraph } from './domain/routing/graph.ts';
 import { AlertRaised, IncidentChanged } from './events.ts';
-import { handleReportsSubmitted } from './intake.ts';
 import { runtime } from './runtime.ts';
 
 const MQTT_URL = process.env.TARTIP_TEST_MQTT_URL || 'mqtt://127.0.0.1:1883';
@@ -94,8 +93,9 @@ describe(`dispatch on ${backendName}`, () => {
     await server.kernel.commands.run({ actor: 'test:reports' }, (uow) => uow.emit({ subject: REPORT_SUBMITTED, key: data.reportId, jurisdiction: data.kato, permission: 'reports:read', data }));
     return data;
   };
-  const incidentOfReport = (reportId: string) =>
-    waitFor(`an incident for report ${reportId}`, async () => (await server.kernel.db.query<{ incident_id: string }>('select incident_id from dispatch_incident_report where report_id = $1', [reportId]))[0]?.incident_id);
+  // No waiting: the incident commits with the command that submitted the report.
+  const incidentOfReport = async (reportId: string) =>
+    (await server.kernel.db.query<{ incident_id: string }>('select incident_id from dispatch_incident_report where report_id = $1', [reportId]))[0]?.incident_id;
 
   beforeAll(async () => {
     server = await testServer({
@@ -146,16 +146,41 @@ describe(`dispatch on ${backendName}`, () => {
     for (const c of changes) expect(c.reportIds).toEqual([r.reportId]);
   });
 
-  it('the same event handled twice, in one batch or two, has one effect (inbox)', async () => {
-    const [row] = await server.kernel.db.query<{ id: string; payload: ReportSubmitted }>(
-      `select id, payload from kernel_outbox where subject = $1 and key = $2`,
-      [REPORT_SUBMITTED, firstReport],
-    );
-    const event: BusEvent = { id: row.id, subject: REPORT_SUBMITTED, occurredAt: clock.now().toISOString(), jurisdiction: '751110000', permission: null, data: row.payload };
+  it('the incident is part of the report’s transaction: a command that fails after submitting leaves neither', async () => {
     const before = await count('dispatch_incident');
-    await handleReportsSubmitted([event, event], server.kernel);
-    await handleReportsSubmitted([event], server.kernel);
+    const reportId = newId();
+    const data: ReportSubmitted = {
+      reportId,
+      category: 'theft',
+      priority: 'P2',
+      location: ALMALY,
+      address: null,
+      kato: '751110000',
+      description: 'rolled back',
+      attributes: {},
+      channel: 'app102',
+      anonymous: false,
+      mediaCount: 0,
+      duplicateOf: null,
+      submittedAt: clock.now().toISOString(),
+    };
+    await expect(
+      server.kernel.commands.run({ actor: 'test:reports' }, async (uow) => {
+        await uow.emit({ subject: REPORT_SUBMITTED, key: reportId, jurisdiction: data.kato, permission: 'reports:read', data });
+        // The reaction runs at the end of the command; a failure in the command's own later work still undoes it.
+        await uow.tx.query('select 1/0');
+      }),
+    ).rejects.toThrow(/division by zero/);
     expect(await count('dispatch_incident')).toBe(before);
+    expect(await incidentOfReport(reportId)).toBeUndefined();
+    // A report that breaks the event contract fails its command (nothing stored) instead of being dropped.
+    await expect(
+      server.kernel.commands.run({ actor: 'test:reports' }, (uow) =>
+        uow.emit({ subject: REPORT_SUBMITTED, key: reportId, jurisdiction: data.kato, permission: 'reports:read', data: { ...data, location: null } }),
+      ),
+    ).rejects.toThrow(/malformed reports.report.submitted/);
+    expect(await count('dispatch_incident')).toBe(before);
+    expect(await count('kernel_outbox', 'key = $1', [reportId])).toBe(0);
   });
 
   it('a batch holding a report and its duplicate makes one incident with both', async () => {
@@ -176,9 +201,11 @@ describe(`dispatch on ${backendName}`, () => {
       submittedAt: at,
     };
     const duplicate: ReportSubmitted = { ...original, reportId: newId(), description: 'batch duplicate', duplicateOf: original.reportId };
-    const event = (data: ReportSubmitted): BusEvent => ({ id: newId(), subject: REPORT_SUBMITTED, key: data.reportId, occurredAt: at, jurisdiction: data.kato, permission: null, data });
     const before = await count('dispatch_incident');
-    await handleReportsSubmitted([event(original), event(duplicate)], server.kernel);
+    // One command, as report intake stores a batch: both events go to the reaction together, in order.
+    await server.kernel.commands.run({ actor: 'test:reports' }, async (uow) => {
+      for (const data of [original, duplicate]) await uow.emit({ subject: REPORT_SUBMITTED, key: data.reportId, jurisdiction: data.kato, permission: 'reports:read', data });
+    });
     expect(await count('dispatch_incident')).toBe(before + 1);
     const incident = await incidentOfReport(original.reportId);
     expect(await incidentOfReport(duplicate.reportId)).toBe(incident);

@@ -108,9 +108,16 @@ export async function buildApp(kernel: Kernel, modules: ModuleDefinition[] = MOD
     });
   }
   await hub.start();
+  // Reactions first: from here on, every command (a module's start work included) runs them.
+  for (const m of modules) {
+    for (const s of m.subscribers ?? []) {
+      if ('react' in s) kernel.commands.addReaction({ subject: s.subject, name: s.group, react: (uow, events) => s.react(uow, events, kernel) });
+    }
+  }
   const stops: (() => Promise<void>)[] = [];
   for (const m of modules) {
     for (const s of m.subscribers ?? []) {
+      if ('react' in s) continue;
       const sub =
         'handleBatch' in s
           ? await kernel.bus.subscribeBatch({ subject: s.subject, group: s.group, maxBatch: s.maxBatch }, (events) => s.handleBatch(events, kernel))

@@ -70,6 +70,95 @@ describe(`kernel on ${backendName}`, () => {
     expect(await verifyAudit(kernel.db, kernel.auditPublicKeys)).toMatchObject({ ok: true });
   });
 
+  it('runs reactions inside the command: their writes, audit records and events commit with it, or nothing does', async () => {
+    const calls: BusEvent[][] = [];
+    kernel.commands.addReaction({
+      subject: 'test.reaction.note',
+      name: 'test.note-copier',
+      react: async (uow, events) => {
+        calls.push(events);
+        for (const e of events) {
+          const { id, body } = e.data as { id: string; body: string };
+          if (body === 'poison') throw new Error('the reaction refuses poison');
+          await uow.tx.query('insert into test_note values ($1, $2)', [`${id}-copy`, body.toUpperCase()]);
+          await uow.audit({ action: 'note.copied', entity: 'note', entityId: `${id}-copy` });
+          await uow.emit({ subject: 'test.reaction.copied', key: id, data: { id: `${id}-copy` } });
+        }
+        (events[0].data as { body: string }).body = 'changed by the reaction';
+      },
+    });
+    const copied: string[] = [];
+    kernel.commands.addReaction({
+      subject: 'test.reaction.copied',
+      name: 'test.copy-watcher',
+      react: async (_uow, events) => {
+        for (const e of events) copied.push((e.data as { id: string }).id);
+      },
+    });
+    expect(() => kernel.commands.addReaction({ subject: 'test.>', name: 'test.copy-watcher', react: async () => {} })).toThrow(/registered already/);
+
+    const ids = await kernel.commands.run({ actor: 'user:test', requestId: 'req-r' }, async (uow) => {
+      await uow.tx.query('insert into test_note values ($1, $2)', ['r1', 'first']);
+      return [
+        await uow.emit({ subject: 'test.reaction.note', key: 'r1', data: { id: 'r1', body: 'first' } }),
+        await uow.emit({ subject: 'test.reaction.note', key: 'r2', data: { id: 'r2', body: 'second' } }),
+        await uow.emit({ subject: 'test.other', key: 'r3', data: {} }),
+      ];
+    });
+    // One call with both matching events, in order, as the bus would carry them (ids, subject, time).
+    expect(calls).toHaveLength(1);
+    expect(calls[0].map((e) => e.id)).toEqual(ids.slice(0, 2));
+    expect(calls[0][1]).toMatchObject({ subject: 'test.reaction.note', key: 'r2', occurredAt: '2026-11-24T10:00:00.000Z' });
+    // Events the reaction emitted were reacted to in a second round, in the same command.
+    expect(copied).toEqual(['r1-copy', 'r2-copy']);
+    const notes = await kernel.db.query<{ id: string; body: string }>(`select id, body from test_note where id like 'r%' order by id`);
+    expect(notes).toEqual([
+      { id: 'r1', body: 'first' },
+      { id: 'r1-copy', body: 'FIRST' },
+      { id: 'r2-copy', body: 'SECOND' },
+    ]);
+    const outbox = await kernel.db.query<{ id: string; subject: string; payload: { body?: string } }>(
+      `select id, subject, payload from kernel_outbox where key in ('r1', 'r2', 'r3') order by seq`,
+    );
+    expect(outbox.map((o) => o.subject)).toEqual(['test.reaction.note', 'test.reaction.note', 'test.other', 'test.reaction.copied', 'test.reaction.copied']);
+    // The reaction got a copy: what it changed is not what the command emitted.
+    expect(outbox[0].payload.body).toBe('first');
+    const audit = await kernel.db.query<{ actor: string; request_id: string }>(`select actor, request_id from kernel_audit where action = 'note.copied'`);
+    expect(audit).toEqual([
+      { actor: 'system:test.note-copier', request_id: 'req-r' },
+      { actor: 'system:test.note-copier', request_id: 'req-r' },
+    ]);
+
+    // A reaction that fails fails the command: neither the command's writes nor any reaction's are kept.
+    const count = async () =>
+      (
+        await kernel.db.query<{ n: number; o: number; a: number }>(
+          `select (select count(*) from test_note)::int8 as n, (select count(*) from kernel_outbox)::int8 as o, (select count(*) from kernel_audit)::int8 as a`,
+        )
+      )[0];
+    const before = await count();
+    await expect(
+      kernel.commands.run({ actor: 'user:test' }, async (uow) => {
+        await uow.tx.query('insert into test_note values ($1, $2)', ['r4', 'kept?']);
+        await uow.emit({ subject: 'test.reaction.note', key: 'r4', data: { id: 'r4', body: 'fine' } });
+        await uow.emit({ subject: 'test.reaction.note', key: 'r5', data: { id: 'r5', body: 'poison' } });
+      }),
+    ).rejects.toThrow('the reaction refuses poison');
+    expect(await count()).toEqual(before);
+
+    // A reaction that keeps answering its own events is a loop: the command fails instead of running forever.
+    kernel.commands.addReaction({
+      subject: 'test.echo',
+      name: 'test.echo',
+      react: async (uow, events) => {
+        for (const e of events) await uow.emit({ subject: 'test.echo', data: e.data });
+      },
+    });
+    await expect(kernel.commands.run({ actor: 'user:test' }, (uow) => uow.emit({ subject: 'test.echo', data: {} }))).rejects.toThrow(/did not settle after 8 rounds/);
+    expect(await count()).toEqual(before);
+    expect(await verifyAudit(kernel.db, kernel.auditPublicKeys)).toMatchObject({ ok: true });
+  });
+
   it('relays committed events to the bus, and a consumer handles each once even when redelivered', async () => {
     const seen: BusEvent[] = [];
     await kernel.db.exec('create table test_projection (event_id uuid primary key)');

@@ -3,18 +3,25 @@ import type { BusEvent } from './bus/types.ts';
 import { type Migration, readMigrations } from './db/migrate.ts';
 import { addMessages, type Locale } from './i18n/index.ts';
 import type { Kernel } from './kernel.ts';
+import type { UnitOfWork } from './outbox.ts';
 
 /**
  * A durable consumer of bus events. Handlers must be idempotent (`handleOnce` / `handleOnceBatch`). Give
  * `handleBatch` to take events in batches (whatever arrived while the last batch was handled, in order) and
- * write them in one transaction; otherwise `handle` gets them one at a time.
+ * write them in one transaction; otherwise `handle` gets them one at a time. Give `react` instead to run inside
+ * the transaction of every command that emits a matching event (a `Reaction`, see outbox.ts): such a subscriber is
+ * not on the bus at all, its effects commit with the command's, and its failure fails the command.
  */
 export type Subscriber = {
   /** Subject filter, e.g. `reports.report.submitted` or `dispatch.>`. */
   subject: string;
   /** Durable group name, unique in the platform: `<module>.<purpose>`. */
   group: string;
-} & ({ handle(event: BusEvent, kernel: Kernel): Promise<void> } | { handleBatch(events: BusEvent[], kernel: Kernel): Promise<void>; maxBatch?: number });
+} & (
+  | { handle(event: BusEvent, kernel: Kernel): Promise<void> }
+  | { handleBatch(events: BusEvent[], kernel: Kernel): Promise<void>; maxBatch?: number }
+  | { react(uow: UnitOfWork, events: BusEvent[], kernel: Kernel): Promise<void> }
+);
 
 /**
  * What a bounded context gives the platform. A module owns its tables (created by its migrations), its

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { type AuditEntry, appendAudit, auditInsert } from './audit/log.ts';
-import type { Bus, BusEvent } from './bus/types.ts';
+import { type Bus, type BusEvent, subjectMatches } from './bus/types.ts';
 import type { Clock } from './clock.ts';
 import type { Db, Queryable, Tx } from './db/types.ts';
 import { newId } from './ids.ts';
@@ -76,15 +76,41 @@ async function writeEventsAndAudit(tx: Queryable, events: readonly { id: string;
 }
 
 /**
+ * A consumer that runs inside the transaction of the command that emitted its events, instead of after the bus
+ * delivers them: its effects commit with the command's, or neither does. For a step that must never lag the
+ * command (a citizen's report and the incident it becomes), at the price that its failure fails the command.
+ */
+export interface Reaction {
+  /** Subject filter, as for the bus (`reports.report.submitted`, `dispatch.>`). */
+  subject: string;
+  /** Names the reaction; its audit records default to the actor `system:<name>`. */
+  name: string;
+  /** Gets the command's matching events in the order they were emitted; may write, audit and emit. */
+  react(uow: UnitOfWork, events: BusEvent[]): Promise<void>;
+}
+
+/** Events that reactions emit are reacted to in turn; a chain deeper than this is a loop, and fails the command. */
+const MAX_REACTION_ROUNDS = 8;
+
+/**
  * The command path: state, audit record and event are written in one transaction, so either all three
- * happen or none. After commit the relay is nudged to publish at once.
+ * happen or none. Registered reactions run on the command's events before they are written. After commit the
+ * relay is nudged to publish at once.
  */
 export class Commands {
+  private readonly reactions: Reaction[] = [];
+
   constructor(
     private readonly db: Db,
     private readonly clock: Clock,
     private readonly relay?: { poke(): void },
   ) {}
+
+  /** Registers a reaction for every command of this process from now on. */
+  addReaction(reaction: Reaction): void {
+    if (this.reactions.some((r) => r.name === reaction.name)) throw new Error(`reaction ${reaction.name} is registered already`);
+    this.reactions.push(reaction);
+  }
 
   async run<T>(ctx: CommandContext, fn: (uow: UnitOfWork) => Promise<T>): Promise<T> {
     let emitted = false;
@@ -95,11 +121,11 @@ export class Commands {
       // (`appendAudit`): no lock is taken here.
       const entries: AuditEntry[] = [];
       const events: { id: string; event: NewEvent }[] = [];
-      const out = await fn({
+      const unitOfWork = (actor: string): UnitOfWork => ({
         tx,
         now,
         audit: async (entry) => {
-          entries.push({ actor: ctx.actor, requestId: ctx.requestId ?? null, ...entry });
+          entries.push({ actor, requestId: ctx.requestId ?? null, ...entry });
         },
         emit: async (event) => {
           const id = newId();
@@ -107,12 +133,40 @@ export class Commands {
           return id;
         },
       });
+      const out = await fn(unitOfWork(ctx.actor));
+      await this.react(events, now, unitOfWork);
       await writeEventsAndAudit(tx, events, entries, now);
       emitted = events.length > 0;
       return out;
     });
     if (emitted) this.relay?.poke();
     return result;
+  }
+
+  /** Hands each reaction the events it matches, round after round, until no reaction emits anything new. */
+  private async react(events: { id: string; event: NewEvent }[], now: Date, unitOfWork: (actor: string) => UnitOfWork): Promise<void> {
+    if (this.reactions.length === 0) return;
+    let from = 0;
+    for (let round = 0; from < events.length; round++) {
+      if (round === MAX_REACTION_ROUNDS) {
+        throw new Error(`reactions did not settle after ${MAX_REACTION_ROUNDS} rounds (last subjects: ${events.slice(from).map((e) => e.event.subject).join(', ')})`);
+      }
+      const fresh = events.slice(from).map(({ id, event }): BusEvent => ({
+        id,
+        subject: event.subject,
+        key: event.key ?? id,
+        occurredAt: now.toISOString(),
+        jurisdiction: event.jurisdiction ?? null,
+        permission: event.permission ?? null,
+        // What the bus would deliver: the data as its JSON, so no reaction sees (or changes) the emitter's object.
+        data: JSON.parse(JSON.stringify(event.data ?? null)),
+      }));
+      from = events.length;
+      for (const reaction of this.reactions) {
+        const matching = fresh.filter((e) => subjectMatches(reaction.subject, e.subject));
+        if (matching.length > 0) await reaction.react(unitOfWork(`system:${reaction.name}`), matching);
+      }
+    }
   }
 }
 
