@@ -91,19 +91,21 @@ export class ReportIntake {
         ]),
       ),
     ].sort();
-    await tx.query('select pg_advisory_xact_lock(hashtext(k)::int8) from unnest($1::text[]) with ordinality as u(k, n) order by n', [locks]);
+    // Steps 1–4 depend on nothing but the batch, so they are sent together, in order: the reads still run after the
+    // locks are held (one connection runs its statements in turn), and the batch waits for one answer, not four.
+    const locked = tx.query('select pg_advisory_xact_lock(hashtext(k)::int8) from unnest($1::text[]) with ordinality as u(k, n) order by n', [locks]);
 
     // 2. Retries: reports already stored under the same Idempotency-Key.
     const idems = items.filter((it) => it.idem).map((it) => it.idem as IdempotencyRef);
     const stored = new Map<string, ReportRow>();
-    if (idems.length > 0) {
-      const rows = await tx.query<ReportRow & { idempotency_scope: string; idempotency_key: string }>(
-        `select ${this.columns}, r.idempotency_scope, r.idempotency_key from reports_report r
-         join unnest($1::text[], $2::text[]) as k(scope, key) on r.idempotency_scope = k.scope and r.idempotency_key = k.key`,
-        [idems.map((i) => i.scope), idems.map((i) => i.key)],
-      );
-      for (const r of rows) stored.set(`${r.idempotency_scope}\u0000${r.idempotency_key}`, r);
-    }
+    const retries =
+      idems.length === 0
+        ? Promise.resolve([])
+        : tx.query<ReportRow & { idempotency_scope: string; idempotency_key: string }>(
+            `select ${this.columns}, r.idempotency_scope, r.idempotency_key from reports_report r
+             join unnest($1::text[], $2::text[]) as k(scope, key) on r.idempotency_scope = k.scope and r.idempotency_key = k.key`,
+            [idems.map((i) => i.scope), idems.map((i) => i.key)],
+          );
 
     // 3. Counts per device and phone: reports in the last hour (rate limit) and reports marked false in the
     //    abuse window (flag).
@@ -113,27 +115,24 @@ export class ReportIntake {
     const falseSince = new Date(uow.now.getTime() - FALSE_REPORT_RULE.windowDays * 86_400_000).toISOString();
     const recent = { device: new Map<string, number>(), phone: new Map<string, number>() };
     const falses = { device: new Map<string, number>(), phone: new Map<string, number>() };
-    if (devices.length + phones.length > 0) {
-      const counts = await tx.query<{ kind: 'device' | 'phone'; id: string; recent: number; false_reports: number }>(
-        `select 'device' as kind, device_id as id, count(*) filter (where submitted_at >= $3)::int8 as recent,
-                count(*) filter (where false_at >= $4)::int8 as false_reports
-         from reports_report where device_id = any($1::text[]) and (submitted_at >= $3 or false_at >= $4) group by device_id
-         union all
-         select 'phone', contact_phone, count(*) filter (where submitted_at >= $3)::int8, count(*) filter (where false_at >= $4)::int8
-         from reports_report where contact_phone = any($2::text[]) and (submitted_at >= $3 or false_at >= $4) group by contact_phone`,
-        [devices, phones, hourAgo, falseSince],
-      );
-      for (const c of counts) {
-        recent[c.kind].set(c.id, c.recent);
-        falses[c.kind].set(c.id, c.false_reports);
-      }
-    }
+    const counted =
+      devices.length + phones.length === 0
+        ? Promise.resolve([])
+        : tx.query<{ kind: 'device' | 'phone'; id: string; recent: number; false_reports: number }>(
+            `select 'device' as kind, device_id as id, count(*) filter (where submitted_at >= $3)::int8 as recent,
+                    count(*) filter (where false_at >= $4)::int8 as false_reports
+             from reports_report where device_id = any($1::text[]) and (submitted_at >= $3 or false_at >= $4) group by device_id
+             union all
+             select 'phone', contact_phone, count(*) filter (where submitted_at >= $3)::int8, count(*) filter (where false_at >= $4)::int8
+             from reports_report where contact_phone = any($2::text[]) and (submitted_at >= $3 or false_at >= $4) group by contact_phone`,
+            [devices, phones, hourAgo, falseSince],
+          );
 
     // 4. Duplicate candidates for every item: reports of its category within the radius and window, read cell by
     //    cell through (category, grid_cell, submitted_at). `offset 0` keeps each cell's lookup a parameterised
     //    index scan whatever the table's statistics say (on a young table the planner would otherwise read every
     //    report of the window).
-    const candidateRows = await tx.query<{
+    const searched = tx.query<{
       n: number;
       id: string;
       category: string;
@@ -167,6 +166,12 @@ export class ReportIntake {
         ...searchCells(items, rule.radiusM),
       ],
     );
+    const [, retried, counts, candidateRows] = await Promise.all([locked, retries, counted, searched]);
+    for (const r of retried) stored.set(`${r.idempotency_scope}\u0000${r.idempotency_key}`, r);
+    for (const c of counts) {
+      recent[c.kind].set(c.id, c.recent);
+      falses[c.kind].set(c.id, c.false_reports);
+    }
     const candidates = new Map<number, DuplicateCandidate[]>();
     for (const c of candidateRows) {
       const list = candidates.get(Number(c.n)) ?? [];

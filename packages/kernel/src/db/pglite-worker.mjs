@@ -13,7 +13,6 @@ if (!port) throw new Error('pglite-worker.mjs runs only as a worker thread');
 const ROLLBACK = Symbol('rollback');
 /** Open transactions: id → statements waiting to run in it, and the waiter for the next one. */
 const open = new Map();
-let nextTx = 1;
 let pg;
 
 /** A database error as plain data: message and PostgreSQL's fields (code, detail, constraint…), which callers test. */
@@ -34,8 +33,7 @@ async function run(q, m) {
   return null;
 }
 
-function begin(id) {
-  const txId = nextTx++;
+function begin(id, txId) {
   const state = { queue: [], wake: null, end: null };
   open.set(txId, state);
   const next = () => (state.queue.length > 0 ? Promise.resolve(state.queue.shift()) : new Promise((resolve) => (state.wake = resolve)));
@@ -60,7 +58,11 @@ function begin(id) {
       (e) => {
         if (e === ROLLBACK) reply(state.end.id, null);
         else if (state.end) fail(state.end.id, e);
-        else fail(id, e); // BEGIN itself failed: the caller is still waiting for the transaction to open
+        else {
+          // BEGIN itself failed: its caller and every statement already sent for this transaction get the error.
+          fail(id, e);
+          for (const m of state.queue) fail(m.id, e);
+        }
       },
     )
     .finally(() => open.delete(txId));
@@ -80,7 +82,7 @@ port.on('message', (m) => {
   if (m.tx) return deliver(m.tx, m);
   switch (m.op) {
     case 'begin':
-      return begin(m.id);
+      return begin(m.id, m.open);
     case 'query':
     case 'exec':
       return run(pg, m).then(

@@ -114,14 +114,16 @@ describe.each<PgliteThread>(['main', 'worker'])('PGlite on the %s thread', (thre
     const order: string[] = [];
     const run = (name: string) =>
       db.transaction(async (tx) => {
-        order.push(`${name} begin`);
         const [{ c }] = await tx.query<{ c: number }>('select count(*)::int as c from w');
+        order.push(`${name} read`);
         await new Promise((resolve) => setTimeout(resolve, 20));
         await tx.query('insert into w values ($1)', [c + 1]);
         order.push(`${name} end`);
       });
     await Promise.all([run('first'), run('second'), run('third')]);
-    expect(order).toEqual(['first begin', 'first end', 'second begin', 'second end', 'third begin', 'third end']);
+    // Each one's read waits until the one before has committed (the worker thread sends its statements ahead, but
+    // they run only once its transaction opens), in the order they were started.
+    expect(order).toEqual(['first read', 'first end', 'second read', 'second end', 'third read', 'third end']);
     expect(await db.query('select n from w order by n')).toEqual([{ n: 1 }, { n: 2 }, { n: 3 }]);
   });
 });

@@ -50,6 +50,7 @@ async function openPgliteWorker(dataDir?: string): Promise<Db> {
   });
   const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   let nextId = 1;
+  let nextTx = 1;
   let stopped: Error | null = null;
   let closed = false;
   const failAll = (e: Error) => {
@@ -91,13 +92,20 @@ async function openPgliteWorker(dataDir?: string): Promise<Db> {
     kind: 'pglite',
     ...bound(),
     async transaction(fn) {
-      const tx = await call<number>({ op: 'begin' });
+      // Statements go out at once, before BEGIN is answered: they queue in the worker behind it (see there).
+      const tx = nextTx++;
+      const opened = call<number>({ op: 'begin', open: tx });
+      opened.catch(() => {}); // awaited below; a BEGIN that fails also fails the statements sent for it
       let result: Awaited<ReturnType<typeof fn>>;
       try {
         result = await fn(bound(tx));
+        await opened;
       } catch (e) {
         await call({ op: 'end', tx, commit: false }).catch(() => {});
-        throw e;
+        throw await opened.then(
+          () => e,
+          (beginError: unknown) => beginError,
+        );
       }
       await call({ op: 'end', tx, commit: true });
       return result;
