@@ -10,10 +10,11 @@
  * the run, so the benchmark raises it with TARTIP_REPORTS_RATE_LIMIT_PARTNER (the module's own setting).
  *
  * Each 201 is the whole intake transaction: locate the point (PostGIS, KATO), device-rate check, duplicate
- * search under the per-category advisory lock, abuse counts, insert, history, audit chain, outbox. The
- * downstream work the report causes (relay → bus → dispatch creates an incident → reports follows it) runs in
- * the same server at the same time and competes for the same cores; on PostgreSQL the benchmark also waits
- * until every report accepted has its incident and reports how long that took.
+ * search under the per-category advisory lock, abuse counts, insert, history, the dispatch incident (dispatch's
+ * reaction, in the same transaction), audit chain, outbox. The downstream work the report causes (relay → bus →
+ * reports follows its incident, analytics, road defects) runs in the same server at the same time and competes for
+ * the same cores; on PostgreSQL the benchmark also checks that every report accepted has its incident, waiting for
+ * any that lag and reporting how long that took (since 95e7471 none can: they commit together).
  */
 import autocannon from 'autocannon';
 import { type BenchResult, log, memoryOf, type Metric, round, sleep } from './lib.ts';
@@ -113,7 +114,7 @@ async function load(variant: Variant): Promise<Run> {
     };
     if (topWaits) run.topDatabaseWaits = topWaits;
     if (running.databaseUrl && before) {
-      // Downstream: every report becomes an incident through the bus (dispatch.report-intake).
+      // Every report has its incident (dispatch.report-intake, a reaction in the intake transaction).
       const atEnd = await counts(running.databaseUrl);
       const started = performance.now();
       let now = atEnd;
