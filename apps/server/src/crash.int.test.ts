@@ -153,6 +153,21 @@ describe(`a server killed with SIGKILL mid-burst keeps every acknowledged report
       const res = await fetch(`${server.url}/api/v1/reports/${id}`, { headers: { authorization: `Bearer ${accessToken}` } });
       expect(res.status, `acknowledged report ${id} (${key}) after the crash`).toBe(200);
     }
+    // What the reports caused after their commit is not lost either: every acknowledged report is followed by its
+    // incident (dispatch made it in the report's transaction; reports learns of it from the bus, and embedded that
+    // bus lives in the killed process's memory — an event it had taken but not yet delivered is delivered again).
+    const unfollowed = async () => {
+      const left: string[] = [];
+      for (const id of acknowledged.values()) {
+        const res = await fetch(`${server?.url}/api/v1/reports/${id}`, { headers: { authorization: `Bearer ${accessToken}` } });
+        const body: { incidentId: string | null; status: string } = await res.json();
+        if (!body.incidentId || body.status === 'received') left.push(id);
+      }
+      return left;
+    };
+    let left = await unfollowed();
+    for (const end = Date.now() + 20_000; left.length > 0 && Date.now() < end; left = await unfollowed()) await new Promise((r) => setTimeout(r, 250));
+    expect(left, 'acknowledged reports never followed by their incident').toEqual([]);
     const afterRestart = await count();
     expect(afterRestart).toBeGreaterThanOrEqual(acknowledged.size);
 

@@ -123,6 +123,8 @@ export async function createKernel(config: Config, options: KernelOptions = {}):
     async close() {
       await relay.stop().catch((e) => log.error({ err: e }, 'outbox flush failed'));
       await busRef.close().catch(() => {});
+      // Embedded: what the bus delivered while it drained is marked, so the next start does not publish it again.
+      await relay.markAcknowledged().catch((e) => log.error({ err: e }, 'marking delivered events failed'));
       await db.close().catch(() => {});
     },
   };

@@ -174,6 +174,7 @@ export class Commands {
 const RELAY_LOCK = 7_461_003;
 
 interface OutboxRow {
+  seq: number;
   id: string;
   subject: string;
   key: string;
@@ -183,15 +184,33 @@ interface OutboxRow {
   occurred_at: Date;
 }
 
+/** A bus that says when every durable group has handled an event (the in-process `MemoryBus`). */
+interface SettlingBus extends Bus {
+  onAcknowledged(listener: (events: BusEvent[]) => void): void;
+}
+
+const settles = (bus: Bus): bus is SettlingBus => typeof (bus as Partial<SettlingBus>).onAcknowledged === 'function';
+
 /**
  * Publishes committed outbox rows to the bus, oldest first, and marks them published. Rows are claimed with
  * `for update skip locked`, so several processes relay side by side without publishing a row twice; a crash
  * between publish and mark re-publishes with the same event id, which the bus de-duplicates.
  * Events that share a key are published in order; different keys go in parallel.
+ *
+ * On NATS a row is published once JetStream has stored it. The in-process bus of embedded mode keeps its events in
+ * this process's memory, so there a row is marked published only when every durable group has handled it (the bus
+ * tells, `onAcknowledged`); until then the relay remembers how far it has handed rows over. After a crash, rows
+ * handed over but not yet handled everywhere are published again, and consumers, deduping by event id, apply each
+ * once — so what a command committed always reaches its consumers.
  */
 export class OutboxRelay {
   private readonly worker: BatchWorker;
   published = 0;
+  /** Embedded: the highest seq handed to the bus in this process, the rows handed and not yet acknowledged by every group, and those acknowledged, to mark. */
+  private readonly deferMarking: boolean;
+  private handedThrough = 0;
+  private readonly handed = new Set<string>();
+  private acknowledged: string[] = [];
 
   constructor(
     private readonly db: Db,
@@ -201,6 +220,13 @@ export class OutboxRelay {
     intervalMs = 250,
   ) {
     this.worker = new BatchWorker(() => this.relayOnce(), { batch, intervalMs, log, name: 'outbox relay' });
+    this.deferMarking = settles(bus);
+    if (settles(bus)) {
+      bus.onAcknowledged((events) => {
+        for (const e of events) if (this.handed.delete(e.id)) this.acknowledged.push(e.id);
+        if (this.acknowledged.length > 0) this.poke();
+      });
+    }
   }
 
   start(): void {
@@ -212,44 +238,68 @@ export class OutboxRelay {
     this.worker.poke();
   }
 
-  /** Publishes one batch; returns how many rows it published. */
+  /** Publishes one batch (and, embedded, marks what the bus has delivered everywhere); returns how many rows it did either to. */
   async relayOnce(): Promise<number> {
-    return this.db.transaction(async (tx) => {
-      // One relay at a time across all processes, so events of one key never overtake each other even when
-      // they fall into different batches. A process that does not get the lock leaves the work to the holder.
-      const [{ ok }] = await tx.query<{ ok: boolean }>('select pg_try_advisory_xact_lock($1) as ok', [RELAY_LOCK]);
-      if (!ok) return 0;
-      const rows = await tx.query<OutboxRow>(
-        `select id, subject, key, jurisdiction, permission, payload, occurred_at from kernel_outbox
-         where published_at is null order by seq limit $1 for update skip locked`,
-        [this.batch],
-      );
-      if (rows.length === 0) return 0;
-      const chains = new Map<string, Promise<void>>();
-      for (const r of rows) {
-        const event: BusEvent = {
-          id: r.id,
-          subject: r.subject,
-          key: r.key,
-          occurredAt: new Date(r.occurred_at).toISOString(),
-          jurisdiction: r.jurisdiction,
-          permission: r.permission,
-          data: r.payload,
-        };
-        const prev = chains.get(r.key) ?? Promise.resolve();
-        chains.set(r.key, prev.then(() => this.bus.publish(event)));
-      }
-      await Promise.all(chains.values());
-      await tx.query('update kernel_outbox set published_at = now() where id = any($1::uuid[])', [rows.map((r) => r.id)]);
-      this.published += rows.length;
-      return rows.length;
-    });
+    const marking = this.acknowledged;
+    this.acknowledged = [];
+    try {
+      return await this.db.transaction(async (tx) => {
+        // One relay at a time across all processes, so events of one key never overtake each other even when
+        // they fall into different batches. A process that does not get the lock leaves the work to the holder.
+        const [{ ok }] = await tx.query<{ ok: boolean }>('select pg_try_advisory_xact_lock($1) as ok', [RELAY_LOCK]);
+        if (!ok) {
+          this.acknowledged.unshift(...marking);
+          return 0;
+        }
+        if (marking.length > 0) await tx.query('update kernel_outbox set published_at = now() where id = any($1::uuid[])', [marking]);
+        const rows = await tx.query<OutboxRow>(
+          `select seq, id, subject, key, jurisdiction, permission, payload, occurred_at from kernel_outbox
+           where published_at is null and seq > $2 order by seq limit $1 for update skip locked`,
+          [this.batch, this.handedThrough],
+        );
+        if (rows.length === 0) return marking.length;
+        const chains = new Map<string, Promise<void>>();
+        for (const r of rows) {
+          const event: BusEvent = {
+            id: r.id,
+            subject: r.subject,
+            key: r.key,
+            occurredAt: new Date(r.occurred_at).toISOString(),
+            jurisdiction: r.jurisdiction,
+            permission: r.permission,
+            data: r.payload,
+          };
+          if (this.deferMarking) this.handed.add(r.id);
+          const prev = chains.get(r.key) ?? Promise.resolve();
+          chains.set(r.key, prev.then(() => this.bus.publish(event)));
+        }
+        await Promise.all(chains.values());
+        if (this.deferMarking) this.handedThrough = Number(rows[rows.length - 1].seq);
+        else await tx.query('update kernel_outbox set published_at = now() where id = any($1::uuid[])', [rows.map((r) => r.id)]);
+        this.published += rows.length;
+        return rows.length + marking.length;
+      });
+    } catch (e) {
+      // Not marked this time: the next pass tries again (a row left unmarked is at worst published again).
+      this.acknowledged.unshift(...marking);
+      throw e;
+    }
   }
 
   /** Stops the timer and publishes everything still pending (graceful shutdown). */
   async stop(): Promise<void> {
     await this.worker.stop();
     while ((await this.relayOnce()) > 0) {}
+  }
+
+  /**
+   * Embedded, after the bus has drained at shutdown: marks what its groups handled since the last pass, so the next
+   * start does not publish it again. Nothing to do on NATS.
+   */
+  async markAcknowledged(): Promise<void> {
+    const ids = this.acknowledged;
+    this.acknowledged = [];
+    if (ids.length > 0) await this.db.query('update kernel_outbox set published_at = now() where id = any($1::uuid[])', [ids]);
   }
 
   /**

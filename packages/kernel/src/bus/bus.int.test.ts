@@ -427,3 +427,72 @@ describe.each(impls)('$name bus honours the Bus contract', (impl) => {
     });
   }
 });
+
+describe('MemoryBus: what it keeps and when it says an event is delivered', () => {
+  it('reports an event acknowledged only once every durable group has handled it, in publishing order', async () => {
+    const bus = new MemoryBus();
+    const acknowledged: string[] = [];
+    bus.onAcknowledged((events) => acknowledged.push(...events.map((e) => e.id)));
+    let failing = true;
+    const fast = recorder();
+    const slow = recorder(async () => {
+      if (failing) throw new Error('not yet');
+    });
+    await bus.subscribe({ subject: 'kernel.>', group: 'fast' }, fast.handler);
+    await bus.subscribe({ subject: 'kernel.user.>', group: 'slow', retryDelayMs: 20 }, slow.handler);
+    const user = ev('kernel.user.created');
+    const other = ev('kernel.area.loaded'); // only `fast` wants it
+    await publishAll(bus, [user, other]);
+    await waitFor('fast handled both', () => fast.events.length === 2);
+    await sleep(100);
+    // `slow` keeps failing on the first event: neither it nor the one behind it counts as delivered.
+    expect(acknowledged).toEqual([]);
+    failing = false;
+    await waitFor('both acknowledged', () => acknowledged.length === 2);
+    expect(acknowledged).toEqual([user.id, other.id]);
+    // A group without members still holds back what it has not handled (its position is kept for the next one).
+    const idle = await bus.subscribe({ subject: 'kernel.>', group: 'idle', startAt: 'new' }, async () => {
+      throw new Error('down');
+    });
+    await idle.unsubscribe();
+    const later = ev('kernel.user.updated');
+    await bus.publish(later);
+    await waitFor('fast and slow handled it', () => fast.ids().includes(later.id) && slow.ids().includes(later.id));
+    await sleep(50);
+    expect(acknowledged).not.toContain(later.id);
+    await bus.subscribe({ subject: 'kernel.>', group: 'idle' }, async () => {});
+    await waitFor('acknowledged once idle has a member again', () => acknowledged.includes(later.id));
+    await bus.close();
+  });
+
+  it('holds what a group still needs plus the latest 10,000 events, not everything ever published', async () => {
+    const bus = new MemoryBus();
+    const seen = recorder();
+    await bus.subscribe({ subject: 'kernel.>', group: 'all' }, seen.handler);
+    for (let i = 0; i < 30_000; i++) await bus.publish(ev('kernel.tick', { i }));
+    await waitFor('all handled', () => seen.events.length === 30_000, 30_000);
+    expect(bus.retained).toBeGreaterThanOrEqual(10_000);
+    expect(bus.retained).toBeLessThan(10_000 + 1_024);
+    // A group joining now replays the retained window, in order, ending with the latest event.
+    const late = recorder();
+    await bus.subscribe({ subject: 'kernel.>', group: 'late' }, late.handler);
+    await waitFor('late replay', () => late.events.length === bus.retained);
+    expect(late.events.at(-1)?.data).toEqual({ i: 29_999 });
+    expect((late.events[1].data as { i: number }).i - (late.events[0].data as { i: number }).i).toBe(1);
+    // While a group is stuck, nothing it has not handled is dropped, however much is published.
+    let stuck = true;
+    const held = recorder(async () => {
+      if (stuck) throw new Error('stuck');
+    });
+    await bus.subscribe({ subject: 'kernel.>', group: 'stuck', startAt: 'new', retryDelayMs: 20 }, held.handler);
+    const first = ev('kernel.tick', { i: 'first' });
+    await bus.publish(first);
+    for (let i = 0; i < 15_000; i++) await bus.publish(ev('kernel.tick', { i: 30_000 + i }));
+    await waitFor('others handled', () => seen.events.length === 45_001, 30_000);
+    expect(bus.retained).toBeGreaterThanOrEqual(15_001);
+    stuck = false;
+    await waitFor('stuck group catches up', () => held.events.filter((e) => e.id !== first.id).length === 15_000, 30_000);
+    expect(held.events.find((e) => e.id !== first.id)?.data).toEqual({ i: 30_000 });
+    await bus.close();
+  });
+});

@@ -10,7 +10,7 @@ interface Member {
 interface Group {
   name: string;
   filter: string;
-  /** Index in the log of the next event this group has not yet acknowledged. */
+  /** Absolute index (see `MemoryBus.base`) of the next event this group has not yet acknowledged. */
   position: number;
   members: Member[];
   next: number;
@@ -18,14 +18,26 @@ interface Group {
   retryDelayMs: number;
 }
 
+/** A group joining late still finds at least this many of the latest events (beyond any not yet acknowledged). */
+const RETAINED = 10_000;
+/** The log is cut in steps of at least this many events, so cutting costs little per event. */
+const CUT_EVERY = 1_024;
+
 /**
- * In-process bus for embedded mode. It keeps the events of this process's lifetime in memory so that a
- * durable group joining late replays them; across restarts the outbox table is the durable log, and
- * consumers dedupe by event id, so nothing acknowledged is lost.
+ * In-process bus for embedded mode. It keeps in memory every event some durable group has yet to acknowledge,
+ * plus the latest 10,000, which a group joining late replays. Across restarts the outbox table is the durable
+ * log: `onAcknowledged` tells the outbox relay which events every group has handled, and only those are marked
+ * published — so an event this process took but had not yet delivered everywhere when it died is published again
+ * at the next start, and consumers, which dedupe by event id, apply it once.
  */
 export class MemoryBus implements Bus {
   readonly kind = 'memory' as const;
-  private readonly log: BusEvent[] = [];
+  /** The retained events; `log[0]` has the absolute index `base`. */
+  private log: BusEvent[] = [];
+  private base = 0;
+  /** Absolute index: every event before it has been acknowledged by every group (or no group wanted it). */
+  private settled = 0;
+  private readonly acknowledgedListeners: ((events: BusEvent[]) => void)[] = [];
   private readonly seen = new Set<string>();
   private readonly groups = new Map<string, Group>();
   private readonly live = new Set<{ filter: string; handler: BusHandler; active: boolean }>();
@@ -41,6 +53,41 @@ export class MemoryBus implements Bus {
       if (sub.active && subjectMatches(sub.filter, event.subject)) this.track(this.deliverLive(sub, event));
     }
     for (const group of this.groups.values()) this.pump(group);
+    this.settle();
+  }
+
+  /**
+   * Calls `listener` with events, in publishing order, once every durable group known to this bus has handled
+   * them or passed them by (a group keeps its position while it has no members, so it holds them back).
+   */
+  onAcknowledged(listener: (events: BusEvent[]) => void): void {
+    this.acknowledgedListeners.push(listener);
+  }
+
+  /** How many events are held in memory (what the bounded log keeps). */
+  get retained(): number {
+    return this.log.length;
+  }
+
+  private get end(): number {
+    return this.base + this.log.length;
+  }
+
+  /** Reports what every group has now acknowledged, and cuts the log down to what may still be needed. */
+  private settle(): void {
+    let lowest = this.end;
+    for (const group of this.groups.values()) lowest = Math.min(lowest, group.position);
+    if (lowest > this.settled) {
+      const events = this.log.slice(this.settled - this.base, lowest - this.base);
+      this.settled = lowest;
+      for (const listener of this.acknowledgedListeners) listener(events);
+    }
+    const cut = Math.min(lowest, this.end - RETAINED) - this.base;
+    if (cut >= CUT_EVERY) {
+      for (let i = 0; i < cut; i++) this.seen.delete(this.log[i].id);
+      this.log = this.log.slice(cut);
+      this.base += cut;
+    }
   }
 
   async subscribe(options: SubscribeOptions, handler: BusHandler): Promise<Subscription> {
@@ -65,7 +112,7 @@ export class MemoryBus implements Bus {
       group = {
         name: options.group,
         filter: options.subject,
-        position: options.startAt === 'new' ? this.log.length : 0,
+        position: options.startAt === 'new' ? this.end : this.base,
         members: [],
         next: 0,
         running: false,
@@ -119,21 +166,28 @@ export class MemoryBus implements Bus {
     group.running = true;
     const run = async () => {
       try {
-        while (!this.closed && group.position < this.log.length && group.members.length > 0) {
+        while (!this.closed && group.position < this.end && group.members.length > 0) {
           const member = group.members[group.next++ % group.members.length];
           const batch: BusEvent[] = [];
+          const at: number[] = [];
           let end = group.position;
-          while (end < this.log.length && batch.length < member.maxBatch) {
-            const event = this.log[end++];
-            if (subjectMatches(group.filter, event.subject)) batch.push(event);
+          while (end < this.end && batch.length < member.maxBatch) {
+            const event = this.log[end - this.base];
+            if (subjectMatches(group.filter, event.subject)) {
+              batch.push(event);
+              at.push(end);
+            }
+            end++;
           }
           if (batch.length === 0) {
             group.position = end;
+            this.settle();
             continue;
           }
           try {
             await member.handler(batch);
             group.position = end;
+            this.settle();
             continue;
           } catch {
             if (batch.length === 1) {
@@ -142,11 +196,12 @@ export class MemoryBus implements Bus {
             }
           }
           // One at a time: the events before the first failure are acknowledged, the failure is retried.
-          for (const event of batch) {
+          for (const [i, event] of batch.entries()) {
             if (this.closed) return;
             try {
               await member.handler([event]);
-              group.position = this.log.indexOf(event, group.position) + 1;
+              group.position = at[i] + 1;
+              this.settle();
             } catch {
               await new Promise((r) => setTimeout(r, group.retryDelayMs));
               break;
