@@ -187,9 +187,9 @@ export async function reports(): Promise<Pick<BenchResult, 'metrics' | 'details'
   const p = details.postgres as Run;
   details.notes = [
     `Per-key rate limit raised for the run with TARTIP_REPORTS_RATE_LIMIT_PARTNER=10000000 (default 6,000/min = 100/s per key would cap it); the per-device limit is untouched — every report has its own deviceId.`,
-    `Each accepted report is one transaction (PostGIS locate, duplicate search under a per-category advisory lock, audit chain, outbox). Its downstream work — dispatch turning it into an incident and reports following that incident — runs in the same server during the load.` +
+    `Each accepted report is one transaction (PostGIS locate, duplicate search under a per-category advisory lock, the dispatch incident it becomes — dispatch's reaction, in the same transaction — audit chain, outbox). Its downstream work — reports following that incident, analytics, road defects — runs in the same server during the load.` +
       (p.downstream
-        ? ` On PostgreSQL, dispatch made ${p.downstream.incidentsPerSecondDuringLoad} incidents/s from reports during the load (${p.downstream.incidentsPerSecondAfterLoad}/s after it) against ${p.reportsPerSecond} reports/s accepted; ${p.downstream.incidents.toLocaleString('en')} of ${p.downstream.reports.toLocaleString('en')} reports had their incident ${p.downstream.drainedMs === null ? `${DRAIN_TIMEOUT_MS / 1000} s after the load (not drained)` : `${round(p.downstream.drainedMs / 1000, 1)} s after the load stopped`}.`
+        ? ` On PostgreSQL, ${p.downstream.incidentsPerSecondDuringLoad} incidents/s were made from reports during the load (${p.downstream.incidentsPerSecondAfterLoad}/s after it) against ${p.reportsPerSecond} reports/s accepted; ${p.downstream.incidents.toLocaleString('en')} of ${p.downstream.reports.toLocaleString('en')} reports had their incident ${p.downstream.drainedMs === null ? `${DRAIN_TIMEOUT_MS / 1000} s after the load (not drained)` : `${round(p.downstream.drainedMs / 1000, 1)} s after the load stopped`}.`
         : ''),
     `PostgreSQL run, what the busy database backends waited on (share of samples): ${describeWaits(p.topDatabaseWaits)}.` +
       (p.topDatabaseWaits?.[0]?.statement.includes('kernel_audit_head')
