@@ -151,16 +151,20 @@ export class Commands {
       if (round === MAX_REACTION_ROUNDS) {
         throw new Error(`reactions did not settle after ${MAX_REACTION_ROUNDS} rounds (last subjects: ${events.slice(from).map((e) => e.event.subject).join(', ')})`);
       }
-      const fresh = events.slice(from).map(({ id, event }): BusEvent => ({
-        id,
-        subject: event.subject,
-        key: event.key ?? id,
-        occurredAt: now.toISOString(),
-        jurisdiction: event.jurisdiction ?? null,
-        permission: event.permission ?? null,
-        // What the bus would deliver: the data as its JSON, so no reaction sees (or changes) the emitter's object.
-        data: JSON.parse(JSON.stringify(event.data ?? null)),
-      }));
+      // Only events some reaction wants are copied, as the bus would deliver them: the data as its JSON, so no
+      // reaction sees (or changes) the emitter's object.
+      const fresh = events
+        .slice(from)
+        .filter(({ event }) => this.reactions.some((r) => subjectMatches(r.subject, event.subject)))
+        .map(({ id, event }): BusEvent => ({
+          id,
+          subject: event.subject,
+          key: event.key ?? id,
+          occurredAt: now.toISOString(),
+          jurisdiction: event.jurisdiction ?? null,
+          permission: event.permission ?? null,
+          data: JSON.parse(JSON.stringify(event.data ?? null)),
+        }));
       from = events.length;
       for (const reaction of this.reactions) {
         const matching = fresh.filter((e) => subjectMatches(reaction.subject, e.subject));
