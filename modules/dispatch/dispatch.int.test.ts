@@ -13,6 +13,7 @@ import { createApiKey } from '../../packages/kernel/src/auth/identity.ts';
 import type { BusEvent } from '../../packages/kernel/src/bus/types.ts';
 import { ManualClock } from '../../packages/kernel/src/clock.ts';
 import { newId } from '../../packages/kernel/src/ids.ts';
+import type { UnitOfWork } from '../../packages/kernel/src/outbox.ts';
 import { backendName } from '../../packages/kernel/src/testing.ts';
 import { REPORT_SUBMITTED, type ReportSubmitted } from '../reports/events.ts';
 import { flagPremise, raiseIncident } from './index.ts';
@@ -73,24 +74,29 @@ describe(`dispatch on ${backendName}`, () => {
     ok(await gateway([{ unitId: u.id, at: at(), ...p }]), 202);
     return u.id as string;
   };
+  /** A report as reports emits it: a theft in Almaly unless `r` says otherwise. */
+  const reportOf = (r: Partial<ReportSubmitted> = {}): ReportSubmitted => ({
+    reportId: newId(),
+    category: 'theft',
+    priority: 'P2',
+    location: ALMALY,
+    address: 'пр. Абылай хана, 1',
+    kato: '751110000',
+    description: 'Украли телефон',
+    attributes: {},
+    channel: 'app102',
+    anonymous: false,
+    mediaCount: 0,
+    duplicateOf: null,
+    submittedAt: clock.now().toISOString(),
+    ...r,
+  });
+  /** Emits `report.submitted` for `data`, as reports does; `payload` replaces the event's data (a broken one). */
+  const emitReport = (uow: UnitOfWork, data: ReportSubmitted, payload: unknown = data) =>
+    uow.emit({ subject: REPORT_SUBMITTED, key: data.reportId, jurisdiction: data.kato, permission: 'reports:read', data: payload });
   const submitReport = async (r: Partial<ReportSubmitted>) => {
-    const data: ReportSubmitted = {
-      reportId: newId(),
-      category: 'theft',
-      priority: 'P2',
-      location: ALMALY,
-      address: 'пр. Абылай хана, 1',
-      kato: '751110000',
-      description: 'Украли телефон',
-      attributes: {},
-      channel: 'app102',
-      anonymous: false,
-      mediaCount: 0,
-      duplicateOf: null,
-      submittedAt: clock.now().toISOString(),
-      ...r,
-    };
-    await server.kernel.commands.run({ actor: 'test:reports' }, (uow) => uow.emit({ subject: REPORT_SUBMITTED, key: data.reportId, jurisdiction: data.kato, permission: 'reports:read', data }));
+    const data = reportOf(r);
+    await server.kernel.commands.run({ actor: 'test:reports' }, (uow) => emitReport(uow, data));
     return data;
   };
   // No waiting: the incident commits with the command that submitted the report.
@@ -148,25 +154,11 @@ describe(`dispatch on ${backendName}`, () => {
 
   it('the incident is part of the report’s transaction: a command that fails after submitting leaves neither', async () => {
     const before = await count('dispatch_incident');
-    const reportId = newId();
-    const data: ReportSubmitted = {
-      reportId,
-      category: 'theft',
-      priority: 'P2',
-      location: ALMALY,
-      address: null,
-      kato: '751110000',
-      description: 'rolled back',
-      attributes: {},
-      channel: 'app102',
-      anonymous: false,
-      mediaCount: 0,
-      duplicateOf: null,
-      submittedAt: clock.now().toISOString(),
-    };
+    const data = reportOf({ address: null, description: 'rolled back' });
+    const { reportId } = data;
     await expect(
       server.kernel.commands.run({ actor: 'test:reports' }, async (uow) => {
-        await uow.emit({ subject: REPORT_SUBMITTED, key: reportId, jurisdiction: data.kato, permission: 'reports:read', data });
+        await emitReport(uow, data);
         // The reaction runs at the end of the command; a failure in the command's own later work still undoes it.
         await uow.tx.query('select 1/0');
       }),
@@ -175,36 +167,19 @@ describe(`dispatch on ${backendName}`, () => {
     expect(await incidentOfReport(reportId)).toBeUndefined();
     // A report that breaks the event contract fails its command (nothing stored) instead of being dropped.
     await expect(
-      server.kernel.commands.run({ actor: 'test:reports' }, (uow) =>
-        uow.emit({ subject: REPORT_SUBMITTED, key: reportId, jurisdiction: data.kato, permission: 'reports:read', data: { ...data, location: null } }),
-      ),
+      server.kernel.commands.run({ actor: 'test:reports' }, (uow) => emitReport(uow, data, { ...data, location: null })),
     ).rejects.toThrow(/malformed reports.report.submitted/);
     expect(await count('dispatch_incident')).toBe(before);
     expect(await count('kernel_outbox', 'key = $1', [reportId])).toBe(0);
   });
 
   it('a batch holding a report and its duplicate makes one incident with both', async () => {
-    const at = clock.now().toISOString();
-    const original: ReportSubmitted = {
-      reportId: newId(),
-      category: 'assault',
-      priority: 'P1',
-      location: north(ALMALY, 900),
-      address: null,
-      kato: '751110000',
-      description: 'batch original',
-      attributes: {},
-      channel: 'app102',
-      anonymous: true,
-      mediaCount: 0,
-      duplicateOf: null,
-      submittedAt: at,
-    };
+    const original = reportOf({ category: 'assault', priority: 'P1', location: north(ALMALY, 900), address: null, description: 'batch original', anonymous: true });
     const duplicate: ReportSubmitted = { ...original, reportId: newId(), description: 'batch duplicate', duplicateOf: original.reportId };
     const before = await count('dispatch_incident');
     // One command, as report intake stores a batch: both events go to the reaction together, in order.
     await server.kernel.commands.run({ actor: 'test:reports' }, async (uow) => {
-      for (const data of [original, duplicate]) await uow.emit({ subject: REPORT_SUBMITTED, key: data.reportId, jurisdiction: data.kato, permission: 'reports:read', data });
+      for (const data of [original, duplicate]) await emitReport(uow, data);
     });
     expect(await count('dispatch_incident')).toBe(before + 1);
     const incident = await incidentOfReport(original.reportId);

@@ -211,7 +211,7 @@ export class OutboxRelay {
   private readonly worker: BatchWorker;
   published = 0;
   /** Embedded: the highest seq handed to the bus in this process, the rows handed and not yet acknowledged by every group, and those acknowledged, to mark. */
-  private readonly deferMarking: boolean;
+  private deferMarking = false;
   private handedThrough = 0;
   private readonly handed = new Set<string>();
   private acknowledged: string[] = [];
@@ -224,8 +224,8 @@ export class OutboxRelay {
     intervalMs = 250,
   ) {
     this.worker = new BatchWorker(() => this.relayOnce(), { batch, intervalMs, log, name: 'outbox relay' });
-    this.deferMarking = settles(bus);
     if (settles(bus)) {
+      this.deferMarking = true;
       bus.onAcknowledged((events) => {
         for (const e of events) if (this.handed.delete(e.id)) this.acknowledged.push(e.id);
         if (this.acknowledged.length > 0) this.poke();
