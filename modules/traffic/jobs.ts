@@ -34,19 +34,32 @@ export async function flushCounters(kernel: Kernel): Promise<void> {
     if (values.some((v) => v !== 0)) rows.push({ section: s.id, values, now, idx: s.idx });
   }
   if (rows.length === 0) return;
+  // Claim the deltas before the first await: a flush that runs meanwhile (the timer's and an explicit one) then
+  // sees them as written and cannot add them a second time. If the write fails, the claim is given back.
+  const keys = Object.keys(COUNTER_COLUMNS);
+  for (const r of rows) rt.flushed.set(r.idx, { ...r.now });
   const cols = Object.values(COUNTER_COLUMNS);
   const params: unknown[] = [rows.map((r) => r.section), hour];
   cols.forEach((_, i) => {
     params.push(rows.map((r) => r.values[i]));
   });
-  await kernel.db.query(
+  try {
+    await kernel.db.query(
     `insert into traffic_section_hour (section_id, hour, ${cols.join(', ')})
      select s, $2::timestamptz, ${cols.map((_, i) => `v${i}`).join(', ')}
      from unnest($1::uuid[], ${cols.map((c, i) => `$${i + 3}::${c === 'speed_sum_kmh' ? 'float8' : 'int8'}[]`).join(', ')}) as t(s, ${cols.map((_, i) => `v${i}`).join(', ')})
      on conflict (section_id, hour) do update set ${cols.map((c) => `${c} = traffic_section_hour.${c} + excluded.${c}`).join(', ')}`,
     params,
   );
-  for (const r of rows) rt.flushed.set(r.idx, { ...r.now });
+  } catch (err) {
+    for (const r of rows) {
+      const claimed = rt.flushed.get(r.idx) as Record<string, number>;
+      keys.forEach((k, i) => {
+        claimed[k] -= r.values[i];
+      });
+    }
+    throw err;
+  }
 }
 
 /** Deletes, in chunks, reads older than the retention that no violation refers to; returns how many. */
