@@ -50,6 +50,25 @@ describe('IndicatorSet', () => {
     expect(s.size).toBe(0);
   });
 
+  it('tells apart identifiers whose slot hashes are equal: same first bytes, or the same hash of another kind', () => {
+    const s = new IndicatorSet();
+    // The table compares a 32-bit slot hash before the identifier itself; these three share their first 4 bytes.
+    const h1 = `${'c'.repeat(8)}${'1'.repeat(56)}`;
+    const h2 = `${'c'.repeat(8)}${'2'.repeat(56)}`;
+    s.apply(state({ id: 'p1', hash: h1 }));
+    s.apply(state({ id: 'p2', hash: h2, effect: 'block' }));
+    s.apply(state({ id: 'c1', kind: 'card', hash: h1, confidence: 0.9 }));
+    expect(s.lookup('phone', h1, AT)).toMatchObject({ effect: 'warn', ids: ['p1'] });
+    expect(s.lookup('phone', h2, AT)).toMatchObject({ effect: 'block', ids: ['p2'] });
+    expect(s.lookup('card', h1, AT)).toMatchObject({ confidence: 0.9, ids: ['c1'] });
+    expect(s.lookup('phone', `${'c'.repeat(8)}${'3'.repeat(56)}`, AT)).toBeNull();
+    // Removing the first of the run leaves the others findable.
+    s.apply(state({ id: 'p1', hash: h1, revoked: true, updatedAt: '2026-11-02T00:00:00Z' }));
+    expect(s.lookup('phone', h1, AT)).toBeNull();
+    expect(s.lookup('phone', h2, AT)?.ids).toEqual(['p2']);
+    expect(s.lookup('card', h1, AT)?.ids).toEqual(['c1']);
+  });
+
   it('moves an indicator whose hash changed', () => {
     const s = new IndicatorSet();
     s.apply(state());
