@@ -363,10 +363,13 @@ async function http() {
       runs[name] = r;
       log(`    ${name}: ${r.decisionsPerSecond} decisions/s (${r.requestsPerSecond} requests/s), p99 ${r.latencyP99Ms} ms, ${r.non2xx + r.errors} non-2xx/errors; logged ${r.recorded} of ${r.answered}`);
     };
-    report('calls', await httpLoad(running, '/api/v1/fraud/calls/screen', TELECOM_KEY, 'call', 1, CONNECTIONS, () => JSON.stringify(oneCall()), one));
-    report('callBatches', await httpLoad(running, '/api/v1/fraud/calls/screen/batch', TELECOM_KEY, 'call', BATCH, BATCH_CONNECTIONS, () => JSON.stringify({ calls: Array.from({ length: BATCH }, oneCall) }), all));
-    report('transactions', await httpLoad(running, '/api/v1/fraud/transactions/screen', BANK_KEY, 'transaction', 1, CONNECTIONS, () => JSON.stringify(oneTx()), one));
-    report('transactionBatches', await httpLoad(running, '/api/v1/fraud/transactions/screen/batch', BANK_KEY, 'transaction', BATCH, BATCH_CONNECTIONS, () => JSON.stringify({ transactions: Array.from({ length: BATCH }, oneTx) }), all));
+    // TARTIP_BENCH_FRAUD_HTTP=calls,… runs only the named loads (with `_internal.http`, while profiling one of them).
+    const only = process.env.TARTIP_BENCH_FRAUD_HTTP?.split(',');
+    const wanted = (name: string) => !only || only.includes(name);
+    if (wanted('calls')) report('calls', await httpLoad(running, '/api/v1/fraud/calls/screen', TELECOM_KEY, 'call', 1, CONNECTIONS, () => JSON.stringify(oneCall()), one));
+    if (wanted('callBatches')) report('callBatches', await httpLoad(running, '/api/v1/fraud/calls/screen/batch', TELECOM_KEY, 'call', BATCH, BATCH_CONNECTIONS, () => JSON.stringify({ calls: Array.from({ length: BATCH }, oneCall) }), all));
+    if (wanted('transactions')) report('transactions', await httpLoad(running, '/api/v1/fraud/transactions/screen', BANK_KEY, 'transaction', 1, CONNECTIONS, () => JSON.stringify(oneTx()), one));
+    if (wanted('transactionBatches')) report('transactionBatches', await httpLoad(running, '/api/v1/fraud/transactions/screen/batch', BANK_KEY, 'transaction', BATCH, BATCH_CONNECTIONS, () => JSON.stringify({ transactions: Array.from({ length: BATCH }, oneTx) }), all));
     return runs;
   } finally {
     await running.stop();
