@@ -45,12 +45,12 @@ export async function flushCounters(kernel: Kernel): Promise<void> {
   });
   try {
     await kernel.db.query(
-    `insert into traffic_section_hour (section_id, hour, ${cols.join(', ')})
-     select s, $2::timestamptz, ${cols.map((_, i) => `v${i}`).join(', ')}
-     from unnest($1::uuid[], ${cols.map((c, i) => `$${i + 3}::${c === 'speed_sum_kmh' ? 'float8' : 'int8'}[]`).join(', ')}) as t(s, ${cols.map((_, i) => `v${i}`).join(', ')})
-     on conflict (section_id, hour) do update set ${cols.map((c) => `${c} = traffic_section_hour.${c} + excluded.${c}`).join(', ')}`,
-    params,
-  );
+      `insert into traffic_section_hour (section_id, hour, ${cols.join(', ')})
+       select s, $2::timestamptz, ${cols.map((_, i) => `v${i}`).join(', ')}
+       from unnest($1::uuid[], ${cols.map((c, i) => `$${i + 3}::${c === 'speed_sum_kmh' ? 'float8' : 'int8'}[]`).join(', ')}) as t(s, ${cols.map((_, i) => `v${i}`).join(', ')})
+       on conflict (section_id, hour) do update set ${cols.map((c) => `${c} = traffic_section_hour.${c} + excluded.${c}`).join(', ')}`,
+      params,
+    );
   } catch (err) {
     for (const r of rows) {
       const claimed = rt.flushed.get(r.idx) as Record<string, number>;
