@@ -250,17 +250,24 @@ export class OutboxRelay {
       return await this.db.transaction(async (tx) => {
         // One relay at a time across all processes, so events of one key never overtake each other even when
         // they fall into different batches. A process that does not get the lock leaves the work to the holder.
-        const [{ ok }] = await tx.query<{ ok: boolean }>('select pg_try_advisory_xact_lock($1) as ok', [RELAY_LOCK]);
-        if (!ok) {
+        // The lock is taken in the statement that reads the batch (one round trip fewer per pass): the lateral read
+        // runs only when it was granted, and the one row with `ok` alone says so when there is nothing to read.
+        const read = await tx.query<OutboxRow & { ok: boolean }>(
+          `select l.ok, o.seq, o.id, o.subject, o.key, o.jurisdiction, o.permission, o.payload, o.occurred_at
+           from (select pg_try_advisory_xact_lock($3) as ok) l
+           left join lateral (
+             select seq, id, subject, key, jurisdiction, permission, payload, occurred_at from kernel_outbox
+             where l.ok and published_at is null and seq > $2 order by seq limit $1 for update skip locked
+           ) o on true
+           order by o.seq`,
+          [this.batch, this.handedThrough, RELAY_LOCK],
+        );
+        if (!read[0]?.ok) {
           this.acknowledged.unshift(...marking);
           return 0;
         }
         if (marking.length > 0) await tx.query('update kernel_outbox set published_at = now() where id = any($1::uuid[])', [marking]);
-        const rows = await tx.query<OutboxRow>(
-          `select seq, id, subject, key, jurisdiction, permission, payload, occurred_at from kernel_outbox
-           where published_at is null and seq > $2 order by seq limit $1 for update skip locked`,
-          [this.batch, this.handedThrough],
-        );
+        const rows = read[0].id === null ? [] : read;
         if (rows.length === 0) return marking.length;
         const chains = new Map<string, Promise<void>>();
         for (const r of rows) {
