@@ -8,7 +8,8 @@ import type { Db } from './db/types.ts';
 import { verifyAudit } from './audit/log.ts';
 import type { Kernel } from './kernel.ts';
 import { KERNEL_MIGRATIONS_DIR } from './kernel.ts';
-import { handleOnce } from './outbox.ts';
+import pg from 'pg';
+import { handleOnce, RELAY_LOCK } from './outbox.ts';
 import { backendName, createTestDatabase, TEST_DATABASE_URL, testKernel } from './testing.ts';
 
 async function until<T>(probe: () => Promise<T | undefined> | T | undefined, ms = 10_000): Promise<T> {
@@ -185,6 +186,26 @@ describe(`kernel on ${backendName}`, () => {
     const tick = seen.find((e) => e.id === ids[5]);
     expect(tick).toMatchObject({ subject: 'test.tick', data: { i: 5 }, occurredAt: '2026-11-24T10:00:00.000Z' });
     await sub.unsubscribe();
+  });
+
+  // Another process holding the relay lock needs a second connection: PostgreSQL only (PGlite is one process).
+  it.runIf(Boolean(TEST_DATABASE_URL))('a relay pass leaves the batch to the process that holds the relay lock, and takes it once the lock is free', async () => {
+    const published = async (id: string) =>
+      (await kernel.db.query<{ published_at: Date | null }>('select published_at from kernel_outbox where id = $1', [id]))[0]?.published_at ?? null;
+    const holder = new pg.Client({ connectionString: kernel.config.databaseUrl });
+    await holder.connect();
+    try {
+      await holder.query('begin');
+      await holder.query('select pg_advisory_xact_lock($1)', [RELAY_LOCK]);
+      const id = await kernel.commands.run({ actor: 'user:test' }, (uow) => uow.emit({ subject: 'test.locked', key: 'held', data: {} }));
+      expect(await kernel.relay.relayOnce()).toBe(0);
+      expect(await published(id)).toBeNull();
+      await holder.query('commit');
+      await until(async () => (await kernel.relay.relayOnce()) > 0 || (await published(id)) !== null || undefined);
+      expect(await until(() => published(id).then((at) => at ?? undefined))).toBeInstanceOf(Date);
+    } finally {
+      await holder.end();
+    }
   });
 
   it('places points in regions and districts of Kazakhstan', async () => {

@@ -175,7 +175,7 @@ export class Commands {
 }
 
 /** Arbitrary constant: the advisory lock held by the process that is relaying. */
-const RELAY_LOCK = 7_461_003;
+export const RELAY_LOCK = 7_461_003;
 
 interface OutboxRow {
   seq: number;
