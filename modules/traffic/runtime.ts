@@ -133,6 +133,11 @@ export class TrafficRuntime {
   readonly cameras = new Map<string, CameraInfo>();
   readonly camerasByCode = new Map<string, CameraInfo>();
   readonly camerasByIdx: CameraInfo[] = [];
+  /**
+   * Counts changes applied to cameras in memory (a writer applies its change after its commit). A reload that read
+   * the database while one was applied may hold an older state, so it reads again instead of overwriting it.
+   */
+  private cameraChanges = 0;
   readonly sections = new Map<string, SectionInfo>();
   readonly sectionsByIdx: SectionInfo[] = [];
   readonly engine: SectionEngine;
@@ -190,6 +195,7 @@ export class TrafficRuntime {
 
   /** Adds or replaces a camera from its row (keeps its index and, unless given, its sync history). */
   putCamera(row: CameraRow, sync?: SyncRecord[]): CameraInfo {
+    this.cameraChanges++;
     const old = this.cameras.get(row.id);
     const info: CameraInfo = {
       idx: old?.idx ?? this.camerasByIdx.length,
@@ -221,6 +227,7 @@ export class TrafficRuntime {
   }
 
   addSync(cameraId: string, r: SyncRecord): void {
+    this.cameraChanges++;
     const c = this.cameras.get(cameraId);
     if (c) c.sync = withRecord(c.sync, r);
   }
@@ -305,18 +312,26 @@ export class TrafficRuntime {
 
   /** Re-reads one camera (another process changed it). */
   async reloadCamera(kernel: Kernel, id: string): Promise<void> {
-    const [row] = await kernel.db.query<CameraRow>('select * from traffic_camera where id = $1', [id]);
-    if (!row) return;
-    const since = new Date(kernel.clock.now().getTime() - this.settings.readRetentionMs - this.settings.syncValidMs).toISOString();
-    const sync = await kernel.db.query<SyncRow>(
-      `select camera_id, at, status, source, offset_ms from traffic_camera_sync s
-       where camera_id = $1 and (at >= $2 or at = (select max(at) from traffic_camera_sync p where p.camera_id = $1 and p.at < $2)) order by at`,
-      [id, since],
-    );
-    this.putCamera(
-      row,
-      sync.map((r) => ({ atMs: new Date(r.at).getTime(), status: r.status, source: r.source, offsetMs: r.offset_ms })),
-    );
+    for (let attempt = 1; ; attempt++) {
+      const seen = this.cameraChanges;
+      const [row] = await kernel.db.query<CameraRow>('select * from traffic_camera where id = $1', [id]);
+      if (!row) return;
+      const since = new Date(kernel.clock.now().getTime() - this.settings.readRetentionMs - this.settings.syncValidMs).toISOString();
+      const rows = await kernel.db.query<SyncRow>(
+        `select camera_id, at, status, source, offset_ms from traffic_camera_sync s
+         where camera_id = $1 and (at >= $2 or at = (select max(at) from traffic_camera_sync p where p.camera_id = $1 and p.at < $2)) order by at`,
+        [id, since],
+      );
+      let sync: SyncRecord[] = rows.map((r) => ({ atMs: new Date(r.at).getTime(), status: r.status, source: r.source, offsetMs: r.offset_ms }));
+      if (this.cameraChanges !== seen) {
+        // A change was applied while this read ran: read again, so a report applied here is not replaced by an
+        // older state. Under a stream of changes, after a few tries keep what memory has beside what was read.
+        if (attempt < 5) continue;
+        for (const r of this.cameras.get(id)?.sync ?? []) if (!sync.some((x) => x.atMs === r.atMs)) sync = withRecord(sync, r);
+      }
+      this.putCamera(row, sync);
+      return;
+    }
   }
 
   async reloadSection(kernel: Kernel, id: string): Promise<void> {

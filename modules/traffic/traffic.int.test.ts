@@ -501,6 +501,34 @@ describe(`traffic read pipeline on ${backendName}`, () => {
     expect(ok(await as('traffic', 'GET', `/api/v1/traffic/violations/${vp.id}`))).toMatchObject({ status: 'VOID', voidReason: 'clock_not_in_sync', decidedBy: 'system:clock-check' });
   });
 
+  it('a reload of a camera (after another process changed it) that read before a clock report was applied here does not undo that report', async () => {
+    const c = await newCamera();
+    const rt = runtime(server.kernel);
+    // The reload's reads go through a database whose answers about clock reports wait at a gate: the reload holds
+    // the state from before the report below while the report commits and is applied in memory.
+    const db = server.kernel.db;
+    let open = () => {};
+    const gate = new Promise<void>((r) => {
+      open = r;
+    });
+    const gated = Object.assign(Object.create(db), {
+      async query(text: string, params?: unknown[]) {
+        const rows = await db.query(text, params);
+        if (text.includes('from traffic_camera_sync')) await gate;
+        return rows;
+      },
+    });
+    const reload = rt.reloadCamera({ ...server.kernel, db: gated } as Kernel, c.id);
+    await new Promise((r) => setTimeout(r, 50));
+    ok(await gateway('POST', '/api/v1/traffic/cameras/clock', { reports: [{ camera: c.code, status: 'unsynced', source: 'ntp', at: ago(60_000) }] }));
+    expect(rt.camera(c.code)?.sync.map((x) => x.status)).toEqual(['synced', 'unsynced']);
+    open();
+    await reload;
+    expect(rt.camera(c.code)?.sync.map((x) => x.status)).toEqual(['synced', 'unsynced']);
+    const detail = ok(await as('traffic', 'GET', `/api/v1/traffic/cameras/${c.code}`));
+    expect(detail.clock).toMatchObject({ status: 'unsynced' });
+  });
+
   it('files camera-detected violations (spot speed, red light) through the same path, once per camera reference', async () => {
     const c = await newCamera({ kinds: ['spot-speed', 'red-light'] });
     const p = plate();
