@@ -21,6 +21,7 @@ const COUNTER_COLUMNS: Record<string, string> = {
   late: 'late',
   speedSumKmh: 'speed_sum_kmh',
 };
+const COUNTER_KEYS = Object.keys(COUNTER_COLUMNS);
 
 /** Writes the engine's per-section counters since the last flush into the current hour. */
 export async function flushCounters(kernel: Kernel): Promise<void> {
@@ -30,13 +31,12 @@ export async function flushCounters(kernel: Kernel): Promise<void> {
   for (const s of rt.sections.values()) {
     const now = rt.engine.sectionCounters(s.idx) as unknown as Record<string, number>;
     const before = rt.flushed.get(s.idx) ?? {};
-    const values = Object.keys(COUNTER_COLUMNS).map((k) => now[k] - (before[k] ?? 0));
+    const values = COUNTER_KEYS.map((k) => now[k] - (before[k] ?? 0));
     if (values.some((v) => v !== 0)) rows.push({ section: s.id, values, now, idx: s.idx });
   }
   if (rows.length === 0) return;
   // Claim the deltas before the first await: a flush that runs meanwhile (the timer's and an explicit one) then
   // sees them as written and cannot add them a second time. If the write fails, the claim is given back.
-  const keys = Object.keys(COUNTER_COLUMNS);
   for (const r of rows) rt.flushed.set(r.idx, { ...r.now });
   const cols = Object.values(COUNTER_COLUMNS);
   const params: unknown[] = [rows.map((r) => r.section), hour];
@@ -54,7 +54,7 @@ export async function flushCounters(kernel: Kernel): Promise<void> {
   } catch (err) {
     for (const r of rows) {
       const claimed = rt.flushed.get(r.idx) as Record<string, number>;
-      keys.forEach((k, i) => {
+      COUNTER_KEYS.forEach((k, i) => {
         claimed[k] -= r.values[i];
       });
     }

@@ -511,15 +511,22 @@ describe(`traffic read pipeline on ${backendName}`, () => {
     const gate = new Promise<void>((r) => {
       open = r;
     });
+    let read = () => {};
+    const readDone = new Promise<void>((r) => {
+      read = r;
+    });
     const gated = Object.assign(Object.create(db), {
       async query(text: string, params?: unknown[]) {
         const rows = await db.query(text, params);
-        if (text.includes('from traffic_camera_sync')) await gate;
+        if (text.includes('from traffic_camera_sync')) {
+          read();
+          await gate;
+        }
         return rows;
       },
     });
     const reload = rt.reloadCamera({ ...server.kernel, db: gated } as Kernel, c.id);
-    await new Promise((r) => setTimeout(r, 50));
+    await readDone; // the reload has read the history as it was before the report
     ok(await gateway('POST', '/api/v1/traffic/cameras/clock', { reports: [{ camera: c.code, status: 'unsynced', source: 'ntp', at: ago(60_000) }] }));
     expect(rt.camera(c.code)?.sync.map((x) => x.status)).toEqual(['synced', 'unsynced']);
     open();
