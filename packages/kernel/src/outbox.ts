@@ -250,16 +250,12 @@ export class OutboxRelay {
       return await this.db.transaction(async (tx) => {
         // One relay at a time across all processes, so events of one key never overtake each other even when
         // they fall into different batches. A process that does not get the lock leaves the work to the holder.
-        // The lock is taken in the statement that reads the batch (one round trip fewer per pass): the lateral read
-        // runs only when it was granted, and the one row with `ok` alone says so when there is nothing to read.
+        // The lock is taken in the statement that reads the batch (one round trip fewer per pass): the read runs
+        // only when it was granted, and the one row with `ok` alone says so when there is nothing to read. The read
+        // is a function (kernel migration 0003) that walks the pending index, stepping over rows earlier passes
+        // found published, however long since autovacuum last came.
         const read = await tx.query<OutboxRow & { ok: boolean }>(
-          `select l.ok, o.seq, o.id, o.subject, o.key, o.jurisdiction, o.permission, o.payload, o.occurred_at
-           from (select pg_try_advisory_xact_lock($3) as ok) l
-           left join lateral (
-             select seq, id, subject, key, jurisdiction, permission, payload, occurred_at from kernel_outbox
-             where l.ok and published_at is null and seq > $2 order by seq limit $1 for update skip locked
-           ) o on true
-           order by o.seq`,
+          'select ok, seq, id, subject, key, jurisdiction, permission, payload, occurred_at from kernel_outbox_claim($1, $2, $3)',
           [this.batch, this.handedThrough, RELAY_LOCK],
         );
         if (!read[0]?.ok) {
