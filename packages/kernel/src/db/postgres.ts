@@ -4,9 +4,14 @@ import type { Db, Tx } from './types.ts';
 // int8 (bigserial sequences, counts) as numbers, like the PGlite adapter.
 pg.types.setTypeParser(20, (v) => Number(v));
 
-/** PostgreSQL (+PostGIS) through a node-postgres pool. */
+/**
+ * PostgreSQL (+PostGIS) through a node-postgres pool whose connections pipeline: a statement goes out at once, not
+ * after the answer to the one before it. A transaction's BEGIN therefore travels with its first statement, and
+ * statements a caller issues together (`Promise.all`) share one round trip; each still gets its own answer or error,
+ * in order, and inside a transaction an error fails the statements behind it as PostgreSQL always does.
+ */
 export async function openPostgres(url: string, poolSize = 10): Promise<Db> {
-  const pool = new pg.Pool({ connectionString: url, max: poolSize, application_name: 'tartip' });
+  const pool = new pg.Pool({ connectionString: url, max: poolSize, application_name: 'tartip', pipeline: true });
   pool.on('error', () => {
     // An idle client lost its connection; the pool replaces it. Queries report their own errors.
   });
@@ -25,9 +30,12 @@ export async function openPostgres(url: string, poolSize = 10): Promise<Db> {
     ...wrap(pool),
     async transaction(fn) {
       const client = await pool.connect();
+      // Not awaited: it is on the wire ahead of the first statement, and its answer comes first.
+      const begun = client.query('begin');
+      begun.catch(() => {}); // a failed BEGIN fails the statements behind it too, and that failure is what is thrown
       try {
-        await client.query('begin');
         const result = await fn(wrap(client));
+        await begun;
         await client.query('commit');
         return result;
       } catch (e) {

@@ -1,0 +1,81 @@
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase, TEST_DATABASE_URL } from '../testing.ts';
+import { openPostgres } from './postgres.ts';
+import type { Db } from './types.ts';
+
+/**
+ * The PostgreSQL adapter pipelines (node-postgres `pipeline: true`): what it sends and what it gets back is logged at
+ * the protocol level, so the tests see the order of the wire, not timings. PostgreSQL only: PGlite has no wire.
+ */
+describe.skipIf(!TEST_DATABASE_URL)('PostgreSQL adapter, pipelined', () => {
+  let db: Db;
+  let drop: () => Promise<void>;
+  const wire: string[] = [];
+  const proto = pg.Connection.prototype as unknown as Record<string, (...args: unknown[]) => unknown>;
+  const originals = { query: proto.query, parse: proto.parse, emit: proto.emit };
+
+  beforeAll(async () => {
+    const scratch = await createTestDatabase();
+    drop = scratch.drop;
+    db = await openPostgres(scratch.url, 2);
+    await db.exec('create table pipelined (id int primary key, note text not null)');
+    proto.query = function (this: unknown, text: unknown) {
+      wire.push(`send ${String(text)}`);
+      return originals.query.call(this, text);
+    };
+    proto.parse = function (this: unknown, q: unknown) {
+      wire.push(`send ${(q as { text: string }).text}`);
+      return originals.parse.call(this, q);
+    };
+    proto.emit = function (this: unknown, event: unknown, ...rest: unknown[]) {
+      if (event === 'readyForQuery') wire.push('answer');
+      return originals.emit.call(this, event, ...rest);
+    };
+  });
+  afterAll(async () => {
+    Object.assign(proto, originals);
+    await db?.close();
+    await drop?.();
+  });
+
+  it("sends a transaction's BEGIN and its first statement before either is answered", async () => {
+    wire.length = 0;
+    await db.transaction((tx) => tx.query('insert into pipelined (id, note) values ($1, $2)', [1, 'first']));
+    expect(wire).toEqual(['send begin', 'send insert into pipelined (id, note) values ($1, $2)', 'answer', 'answer', 'send commit', 'answer']);
+  });
+
+  it('sends statements issued together in one go, and answers each with its own rows', async () => {
+    wire.length = 0;
+    const [a, b, c] = await db.transaction((tx) =>
+      Promise.all([tx.query<{ n: number }>('select $1::int as n', [1]), tx.query<{ n: number }>('select $1::int as n', [2]), tx.query<{ n: number }>('select $1::int as n', [3])]),
+    );
+    expect([a[0].n, b[0].n, c[0].n]).toEqual([1, 2, 3]);
+    expect(wire.slice(0, 5)).toEqual(['send begin', 'send select $1::int as n', 'send select $1::int as n', 'send select $1::int as n', 'answer']);
+  });
+
+  it('rolls back the whole transaction when a pipelined statement fails, and the connection stays usable', async () => {
+    const attempt = db.transaction((tx) =>
+      Promise.all([
+        tx.query('insert into pipelined (id, note) values ($1, $2)', [2, 'second']),
+        tx.query('insert into pipelined (id, note) values ($1, $2)', [1, 'duplicate of the first']),
+        tx.query('insert into pipelined (id, note) values ($1, $2)', [3, 'third']),
+      ]),
+    );
+    await expect(attempt).rejects.toMatchObject({ code: '23505', constraint: 'pipelined_pkey' });
+    expect(await db.query('select id, note from pipelined order by id')).toEqual([{ id: 1, note: 'first' }]);
+    // Both pooled connections still work, in and out of transactions.
+    await Promise.all([db.transaction((tx) => tx.query('insert into pipelined (id, note) values ($1, $2)', [4, 'fourth'])), db.query('select 1')]);
+    expect(await db.query('select id from pipelined order by id')).toEqual([{ id: 1 }, { id: 4 }]);
+  });
+
+  it('rolls back when the code of the transaction throws after its statements were sent', async () => {
+    await expect(
+      db.transaction(async (tx) => {
+        await tx.query('insert into pipelined (id, note) values ($1, $2)', [5, 'fifth']);
+        throw new Error('refused by the caller');
+      }),
+    ).rejects.toThrow('refused by the caller');
+    expect(await db.query('select id from pipelined where id = 5')).toEqual([]);
+  });
+});
