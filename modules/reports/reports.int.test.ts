@@ -518,6 +518,30 @@ describe(`reports API on ${backendName}`, () => {
     expect(new Set(deliveries.filter((d) => d.answered === 200).map((d) => d.headers['x-tartip-event-id'])).size).toBe(ok.length);
   });
 
+  it("writes a report's status changes in place, adding no entry to any of its indexes", async () => {
+    // What reports does when a report follows its incident (service.ts, followIncidents): the status, its note and the
+    // incident change. PostgreSQL can do that as a heap-only update only if no index covers those columns and the
+    // page has room (migration 0003); before, each change added an entry to all twelve indexes of the table.
+    const r = await created(body({ category: 'assault', location: { type: 'Point', coordinates: offset(ALMATY, 0, 13_000) } }));
+    await settle();
+    const rolledBack = new Error('rolled back on purpose');
+    let stats: { n_tup_upd: number; n_tup_hot_upd: number } | undefined;
+    await expect(
+      db().transaction(async (tx) => {
+        await tx.query(
+          `update reports_report set status = 'dispatched', status_note = null, status_note_code = null, incident_id = $2, incident_at = now(), updated_at = now()
+           where id = $1`,
+          [r.id, newId()],
+        );
+        [stats] = await tx.query<{ n_tup_upd: number; n_tup_hot_upd: number }>("select n_tup_upd, n_tup_hot_upd from pg_stat_xact_user_tables where relname = 'reports_report'");
+        throw rolledBack;
+      }),
+    ).rejects.toBe(rolledBack);
+    // The counts cover this connection's updates not yet reported to the statistics (the follow-ups above included).
+    expect(stats?.n_tup_upd).toBeGreaterThanOrEqual(1);
+    expect(stats?.n_tup_hot_upd).toBe(stats?.n_tup_upd);
+  });
+
   it('handles each incident event once, follows merges, and closes cancelled incidents with a note', async () => {
     const a = await created(body({ category: 'assault', location: { type: 'Point', coordinates: offset(ALMATY, 0, 9000) } }));
     const b = await created(body({ category: 'assault', location: { type: 'Point', coordinates: offset(ALMATY, 0, 11_000) } }));

@@ -484,7 +484,12 @@ export class ReportsService {
     );
     const listed = [...new Set(incs.flatMap((i) => i.reportIds.filter((id) => UUID_PATTERN.test(id))))];
     const reports = await tx.query<ReportRow>(
-      `select ${REPORT_COLUMNS} from reports_report r where r.id = any($1::uuid[]) or r.incident_id = any($2::text[]) order by r.id for update`,
+      // Reports named by the events, and reports on their incidents (found through reports_incident_report, so no
+      // index on reports_report covers the incident; migration 0003), read by primary key.
+      `select ${REPORT_COLUMNS} from reports_report r
+       where r.id = any(array(select unnest($1::uuid[]) union select l.report_id from reports_incident_report l where l.incident_id = any($2::text[])))
+         and (r.id = any($1::uuid[]) or r.incident_id = any($2::text[]))
+       order by r.id for update`,
       [listed, incidentIds],
     );
     const touched = new Set<ReportRow>();
