@@ -69,6 +69,20 @@ describe.skipIf(!TEST_DATABASE_URL)('PostgreSQL adapter, pipelined', () => {
     expect(await db.query('select id from pipelined order by id')).toEqual([{ id: 1 }, { id: 4 }]);
   });
 
+  it('fails every statement in flight when the connection dies mid-transaction, commits none, and the pool recovers', async () => {
+    const attempt = db.transaction(async (tx) => {
+      const [{ pid }] = await tx.query<{ pid: number }>('select pg_backend_pid() as pid');
+      await tx.query('insert into pipelined (id, note) values ($1, $2)', [6, 'sixth']);
+      // Another session ends this one's backend; the statements already sent behind it must fail, not hang.
+      await db.query('select pg_terminate_backend($1)', [pid]);
+      await Promise.all([tx.query('select pg_sleep(0.05)'), tx.query('insert into pipelined (id, note) values ($1, $2)', [7, 'seventh'])]);
+    });
+    await expect(attempt).rejects.toThrow();
+    expect(await db.query('select id from pipelined where id in (6, 7)')).toEqual([]);
+    await db.transaction((tx) => tx.query('insert into pipelined (id, note) values ($1, $2)', [8, 'eighth']));
+    expect(await db.query('select id from pipelined where id = 8')).toEqual([{ id: 8 }]);
+  });
+
   it('rolls back when the code of the transaction throws after its statements were sent', async () => {
     await expect(
       db.transaction(async (tx) => {

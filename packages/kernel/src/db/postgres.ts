@@ -30,6 +30,14 @@ export async function openPostgres(url: string, poolSize = 10): Promise<Db> {
     ...wrap(pool),
     async transaction(fn) {
       const client = await pool.connect();
+      // A checked-out client has no listener of the pool's: an error that arrives between statements (the backend
+      // terminated, the server restarting) would be an unhandled 'error' event and end the process. It is kept here;
+      // the statements in flight fail on their own, and the client is destroyed instead of returned to the pool.
+      let broken: Error | undefined;
+      const onError = (e: Error) => {
+        broken = e;
+      };
+      client.on('error', onError);
       // Not awaited: it is on the wire ahead of the first statement, and its answer comes first.
       const begun = client.query('begin');
       begun.catch(() => {}); // a failed BEGIN fails the statements behind it too, and that failure is what is thrown
@@ -39,10 +47,13 @@ export async function openPostgres(url: string, poolSize = 10): Promise<Db> {
         await client.query('commit');
         return result;
       } catch (e) {
-        await client.query('rollback').catch(() => {});
+        await client.query('rollback').catch((rollbackFailed: Error) => {
+          broken ??= rollbackFailed;
+        });
         throw e;
       } finally {
-        client.release();
+        client.off('error', onError);
+        client.release(broken);
       }
     },
     async ping() {
