@@ -24,6 +24,7 @@ const STATUS: Record<string, number> = {
   rate_limited: 429,
   internal: 500,
   unavailable: 503,
+  database_unavailable: 503,
 };
 
 /**

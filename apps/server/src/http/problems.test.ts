@@ -92,6 +92,17 @@ describe('toProblem', () => {
     expect(JSON.stringify(p.params)).not.toContain('password');
   });
 
+  it.each([
+    ['57P01', 'terminating connection due to administrator command'],
+    ['08006', 'connection failure'],
+    ['ECONNREFUSED', 'connect ECONNREFUSED 127.0.0.1:5432'],
+    [undefined, 'Connection terminated unexpectedly'],
+    [undefined, 'Client has encountered a connection error and is not queryable'],
+  ])('turns a lost database connection (%s: %s) into 503 database_unavailable, not a 500', (code, message) => {
+    const err = Object.assign(new Error(message), code ? { code } : {});
+    expect(toProblem(err as unknown as FastifyError)).toMatchObject({ code: 'database_unavailable', status: 503 });
+  });
+
   it('maps malformed JSON thrown as SyntaxError to malformed_body', () => {
     expect(toProblem(new SyntaxError('Unexpected token') as unknown as FastifyError)).toMatchObject({ code: 'malformed_body', status: 400 });
   });

@@ -72,10 +72,24 @@ export function validatorCompiler({ schema }: { schema: z.ZodType }) {
 export function sendProblem(req: FastifyRequest, reply: FastifyReply, problem: Problem) {
   const locale = req.locale ?? negotiateLocale(req.headers['accept-language']);
   const body = renderProblem(problem, locale, { instance: req.url.split('?')[0], requestId: String(req.id) });
+  // A lost database connection is worth retrying soon (with the same Idempotency-Key); say how soon.
+  if (problem.code === 'database_unavailable') reply.header('retry-after', '2');
   return reply.code(problem.status).type('application/problem+json').header('content-language', locale).send(body);
 }
 
 const PART: Record<string, string> = { body: 'body', querystring: 'query', params: 'path', headers: 'header' };
+
+/**
+ * PostgreSQL's connection exceptions (class 08), the server shutting down or restarting (57P01–57P03), the socket
+ * failing, and node-postgres's own words for a connection that ended: not a defect of ours or the caller's, but a
+ * moment to retry — a 503 the caller can act on, not a 500.
+ */
+const CONNECTION_CODES = new Set(['57P01', '57P02', '57P03', 'ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT']);
+const CONNECTION_MESSAGE = /^(Connection terminated|Client has encountered a connection error|Client was closed|Connection ended)/;
+function connectionLost(err: { code?: string; message?: string }): boolean {
+  const code = typeof err.code === 'string' ? err.code : '';
+  return code.startsWith('08') || CONNECTION_CODES.has(code) || CONNECTION_MESSAGE.test(err.message ?? '');
+}
 
 /** Turns whatever was thrown into a problem response: a 4xx for the caller's mistakes, a logged 500 otherwise. */
 export function toProblem(err: FastifyError & { validationContext?: string }): Problem {
@@ -95,6 +109,7 @@ export function toProblem(err: FastifyError & { validationContext?: string }): P
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
       return new Problem('malformed_body');
   }
+  if (connectionLost(err)) return new Problem('database_unavailable');
   if (err instanceof SyntaxError || (err as { type?: string }).type === 'entity.parse.failed') return new Problem('malformed_body');
   if (err.statusCode === 429) return new Problem('rate_limited', { seconds: 60 });
   if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {

@@ -15,6 +15,14 @@ export async function openPostgres(url: string, poolSize = 10): Promise<Db> {
   pool.on('error', () => {
     // An idle client lost its connection; the pool replaces it. Queries report their own errors.
   });
+  // Every client, checked out or not, listens for errors for good. Without it, a connection ended between two
+  // statements (a PostgreSQL restart, a terminated backend) is an unhandled 'error' event that ends the process:
+  // for instance when the pool hands a client to the next caller and the end of the connection was already in the
+  // same read from the socket, before that caller could listen. The next statement on that client fails instead,
+  // and the pool drops a client whose connection failed when it is released.
+  pool.on('connect', (client) => {
+    client.on('error', () => {});
+  });
   const wrap = (q: pg.Pool | pg.PoolClient): Tx => ({
     async exec(script: string) {
       await q.query(script);
@@ -30,9 +38,8 @@ export async function openPostgres(url: string, poolSize = 10): Promise<Db> {
     ...wrap(pool),
     async transaction(fn) {
       const client = await pool.connect();
-      // A checked-out client has no listener of the pool's: an error that arrives between statements (the backend
-      // terminated, the server restarting) would be an unhandled 'error' event and end the process. It is kept here;
-      // the statements in flight fail on their own, and the client is destroyed instead of returned to the pool.
+      // A connection lost during the transaction: its statements in flight fail on their own; the client is
+      // destroyed instead of returned to the pool.
       let broken: Error | undefined;
       const onError = (e: Error) => {
         broken = e;
