@@ -136,10 +136,16 @@ export async function createIncidentsIn(uow: UnitOfWork, actor: string, inputs: 
   for (const x of items) {
     const row = byId.get(x.id) as IncidentRow;
     const reportIds = x.input.reportIds ?? [];
-    await uow.audit({ action: 'incident.created', entity: 'incident', entityId: x.id, jurisdiction: row.kato, data: { category: x.input.category, priority: x.priority, source: x.input.source } });
-    await uow.audit({ action: 'incident.status_changed', entity: 'incident', entityId: x.id, jurisdiction: row.kato, data: { from: 'RECEIVED', to: 'TRIAGED', note: null } });
-    await emitIncident(uow, { ...row, status: 'RECEIVED', triaged_at: null }, INCIDENT_CREATED, x.input.note ?? null, reportIds);
-    await emitIncident(uow, row, undefined, null, reportIds);
+    // Triage by the category's priority is part of creating the incident: one audit record and one event say what
+    // was created, in the state it was created in (TRIAGED); the timeline above keeps both steps with their stamps.
+    await uow.audit({
+      action: 'incident.created',
+      entity: 'incident',
+      entityId: x.id,
+      jurisdiction: row.kato,
+      data: { category: x.input.category, priority: x.priority, source: x.input.source, status: row.status },
+    });
+    await emitIncident(uow, row, INCIDENT_CREATED, x.input.note ?? null, reportIds);
     rows.push(row);
   }
   return rows;
