@@ -38,13 +38,6 @@ export async function openPostgres(url: string, poolSize = 10): Promise<Db> {
     ...wrap(pool),
     async transaction(fn) {
       const client = await pool.connect();
-      // A connection lost during the transaction: its statements in flight fail on their own; the client is
-      // destroyed instead of returned to the pool.
-      let broken: Error | undefined;
-      const onError = (e: Error) => {
-        broken = e;
-      };
-      client.on('error', onError);
       // Not awaited: it is on the wire ahead of the first statement, and its answer comes first.
       const begun = client.query('begin');
       begun.catch(() => {}); // a failed BEGIN fails the statements behind it too, and that failure is what is thrown
@@ -54,13 +47,11 @@ export async function openPostgres(url: string, poolSize = 10): Promise<Db> {
         await client.query('commit');
         return result;
       } catch (e) {
-        await client.query('rollback').catch((rollbackFailed: Error) => {
-          broken ??= rollbackFailed;
-        });
+        await client.query('rollback').catch(() => {});
         throw e;
       } finally {
-        client.off('error', onError);
-        client.release(broken);
+        // A client whose connection was lost is no longer queryable, and the pool drops it rather than reuse it.
+        client.release();
       }
     },
     async ping() {
