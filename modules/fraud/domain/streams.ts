@@ -157,18 +157,6 @@ export class CallStream {
   }
 }
 
-/** Moves `key` to the end of the map's order (most recent) and evicts the least recent keys beyond `max`. */
-function touch<V>(map: Map<string, V>, key: string, value: V, max: number): void {
-  map.delete(key);
-  map.set(key, value);
-  if (map.size > max) {
-    for (const k of map.keys()) {
-      map.delete(k);
-      if (map.size <= max) break;
-    }
-  }
-}
-
 export interface Transfer {
   payer: string;
   payee: string;
@@ -178,65 +166,158 @@ export interface Transfer {
   payeeOpenedAt: number | null;
 }
 
-interface PayerState {
-  amounts: number[];
-  times: number[];
-  payees: string[];
-  last: number;
-}
-
-interface AccountFlow {
-  inbound: { at: number; payer: string; amount: number }[];
-  outbound: { at: number; amount: number }[];
-  last: number;
-}
-
+/** Transfers kept per account and direction: the newest MAX_EVENTS (up to CHUNK − 1 more until the oldest chunk is dropped). */
+const MAX_EVENTS = 500;
+/** The payer's median is taken over its last MAX_AMOUNTS transfers; velocity counts among its last MAX_TIMES. */
 const MAX_AMOUNTS = 50;
 const MAX_TIMES = 200;
-const MAX_PAYEES = 100;
-const MAX_FLOW = 500;
+const CHUNK = 4;
+const NONE = -1;
+const OUT = 0;
+const IN = 1;
 
-function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+function grown<T extends Float64Array | Int32Array | Uint8Array>(a: T, size: number, fillWith = 0): T {
+  const b = new (a.constructor as new (n: number) => T)(size);
+  b.set(a);
+  if (fillWith !== 0) b.fill(fillWith, a.length);
+  return b;
 }
 
-/** Per-payer history and per-account flows; gives the behavioural rules their values. */
-export class PaymentStream {
-  private readonly payers = new Map<string, PayerState>();
-  private readonly accounts = new Map<string, AccountFlow>();
-  /** `maxKeys`: payers, and accounts, held at most; the least recently active are forgotten first. */
-  constructor(private readonly maxKeys = 1_000_000) {}
+/**
+ * The transfers of every account in one pool of chunks of CHUNK entries; an entry is three numbers — time, amount
+ * and the other account's serial — in typed arrays. One account's transfers one way are a chain of chunks, newest
+ * first. Freed chunks are chained through `older` for reuse.
+ */
+class TransferPool {
+  at = new Float64Array(CHUNK * 1024);
+  amount = new Float64Array(CHUNK * 1024);
+  party = new Float64Array(CHUNK * 1024);
+  /** Per chunk: the next older and the next newer chunk of its chain, and the entries it holds. */
+  older = new Int32Array(1024);
+  newer = new Int32Array(1024);
+  fill = new Uint8Array(1024);
+  private free = NONE;
+  private used = 0;
 
+  alloc(): number {
+    let c = this.free;
+    if (c !== NONE) this.free = this.older[c];
+    else {
+      if (this.used === this.fill.length) this.grow();
+      c = this.used++;
+    }
+    this.older[c] = NONE;
+    this.newer[c] = NONE;
+    this.fill[c] = 0;
+    return c;
+  }
+
+  release(c: number): void {
+    this.older[c] = this.free;
+    this.free = c;
+  }
+
+  private grow(): void {
+    const n = this.fill.length * 2;
+    this.at = grown(this.at, n * CHUNK);
+    this.amount = grown(this.amount, n * CHUNK);
+    this.party = grown(this.party, n * CHUNK);
+    this.older = grown(this.older, n);
+    this.newer = grown(this.newer, n);
+    this.fill = grown(this.fill, n);
+  }
+}
+
+/**
+ * Every account's recent transfers, out (as payer) and in (as payee), for the behavioural rules. Held flat: an
+ * account is a slot in typed arrays (found by one map lookup from its IBAN), its transfers are entries in a shared
+ * pool, and the other side of a transfer is recorded by its account's serial, a number never reused. There is no
+ * object per account or per transfer, so however many accounts are held, the garbage collector has nothing of the
+ * stream to trace but the map's keys, and a decision allocates nothing that outlives it.
+ *
+ * At most `maxKeys` accounts are held; the least recently active is forgotten first (a doubly linked list of slots
+ * in order of activity). An account forgotten and seen again starts afresh, with a new serial: transfers recorded
+ * against its old serial no longer count as its own.
+ */
+export class PaymentStream {
+  private readonly slotOf = new Map<string, number>();
+  private keys: (string | undefined)[] = [];
+  private readonly freeSlots: number[] = [];
+  private capacity = 1024;
+  private slots = 0;
+  private serial = new Float64Array(1024);
+  private last = new Float64Array(1024);
+  /** Activity order: `newer`/`older` neighbours per slot, and the two ends. */
+  private lruNewer = new Int32Array(1024);
+  private lruOlder = new Int32Array(1024);
+  private newest = NONE;
+  private oldest = NONE;
+  /** Per list (slot × 2 + OUT or IN): newest chunk, oldest chunk, entries. */
+  private head = new Int32Array(2048);
+  private tail = new Int32Array(2048);
+  private count = new Int32Array(2048);
+  private readonly pool = new TransferPool();
+  private nextSerial = 1;
+  /** Scratch for the median and for counting distinct payers: no array per decision. */
+  private readonly amounts = new Float64Array(MAX_AMOUNTS);
+  private readonly parties = new Float64Array(MAX_EVENTS + CHUNK + 1);
+  private readonly maxKeys: number;
+
+  /** `maxKeys`: accounts held at most (at least 2: a transfer's two sides). */
+  constructor(maxKeys = 1_000_000) {
+    this.maxKeys = Math.max(2, maxKeys);
+  }
+
+  /** Accounts held. */
   get size(): number {
-    return this.payers.size + this.accounts.size;
+    return this.slotOf.size;
   }
 
   /** Values of the behavioural rules for `t` (call_then_transfer and listed_payee are filled in by the caller). */
   features(t: Transfer, policy: TransactionPolicy): Omit<Record<RuleId, number>, 'call_then_transfer' | 'listed_payee'> {
-    const p = this.payers.get(t.payer);
-    const isNew = (opened: number | null) => opened !== null && t.at - opened <= policy.newAccountDays * 86_400_000;
+    const payer = this.slotOf.get(t.payer) ?? NONE;
+    const payee = this.slotOf.get(t.payee) ?? NONE;
+    const newFrom = t.at - policy.newAccountDays * 86_400_000;
     const muleFrom = t.at - policy.muleWindowMin * 60_000;
+    const pool = this.pool;
 
     let muleInbound = 0;
-    if (isNew(t.payeeOpenedAt)) {
-      const payers = new Set((this.accounts.get(t.payee)?.inbound ?? []).filter((x) => x.at >= muleFrom).map((x) => x.payer));
-      payers.add(t.payer);
-      muleInbound = payers.size;
+    if (t.payeeOpenedAt !== null && t.payeeOpenedAt >= newFrom) {
+      // Distinct payers into the payee within the window, this one included.
+      const parties = this.parties;
+      let n = 0;
+      parties[n++] = payer === NONE ? 0 : this.serial[payer];
+      if (payee !== NONE)
+        for (let c = this.head[payee * 2 + IN]; c !== NONE; c = pool.older[c])
+          for (let k = c * CHUNK + pool.fill[c] - 1; k >= c * CHUNK; k--) if (pool.at[k] >= muleFrom) parties[n++] = pool.party[k];
+      const sorted = parties.subarray(0, n).sort();
+      muleInbound = 1;
+      for (let i = 1; i < n; i++) if (sorted[i] !== sorted[i - 1]) muleInbound++;
     }
     let muleFastOut = 0;
-    if (isNew(t.payerOpenedAt)) {
-      const flow = this.accounts.get(t.payer);
-      const received = (flow?.inbound ?? []).filter((x) => x.at >= muleFrom).reduce((s, x) => s + x.amount, 0);
-      const paid = (flow?.outbound ?? []).filter((x) => x.at >= muleFrom).reduce((s, x) => s + x.amount, 0);
+    if (t.payerOpenedAt !== null && t.payerOpenedAt >= newFrom && payer !== NONE) {
+      const received = this.sumSince(payer * 2 + IN, muleFrom);
+      const paid = this.sumSince(payer * 2 + OUT, muleFrom);
       if (received > 0) muleFastOut = (paid + t.amount) / received;
     }
     const velocityFrom = t.at - policy.velocityWindowMin * 60_000;
     let velocity = 1;
-    if (p) for (const x of p.times) if (x >= velocityFrom && x <= t.at) velocity++;
-    const amountUnusual = p && p.amounts.length >= policy.minHistory ? t.amount / Math.max(median(p.amounts), 1) : 0;
-    const first = !p?.payees.includes(t.payee);
+    let amountUnusual = 0;
+    let first = true;
+    if (payer !== NONE) {
+      const payeeSerial = payee === NONE ? -1 : this.serial[payee];
+      const amounts = this.amounts;
+      let seen = 0;
+      for (let c = this.head[payer * 2 + OUT]; c !== NONE; c = pool.older[c])
+        for (let k = c * CHUNK + pool.fill[c] - 1; k >= c * CHUNK; k--, seen++) {
+          if (seen < MAX_AMOUNTS) amounts[seen] = pool.amount[k];
+          const at = pool.at[k];
+          if (seen < MAX_TIMES && at >= velocityFrom && at <= t.at) velocity++;
+          if (pool.party[k] === payeeSerial) first = false;
+        }
+      const n = Math.min(seen, MAX_AMOUNTS);
+      if (n >= policy.minHistory) amountUnusual = t.amount / Math.max(median(amounts.subarray(0, n).sort()), 1);
+    }
     return {
       first_or_large: first || t.amount >= policy.largeAmount ? 1 : 0,
       mule_inbound: muleInbound,
@@ -246,35 +327,129 @@ export class PaymentStream {
     };
   }
 
-  /** Adds a transfer that went ahead (allowed or held) to the history. */
+  /** Adds a transfer that went ahead (allowed or held) to both accounts' histories. */
   commit(t: Transfer): void {
-    const p = this.payers.get(t.payer) ?? { amounts: [], times: [], payees: [], last: t.at };
-    touch(this.payers, t.payer, p, this.maxKeys);
-    p.amounts.push(t.amount);
-    if (p.amounts.length > MAX_AMOUNTS) p.amounts.shift();
-    p.times.push(t.at);
-    if (p.times.length > MAX_TIMES) p.times.shift();
-    if (!p.payees.includes(t.payee)) {
-      p.payees.push(t.payee);
-      if (p.payees.length > MAX_PAYEES) p.payees.shift();
-    }
-    p.last = Math.max(p.last, t.at);
-    this.flow(t.payee, t.at).inbound.push({ at: t.at, payer: t.payer, amount: t.amount });
-    this.flow(t.payer, t.at).outbound.push({ at: t.at, amount: t.amount });
+    const payer = this.ensure(t.payer, t.at);
+    const payee = this.ensure(t.payee, t.at);
+    this.push(payer * 2 + OUT, t.at, t.amount, this.serial[payee]);
+    this.push(payee * 2 + IN, t.at, t.amount, this.serial[payer]);
   }
 
-  private flow(account: string, at: number): AccountFlow {
-    const f = this.accounts.get(account) ?? { inbound: [], outbound: [], last: at };
-    touch(this.accounts, account, f, this.maxKeys);
-    f.last = Math.max(f.last, at);
-    if (f.inbound.length > MAX_FLOW) f.inbound.splice(0, f.inbound.length - MAX_FLOW);
-    if (f.outbound.length > MAX_FLOW) f.outbound.splice(0, f.outbound.length - MAX_FLOW);
-    return f;
-  }
-
-  /** Drops payers and accounts idle for longer than `idleMs`. */
+  /** Forgets accounts idle for longer than `idleMs`. */
   sweep(now: number, idleMs: number): void {
-    for (const [k, p] of this.payers) if (now - p.last > idleMs) this.payers.delete(k);
-    for (const [k, f] of this.accounts) if (now - f.last > idleMs) this.accounts.delete(k);
+    for (const slot of this.slotOf.values()) if (now - this.last[slot] > idleMs) this.remove(slot);
   }
+
+  private sumSince(list: number, from: number): number {
+    const pool = this.pool;
+    let sum = 0;
+    for (let c = this.head[list]; c !== NONE; c = pool.older[c]) for (let k = c * CHUNK + pool.fill[c] - 1; k >= c * CHUNK; k--) if (pool.at[k] >= from) sum += pool.amount[k];
+    return sum;
+  }
+
+  /** The account's slot, made if new (forgetting the least recently active beyond `maxKeys`), now the most recent. */
+  private ensure(key: string, at: number): number {
+    let slot = this.slotOf.get(key);
+    if (slot === undefined) {
+      if (this.slotOf.size >= this.maxKeys) this.remove(this.oldest);
+      slot = this.freeSlots.pop() ?? this.newSlot();
+      this.keys[slot] = key;
+      this.serial[slot] = this.nextSerial++;
+      this.last[slot] = at;
+      // A slot is cleared when it is freed (`remove`); a new one was never used.
+      this.head[slot * 2 + OUT] = NONE;
+      this.head[slot * 2 + IN] = NONE;
+      this.tail[slot * 2 + OUT] = NONE;
+      this.tail[slot * 2 + IN] = NONE;
+      this.count[slot * 2 + OUT] = 0;
+      this.count[slot * 2 + IN] = 0;
+      this.slotOf.set(key, slot);
+    } else {
+      if (slot === this.newest) {
+        if (at > this.last[slot]) this.last[slot] = at;
+        return slot;
+      }
+      this.unlink(slot);
+      if (at > this.last[slot]) this.last[slot] = at;
+    }
+    this.lruOlder[slot] = this.newest;
+    this.lruNewer[slot] = NONE;
+    if (this.newest !== NONE) this.lruNewer[this.newest] = slot;
+    else this.oldest = slot;
+    this.newest = slot;
+    return slot;
+  }
+
+  private newSlot(): number {
+    if (this.slots === this.capacity) {
+      const n = this.capacity * 2;
+      this.serial = grown(this.serial, n);
+      this.last = grown(this.last, n);
+      this.lruNewer = grown(this.lruNewer, n);
+      this.lruOlder = grown(this.lruOlder, n);
+      this.head = grown(this.head, n * 2);
+      this.tail = grown(this.tail, n * 2);
+      this.count = grown(this.count, n * 2);
+      this.capacity = n;
+    }
+    return this.slots++;
+  }
+
+  private unlink(slot: number): void {
+    const older = this.lruOlder[slot];
+    const newer = this.lruNewer[slot];
+    if (older !== NONE) this.lruNewer[older] = newer;
+    else this.oldest = newer;
+    if (newer !== NONE) this.lruOlder[newer] = older;
+    else this.newest = older;
+  }
+
+  private remove(slot: number): void {
+    this.unlink(slot);
+    for (const list of [slot * 2 + OUT, slot * 2 + IN]) {
+      for (let c = this.head[list]; c !== NONE; ) {
+        const next = this.pool.older[c];
+        this.pool.release(c);
+        c = next;
+      }
+      this.head[list] = NONE;
+      this.tail[list] = NONE;
+      this.count[list] = 0;
+    }
+    this.slotOf.delete(this.keys[slot] as string);
+    this.keys[slot] = undefined;
+    this.freeSlots.push(slot);
+  }
+
+  /** Appends an entry to a list, dropping its oldest chunks beyond MAX_EVENTS entries. */
+  private push(list: number, at: number, amount: number, party: number): void {
+    const pool = this.pool;
+    let c = this.head[list];
+    if (c === NONE || pool.fill[c] === CHUNK) {
+      const fresh = pool.alloc();
+      pool.older[fresh] = c;
+      if (c !== NONE) pool.newer[c] = fresh;
+      else this.tail[list] = fresh;
+      this.head[list] = fresh;
+      c = fresh;
+    }
+    const k = c * CHUNK + pool.fill[c]++;
+    pool.at[k] = at;
+    pool.amount[k] = amount;
+    pool.party[k] = party;
+    this.count[list]++;
+    for (let t = this.tail[list]; this.count[list] - pool.fill[t] >= MAX_EVENTS; t = this.tail[list]) {
+      this.count[list] -= pool.fill[t];
+      const newer = pool.newer[t];
+      this.tail[list] = newer;
+      pool.older[newer] = NONE;
+      pool.release(t);
+    }
+  }
+}
+
+/** The median of numbers sorted ascending. */
+function median(sorted: Float64Array): number {
+  const m = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[m] : (sorted[m - 1] + sorted[m]) / 2;
 }

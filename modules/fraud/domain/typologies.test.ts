@@ -103,20 +103,21 @@ describe('payment stream features', () => {
     expect(s.features(transfer({ at: T0 + 3 * 60 * MIN }), P).velocity).toBe(1);
   });
 
-  it('holds at most maxKeys payers and accounts', () => {
-    const s = new PaymentStream(2);
+  it('holds at most maxKeys accounts, forgetting the least recently active first', () => {
+    const s = new PaymentStream(4);
     s.commit(transfer({ payer: 'A', payee: 'B' }));
     s.commit(transfer({ payer: 'C', payee: 'D' }));
     expect(s.features(transfer({ payer: 'A', payee: 'B' }), P).first_or_large).toBe(0);
     s.commit(transfer({ payer: 'E', payee: 'F' }));
     expect(s.size).toBe(4);
-    expect(s.features(transfer({ payer: 'A', payee: 'B' }), P).first_or_large).toBe(1); // A was forgotten
+    expect(s.features(transfer({ payer: 'A', payee: 'B' }), P).first_or_large).toBe(1); // A and B were forgotten
+    expect(s.features(transfer({ payer: 'C', payee: 'D' }), P).first_or_large).toBe(0);
   });
 
-  it('sweep forgets idle payers and accounts', () => {
+  it('sweep forgets idle accounts', () => {
     const s = new PaymentStream();
     s.commit(transfer({}));
-    expect(s.size).toBe(3);
+    expect(s.size).toBe(2);
     s.sweep(T0 + 3 * DAY, DAY);
     expect(s.size).toBe(0);
   });
