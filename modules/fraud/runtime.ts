@@ -1,12 +1,11 @@
 import { performance } from 'node:perf_hooks';
 import type { BusEvent, Subscription } from '../../packages/kernel/src/bus/types.ts';
-import { newId } from '../../packages/kernel/src/ids.ts';
+import { newId, UuidV7Generator } from '../../packages/kernel/src/ids.ts';
 import type { Kernel } from '../../packages/kernel/src/kernel.ts';
 import { CALL_POLICY, type CallPolicy, POLICY_VERSION, type RuleId, SIMBOX_POLICY, TRANSACTION_POLICY, type TransactionPolicy } from './config/policy.ts';
 import { type Policy, parsePolicy } from './domain/policy-check.ts';
 import type { FraudSettings } from './config/settings.ts';
 import { type CallOutcome, decideCall, type Ingress } from './domain/calls.ts';
-import { DecisionIds } from './domain/decision-ids.ts';
 import { IdentifierDigests, type IdentifierKind, identifierHash, isKazakhstanNumber } from './domain/identifiers.ts';
 import { type IndicatorState, IndicatorSet, type Match } from './domain/indicator-set.ts';
 import { type Attestation, type CertificateFetcher, HttpCertificateFetcher, type ShakenResult, verifyIdentity } from './domain/passport.ts';
@@ -134,7 +133,7 @@ export class FraudRuntime {
   private readonly digests: IdentifierDigests;
   /** The digest of an identifier looked up and not kept (lookups are synchronous, one at a time). */
   private readonly scratchDigest = new Uint8Array(32);
-  private readonly ids = new DecisionIds();
+  private readonly ids = new UuidV7Generator();
   /** The call policy of `active` with the degraded default, made once per policy version. */
   private callPolicy: CallPolicy | null = null;
   private callPolicyOf: ActivePolicy | null = null;

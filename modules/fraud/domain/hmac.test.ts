@@ -1,6 +1,5 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { DecisionIds } from './decision-ids.ts';
 import { HmacSha256 } from './hmac.ts';
 import { IdentifierDigests, identifierDigest } from './identifiers.ts';
 
@@ -36,42 +35,5 @@ describe('HmacSha256', () => {
     expect(d.digest('phone', '+77011234567', out)).toBe(out);
     expect(hex(out)).toBe(hex(identifierDigest('shared-key', 'phone', '+77011234567')));
     expect(hex(d.digest('iban', 'KZ86125KZT5004100100'))).toBe(hex(identifierDigest('shared-key', 'iban', 'KZ86125KZT5004100100')));
-  });
-});
-
-describe('DecisionIds', () => {
-  const UUIDV7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
-
-  it('makes UUIDv7 ids carrying the time, unique and strictly increasing, also within one millisecond', () => {
-    const ids = new DecisionIds(() => 1_764_000_000_000);
-    const made = Array.from({ length: 20_000 }, () => ids.next());
-    for (const id of made) expect(id).toMatch(UUIDV7);
-    expect(Number.parseInt(made[0].replace('-', '').slice(0, 12), 16)).toBe(1_764_000_000_000);
-    expect(new Set(made).size).toBe(made.length);
-    for (let i = 1; i < made.length; i++) expect(made[i] > made[i - 1]).toBe(true);
-  });
-
-  it('stays ordered when the clock steps back, and across milliseconds', () => {
-    let now = 1_764_000_000_000;
-    const ids = new DecisionIds(() => now);
-    const a = ids.next();
-    now -= 5_000;
-    const b = ids.next();
-    now += 10_000;
-    const c = ids.next();
-    expect(b > a).toBe(true);
-    expect(c > b).toBe(true);
-    expect(c.slice(0, 13)).not.toBe(a.slice(0, 13));
-  });
-
-  it('with the real clock, ids of two generators do not collide', () => {
-    const x = new DecisionIds();
-    const y = new DecisionIds();
-    const all = new Set<string>();
-    for (let i = 0; i < 10_000; i++) {
-      all.add(x.next());
-      all.add(y.next());
-    }
-    expect(all.size).toBe(20_000);
   });
 });

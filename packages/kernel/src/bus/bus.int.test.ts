@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { uuidv7 } from 'uuidv7';
+import { newId } from '../ids.ts';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { MemoryBus } from './memory.ts';
 import { consumerName, NatsBus } from './nats.ts';
@@ -89,7 +89,7 @@ const impls: Impl[] = [memoryImpl(), ...(NATS_URL ? [natsImpl(NATS_URL)] : [])];
 
 function ev(subject: string, data: unknown = {}): BusEvent {
   return {
-    id: uuidv7(),
+    id: newId(),
     subject,
     occurredAt: new Date().toISOString(),
     jurisdiction: '750000000',
