@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import type { BusEvent, Subscription } from '../../packages/kernel/src/bus/types.ts';
-import { newId, UuidV7Generator } from '../../packages/kernel/src/ids.ts';
+import { newId } from '../../packages/kernel/src/ids.ts';
 import type { Kernel } from '../../packages/kernel/src/kernel.ts';
 import { CALL_POLICY, type CallPolicy, POLICY_VERSION, type RuleId, SIMBOX_POLICY, TRANSACTION_POLICY, type TransactionPolicy } from './config/policy.ts';
 import { type Policy, parsePolicy } from './domain/policy-check.ts';
@@ -129,11 +129,10 @@ export class FraudRuntime {
   private timers: NodeJS.Timeout[] = [];
   private dbOk = true;
   private recorderOk = true;
-  /** Identifier hashes (HMAC under the shared key, pads precomputed) and decision ids (UUIDv7) of this process. */
+  /** Identifier hashes (HMAC under the shared key, pads precomputed). */
   private readonly digests: IdentifierDigests;
   /** The digest of an identifier looked up and not kept (lookups are synchronous, one at a time). */
   private readonly scratchDigest = new Uint8Array(32);
-  private readonly ids = new UuidV7Generator();
   /** The call policy of `active` with the degraded default, made once per policy version. */
   private callPolicy: CallPolicy | null = null;
   private callPolicyOf: ActivePolicy | null = null;
@@ -399,7 +398,7 @@ export class FraudRuntime {
     );
     this.calls.record(input.called, input.caller, decision.risk, now);
     if (decision.risk) this.shareRiskyCall({ called: input.called, caller: input.caller, risk: decision.risk, at: now });
-    const id = this.ids.next();
+    const id = newId();
     const attestation = shaken?.ok ? shaken.attest : null;
     const policyVersion = String(policy.version);
     const latencyUs = Math.round((performance.now() - t0) * 1000);
@@ -463,7 +462,7 @@ export class FraudRuntime {
       policy,
     });
     if (decision.outcome !== 'block') this.payments.commit(transfer);
-    const id = this.ids.next();
+    const id = newId();
     const latencyUs = Math.round((performance.now() - t0) * 1000);
     this.recorder.record({
       id,
