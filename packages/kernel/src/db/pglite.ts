@@ -1,11 +1,11 @@
 import { mkdirSync } from 'node:fs';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { Worker } from 'node:worker_threads';
-import { PGlite, types } from '@electric-sql/pglite';
+import { PGlite } from '@electric-sql/pglite';
 import { postgis } from '@electric-sql/pglite-postgis';
+import { WireSession } from './pglite-session.mjs';
+import { decodeRows, encodeQuery, encodeScript } from './pglite-wire.ts';
 import type { Db, Tx } from './types.ts';
-
-const parsers = { [types.INT8]: (v: string) => Number(v) };
 
 /**
  * On the server's thread (`TARTIP_PGLITE_THREAD=main`): PGlite executes each statement synchronously, in WebAssembly
@@ -26,15 +26,16 @@ export async function openPglite(dataDir?: string, thread: PgliteThread = 'worke
   return thread === 'worker' ? openPgliteWorker(dataDir) : openPgliteHere(dataDir);
 }
 
-/** An error from the database thread, with PostgreSQL's fields (`code`, `constraint`…) as callers expect them. */
-function errorOf(e: { name?: string; message: string } & Record<string, unknown>): Error {
+/** An error of the database thread itself (the database's own errors travel inside its answers). */
+function errorOf(e: { name?: string; message: string }): Error {
   return Object.assign(new Error(e.message), e);
 }
 
 /**
- * PGlite in a worker thread (`pglite-worker.mjs`): each statement is a message to it and its rows a message back.
- * SQL then runs on its own core while this thread serves HTTP and runs the modules — embedded, PGlite is most of
- * the work. The worker holds the event loop open only while statements are pending.
+ * PGlite in a worker thread (`pglite-worker.mjs`): each statement goes to it as protocol bytes and its answer comes
+ * back as bytes (handed over, not copied), decoded here (`pglite-wire.ts`). SQL then runs on its own core while this
+ * thread serves HTTP, runs the modules and encodes and decodes — embedded, PGlite is most of the work, and that
+ * thread does nothing else. The worker holds the event loop open only while statements are pending.
  */
 async function openPgliteWorker(dataDir?: string): Promise<Db> {
   const worker = new Worker(new URL('./pglite-worker.mjs', import.meta.url), { workerData: { dataDir } });
@@ -48,7 +49,7 @@ async function openPgliteWorker(dataDir?: string): Promise<Db> {
     const exited = (code: number) => reject(new Error(`the database thread exited while opening (code ${code})`));
     worker.on('message', opened).once('error', reject).once('exit', exited);
   });
-  const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+  const pending = new Map<number, { resolve: (v: Uint8Array) => void; reject: (e: Error) => void }>();
   let nextId = 1;
   let nextTx = 1;
   let stopped: Error | null = null;
@@ -58,43 +59,39 @@ async function openPgliteWorker(dataDir?: string): Promise<Db> {
     for (const p of pending.values()) p.reject(e);
     pending.clear();
   };
-  worker.on('message', (m: { id: number; ok: boolean; value?: unknown; error?: { message: string } }) => {
+  worker.on('message', (m: { id: number; ok: boolean; value?: Uint8Array; error?: { message: string } }) => {
     const p = pending.get(m.id);
     if (!p) return;
     pending.delete(m.id);
     if (pending.size === 0) worker.unref();
-    if (m.ok) p.resolve(m.value);
+    if (m.ok) p.resolve(m.value ?? new Uint8Array(0));
     else p.reject(errorOf(m.error ?? { message: 'database error' }));
   });
   worker.on('error', (e: unknown) => failAll(e instanceof Error ? e : new Error(String(e))));
   worker.on('exit', (code) => failAll(new Error(`the database thread stopped (exit code ${code})`)));
   worker.unref();
-  const call = <T>(message: Record<string, unknown>): Promise<T> =>
-    new Promise<T>((resolve, reject) => {
+  const call = (message: Record<string, unknown>, bytes?: Buffer): Promise<Uint8Array> =>
+    new Promise<Uint8Array>((resolve, reject) => {
       if (stopped) return reject(stopped);
       const id = nextId++;
-      try {
-        // A parameter that cannot be cloned (a function, say) throws here, before anything is pending.
-        worker.postMessage({ ...message, id });
-      } catch (e) {
-        return reject(e instanceof Error ? e : new Error(String(e)));
-      }
+      worker.postMessage({ ...message, id, bytes });
       if (pending.size === 0) worker.ref();
-      pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
+      pending.set(id, { resolve, reject });
     });
+  // Encoding throws (a parameter that cannot be sent) before anything is sent or pending.
   const bound = (tx?: number): Tx => ({
     exec: async (script) => {
-      await call({ op: 'exec', sql: script, tx });
+      decodeRows(await call({ op: 'query', tx }, encodeScript(script)));
     },
-    query: <T>(text: string, params?: readonly unknown[]) => call<T[]>({ op: 'query', sql: text, params, tx }),
+    query: async <T>(text: string, params?: readonly unknown[]) => decodeRows<T>(await call({ op: 'query', tx }, encodeQuery(text, params))),
   });
   return {
     kind: 'pglite',
     ...bound(),
     async transaction(fn) {
-      // Statements go out at once, before BEGIN is answered: they queue in the worker behind it (see there).
+      // Statements go out at once, before BEGIN is answered: they wait in the worker until it opens (see there).
       const tx = nextTx++;
-      const opened = call<number>({ op: 'begin', open: tx });
+      const opened = call({ op: 'begin', tx }).then(decodeRows);
       opened.catch(() => {}); // awaited below; a BEGIN that fails also fails the statements sent for it
       let result: Awaited<ReturnType<typeof fn>>;
       try {
@@ -107,12 +104,12 @@ async function openPgliteWorker(dataDir?: string): Promise<Db> {
           (beginError: unknown) => beginError,
         );
       }
-      await call({ op: 'end', tx, commit: true });
+      decodeRows(await call({ op: 'end', tx, commit: true }));
       return result;
     },
     ping: async () => {
       if (closed) throw new Error('database is closed');
-      await call({ op: 'query', sql: 'select 1' });
+      decodeRows(await call({ op: 'query' }, encodeQuery('select 1')));
     },
     close: async () => {
       if (closed) return;
@@ -126,31 +123,55 @@ async function openPgliteWorker(dataDir?: string): Promise<Db> {
   };
 }
 
-/** PGlite on this thread (`TARTIP_PGLITE_THREAD=main`). */
+/** PGlite on this thread (`TARTIP_PGLITE_THREAD=main`), through the same session and codec as the worker. */
 async function openPgliteHere(dataDir?: string): Promise<Db> {
-  const pg = await PGlite.create({ dataDir, extensions: { postgis }, parsers });
+  const pg = await PGlite.create({ dataDir, extensions: { postgis } });
+  const session = new WireSession(pg);
   let closed = false;
   let lastTurn = performance.now();
-  const wrap = (q: Pick<PGlite, 'query' | 'exec'>): Tx => ({
+  let nextTx = 1;
+  const turn = async () => {
+    if (performance.now() - lastTurn >= TURN_EVERY_MS) {
+      await nextTurn();
+      lastTurn = performance.now();
+    }
+  };
+  const send = (bytes: Buffer, tx?: number) => (tx ? session.inTransaction(tx, bytes) : session.run(bytes));
+  const bound = (tx?: number): Tx => ({
     async exec(script: string) {
-      await q.exec(script);
+      decodeRows(await send(encodeScript(script), tx));
     },
     async query<T>(text: string, params?: readonly unknown[]) {
-      if (performance.now() - lastTurn >= TURN_EVERY_MS) {
-        await nextTurn();
-        lastTurn = performance.now();
-      }
-      const res = await q.query<T>(text, params as unknown[] | undefined);
-      return res.rows;
+      const bytes = encodeQuery(text, params);
+      await turn();
+      return decodeRows<T>(await send(bytes, tx));
     },
   });
   return {
     kind: 'pglite',
-    ...wrap(pg),
-    transaction: (fn) => pg.transaction((tx) => fn(wrap(tx))),
+    ...bound(),
+    async transaction(fn) {
+      const tx = nextTx++;
+      const began = await session.begin(tx);
+      try {
+        decodeRows(began);
+      } catch (e) {
+        await session.end(tx, false);
+        throw e;
+      }
+      let result: Awaited<ReturnType<typeof fn>>;
+      try {
+        result = await fn(bound(tx));
+      } catch (e) {
+        await session.end(tx, false).catch(() => {});
+        throw e;
+      }
+      decodeRows(await session.end(tx, true));
+      return result;
+    },
     ping: async () => {
       if (closed) throw new Error('database is closed');
-      await pg.query('select 1');
+      decodeRows(await session.run(encodeQuery('select 1')));
     },
     close: async () => {
       if (closed) return;

@@ -1,8 +1,7 @@
 import pg from 'pg';
 import type { Db, Tx } from './types.ts';
-
-// int8 (bigserial sequences, counts) as numbers, like the PGlite adapter.
-pg.types.setTypeParser(20, (v) => Number(v));
+// int8 as numbers: the type parsers both backends share.
+import './values.ts';
 
 /**
  * PostgreSQL (+PostGIS) through a node-postgres pool whose connections pipeline: a statement goes out at once, not

@@ -1,0 +1,17 @@
+// node-postgres's parameter conversion (lib/utils.js), which it does not declare for TypeScript.
+declare module 'pg/lib/utils.js' {
+  const utils: { prepareValue(value: unknown): unknown };
+  export default utils;
+}
+
+declare module '*/pglite-session.mjs' {
+  export function simpleQuery(text: string): Buffer;
+  export function hasError(bytes: Uint8Array): boolean;
+  export class WireSession {
+    constructor(pg: unknown);
+    run(bytes: Uint8Array): Promise<Uint8Array>;
+    begin(tx: number): Promise<Uint8Array>;
+    inTransaction(tx: number, bytes: Uint8Array): Promise<Uint8Array>;
+    end(tx: number, commit: boolean): Promise<Uint8Array>;
+  }
+}
