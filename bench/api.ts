@@ -109,7 +109,7 @@ export async function api(): Promise<Pick<BenchResult, 'metrics' | 'details'>> {
     metrics.push(...metricsOf('PostgreSQL', production));
     details.postgres = { ...production, databaseServer: databaseUrl.replace(/\/\/[^@]*@/, '//'), pool: 10 };
     details.notes = [
-      `autocannon (one Node process) shares the ${availableParallelism()} cores with the server, and in the PostgreSQL run also with PostgreSQL and NATS. In embedded mode PGlite runs inside the server's event loop, so each query competes with HTTP work; on PostgreSQL the same route served ${round(production.requestsPerSecond / embedded.requestsPerSecond, 1)}× the requests.`,
+      `autocannon (one Node process) shares the ${availableParallelism()} cores with the server, and in the PostgreSQL run also with PostgreSQL and NATS. In embedded mode PGlite runs in the server's own worker thread (its statements and answers cross as protocol bytes); on PostgreSQL the same route served ${round(production.requestsPerSecond / embedded.requestsPerSecond, 1)}× the requests.`,
       `Server RSS after the run: embedded ${embedded.serverRssMiB} MiB, PostgreSQL ${production.serverRssMiB} MiB.`,
     ];
   } finally {
