@@ -18,9 +18,13 @@ function paramOf(value: unknown): unknown {
   return pgUtils.prepareValue(value);
 }
 
-/** One statement with its parameters, by the extended protocol, unnamed: Parse, Bind, Describe, Execute, Sync. */
-export function encodeQuery(text: string, params: readonly unknown[] = []): Buffer {
-  return Buffer.concat([
+/**
+ * One statement with its parameters, by the extended protocol, unnamed: Parse, Bind, Describe, Execute, Sync. In a
+ * buffer of its own (not a slice of Node's shared pool), so that it can be handed to the database's thread without
+ * a copy.
+ */
+export function encodeQuery(text: string, params: readonly unknown[] = []): Uint8Array<ArrayBuffer> {
+  return own([
     serialize.parse({ text }),
     serialize.bind({ values: params as unknown[], valueMapper: paramOf }),
     serialize.describe({ type: 'P' }),
@@ -30,8 +34,20 @@ export function encodeQuery(text: string, params: readonly unknown[] = []): Buff
 }
 
 /** A script of one or more statements, by the simple protocol (migrations). */
-export function encodeScript(script: string): Buffer {
-  return simpleQuery(script);
+export function encodeScript(script: string): Uint8Array<ArrayBuffer> {
+  return own([simpleQuery(script)]);
+}
+
+function own(parts: Uint8Array[]): Uint8Array<ArrayBuffer> {
+  let size = 0;
+  for (const p of parts) size += p.length;
+  const out = new Uint8Array(size);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
 }
 
 interface Column {

@@ -70,11 +70,12 @@ async function openPgliteWorker(dataDir?: string): Promise<Db> {
   worker.on('error', (e: unknown) => failAll(e instanceof Error ? e : new Error(String(e))));
   worker.on('exit', (code) => failAll(new Error(`the database thread stopped (exit code ${code})`)));
   worker.unref();
-  const call = (message: Record<string, unknown>, bytes?: Buffer): Promise<Uint8Array> =>
+  // The statement's buffer is handed over (transferred), not copied: it is not used here again.
+  const call = (message: Record<string, unknown>, bytes?: Uint8Array<ArrayBuffer>): Promise<Uint8Array> =>
     new Promise<Uint8Array>((resolve, reject) => {
       if (stopped) return reject(stopped);
       const id = nextId++;
-      worker.postMessage({ ...message, id, bytes });
+      worker.postMessage({ ...message, id, bytes }, bytes ? [bytes.buffer] : []);
       if (pending.size === 0) worker.ref();
       pending.set(id, { resolve, reject });
     });
@@ -136,7 +137,7 @@ async function openPgliteHere(dataDir?: string): Promise<Db> {
       lastTurn = performance.now();
     }
   };
-  const send = (bytes: Buffer, tx?: number) => (tx ? session.inTransaction(tx, bytes) : session.run(bytes));
+  const send = (bytes: Uint8Array, tx?: number) => (tx ? session.inTransaction(tx, bytes) : session.run(bytes));
   const bound = (tx?: number): Tx => ({
     async exec(script: string) {
       decodeRows(await send(encodeScript(script), tx));
