@@ -32,7 +32,12 @@ const ROLLBACK = simpleQuery('rollback');
 /** Whether an answer holds an ErrorResponse. */
 export function hasError(bytes) {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  for (let i = 0; i + 5 <= bytes.length; i += 1 + view.getInt32(i + 1)) if (bytes[i] === ERROR) return true;
+  for (let i = 0; i + 5 <= bytes.length; ) {
+    if (bytes[i] === ERROR) return true;
+    const length = view.getInt32(i + 1);
+    if (length < 4) return false; // not a message: nothing more to read safely
+    i += 1 + length;
+  }
   return false;
 }
 
