@@ -46,6 +46,7 @@ describe('loadConfig', () => {
       outboxBatch: 500,
       databasePool: 10,
       pgliteThread: 'worker',
+      pgliteSharedBuffers: '32MB',
       shutdownGraceMs: 10_000,
     });
     // The data dir is made absolute, so a later chdir cannot move the database.
@@ -79,6 +80,8 @@ describe('loadConfig', () => {
     ['TARTIP_DATABASE_POOL', '0'],
     ['TARTIP_NATS_STREAM', 'has spaces'],
     ['TARTIP_NATS_PREFIX', 'Upper.Case'],
+    ['TARTIP_PGLITE_SHARED_BUFFERS', 'lots'],
+    ['TARTIP_PGLITE_SHARED_BUFFERS', '32 MB'],
   ])('a bad %s (%j) stops with a message naming the variable', (variable, value) => {
     const e = refused({ [variable]: value });
     expect(variables(e)).toEqual([variable]);

@@ -21,6 +21,8 @@ const schema = z
     TARTIP_DATABASE_POOL: z.coerce.number().int().min(1).max(200).default(10),
     /** Embedded: PGlite in its own worker thread (default) or on the server's thread. */
     TARTIP_PGLITE_THREAD: z.enum(['worker', 'main']).default('worker'),
+    /** Embedded: PostgreSQL's shared_buffers inside PGlite (its page cache; every page of it stays in the process's memory). */
+    TARTIP_PGLITE_SHARED_BUFFERS: z.string().regex(/^[1-9][0-9]*(kB|MB|GB)$/, 'a size such as 32MB').default('32MB'),
     /** NATS URL(s), comma-separated; required in production mode. */
     TARTIP_NATS_URL: z.string().optional(),
     TARTIP_NATS_STREAM: z.string().regex(/^[A-Za-z0-9_-]+$/).default('TARTIP'),
@@ -67,6 +69,7 @@ export interface Config {
   databaseUrl: string | undefined;
   databasePool: number;
   pgliteThread: 'worker' | 'main';
+  pgliteSharedBuffers: string;
   natsUrl: string | undefined;
   natsStream: string;
   natsPrefix: string;
@@ -134,6 +137,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     databaseUrl: c.TARTIP_DATABASE_URL,
     databasePool: c.TARTIP_DATABASE_POOL,
     pgliteThread: c.TARTIP_PGLITE_THREAD,
+    pgliteSharedBuffers: c.TARTIP_PGLITE_SHARED_BUFFERS,
     natsUrl: c.TARTIP_NATS_URL,
     natsStream: c.TARTIP_NATS_STREAM,
     natsPrefix: c.TARTIP_NATS_PREFIX,

@@ -59,7 +59,7 @@ export async function openDatabase(config: Config): Promise<Db> {
   const url = config.databaseUrl;
   const db = url?.startsWith('postgres')
     ? await openPostgres(url, config.databasePool)
-    : await openPglite(url === 'memory://' ? undefined : join(config.dataDir, 'pgdata'), config.pgliteThread);
+    : await openPglite(url === 'memory://' ? undefined : join(config.dataDir, 'pgdata'), config.pgliteThread, { sharedBuffers: config.pgliteSharedBuffers });
   // A benchmark diagnostic, not a setting: which statements the process sends, how often, how long they take.
   const profile = process.env.TARTIP_DB_STATEMENT_PROFILE;
   return profile ? profileStatements(db, profile) : db;

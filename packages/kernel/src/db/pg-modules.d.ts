@@ -15,3 +15,11 @@ declare module '*/pglite-session.mjs' {
     end(tx: number, commit: boolean): Promise<Uint8Array>;
   }
 }
+
+declare module '*/postgis-bundle.mjs' {
+  import type { Extension } from '@electric-sql/pglite';
+  export function keepsFile(path: string, version: string): boolean;
+  export function filterTar(tar: Buffer, keep: (path: string) => boolean): Buffer;
+  export function slimBundle(bundle: string): string;
+  export const slimPostgis: Extension;
+}

@@ -5,8 +5,8 @@
 // order of statements and transactions is kept by the session (pglite-session.mjs).
 import { parentPort, workerData } from 'node:worker_threads';
 import { PGlite } from '@electric-sql/pglite';
-import { postgis } from '@electric-sql/pglite-postgis';
 import { WireSession } from './pglite-session.mjs';
+import { slimPostgis } from './postgis-bundle.mjs';
 
 const port = parentPort;
 if (!port) throw new Error('pglite-worker.mjs runs only as a worker thread');
@@ -45,7 +45,7 @@ port.on('message', (m) => {
 });
 
 try {
-  pg = await PGlite.create({ dataDir: workerData.dataDir, extensions: { postgis } });
+  pg = await PGlite.create({ dataDir: workerData.dataDir, extensions: { postgis: slimPostgis }, startParams: workerData.startParams });
   session = new WireSession(pg);
   port.postMessage({ ready: true });
 } catch (e) {

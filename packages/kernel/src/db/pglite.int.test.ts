@@ -111,6 +111,16 @@ describe.each<PgliteThread>(['main', 'worker'])('PGlite on the %s thread', (thre
     expect(await db.query('select count(*)::int as n from v')).toEqual([{ n: 0 }]);
   });
 
+  it('runs with a 32MB page cache unless told otherwise (TARTIP_PGLITE_SHARED_BUFFERS)', async () => {
+    expect(await db.query('show shared_buffers')).toEqual([{ shared_buffers: '32MB' }]);
+    const other = await openPglite(undefined, thread, { sharedBuffers: '16MB' });
+    try {
+      expect(await other.query('show shared_buffers')).toEqual([{ shared_buffers: '16MB' }]);
+    } finally {
+      await other.close();
+    }
+  });
+
   it('a parameter that is not a value (a function) is refused before it is sent, and the database goes on answering', async () => {
     // node-postgres would send the function's source text; refusing it is the one place embedded is stricter.
     await expect(db.query('select $1::text as x', [() => 'not a value'])).rejects.toThrow(/cannot be sent to the database/);

@@ -2,8 +2,8 @@ import { mkdirSync } from 'node:fs';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { Worker } from 'node:worker_threads';
 import { PGlite } from '@electric-sql/pglite';
-import { postgis } from '@electric-sql/pglite-postgis';
 import { WireSession } from './pglite-session.mjs';
+import { slimPostgis } from './postgis-bundle.mjs';
 import { decodeRows, encodeQuery, encodeScript } from './pglite-wire.ts';
 import type { Db, Tx } from './types.ts';
 
@@ -20,10 +20,21 @@ const TURN_EVERY_MS = 1;
 /** Where PGlite runs: its own worker thread (the default) or the server's thread. */
 export type PgliteThread = 'worker' | 'main';
 
+export interface PgliteOptions {
+  /** PostgreSQL's shared_buffers (e.g. `32MB`): its page cache, all of which stays resident once touched. */
+  sharedBuffers?: string;
+}
+
+/** The server's settings for the embedded PostgreSQL, on top of PGlite's own start parameters. */
+export function startParamsOf(options: PgliteOptions): string[] {
+  return [...PGlite.defaultStartParams, '-c', `shared_buffers=${options.sharedBuffers ?? '32MB'}`];
+}
+
 /** Embedded PostgreSQL (PGlite, WASM) with PostGIS. `dataDir` undefined = in memory. */
-export async function openPglite(dataDir?: string, thread: PgliteThread = 'worker'): Promise<Db> {
+export async function openPglite(dataDir?: string, thread: PgliteThread = 'worker', options: PgliteOptions = {}): Promise<Db> {
   if (dataDir) mkdirSync(dataDir, { recursive: true });
-  return thread === 'worker' ? openPgliteWorker(dataDir) : openPgliteHere(dataDir);
+  const startParams = startParamsOf(options);
+  return thread === 'worker' ? openPgliteWorker(dataDir, startParams) : openPgliteHere(dataDir, startParams);
 }
 
 /** An error of the database thread itself (the database's own errors travel inside its answers). */
@@ -37,8 +48,8 @@ function errorOf(e: { name?: string; message: string }): Error {
  * thread serves HTTP, runs the modules and encodes and decodes — embedded, PGlite is most of the work, and that
  * thread does nothing else. The worker holds the event loop open only while statements are pending.
  */
-async function openPgliteWorker(dataDir?: string): Promise<Db> {
-  const worker = new Worker(new URL('./pglite-worker.mjs', import.meta.url), { workerData: { dataDir } });
+async function openPgliteWorker(dataDir: string | undefined, startParams: string[]): Promise<Db> {
+  const worker = new Worker(new URL('./pglite-worker.mjs', import.meta.url), { workerData: { dataDir, startParams } });
   await new Promise<void>((resolve, reject) => {
     const opened = (m: { ready?: boolean; error?: { message: string } }) => {
       if (m.ready === undefined) return;
@@ -125,8 +136,8 @@ async function openPgliteWorker(dataDir?: string): Promise<Db> {
 }
 
 /** PGlite on this thread (`TARTIP_PGLITE_THREAD=main`), through the same session and codec as the worker. */
-async function openPgliteHere(dataDir?: string): Promise<Db> {
-  const pg = await PGlite.create({ dataDir, extensions: { postgis } });
+async function openPgliteHere(dataDir: string | undefined, startParams: string[]): Promise<Db> {
+  const pg = await PGlite.create({ dataDir, extensions: { postgis: slimPostgis }, startParams });
   const session = new WireSession(pg);
   let closed = false;
   let lastTurn = performance.now();
