@@ -66,8 +66,8 @@ function outboxInsert(rows: readonly { id: string; event: NewEvent }[], at: Date
 /** A command's events and audit records in one statement (two data-modifying CTEs): one round trip, not two. */
 async function writeEventsAndAudit(tx: Queryable, events: readonly { id: string; event: NewEvent }[], entries: readonly AuditEntry[], at: Date): Promise<void> {
   if (events.length === 0 || entries.length === 0) {
-    await writeOutboxRows(tx, events, at);
-    await appendAudit(tx, [...entries], at);
+    // Both statements (either may be none) are sent before either answer is awaited.
+    await Promise.all([writeOutboxRows(tx, events, at), appendAudit(tx, [...entries], at)]);
     return;
   }
   const outbox = outboxInsert(events, at, 0);
@@ -135,7 +135,9 @@ export class Commands {
       });
       const out = await fn(unitOfWork(ctx.actor));
       await this.react(events, now, unitOfWork);
-      await writeEventsAndAudit(tx, events, entries, now);
+      // The last write is sent, not awaited: the database adapter sends COMMIT right behind it (one round trip for
+      // both) and fails the transaction with this write's error if it failed (db/in-flight.ts).
+      writeEventsAndAudit(tx, events, entries, now).catch(() => {});
       emitted = events.length > 0;
       return out;
     });

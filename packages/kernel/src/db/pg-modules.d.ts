@@ -8,7 +8,7 @@ declare module '*/pglite-session.mjs' {
   export function simpleQuery(text: string): Buffer;
   export function hasError(bytes: Uint8Array): boolean;
   export class WireSession {
-    constructor(pg: unknown);
+    constructor(pg: unknown, turnEveryMs?: number);
     run(bytes: Uint8Array): Promise<Uint8Array>;
     begin(tx: number): Promise<Uint8Array>;
     inTransaction(tx: number, bytes: Uint8Array): Promise<Uint8Array>;

@@ -42,8 +42,14 @@ export function hasError(bytes) {
 }
 
 export class WireSession {
-  constructor(pg) {
+  /**
+   * `turnEveryMs`: on the server's thread, a statement that comes after this long without a turn of the event loop
+   * first gives one (see pglite.ts); in the worker there is nothing else to run, and it is left out.
+   */
+  constructor(pg, turnEveryMs = 0) {
     this.pg = pg;
+    this.turnEveryMs = turnEveryMs;
+    this.lastTurn = performance.now();
     /** Units waiting or running, oldest first: { single, bytes, resolve, reject } or a transaction. */
     this.units = [];
     /** Open or waiting transactions by the caller's id. */
@@ -146,6 +152,10 @@ export class WireSession {
 
   /** Runs protocol messages; the answer's bytes, copied out of the database's memory. */
   async exec(bytes, syncToFs) {
+    if (this.turnEveryMs > 0 && performance.now() - this.lastTurn >= this.turnEveryMs) {
+      await new Promise((resolve) => setImmediate(resolve));
+      this.lastTurn = performance.now();
+    }
     const chunks = [];
     let size = 0;
     await this.pg.execProtocolRawStream(bytes, {

@@ -128,6 +128,26 @@ describe.each<PgliteThread>(['main', 'worker'])('PGlite on the %s thread', (thre
     expect(await db.query('select 1 as n')).toEqual([{ n: 1 }]);
   });
 
+  it('commits a last write nobody awaited, and fails the transaction (committing nothing) when such a write fails or a failure was caught', async () => {
+    await db.exec('create table lw (id int primary key)');
+    await db.transaction(async (tx) => {
+      await tx.query('insert into lw values (1)');
+      void tx.query('insert into lw values (2)');
+    });
+    expect(await db.query('select id from lw order by id')).toEqual([{ id: 1 }, { id: 2 }]);
+    const unawaited = db.transaction(async (tx) => {
+      await tx.query('insert into lw values (3)');
+      void tx.query('insert into lw values (1)');
+    });
+    await expect(unawaited).rejects.toMatchObject({ code: '23505' });
+    const caught = db.transaction(async (tx) => {
+      await tx.query('insert into lw values (4)');
+      await tx.query('insert into lw values (1)').catch(() => null);
+    });
+    await expect(caught).rejects.toMatchObject({ code: '23505' });
+    expect(await db.query('select id from lw order by id')).toEqual([{ id: 1 }, { id: 2 }]);
+  });
+
   it('transactions started together run one after the other, each seeing only committed work', async () => {
     await db.exec('create table w (n int)');
     const order: string[] = [];

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
-import { setImmediate as nextTurn } from 'node:timers/promises';
 import { Worker } from 'node:worker_threads';
 import { PGlite } from '@electric-sql/pglite';
+import { InFlight } from './in-flight.ts';
 import { WireSession } from './pglite-session.mjs';
 import { slimPostgis } from './postgis-bundle.mjs';
 import { decodeRows, encodeQuery, encodeScript } from './pglite-wire.ts';
@@ -91,12 +91,26 @@ async function openPgliteWorker(dataDir: string | undefined, startParams: string
       pending.set(id, { resolve, reject });
     });
   // Encoding throws (a parameter that cannot be sent) before anything is sent or pending.
-  const bound = (tx?: number): Tx => ({
-    exec: async (script) => {
-      decodeRows(await call({ op: 'query', tx }, encodeScript(script)));
-    },
-    query: async <T>(text: string, params?: readonly unknown[]) => decodeRows<T>(await call({ op: 'query', tx }, encodeQuery(text, params))),
-  });
+  const bound = (tx?: number, sent?: InFlight): Tx => {
+    const send = <T>(bytes: Uint8Array<ArrayBuffer>): Promise<T[]> => {
+      const answer = call({ op: 'query', tx }, bytes).then((b) => decodeRows<T>(b));
+      return sent ? sent.add(answer) : answer;
+    };
+    return {
+      exec: async (script) => {
+        await send(encodeScript(script));
+      },
+      query: <T>(text: string, params?: readonly unknown[]) => {
+        let bytes: Uint8Array<ArrayBuffer>;
+        try {
+          bytes = encodeQuery(text, params);
+        } catch (e) {
+          return Promise.reject(e);
+        }
+        return send<T>(bytes);
+      },
+    };
+  };
   return {
     kind: 'pglite',
     ...bound(),
@@ -105,9 +119,10 @@ async function openPgliteWorker(dataDir: string | undefined, startParams: string
       const tx = nextTx++;
       const opened = call({ op: 'begin', tx }).then(decodeRows);
       opened.catch(() => {}); // awaited below; a BEGIN that fails also fails the statements sent for it
+      const sent = new InFlight();
       let result: Awaited<ReturnType<typeof fn>>;
       try {
-        result = await fn(bound(tx));
+        result = await fn(bound(tx, sent));
         await opened;
       } catch (e) {
         await call({ op: 'end', tx, commit: false }).catch(() => {});
@@ -116,7 +131,13 @@ async function openPgliteWorker(dataDir: string | undefined, startParams: string
           (beginError: unknown) => beginError,
         );
       }
-      decodeRows(await call({ op: 'end', tx, commit: true }));
+      // COMMIT goes out at once, behind any statement still unanswered (the command's last write, say); if one of
+      // them failed, the COMMIT ran as a ROLLBACK and that statement's error is thrown.
+      const committed = call({ op: 'end', tx, commit: true });
+      committed.catch(() => {});
+      const failed = await sent.failure();
+      if (failed) throw failed.error;
+      decodeRows(await committed);
       return result;
     },
     ping: async () => {
@@ -138,27 +159,31 @@ async function openPgliteWorker(dataDir: string | undefined, startParams: string
 /** PGlite on this thread (`TARTIP_PGLITE_THREAD=main`), through the same session and codec as the worker. */
 async function openPgliteHere(dataDir: string | undefined, startParams: string[]): Promise<Db> {
   const pg = await PGlite.create({ dataDir, extensions: { postgis: slimPostgis }, startParams });
-  const session = new WireSession(pg);
+  // The session gives the event loop its turns (TURN_EVERY_MS), so statements are handed to it in the order issued.
+  const session = new WireSession(pg, TURN_EVERY_MS);
   let closed = false;
-  let lastTurn = performance.now();
   let nextTx = 1;
-  const turn = async () => {
-    if (performance.now() - lastTurn >= TURN_EVERY_MS) {
-      await nextTurn();
-      lastTurn = performance.now();
-    }
-  };
   const send = (bytes: Uint8Array, tx?: number) => (tx ? session.inTransaction(tx, bytes) : session.run(bytes));
-  const bound = (tx?: number): Tx => ({
-    async exec(script: string) {
-      decodeRows(await send(encodeScript(script), tx));
-    },
-    async query<T>(text: string, params?: readonly unknown[]) {
-      const bytes = encodeQuery(text, params);
-      await turn();
-      return decodeRows<T>(await send(bytes, tx));
-    },
-  });
+  const bound = (tx?: number, sent?: InFlight): Tx => {
+    const run = <T>(bytes: Uint8Array): Promise<T[]> => {
+      const answer = send(bytes, tx).then((b) => decodeRows<T>(b));
+      return sent ? sent.add(answer) : answer;
+    };
+    return {
+      async exec(script: string) {
+        await run(encodeScript(script));
+      },
+      query<T>(text: string, params?: readonly unknown[]) {
+        let bytes: Uint8Array;
+        try {
+          bytes = encodeQuery(text, params);
+        } catch (e) {
+          return Promise.reject(e);
+        }
+        return run<T>(bytes);
+      },
+    };
+  };
   return {
     kind: 'pglite',
     ...bound(),
@@ -171,14 +196,19 @@ async function openPgliteHere(dataDir: string | undefined, startParams: string[]
         await session.end(tx, false);
         throw e;
       }
+      const sent = new InFlight();
       let result: Awaited<ReturnType<typeof fn>>;
       try {
-        result = await fn(bound(tx));
+        result = await fn(bound(tx, sent));
       } catch (e) {
         await session.end(tx, false).catch(() => {});
         throw e;
       }
-      decodeRows(await session.end(tx, true));
+      const committed = session.end(tx, true);
+      committed.catch(() => {});
+      const failed = await sent.failure();
+      if (failed) throw failed.error;
+      decodeRows(await committed);
       return result;
     },
     ping: async () => {

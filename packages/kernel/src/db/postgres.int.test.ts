@@ -83,6 +83,32 @@ describe.skipIf(!TEST_DATABASE_URL)('PostgreSQL adapter, pipelined', () => {
     expect(await db.query('select id from pipelined where id = 8')).toEqual([{ id: 8 }]);
   });
 
+  it('sends COMMIT behind a last write nobody awaited, in the same round trip, and commits it', async () => {
+    wire.length = 0;
+    await db.transaction(async (tx) => {
+      await tx.query('select 1');
+      void tx.query('insert into pipelined (id, note) values ($1, $2)', [20, 'sent, not awaited']);
+    });
+    expect(wire.slice(-4)).toEqual(['send insert into pipelined (id, note) values ($1, $2)', 'send commit', 'answer', 'answer']);
+    expect(await db.query('select note from pipelined where id = 20')).toEqual([{ note: 'sent, not awaited' }]);
+  });
+
+  it('fails the transaction, committing nothing, when a write nobody awaited fails — or one whose failure was caught', async () => {
+    const unawaited = db.transaction(async (tx) => {
+      await tx.query('insert into pipelined (id, note) values ($1, $2)', [21, 'before']);
+      void tx.query('insert into pipelined (id, note) values ($1, $2)', [1, 'duplicate, sent last']);
+    });
+    await expect(unawaited).rejects.toMatchObject({ code: '23505' });
+    // PostgreSQL answers the COMMIT of a failed transaction with ROLLBACK, not an error: a caught failure must not
+    // pass for a commit either.
+    const caught = db.transaction(async (tx) => {
+      await tx.query('insert into pipelined (id, note) values ($1, $2)', [22, 'before']);
+      await tx.query('insert into pipelined (id, note) values ($1, $2)', [1, 'duplicate']).catch(() => null);
+    });
+    await expect(caught).rejects.toMatchObject({ code: '23505' });
+    expect(await db.query('select id from pipelined where id in (21, 22)')).toEqual([]);
+  });
+
   it('rolls back when the code of the transaction throws after its statements were sent', async () => {
     await expect(
       db.transaction(async (tx) => {

@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { InFlight } from './in-flight.ts';
 import type { Db, Tx } from './types.ts';
 // int8 as numbers: the type parsers both backends share.
 import './values.ts';
@@ -22,28 +23,41 @@ export async function openPostgres(url: string, poolSize = 10): Promise<Db> {
   pool.on('connect', (client) => {
     client.on('error', () => {});
   });
-  const wrap = (q: pg.Pool | pg.PoolClient): Tx => ({
-    async exec(script: string) {
-      await q.query(script);
-    },
-    async query<T>(text: string, params?: readonly unknown[]) {
-      const res = await q.query(text, params as unknown[] | undefined);
-      return res.rows as T[];
-    },
-  });
+  // In a transaction, what is returned is the statement as tracked: a caller that does not await it leaves no
+  // unhandled rejection, and the transaction's end judges it.
+  const wrap = (q: pg.Pool | pg.PoolClient, sent?: InFlight): Tx => {
+    const issue = <T>(send: () => Promise<T>): Promise<T> => {
+      let statement: Promise<T>;
+      try {
+        statement = send();
+      } catch (e) {
+        statement = Promise.reject(e);
+      }
+      return sent ? sent.add(statement) : statement;
+    };
+    return {
+      exec: (script: string) => issue(() => q.query(script).then(() => undefined)),
+      query: <T>(text: string, params?: readonly unknown[]) => issue(() => q.query(text, params as unknown[] | undefined).then((res) => res.rows as T[])),
+    };
+  };
   await pool.query('select 1');
   return {
     kind: 'postgres',
     ...wrap(pool),
     async transaction(fn) {
       const client = await pool.connect();
-      // Not awaited: it is on the wire ahead of the first statement, and its answer comes first.
-      const begun = client.query('begin');
-      begun.catch(() => {}); // a failed BEGIN fails the statements behind it too, and that failure is what is thrown
+      const sent = new InFlight();
+      // Not awaited: it is on the wire ahead of the first statement, and its answer comes first. A failed BEGIN fails
+      // the statements behind it too, and its failure is what is thrown.
+      sent.add(client.query('begin'));
       try {
-        const result = await fn(wrap(client));
-        await begun;
-        await client.query('commit');
+        const result = await fn(wrap(client, sent));
+        // COMMIT goes out at once, behind any statement still unanswered (the command's last write, say).
+        const committed = client.query('commit');
+        committed.catch(() => {});
+        const failed = await sent.failure();
+        if (failed) throw failed.error; // then the COMMIT ran as a ROLLBACK
+        await committed;
         return result;
       } catch (e) {
         await client.query('rollback').catch(() => {});

@@ -1,0 +1,24 @@
+/**
+ * The statements one transaction has sent, so that its end can wait for every one of them — including a last write
+ * nobody awaited, which then travels with the COMMIT behind it instead of costing a round trip of its own.
+ *
+ * PostgreSQL answers COMMIT of a transaction that failed earlier with ROLLBACK, not with an error; so the adapters
+ * judge a transaction by its statements: if any failed, it did not commit, and that statement's error is thrown.
+ * That also catches a statement whose failure the caller caught and went on from.
+ */
+export class InFlight {
+  private readonly sent: Promise<unknown>[] = [];
+
+  add<T>(statement: Promise<T>): Promise<T> {
+    statement.catch(() => {}); // judged in `failure()`; its caller, if it awaits it, sees the error too
+    this.sent.push(statement);
+    return statement;
+  }
+
+  /** Waits for every statement sent; the error of the first that failed, in the order sent, or null. */
+  async failure(): Promise<{ error: unknown } | null> {
+    const settled = await Promise.allSettled(this.sent);
+    const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+    return failed ? { error: failed.reason } : null;
+  }
+}
