@@ -8,11 +8,19 @@
  */
 export class InFlight {
   private readonly sent: Promise<unknown>[] = [];
+  /** A statement refused before it was sent (a parameter that cannot be encoded): the transaction must not commit. */
+  refused: { error: unknown } | null = null;
 
   add<T>(statement: Promise<T>): Promise<T> {
     statement.catch(() => {}); // judged in `failure()`; its caller, if it awaits it, sees the error too
     this.sent.push(statement);
     return statement;
+  }
+
+  /** A statement refused before sending: remembered, so that the end rolls back instead of committing. */
+  refuse(error: unknown): Promise<never> {
+    this.refused ??= { error };
+    return this.add(Promise.reject(error));
   }
 
   /** Waits for every statement sent; the error of the first that failed, in the order sent, or null. */

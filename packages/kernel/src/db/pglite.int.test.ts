@@ -125,6 +125,14 @@ describe.each<PgliteThread>(['main', 'worker'])('PGlite on the %s thread', (thre
     // node-postgres would send the function's source text; refusing it is the one place embedded is stricter.
     await expect(db.query('select $1::text as x', [() => 'not a value'])).rejects.toThrow(/cannot be sent to the database/);
     await expect(db.transaction((tx) => tx.query('select $1::text as x', [Symbol('s')]))).rejects.toThrow(/cannot be sent to the database/);
+    // Refused and not awaited, in a transaction: the transaction fails, and what it wrote before is not committed.
+    await db.exec('create table refused_param (n int)');
+    const unawaited = db.transaction(async (tx) => {
+      await tx.query('insert into refused_param values (1)');
+      void tx.query('select $1::text as x', [() => 'not a value']);
+    });
+    await expect(unawaited).rejects.toThrow(/cannot be sent to the database/);
+    expect(await db.query('select count(*)::int as n from refused_param')).toEqual([{ n: 0 }]);
     expect(await db.query('select 1 as n')).toEqual([{ n: 1 }]);
   });
 

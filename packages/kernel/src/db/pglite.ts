@@ -90,24 +90,26 @@ async function openPgliteWorker(dataDir: string | undefined, startParams: string
       if (pending.size === 0) worker.ref();
       pending.set(id, { resolve, reject });
     });
-  // Encoding throws (a parameter that cannot be sent) before anything is sent or pending.
   const bound = (tx?: number, sent?: InFlight): Tx => {
-    const send = <T>(bytes: Uint8Array<ArrayBuffer>): Promise<T[]> => {
-      const answer = call({ op: 'query', tx }, bytes).then((b) => decodeRows<T>(b));
+    // What is returned is the statement as tracked: one nobody awaits leaves no unhandled rejection.
+    const send = <R>(bytes: Uint8Array<ArrayBuffer>, read: (answer: Uint8Array) => R): Promise<R> => {
+      const answer = call({ op: 'query', tx }, bytes).then(read);
       return sent ? sent.add(answer) : answer;
     };
     return {
-      exec: async (script) => {
-        await send(encodeScript(script));
-      },
+      exec: (script) =>
+        send(encodeScript(script), (b) => {
+          decodeRows(b);
+        }),
       query: <T>(text: string, params?: readonly unknown[]) => {
         let bytes: Uint8Array<ArrayBuffer>;
         try {
           bytes = encodeQuery(text, params);
         } catch (e) {
-          return Promise.reject(e);
+          // Refused before anything is sent; in a transaction, it fails the transaction too.
+          return sent ? sent.refuse(e) : Promise.reject(e);
         }
-        return send<T>(bytes);
+        return send(bytes, (b) => decodeRows<T>(b));
       },
     };
   };
@@ -124,6 +126,7 @@ async function openPgliteWorker(dataDir: string | undefined, startParams: string
       try {
         result = await fn(bound(tx, sent));
         await opened;
+        if (sent.refused) throw sent.refused.error;
       } catch (e) {
         await call({ op: 'end', tx, commit: false }).catch(() => {});
         throw await opened.then(
@@ -165,22 +168,24 @@ async function openPgliteHere(dataDir: string | undefined, startParams: string[]
   let nextTx = 1;
   const send = (bytes: Uint8Array, tx?: number) => (tx ? session.inTransaction(tx, bytes) : session.run(bytes));
   const bound = (tx?: number, sent?: InFlight): Tx => {
-    const run = <T>(bytes: Uint8Array): Promise<T[]> => {
-      const answer = send(bytes, tx).then((b) => decodeRows<T>(b));
+    // What is returned is the statement as tracked: one nobody awaits leaves no unhandled rejection.
+    const run = <R>(bytes: Uint8Array, read: (answer: Uint8Array) => R): Promise<R> => {
+      const answer = send(bytes, tx).then(read);
       return sent ? sent.add(answer) : answer;
     };
     return {
-      async exec(script: string) {
-        await run(encodeScript(script));
-      },
+      exec: (script: string) =>
+        run(encodeScript(script), (b) => {
+          decodeRows(b);
+        }),
       query<T>(text: string, params?: readonly unknown[]) {
         let bytes: Uint8Array;
         try {
           bytes = encodeQuery(text, params);
         } catch (e) {
-          return Promise.reject(e);
+          return sent ? sent.refuse(e) : Promise.reject(e);
         }
-        return run<T>(bytes);
+        return run(bytes, (b) => decodeRows<T>(b));
       },
     };
   };
@@ -200,6 +205,7 @@ async function openPgliteHere(dataDir: string | undefined, startParams: string[]
       let result: Awaited<ReturnType<typeof fn>>;
       try {
         result = await fn(bound(tx, sent));
+        if (sent.refused) throw sent.refused.error;
       } catch (e) {
         await session.end(tx, false).catch(() => {});
         throw e;

@@ -31,7 +31,7 @@ export async function openPostgres(url: string, poolSize = 10): Promise<Db> {
       try {
         statement = send();
       } catch (e) {
-        statement = Promise.reject(e);
+        return sent ? sent.refuse(e) : Promise.reject(e);
       }
       return sent ? sent.add(statement) : statement;
     };
@@ -52,6 +52,7 @@ export async function openPostgres(url: string, poolSize = 10): Promise<Db> {
       sent.add(client.query('begin'));
       try {
         const result = await fn(wrap(client, sent));
+        if (sent.refused) throw sent.refused.error;
         // COMMIT goes out at once, behind any statement still unanswered (the command's last write, say).
         const committed = client.query('commit');
         committed.catch(() => {});
