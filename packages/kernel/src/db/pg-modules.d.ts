@@ -6,6 +6,7 @@ declare module 'pg/lib/utils.js' {
 
 declare module '*/pglite-session.mjs' {
   export function simpleQuery(text: string): Buffer;
+  export function concatBytes(parts: readonly Uint8Array[]): Uint8Array<ArrayBuffer>;
   export function hasError(bytes: Uint8Array): boolean;
   export class WireSession {
     constructor(pg: unknown, turnEveryMs?: number);

@@ -25,6 +25,19 @@ export function simpleQuery(text) {
   return out;
 }
 
+/** The parts one after another, in a buffer of its own (not a slice of Node's shared pool), so it can be transferred. */
+export function concatBytes(parts) {
+  let size = 0;
+  for (const p of parts) size += p.length;
+  const out = new Uint8Array(size);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
 const BEGIN = simpleQuery('begin');
 const COMMIT = simpleQuery('commit');
 const ROLLBACK = simpleQuery('rollback');
@@ -157,21 +170,7 @@ export class WireSession {
       this.lastTurn = performance.now();
     }
     const chunks = [];
-    let size = 0;
-    await this.pg.execProtocolRawStream(bytes, {
-      syncToFs,
-      onRawData: (chunk) => {
-        chunks.push(chunk.slice());
-        size += chunk.length;
-      },
-    });
-    if (chunks.length === 1) return chunks[0];
-    const out = new Uint8Array(size);
-    let at = 0;
-    for (const c of chunks) {
-      out.set(c, at);
-      at += c.length;
-    }
-    return out;
+    await this.pg.execProtocolRawStream(bytes, { syncToFs, onRawData: (chunk) => chunks.push(chunk.slice()) });
+    return chunks.length === 1 ? chunks[0] : concatBytes(chunks);
   }
 }

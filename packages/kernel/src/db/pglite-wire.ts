@@ -2,7 +2,7 @@ import { serialize } from 'pg-protocol';
 import type { BackendMessage, DatabaseError, DataRowMessage, RowDescriptionMessage } from 'pg-protocol/dist/messages.js';
 import { Parser } from 'pg-protocol/dist/parser.js';
 import pgUtils from 'pg/lib/utils.js';
-import { simpleQuery } from './pglite-session.mjs';
+import { concatBytes, simpleQuery } from './pglite-session.mjs';
 import { typeParser } from './values.ts';
 
 /**
@@ -24,7 +24,7 @@ function paramOf(value: unknown): unknown {
  * a copy.
  */
 export function encodeQuery(text: string, params: readonly unknown[] = []): Uint8Array<ArrayBuffer> {
-  return own([
+  return concatBytes([
     serialize.parse({ text }),
     serialize.bind({ values: params as unknown[], valueMapper: paramOf }),
     serialize.describe({ type: 'P' }),
@@ -35,19 +35,7 @@ export function encodeQuery(text: string, params: readonly unknown[] = []): Uint
 
 /** A script of one or more statements, by the simple protocol (migrations). */
 export function encodeScript(script: string): Uint8Array<ArrayBuffer> {
-  return own([simpleQuery(script)]);
-}
-
-function own(parts: Uint8Array[]): Uint8Array<ArrayBuffer> {
-  let size = 0;
-  for (const p of parts) size += p.length;
-  const out = new Uint8Array(size);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+  return concatBytes([simpleQuery(script)]);
 }
 
 interface Column {

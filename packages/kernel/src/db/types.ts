@@ -4,6 +4,10 @@
  *
  * Conventions that keep both identical: pass JSON as `JSON.stringify(x)` with a `::jsonb` cast; int8
  * comes back as a JS number; timestamptz as a Date; text[] as string[].
+ *
+ * In a transaction, a statement is sent when `query` is called, in call order, and `transaction` judges every
+ * statement its `Tx` sent before it commits (`in-flight.ts`): a caller may leave its last write unawaited, and it
+ * travels with the COMMIT. A wrapper around a `Tx` must keep that — call through at once, not after an await.
  */
 export type Row = Record<string, unknown>;
 
