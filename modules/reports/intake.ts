@@ -108,7 +108,9 @@ export class ReportIntake {
           );
 
     // 3. Counts per device and phone: reports in the last hour (rate limit) and reports marked false in the
-    //    abuse window (flag).
+    //    abuse window (flag). Each device and phone is looked up on its own, through its (id, time) index, whatever
+    //    the statistics say: on a young table, stale statistics made the planner read the whole table for every
+    //    batch (a sequential scan that grew with each report stored).
     const devices = [...new Set(items.map((it) => it.input.deviceId).filter((d): d is string => d !== null))];
     const phones = [...new Set(items.map((it) => it.input.contact.phone).filter((p): p is string => p !== null))];
     const hourAgo = new Date(uow.now.getTime() - 3_600_000).toISOString();
@@ -119,12 +121,17 @@ export class ReportIntake {
       devices.length + phones.length === 0
         ? Promise.resolve([])
         : tx.query<{ kind: 'device' | 'phone'; id: string; recent: number; false_reports: number }>(
-            `select 'device' as kind, device_id as id, count(*) filter (where submitted_at >= $3)::int8 as recent,
-                    count(*) filter (where false_at >= $4)::int8 as false_reports
-             from reports_report where device_id = any($1::text[]) and (submitted_at >= $3 or false_at >= $4) group by device_id
+            `select 'device' as kind, d.id, r.n as recent, f.n as false_reports
+             from unnest($1::text[]) as d(id)
+             cross join lateral (select count(*)::int8 as n from (select 1 from reports_report where device_id = d.id and submitted_at >= $3 offset 0) x) r
+             cross join lateral (select count(*)::int8 as n from (select 1 from reports_report where device_id = d.id and false_at >= $4 offset 0) x) f
+             where r.n > 0 or f.n > 0
              union all
-             select 'phone', contact_phone, count(*) filter (where submitted_at >= $3)::int8, count(*) filter (where false_at >= $4)::int8
-             from reports_report where contact_phone = any($2::text[]) and (submitted_at >= $3 or false_at >= $4) group by contact_phone`,
+             select 'phone', p.id, r.n, f.n
+             from unnest($2::text[]) as p(id)
+             cross join lateral (select count(*)::int8 as n from (select 1 from reports_report where contact_phone = p.id and submitted_at >= $3 offset 0) x) r
+             cross join lateral (select count(*)::int8 as n from (select 1 from reports_report where contact_phone = p.id and false_at >= $4 offset 0) x) f
+             where r.n > 0 or f.n > 0`,
             [devices, phones, hourAgo, falseSince],
           );
 
