@@ -1,3 +1,4 @@
+import net from 'node:net';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, TEST_DATABASE_URL } from '../testing.ts';
@@ -52,6 +53,37 @@ describe.skipIf(!TEST_DATABASE_URL)('PostgreSQL adapter, pipelined', () => {
     );
     expect([a[0].n, b[0].n, c[0].n]).toEqual([1, 2, 3]);
     expect(wire.slice(0, 5)).toEqual(['send begin', 'send select $1::int as n', 'send select $1::int as n', 'send select $1::int as n', 'answer']);
+  });
+
+  it('sends what a transaction issues in one turn in one write: BEGIN with the first statements, COMMIT behind the last write', async () => {
+    const socket = net.Socket.prototype as unknown as { _writeGeneric: (...args: unknown[]) => unknown };
+    const write = socket._writeGeneric;
+    let writes = 0;
+    socket._writeGeneric = function (this: unknown, ...args: unknown[]) {
+      writes++;
+      return write.apply(this, args);
+    };
+    wire.length = 0;
+    try {
+      await db.transaction(async (tx) => {
+        await Promise.all([tx.query('select $1::int as n', [1]), tx.query('select $1::int as n', [2]), tx.query('select $1::int as n', [3])]);
+        void tx.query('insert into pipelined (id, note) values ($1, $2)', [30, 'last write']);
+      });
+    } finally {
+      socket._writeGeneric = write;
+    }
+    // BEGIN and three statements; then the insert and COMMIT. Written one by one, they were six writes.
+    expect(writes).toBe(2);
+    expect(wire.filter((w) => w.startsWith('send'))).toEqual([
+      'send begin',
+      'send select $1::int as n',
+      'send select $1::int as n',
+      'send select $1::int as n',
+      'send insert into pipelined (id, note) values ($1, $2)',
+      'send commit',
+    ]);
+    expect(await db.query('select note from pipelined where id = 30')).toEqual([{ note: 'last write' }]);
+    await db.query('delete from pipelined where id = 30');
   });
 
   it('rolls back the whole transaction when a pipelined statement fails, and the connection stays usable', async () => {

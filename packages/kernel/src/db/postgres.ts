@@ -10,6 +10,30 @@ import './values.ts';
  * statements a caller issues together (`Promise.all`) share one round trip; each still gets its own answer or error,
  * in order, and inside a transaction an error fails the statements behind it as PostgreSQL always does.
  */
+/**
+ * What a transaction sends in one turn of the event loop leaves in one write to the socket: its BEGIN with its first
+ * statement, statements issued together, its last write with the COMMIT behind it. node-postgres writes each
+ * statement on its own (one system call each, and on this machine each wakes the database's backend, which then
+ * competes for the CPU with the process still writing); the connection's socket is corked at the first statement of
+ * a turn and uncorked once the turn's code has run (`process.nextTick` comes after the promise callbacks already
+ * queued), which sends them together. Nothing waits longer: the write happens before the process next waits for I/O.
+ */
+function gatherWrites(client: pg.PoolClient): () => void {
+  const socket = (client as unknown as { connection?: { stream?: { cork?: () => void; uncork?: () => void } } }).connection?.stream;
+  if (typeof socket?.cork !== 'function' || typeof socket.uncork !== 'function') return () => {};
+  let corked = false;
+  const release = () => {
+    corked = false;
+    socket.uncork?.();
+  };
+  return () => {
+    if (corked) return;
+    corked = true;
+    socket.cork?.();
+    process.nextTick(release);
+  };
+}
+
 export async function openPostgres(url: string, poolSize = 10): Promise<Db> {
   const pool = new pg.Pool({ connectionString: url, max: poolSize, application_name: 'tartip', pipeline: true });
   pool.on('error', () => {
@@ -25,10 +49,11 @@ export async function openPostgres(url: string, poolSize = 10): Promise<Db> {
   });
   // In a transaction, what is returned is the statement as tracked: a caller that does not await it leaves no
   // unhandled rejection, and the transaction's end judges it.
-  const wrap = (q: pg.Pool | pg.PoolClient, sent?: InFlight): Tx => {
+  const wrap = (q: pg.Pool | pg.PoolClient, sent?: InFlight, gather?: () => void): Tx => {
     const issue = <T>(send: () => Promise<T>): Promise<T> => {
       let statement: Promise<T>;
       try {
+        gather?.();
         statement = send();
       } catch (e) {
         return sent ? sent.refuse(e) : Promise.reject(e);
@@ -47,13 +72,16 @@ export async function openPostgres(url: string, poolSize = 10): Promise<Db> {
     async transaction(fn) {
       const client = await pool.connect();
       const sent = new InFlight();
+      const gather = gatherWrites(client);
       // Not awaited: it is on the wire ahead of the first statement, and its answer comes first. A failed BEGIN fails
       // the statements behind it too, and its failure is what is thrown.
+      gather();
       sent.add(client.query('begin'));
       try {
-        const result = await fn(wrap(client, sent));
+        const result = await fn(wrap(client, sent, gather));
         if (sent.refused) throw sent.refused.error;
         // COMMIT goes out at once, behind any statement still unanswered (the command's last write, say).
+        gather();
         const committed = client.query('commit');
         committed.catch(() => {});
         const failed = await sent.failure();
