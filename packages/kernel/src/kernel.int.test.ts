@@ -179,8 +179,12 @@ describe(`kernel on ${backendName}`, () => {
     const again = seen.find((e) => e.id === ids[0]);
     expect(again).toBeDefined();
     expect(await handleOnce(kernel.db, 'test-projection', again as BusEvent, async () => {})).toBe(false);
-    const rows = await kernel.db.query<{ event_id: string }>('select event_id from test_projection');
-    expect(rows.map((r) => r.event_id).sort()).toEqual(expect.arrayContaining(ids.slice().sort()));
+    // An event is in `seen` as its handling starts: wait for the last one's transaction too.
+    const projected = await until(async () => {
+      const rows = await kernel.db.query<{ event_id: string }>('select event_id from test_projection');
+      return ids.every((id) => rows.some((r) => r.event_id === id)) ? rows : undefined;
+    });
+    expect(projected.map((r) => r.event_id)).toEqual(expect.arrayContaining(ids));
     const pending = await until(async () => ((await kernel.relay.pending()) === 0 ? 0 : undefined));
     expect(pending).toBe(0);
     const tick = seen.find((e) => e.id === ids[5]);
