@@ -15,7 +15,81 @@ interface IndexedArea {
   /** Bounding box: minLon, minLat, maxLon, maxLat. */
   box: [number, number, number, number];
   /** Polygons, each a list of rings (outer first, then holes). */
-  polygons: Float64Array[][];
+  polygons: BandedRing[][];
+}
+
+/**
+ * A ring with its edges sorted into latitude bands, so a point is tested only against the edges that can cross its
+ * latitude — a few dozen instead of the thousands a detailed boundary has (Almaty city's ring alone: ~3,000). The
+ * test on those edges is the plain one ({@link inRings}), so the answer is the same to the bit.
+ */
+export interface BandedRing {
+  /** lon,lat pairs, the last equal to the first. */
+  ring: Float64Array;
+  minLat: number;
+  maxLat: number;
+  /** Height of a band, in degrees. */
+  band: number;
+  /** Edges of band b: `edges[starts[b]]` up to `edges[starts[b + 1]]`, each the index in `ring` of its end vertex. */
+  starts: Int32Array;
+  edges: Int32Array;
+}
+
+/** About this many edges per band, and at most this many bands per ring. */
+const EDGES_PER_BAND = 8;
+const MAX_BANDS = 1024;
+
+export function bandRing(ring: Float64Array): BandedRing {
+  const n = ring.length;
+  let minLat = Infinity;
+  let maxLat = -Infinity;
+  for (let i = 1; i < n; i += 2) {
+    if (ring[i] < minLat) minLat = ring[i];
+    if (ring[i] > maxLat) maxLat = ring[i];
+  }
+  const bands = Math.max(1, Math.min(MAX_BANDS, Math.floor(n / 2 / EDGES_PER_BAND)));
+  const band = maxLat > minLat ? (maxLat - minLat) / bands : 1;
+  const bandOf = (lat: number) => Math.min(bands - 1, Math.max(0, Math.floor((lat - minLat) / band)));
+  // Two passes over the edges (j → i, as inRings walks them): count per band, then fill.
+  const counts = new Int32Array(bands + 1);
+  const eachEdge = (visit: (b: number, i: number) => void) => {
+    for (let i = 0, j = n - 2; i < n; j = i, i += 2) {
+      const lo = bandOf(Math.min(ring[i + 1], ring[j + 1]));
+      const hi = bandOf(Math.max(ring[i + 1], ring[j + 1]));
+      for (let b = lo; b <= hi; b++) visit(b, i);
+    }
+  };
+  eachEdge((b) => counts[b + 1]++);
+  for (let b = 0; b < bands; b++) counts[b + 1] += counts[b];
+  const starts = counts.slice();
+  const edges = new Int32Array(counts[bands]);
+  const fill = counts.slice();
+  eachEdge((b, i) => {
+    edges[fill[b]++] = i;
+  });
+  return { ring, minLat, maxLat, band, starts, edges };
+}
+
+/** Even–odd rule over the rings of one polygon (holes included), reading only the edges of the point's band. */
+export function inBandedRings(rings: readonly BandedRing[], lon: number, lat: number): boolean {
+  let inside = false;
+  for (const r of rings) {
+    if (lat < r.minLat || lat > r.maxLat) continue; // no edge of this ring crosses the point's latitude
+    const { ring, starts, edges } = r;
+    const bands = starts.length - 1;
+    const b = Math.min(bands - 1, Math.max(0, Math.floor((lat - r.minLat) / r.band)));
+    const n = ring.length;
+    for (let k = starts[b], end = starts[b + 1]; k < end; k++) {
+      const i = edges[k];
+      const j = i === 0 ? n - 2 : i - 2;
+      const xi = ring[i];
+      const yi = ring[i + 1];
+      const xj = ring[j];
+      const yj = ring[j + 1];
+      if (yi > lat !== yj > lat && lon < ((xj - xi) * (lat - yi)) / (yj - yi) + xi) inside = !inside;
+    }
+  }
+  return inside;
 }
 
 type Position = [number, number];
@@ -51,14 +125,14 @@ function index(area: Area, geometry: MultiPolygon): IndexedArea {
         if (x > box[2]) box[2] = x;
         if (y > box[3]) box[3] = y;
       });
-      return flat;
+      return bandRing(flat);
     }),
   );
   return { area, box, polygons };
 }
 
 const contains = (a: IndexedArea, lon: number, lat: number) =>
-  lon >= a.box[0] && lon <= a.box[2] && lat >= a.box[1] && lat <= a.box[3] && a.polygons.some((rings) => inRings(rings, lon, lat));
+  lon >= a.box[0] && lon <= a.box[2] && lat >= a.box[1] && lat <= a.box[3] && a.polygons.some((rings) => inBandedRings(rings, lon, lat));
 
 export class AreaIndex {
   private readonly byKato = new Map<string, Area>();
