@@ -4,7 +4,7 @@
  * a small JSON client for the API, unit registration, partner keys, an SSE reader, grids of points in Almaty.
  */
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -215,6 +215,35 @@ export function openSse(url: string, onFrame: (id: string, event: string, data: 
 export function cpuMs(pid: number): number {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
   return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+}
+
+/**
+ * CPU time (ms) used so far by every process of this machine whose command line matches, keyed by pid: read twice,
+ * the difference over the pids present both times is what they used in between (a process that started or ended
+ * between the reads is left out). For the PostgreSQL server (`postgres: …`, its backends and background workers) and
+ * NATS, which run beside the server under test.
+ */
+export function cpuOfProcesses(match: (cmdline: string) => boolean): Map<number, number> {
+  const out = new Map<number, number>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (match(readFileSync(`/proc/${entry}/cmdline`, 'utf8').replace(/\0/g, ' '))) out.set(Number(entry), cpuMs(Number(entry)));
+    } catch {
+      // ended between the listing and the read
+    }
+  }
+  return out;
+}
+
+/** CPU ms the processes of `before` used until `after`, over the pids in both. */
+export function cpuUsed(before: Map<number, number>, after: Map<number, number>): number {
+  let ms = 0;
+  for (const [pid, t] of after) {
+    const t0 = before.get(pid);
+    if (t0 !== undefined) ms += t - t0;
+  }
+  return ms;
 }
 
 /** A query on the scratch database, beside the server (PostgreSQL variant). */

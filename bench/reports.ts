@@ -18,7 +18,7 @@
  */
 import autocannon from 'autocannon';
 import { type BenchResult, log, memoryOf, type Metric, round, sleep } from './lib.ts';
-import { ALMATY_WIDE, call, cpuMs, databaseServer, describeWaits, grid, type Running, sampleWaits, sql, startVariant, type Variant, variantLabel } from './ops-lib.ts';
+import { ALMATY_WIDE, call, cpuMs, cpuOfProcesses, cpuUsed, databaseServer, describeWaits, grid, type Running, sampleWaits, sql, startVariant, type Variant, variantLabel } from './ops-lib.ts';
 
 const APP102_KEY = 'tk_app102_demo_Xq7pL2vN9rT4wK8mA3sD6fG1';
 const CONNECTIONS = 50;
@@ -42,6 +42,11 @@ interface Run {
   statusCodes: Record<string, number>;
   serverCpuPercentOfOneCore: number;
   serverRssMiB: number;
+  /**
+   * CPU per accepted report during the measured run (ms): the server's process, and on PostgreSQL also the database
+   * server's processes and NATS. Moves less than throughput between runs on a shared machine: compare changes by it.
+   */
+  cpuPerReportMs: { server: number; database?: number; nats?: number };
   /** PostgreSQL only: after the load, time until every stored report had its incident (ms), and the counts. */
   downstream?: { reports: number; incidents: number; drainedMs: number | null; incidentsPerSecondDuringLoad: number; incidentsPerSecondAfterLoad: number };
   /** PostgreSQL only: what the busy backends were waiting on during the measured run (sampled). */
@@ -89,12 +94,20 @@ async function load(variant: Variant): Promise<Run> {
       )[0];
     const before = running.databaseUrl ? await counts(running.databaseUrl) : null;
     const waits = running.databaseUrl ? await sampleWaits(running.databaseUrl) : null;
+    const isDatabase = (cmd: string) => cmd.startsWith('postgres');
+    const isNats = (cmd: string) => cmd.includes('nats-server');
+    const database0 = running.databaseUrl ? cpuOfProcesses(isDatabase) : null;
+    const nats0 = running.databaseUrl ? cpuOfProcesses(isNats) : null;
     const cpu0 = cpuMs(server.pid);
     const t0 = performance.now();
     const r = (await autocannon({ ...options, duration: DURATION_S })) as AutocannonResult;
     const elapsedMs = performance.now() - t0;
+    const serverCpuMs = cpuMs(server.pid) - cpu0;
+    const databaseCpuMs = database0 ? cpuUsed(database0, cpuOfProcesses(isDatabase)) : null;
+    const natsCpuMs = nats0 ? cpuUsed(nats0, cpuOfProcesses(isNats)) : null;
     const topWaits = await waits?.stop();
-    const serverCpu = ((cpuMs(server.pid) - cpu0) / elapsedMs) * 100;
+    const serverCpu = (serverCpuMs / elapsedMs) * 100;
+    const perReport = (ms: number) => round(ms / Math.max(1, r['2xx']), 3);
     const serverRssMiB = memoryOf(server.pid).rssMiB;
     const statusCodes: Record<string, number> = {};
     for (const [code, s] of Object.entries(r.statusCodeStats ?? {})) statusCodes[code] = s.count;
@@ -111,6 +124,11 @@ async function load(variant: Variant): Promise<Run> {
       statusCodes,
       serverCpuPercentOfOneCore: round(serverCpu, 0),
       serverRssMiB,
+      cpuPerReportMs: {
+        server: perReport(serverCpuMs),
+        ...(databaseCpuMs === null ? {} : { database: perReport(databaseCpuMs) }),
+        ...(natsCpuMs === null ? {} : { nats: perReport(natsCpuMs) }),
+      },
     };
     if (topWaits) run.topDatabaseWaits = topWaits;
     if (running.databaseUrl && before) {
@@ -149,7 +167,10 @@ const metricsOf = (variant: Variant, r: Run): Metric[] => {
     { label: `POST /api/v1/reports, ${v}: latency p50`, value: r.latencyP50Ms, unit: 'ms' },
     { label: `POST /api/v1/reports, ${v}: latency p99`, value: r.latencyP99Ms, unit: 'ms' },
     { label: `POST /api/v1/reports, ${v}: non-2xx + errors`, value: r.non2xx + r.errors, unit: 'responses', target: { op: '<=', value: 0 } },
+    { label: `POST /api/v1/reports, ${v}: server CPU per report`, value: r.cpuPerReportMs.server, unit: 'ms' },
   ];
+  if (r.cpuPerReportMs.database !== undefined) out.push({ label: `POST /api/v1/reports, ${v}: PostgreSQL CPU per report (all its processes)`, value: r.cpuPerReportMs.database, unit: 'ms' });
+  if (r.cpuPerReportMs.nats !== undefined) out.push({ label: `POST /api/v1/reports, ${v}: NATS CPU per report`, value: r.cpuPerReportMs.nats, unit: 'ms' });
   if (r.downstream) {
     out.push({
       label: `POST /api/v1/reports, ${v}: reports still without an incident ${DRAIN_TIMEOUT_MS / 1000} s after the load`,
