@@ -29,4 +29,29 @@ export class InFlight {
     const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
     return failed ? { error: failed.reason } : null;
   }
+
+  /**
+   * The end of a transaction whose COMMIT was sent behind its statements: the COMMIT's answer, or the first failed
+   * statement's error (the COMMIT then ran as a ROLLBACK).
+   */
+  async commitBehind<T>(committed: Promise<T>): Promise<T> {
+    committed.catch(() => {}); // awaited below unless a statement failed first
+    const failed = await this.failure();
+    if (failed) throw failed.error;
+    return committed;
+  }
+}
+
+/**
+ * Sends a statement (`send` throws if it cannot be encoded); in a transaction, returns it as tracked, so one nobody
+ * awaits leaves no unhandled rejection and a refused one fails the transaction.
+ */
+export function issue<T>(sent: InFlight | undefined, send: () => Promise<T>): Promise<T> {
+  let statement: Promise<T>;
+  try {
+    statement = send();
+  } catch (e) {
+    return sent ? sent.refuse(e) : Promise.reject(e);
+  }
+  return sent ? sent.add(statement) : statement;
 }

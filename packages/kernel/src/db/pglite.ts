@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { PGlite } from '@electric-sql/pglite';
-import { InFlight } from './in-flight.ts';
+import { InFlight, issue } from './in-flight.ts';
 import { WireSession } from './pglite-session.mjs';
 import { slimPostgis } from './postgis-bundle.mjs';
 import { decodeRows, encodeQuery, encodeScript } from './pglite-wire.ts';
@@ -40,6 +40,28 @@ export async function openPglite(dataDir?: string, thread: PgliteThread = 'worke
 /** An error of the database thread itself (the database's own errors travel inside its answers). */
 function errorOf(e: { name?: string; message: string }): Error {
   return Object.assign(new Error(e.message), e);
+}
+
+/**
+ * A `Tx` over a way to run a statement's protocol bytes (in the worker, or on this thread): statements encoded by
+ * node-postgres's code and answers decoded the same way. In a transaction each is tracked (`in-flight.ts`); one whose
+ * parameters cannot be encoded is refused before anything is sent, and fails its transaction.
+ */
+function statements(send: (bytes: Uint8Array<ArrayBuffer>, tx?: number) => Promise<Uint8Array>) {
+  return (tx?: number, sent?: InFlight): Tx => ({
+    exec: (script) =>
+      issue(sent, () => {
+        const bytes = encodeScript(script);
+        return send(bytes, tx).then((b) => {
+          decodeRows(b);
+        });
+      }),
+    query: <T>(text: string, params?: readonly unknown[]) =>
+      issue(sent, () => {
+        const bytes = encodeQuery(text, params);
+        return send(bytes, tx).then((b) => decodeRows<T>(b));
+      }),
+  });
 }
 
 /**
@@ -90,29 +112,7 @@ async function openPgliteWorker(dataDir: string | undefined, startParams: string
       if (pending.size === 0) worker.ref();
       pending.set(id, { resolve, reject });
     });
-  const bound = (tx?: number, sent?: InFlight): Tx => {
-    // What is returned is the statement as tracked: one nobody awaits leaves no unhandled rejection.
-    const send = <R>(bytes: Uint8Array<ArrayBuffer>, read: (answer: Uint8Array) => R): Promise<R> => {
-      const answer = call({ op: 'query', tx }, bytes).then(read);
-      return sent ? sent.add(answer) : answer;
-    };
-    return {
-      exec: (script) =>
-        send(encodeScript(script), (b) => {
-          decodeRows(b);
-        }),
-      query: <T>(text: string, params?: readonly unknown[]) => {
-        let bytes: Uint8Array<ArrayBuffer>;
-        try {
-          bytes = encodeQuery(text, params);
-        } catch (e) {
-          // Refused before anything is sent; in a transaction, it fails the transaction too.
-          return sent ? sent.refuse(e) : Promise.reject(e);
-        }
-        return send(bytes, (b) => decodeRows<T>(b));
-      },
-    };
-  };
+  const bound = statements((bytes, tx) => call({ op: 'query', tx }, bytes));
   return {
     kind: 'pglite',
     ...bound(),
@@ -136,11 +136,7 @@ async function openPgliteWorker(dataDir: string | undefined, startParams: string
       }
       // COMMIT goes out at once, behind any statement still unanswered (the command's last write, say); if one of
       // them failed, the COMMIT ran as a ROLLBACK and that statement's error is thrown.
-      const committed = call({ op: 'end', tx, commit: true });
-      committed.catch(() => {});
-      const failed = await sent.failure();
-      if (failed) throw failed.error;
-      decodeRows(await committed);
+      decodeRows(await sent.commitBehind(call({ op: 'end', tx, commit: true })));
       return result;
     },
     ping: async () => {
@@ -166,29 +162,7 @@ async function openPgliteHere(dataDir: string | undefined, startParams: string[]
   const session = new WireSession(pg, TURN_EVERY_MS);
   let closed = false;
   let nextTx = 1;
-  const send = (bytes: Uint8Array, tx?: number) => (tx ? session.inTransaction(tx, bytes) : session.run(bytes));
-  const bound = (tx?: number, sent?: InFlight): Tx => {
-    // What is returned is the statement as tracked: one nobody awaits leaves no unhandled rejection.
-    const run = <R>(bytes: Uint8Array, read: (answer: Uint8Array) => R): Promise<R> => {
-      const answer = send(bytes, tx).then(read);
-      return sent ? sent.add(answer) : answer;
-    };
-    return {
-      exec: (script: string) =>
-        run(encodeScript(script), (b) => {
-          decodeRows(b);
-        }),
-      query<T>(text: string, params?: readonly unknown[]) {
-        let bytes: Uint8Array;
-        try {
-          bytes = encodeQuery(text, params);
-        } catch (e) {
-          return sent ? sent.refuse(e) : Promise.reject(e);
-        }
-        return run(bytes, (b) => decodeRows<T>(b));
-      },
-    };
-  };
+  const bound = statements((bytes, tx) => (tx ? session.inTransaction(tx, bytes) : session.run(bytes)));
   return {
     kind: 'pglite',
     ...bound(),
@@ -210,11 +184,7 @@ async function openPgliteHere(dataDir: string | undefined, startParams: string[]
         await session.end(tx, false).catch(() => {});
         throw e;
       }
-      const committed = session.end(tx, true);
-      committed.catch(() => {});
-      const failed = await sent.failure();
-      if (failed) throw failed.error;
-      decodeRows(await committed);
+      decodeRows(await sent.commitBehind(session.end(tx, true)));
       return result;
     },
     ping: async () => {

@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { InFlight } from './in-flight.ts';
+import { InFlight, issue } from './in-flight.ts';
 import type { Db, Tx } from './types.ts';
 // int8 as numbers: the type parsers both backends share.
 import './values.ts';
@@ -19,17 +19,19 @@ import './values.ts';
  * queued), which sends them together. Nothing waits longer: the write happens before the process next waits for I/O.
  */
 function gatherWrites(client: pg.PoolClient): () => void {
-  const socket = (client as unknown as { connection?: { stream?: { cork?: () => void; uncork?: () => void } } }).connection?.stream;
-  if (typeof socket?.cork !== 'function' || typeof socket.uncork !== 'function') return () => {};
+  type Corkable = { cork(): void; uncork(): void };
+  const stream = (client as unknown as { connection?: { stream?: Partial<Corkable> } }).connection?.stream;
+  if (typeof stream?.cork !== 'function' || typeof stream.uncork !== 'function') return () => {};
+  const socket = stream as Corkable;
   let corked = false;
   const release = () => {
     corked = false;
-    socket.uncork?.();
+    socket.uncork();
   };
   return () => {
     if (corked) return;
     corked = true;
-    socket.cork?.();
+    socket.cork();
     process.nextTick(release);
   };
 }
@@ -47,22 +49,15 @@ export async function openPostgres(url: string, poolSize = 10): Promise<Db> {
   pool.on('connect', (client) => {
     client.on('error', () => {});
   });
-  // In a transaction, what is returned is the statement as tracked: a caller that does not await it leaves no
-  // unhandled rejection, and the transaction's end judges it.
   const wrap = (q: pg.Pool | pg.PoolClient, sent?: InFlight, gather?: () => void): Tx => {
-    const issue = <T>(send: () => Promise<T>): Promise<T> => {
-      let statement: Promise<T>;
-      try {
+    const send = <T>(statement: () => Promise<T>): Promise<T> =>
+      issue(sent, () => {
         gather?.();
-        statement = send();
-      } catch (e) {
-        return sent ? sent.refuse(e) : Promise.reject(e);
-      }
-      return sent ? sent.add(statement) : statement;
-    };
+        return statement();
+      });
     return {
-      exec: (script: string) => issue(() => q.query(script).then(() => undefined)),
-      query: <T>(text: string, params?: readonly unknown[]) => issue(() => q.query(text, params as unknown[] | undefined).then((res) => res.rows as T[])),
+      exec: (script: string) => send(() => q.query(script).then(() => undefined)),
+      query: <T>(text: string, params?: readonly unknown[]) => send(() => q.query(text, params as unknown[] | undefined).then((res) => res.rows as T[])),
     };
   };
   await pool.query('select 1');
@@ -82,11 +77,7 @@ export async function openPostgres(url: string, poolSize = 10): Promise<Db> {
         if (sent.refused) throw sent.refused.error;
         // COMMIT goes out at once, behind any statement still unanswered (the command's last write, say).
         gather();
-        const committed = client.query('commit');
-        committed.catch(() => {});
-        const failed = await sent.failure();
-        if (failed) throw failed.error; // then the COMMIT ran as a ROLLBACK
-        await committed;
+        await sent.commitBehind(client.query('commit'));
         return result;
       } catch (e) {
         await client.query('rollback').catch(() => {});
