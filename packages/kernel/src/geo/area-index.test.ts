@@ -1,17 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { seededRandom as random } from '../random.ts';
 import { bandRing, inBandedRings, inRings } from './area-index.ts';
-
-/** A deterministic pseudo-random sequence (mulberry32), so a failure can be replayed. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A jagged star-shaped ring around (cx, cy), closed (last point = first), as lon,lat pairs. */
 function jaggedRing(next: () => number, cx: number, cy: number, radius: number, vertices: number, jag = 0.7): Float64Array {

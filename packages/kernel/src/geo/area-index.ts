@@ -48,26 +48,38 @@ export function bandRing(ring: Float64Array): BandedRing {
     if (ring[i] > maxLat) maxLat = ring[i];
   }
   const bands = Math.max(1, Math.min(MAX_BANDS, Math.floor(n / 2 / EDGES_PER_BAND)));
-  const band = maxLat > minLat ? (maxLat - minLat) / bands : 1;
-  const bandOf = (lat: number) => Math.min(bands - 1, Math.max(0, Math.floor((lat - minLat) / band)));
+  const shape = { minLat, band: maxLat > minLat ? (maxLat - minLat) / bands : 1, bands };
   // Two passes over the edges (j → i, as inRings walks them): count per band, then fill.
-  const counts = new Int32Array(bands + 1);
+  const starts = new Int32Array(bands + 1);
   const eachEdge = (visit: (b: number, i: number) => void) => {
     for (let i = 0, j = n - 2; i < n; j = i, i += 2) {
-      const lo = bandOf(Math.min(ring[i + 1], ring[j + 1]));
-      const hi = bandOf(Math.max(ring[i + 1], ring[j + 1]));
-      for (let b = lo; b <= hi; b++) visit(b, i);
+      const hi = bandAt(shape, Math.max(ring[i + 1], ring[j + 1]));
+      for (let b = bandAt(shape, Math.min(ring[i + 1], ring[j + 1])); b <= hi; b++) visit(b, i);
     }
   };
-  eachEdge((b) => counts[b + 1]++);
-  for (let b = 0; b < bands; b++) counts[b + 1] += counts[b];
-  const starts = counts.slice();
-  const edges = new Int32Array(counts[bands]);
-  const fill = counts.slice();
+  eachEdge((b) => starts[b + 1]++);
+  for (let b = 0; b < bands; b++) starts[b + 1] += starts[b];
+  const edges = new Int32Array(starts[bands]);
+  const fill = starts.slice();
   eachEdge((b, i) => {
     edges[fill[b]++] = i;
   });
-  return { ring, minLat, maxLat, band, starts, edges };
+  return { ring, minLat, maxLat, band: shape.band, starts, edges };
+}
+
+/**
+ * The band of a latitude. Loading and lookup both go through this one function, so an edge is filed under every band
+ * a point that it can cross may fall in.
+ */
+function bandAt(r: { minLat: number; band: number; bands: number }, lat: number): number {
+  return Math.min(r.bands - 1, Math.max(0, Math.floor((lat - r.minLat) / r.band)));
+}
+
+/** Whether the edge from vertex j to vertex i of a ring crosses the eastward ray from the point (even–odd rule). */
+function crosses(ring: Float64Array, i: number, j: number, lon: number, lat: number): boolean {
+  const yi = ring[i + 1];
+  const yj = ring[j + 1];
+  return yi > lat !== yj > lat && lon < ((ring[j] - ring[i]) * (lat - yi)) / (yj - yi) + ring[i];
 }
 
 /** Even–odd rule over the rings of one polygon (holes included), reading only the edges of the point's band. */
@@ -76,17 +88,11 @@ export function inBandedRings(rings: readonly BandedRing[], lon: number, lat: nu
   for (const r of rings) {
     if (lat < r.minLat || lat > r.maxLat) continue; // no edge of this ring crosses the point's latitude
     const { ring, starts, edges } = r;
-    const bands = starts.length - 1;
-    const b = Math.min(bands - 1, Math.max(0, Math.floor((lat - r.minLat) / r.band)));
+    const b = bandAt({ minLat: r.minLat, band: r.band, bands: starts.length - 1 }, lat);
     const n = ring.length;
     for (let k = starts[b], end = starts[b + 1]; k < end; k++) {
       const i = edges[k];
-      const j = i === 0 ? n - 2 : i - 2;
-      const xi = ring[i];
-      const yi = ring[i + 1];
-      const xj = ring[j];
-      const yj = ring[j + 1];
-      if (yi > lat !== yj > lat && lon < ((xj - xi) * (lat - yi)) / (yj - yi) + xi) inside = !inside;
+      if (crosses(ring, i, i === 0 ? n - 2 : i - 2, lon, lat)) inside = !inside;
     }
   }
   return inside;
@@ -100,13 +106,7 @@ export function inRings(rings: readonly Float64Array[], lon: number, lat: number
   let inside = false;
   for (const ring of rings) {
     const n = ring.length;
-    for (let i = 0, j = n - 2; i < n; j = i, i += 2) {
-      const xi = ring[i];
-      const yi = ring[i + 1];
-      const xj = ring[j];
-      const yj = ring[j + 1];
-      if (yi > lat !== yj > lat && lon < ((xj - xi) * (lat - yi)) / (yj - yi) + xi) inside = !inside;
-    }
+    for (let i = 0, j = n - 2; i < n; j = i, i += 2) if (crosses(ring, i, j, lon, lat)) inside = !inside;
   }
   return inside;
 }
