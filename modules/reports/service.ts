@@ -571,7 +571,7 @@ export class ReportsService {
            incident_at = u.incident_at, updated_at = u.updated_at
          from unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[], $7::timestamptz[])
            as u(id, status, note, code, incident_id, incident_at, updated_at)
-         where r.id = u.id and r.id = any($1::uuid[])`,
+         where r.id = u.id`,
         [
           rows.map((r) => r.id),
           rows.map((r) => r.status),
