@@ -1,7 +1,10 @@
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import type { Db } from '../../packages/kernel/src/db/types.ts';
-import { type DecisionRecord, DecisionRecorder, PendingDecisions } from './recorder.ts';
+import { newId } from '../../packages/kernel/src/ids.ts';
+import { seededRandom } from '../../packages/kernel/src/random.ts';
+import { callBound, DecisionDecoder, encodeCall, encodeTransaction, StringTable, transactionBound } from './decision-log.mjs';
+import { type CallDecision, type DecisionRecord, DecisionRecorder, PendingDecisions, RenderOnThread, type TransactionDecision } from './recorder.ts';
 
 /** A database that refuses while `down` is set, and remembers what each insert carried. */
 function fakeDb() {
@@ -20,100 +23,266 @@ function fakeDb() {
   return { db, state };
 }
 
-const rec = (id: string): DecisionRecord => ({
-  id,
-  kind: 'call',
-  outcome: 'allow',
-  score: null,
-  reasons: [],
-  latencyUs: 1,
-  degraded: false,
-  policyVersion: 'v',
-  partner: 'p',
-  channel: null,
-  area: null,
-  region: null,
-  subject: {},
-  amount: null,
-  currency: null,
-  decidedAt: new Date().toISOString(),
+/** The row a decision was written as before records became bytes: the JSON of this object. */
+const row = (r: CallDecision | TransactionDecision, kind: DecisionRecord['kind'], rest: Pick<DecisionRecord, 'score' | 'subject' | 'amount' | 'currency'>): DecisionRecord => ({
+  id: r.id,
+  kind,
+  outcome: r.outcome,
+  score: rest.score,
+  reasons: [...r.reasons],
+  latencyUs: r.latencyUs,
+  degraded: r.degraded,
+  policyVersion: r.policyVersion,
+  partner: r.partner,
+  channel: r.channel,
+  area: r.area,
+  region: r.region,
+  subject: rest.subject,
+  amount: rest.amount,
+  currency: rest.currency,
+  decidedAt: new Date(r.decidedAt).toISOString(),
 });
 
-describe('DecisionRecorder', () => {
-  it('never makes the caller wait, and writes in batches of at most `batch`', async () => {
-    const { db, state } = fakeDb();
-    const r = new DecisionRecorder(db, pino({ level: 'silent' }), { batch: 3, buffer: 100, retryMs: 10 }, () => {});
-    for (let i = 0; i < 7; i++) r.record(rec(`d${i}`));
-    expect(state.batches).toEqual([]); // nothing written synchronously
-    await r.flush();
-    expect(state.batches).toEqual([['d0', 'd1', 'd2'], ['d3', 'd4', 'd5'], ['d6']]);
-    expect(r.written).toBe(7);
+const callRow = (r: CallDecision) =>
+  row(r, 'call', { score: null, subject: { caller: r.caller, called: r.called, ingress: r.ingress, trunk: r.trunk, attestation: r.attestation }, amount: null, currency: null });
+
+const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
+
+const transactionRow = (r: TransactionDecision) =>
+  row(r, 'transaction', {
+    score: r.score,
+    subject: { transactionId: r.transactionId, payerHash: hex(r.payerHash), payeeHash: hex(r.payeeHash), typologies: r.typologies.map((t) => ({ id: t.id, score: t.score })) },
+    amount: r.amount,
+    currency: r.currency,
   });
 
-  it('while the database is down: reports unhealthy, keeps the records in order, drops the oldest beyond the buffer; writes them when it is back', async () => {
-    const { db, state } = fakeDb();
-    const health: boolean[] = [];
-    const r = new DecisionRecorder(db, pino({ level: 'silent' }), { batch: 100, buffer: 5, retryMs: 10 }, (ok) => health.push(ok));
-    state.down = true;
-    for (let i = 0; i < 8; i++) r.record(rec(`d${i}`));
-    await new Promise((res) => setTimeout(res, 50));
-    expect(health).toContain(false);
-    expect(r.pending).toBe(5);
-    expect(r.dropped).toBe(3);
-    state.down = false;
-    await r.flush();
-    expect(state.batches).toEqual([['d3', 'd4', 'd5', 'd6', 'd7']]);
-    expect(health[health.length - 1]).toBe(true);
-    expect(r.pending).toBe(0);
-    await r.stop();
-  });
+const call = (id: string, over: Partial<CallDecision> = {}): CallDecision => ({
+  id,
+  outcome: 'allow',
+  reasons: ['shaken_absent'],
+  latencyUs: 1,
+  degraded: false,
+  policyVersion: '1',
+  partner: 'partner:beeline',
+  channel: 'telecom',
+  area: null,
+  region: null,
+  decidedAt: Date.parse('2026-12-07T03:00:00.123Z'),
+  caller: '+77011234567',
+  called: '+77017654321',
+  ingress: 'domestic',
+  trunk: 't1',
+  attestation: null,
+  ...over,
+});
 
-  it('writes each record exactly as recorded — any text, across the buffers it spans — and releases exactly what was written when the oldest were dropped meanwhile', async () => {
-    const { db, state } = fakeDb();
-    // 256-byte buffers: a record of ~400 bytes gets a buffer of its own, smaller ones share.
-    const r = new DecisionRecorder(db, pino({ level: 'silent' }), { batch: 4, buffer: 6, retryMs: 10, segmentBytes: 256 }, () => {});
-    const odd = (id: string, note: string): DecisionRecord => ({ ...rec(id), reasons: [note], subject: { caller: '+77011234567', note } });
-    const sent = [odd('a0', 'звонок «банка» — ҚАЗАҚША 🚨'), odd('a1', 'x'.repeat(400)), odd('a2', '"quoted" \\ back\nslash'), odd('a3', '')];
-    let release = () => {};
-    state.gate = new Promise((res) => {
-      release = res;
+/** Strings of every kind a partner may send: Cyrillic, Kazakh letters, emoji (surrogate pairs), quotes, controls. */
+const ODD = ['', 'звонок «банка»', 'ҚАЗАҚША әріптер', '🚨 fraud', '"quoted" \\ back\nslash\ttab\u0001', 'x'.repeat(3000), 'KZ86125KZT5004100100'];
+
+function randomDecisions(n: number, seed: number): (CallDecision | TransactionDecision)[] {
+  const rnd = seededRandom(seed);
+  const pick = <T>(xs: readonly T[]) => xs[Math.floor(rnd() * xs.length)];
+  const maybe = <T>(x: T) => (rnd() < 0.3 ? null : x);
+  const bytes = (k: number) => Uint8Array.from({ length: k }, () => Math.floor(rnd() * 256));
+  return Array.from({ length: n }, (_, i) => {
+    const common = {
+      id: newId(),
+      outcome: pick(['allow', 'label', 'block', 'hold', ...ODD]),
+      reasons: Array.from({ length: Math.floor(rnd() * 4) }, () => pick(['caller_listed_block', 'shaken_invalid_stale', `reason-${i}`, ...ODD])),
+      latencyUs: Math.floor(rnd() * 100_000),
+      degraded: rnd() < 0.2,
+      policyVersion: String(1 + Math.floor(rnd() * 3)),
+      partner: pick(['partner:halyk', 'partner:kaspi', ...ODD]),
+      channel: maybe(pick(['bank', 'telecom'])),
+      area: maybe(pick(['750000000', '751110000', `${i}`])),
+      region: maybe(pick(['Алматы', 'Astana'])),
+      decidedAt: Date.parse('2026-12-07T00:00:00Z') + Math.floor(rnd() * 86_400_000),
+    };
+    if (rnd() < 0.5) {
+      return { ...common, caller: pick(['+77011234567', '+447700900123', ...ODD]), called: `+7701${1_000_000 + i}`, ingress: pick(['domestic', 'international']), trunk: maybe(pick(['t1', `trunk-${i}`, ...ODD])), attestation: maybe(pick(['A', 'B', 'C'])) };
+    }
+    return {
+      ...common,
+      score: pick([0, 0.5, 0.123456789, 1e-7, 123_456.75, 100]),
+      amount: pick([1, 1000, 499_999.99, 1e12]),
+      currency: pick(['KZT', 'USD', ...ODD]),
+      transactionId: pick([`tx-${i}`, ...ODD]),
+      payerHash: bytes(32),
+      payeeHash: bytes(32),
+      typologies: Array.from({ length: Math.floor(rnd() * 5) }, (_, k) => ({ id: pick(['call_then_transfer', 'mule_account', `typology-${k}`, ...ODD]), score: rnd() * 1000 })),
+    };
+  });
+}
+
+const isCall = (d: CallDecision | TransactionDecision): d is CallDecision => 'caller' in d;
+const rowOf = (d: CallDecision | TransactionDecision) => (isCall(d) ? callRow(d) : transactionRow(d as TransactionDecision));
+
+describe('decision records as bytes (decision-log.mjs)', () => {
+  for (const max of [4096, 3]) {
+    it(`read back as exactly the JSON text of the row they stand for — any string, nulls, numbers${max === 3 ? ', with the string table full (strings written in line)' : ''}`, () => {
+      const table = new StringTable(max);
+      const decoder = new DecisionDecoder();
+      const decisions = randomDecisions(2000, max);
+      const buf = Buffer.alloc(64 << 20);
+      const seg = { buf, view: new DataView(buf.buffer, buf.byteOffset, buf.length), used: 0 };
+      for (const d of decisions) {
+        const bound = isCall(d) ? callBound(d) : transactionBound(d as TransactionDecision);
+        const end = isCall(d) ? encodeCall(seg, table, d) : encodeTransaction(seg, table, d as TransactionDecision);
+        expect(end - seg.used).toBeLessThanOrEqual(bound);
+        seg.used = end;
+      }
+      decoder.define(1, table.strings.slice(1));
+      expect(table.strings.length).toBeLessThanOrEqual(max + 1);
+      expect(decoder.decode(buf.subarray(0, seg.used))).toBe(JSON.stringify(decisions.map(rowOf)));
     });
-    for (const d of sent) r.record(d);
-    await new Promise((res) => setImmediate(res));
-    // The insert of a0–a3 is in flight; five more arrive, nine are held and the buffer (6) drops the oldest three —
-    // a0–a2, which the insert in flight then writes after all. Releasing it frees a3 as well, and nothing after it.
-    for (let i = 0; i < 5; i++) r.record(odd(`b${i}`, `b${i}`));
-    expect(r.dropped).toBe(3);
-    expect(r.pending).toBe(6);
-    state.gate = null;
-    release();
-    await r.flush();
-    expect(state.records.slice(0, 4)).toEqual(sent);
-    expect(state.batches).toEqual([
-      ['a0', 'a1', 'a2', 'a3'],
-      ['b0', 'b1', 'b2', 'b3'],
-      ['b4'],
-    ]);
-    expect(r.pending).toBe(0);
-    expect(r.written).toBe(9);
+  }
+
+  it('refuses a record it cannot read rather than write a wrong row', () => {
+    const table = new StringTable();
+    const buf = Buffer.alloc(4096);
+    const seg = { buf, view: new DataView(buf.buffer), used: 0 };
+    const end = encodeCall(seg, table, call(newId()));
+    // The writer never learnt the strings.
+    expect(() => new DecisionDecoder().decode(buf.subarray(0, end))).toThrow(/never defined/);
+    const decoder = new DecisionDecoder();
+    decoder.define(1, table.strings.slice(1));
+    buf[4] = 7; // unknown kind
+    expect(() => decoder.decode(buf.subarray(0, end))).toThrow(/unknown record kind/);
+    expect(() => encodeCall(seg, table, call('not-a-uuid'))).toThrow(/UUID/);
+  });
+});
+
+for (const thread of [true, false]) {
+  describe(`DecisionRecorder (rows made ${thread ? 'on the log’s own thread' : 'on this thread'})`, () => {
+    const recorder = (db: Db, options: { batch: number; buffer: number; segmentBytes?: number }, onHealth: (ok: boolean) => void = () => {}) =>
+      new DecisionRecorder(db, pino({ level: 'silent' }), { retryMs: 10, thread, ...options }, onHealth);
+
+    it('never makes the caller wait, and writes in batches of at most `batch`', async () => {
+      const { db, state } = fakeDb();
+      const r = recorder(db, { batch: 3, buffer: 100 });
+      const ids = Array.from({ length: 7 }, () => newId());
+      for (const id of ids) r.recordCall(call(id));
+      expect(state.batches).toEqual([]); // nothing written synchronously
+      await r.flush();
+      expect(state.batches).toEqual([ids.slice(0, 3), ids.slice(3, 6), ids.slice(6)]);
+      expect(r.written).toBe(7);
+      await r.stop();
+    });
+
+    it('while the database is down: reports unhealthy, keeps the records in order, drops the oldest beyond the buffer; writes them when it is back', async () => {
+      const { db, state } = fakeDb();
+      const health: boolean[] = [];
+      const r = recorder(db, { batch: 100, buffer: 5 }, (ok) => health.push(ok));
+      state.down = true;
+      const ids = Array.from({ length: 8 }, () => newId());
+      for (const id of ids) r.recordCall(call(id));
+      await new Promise((res) => setTimeout(res, 200));
+      expect(health).toContain(false);
+      expect(r.pending).toBe(5);
+      expect(r.dropped).toBe(3);
+      state.down = false;
+      await r.flush();
+      expect(state.batches).toEqual([ids.slice(3)]);
+      expect(health[health.length - 1]).toBe(true);
+      expect(r.pending).toBe(0);
+      await r.stop();
+    });
+
+    it('writes each record exactly as recorded — any text, across the buffers it spans — and releases exactly what was written when the oldest were dropped meanwhile', async () => {
+      const { db, state } = fakeDb();
+      // 256-byte buffers: a record with a long string gets a buffer of its own, smaller ones share.
+      const r = recorder(db, { batch: 4, buffer: 6, segmentBytes: 256 });
+      const odd = (note: string) => call(newId(), { reasons: [note], trunk: note });
+      const sent = [odd('звонок «банка» — ҚАЗАҚША 🚨'), odd('x'.repeat(400)), odd('"quoted" \\ back\nslash'), odd('')];
+      let release = () => {};
+      state.gate = new Promise((res) => {
+        release = res;
+      });
+      for (const d of sent) r.recordCall(d);
+      await new Promise((res) => setTimeout(res, 100));
+      // The insert of a0–a3 is in flight; five more arrive, nine are held and the buffer (6) drops the oldest three —
+      // a0–a2, which the insert in flight then writes after all. Releasing it frees a3 as well, and nothing after it.
+      const later = Array.from({ length: 5 }, (_, i) => odd(`b${i}`));
+      for (const d of later) r.recordCall(d);
+      expect(r.dropped).toBe(3);
+      expect(r.pending).toBe(6);
+      state.gate = null;
+      release();
+      await r.flush();
+      expect(state.records.slice(0, 4)).toEqual(sent.map(callRow));
+      expect(state.batches).toEqual([sent.map((d) => d.id), later.slice(0, 4).map((d) => d.id), [later[4].id]]);
+      expect(r.pending).toBe(0);
+      expect(r.written).toBe(9);
+      await r.stop();
+    });
+
+    it('a transfer’s decision is written with its score, amount, hashes and typologies', async () => {
+      const { db, state } = fakeDb();
+      const r = recorder(db, { batch: 10, buffer: 100 });
+      const d: TransactionDecision = {
+        ...call(newId()),
+        outcome: 'hold',
+        score: 412.5,
+        reasons: ['typology_alert'],
+        amount: 250_000,
+        currency: 'KZT',
+        transactionId: 'bank-ref-42',
+        payerHash: new Uint8Array(32).fill(0xab),
+        payeeHash: new Uint8Array(32).fill(0x01),
+        typologies: [{ id: 'call_then_transfer', score: 412.5 }],
+      };
+      r.recordTransaction(d);
+      await r.flush();
+      expect(state.records).toEqual([transactionRow(d)]);
+      await r.stop();
+    });
+  });
+}
+
+describe('the decision log’s writer thread', () => {
+  it('a new thread, after the old one is gone, is sent every string again; a batch out when its thread dies fails instead of hanging', async () => {
+    const table = new StringTable();
+    const renderer = new RenderOnThread(table);
+    const buf = Buffer.alloc(1 << 16);
+    const seg = { buf, view: new DataView(buf.buffer, buf.byteOffset, buf.length), used: 0 };
+    const batch = (d: CallDecision) => {
+      seg.used = 0;
+      const end = encodeCall(seg, table, d);
+      return Uint8Array.from(buf.subarray(0, end));
+    };
+    const first = call(newId(), { partner: 'partner:first', trunk: 'north' });
+    expect(JSON.parse(await renderer.render(batch(first)))).toEqual([callRow(first)]);
+    await renderer.close();
+    // Uses the strings the first thread learnt, and one new one.
+    const second = call(newId(), { partner: 'partner:first', trunk: 'south' });
+    expect(JSON.parse(await renderer.render(batch(second)))).toEqual([callRow(second)]);
+    // The thread dies with a batch out: the batch fails (the recorder retries it), it does not hang.
+    const out = renderer.render(batch(call(newId())));
+    await (renderer as unknown as { worker: { terminate(): Promise<number> } }).worker.terminate();
+    await expect(out).rejects.toThrow(/exited/);
+    const third = call(newId(), { trunk: 'north' });
+    expect(JSON.parse(await renderer.render(batch(third)))).toEqual([callRow(third)]);
+    await renderer.close();
   });
 });
 
 describe('PendingDecisions', () => {
-  it('takes the oldest records as one JSON array, in order, from as many buffers as they span', () => {
+  it('takes the oldest records, in order, from as many buffers as they span', () => {
     const log = new PendingDecisions(64);
-    const records = Array.from({ length: 50 }, (_, i) => ({ n: i, text: 'ж'.repeat(i % 7) }));
-    for (const x of records) log.push(JSON.stringify(x));
+    const records = Array.from({ length: 50 }, (_, i) => Uint8Array.from({ length: 1 + (i % 40) }, (_, k) => (i + k) & 0xff));
+    const joined = (xs: Uint8Array[]) => Buffer.concat(xs);
+    for (const x of records) log.push(x);
     const first = log.take(17);
-    expect(JSON.parse(first.json)).toEqual(records.slice(0, 17));
+    expect(Buffer.from(first.bytes)).toEqual(joined(records.slice(0, 17)));
     log.release(first.first + first.count);
     log.drop(3);
     const rest = log.take(100);
-    expect(JSON.parse(rest.json)).toEqual(records.slice(20));
+    expect(rest.count).toBe(30);
+    expect(Buffer.from(rest.bytes)).toEqual(joined(records.slice(20)));
     log.release(rest.first + rest.count);
     expect(log.size).toBe(0);
-    expect(log.take(10).json).toBe('[]');
-    log.push('{"again":true}');
-    expect(JSON.parse(log.take(10).json)).toEqual([{ again: true }]);
+    expect(log.take(10).count).toBe(0);
+    log.push(Uint8Array.of(1, 2, 3));
+    expect(Array.from(log.take(10).bytes)).toEqual([1, 2, 3]);
   });
 });

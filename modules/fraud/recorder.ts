@@ -1,44 +1,48 @@
+import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import type { Db } from '../../packages/kernel/src/db/types.ts';
+import {
+  type CallDecision,
+  callBound,
+  type DecisionCommon,
+  DecisionDecoder,
+  encodeCall,
+  encodeTransaction,
+  type LogSegment,
+  StringTable,
+  type TransactionDecision,
+  transactionBound,
+} from './decision-log.mjs';
 
-/** One screening decision as it is written to `fraud_decision`. */
-export interface DecisionRecord {
-  id: string;
+export type { CallDecision, TransactionDecision };
+
+/** One screening decision as it is written to `fraud_decision` (the JSON the insert takes). */
+export interface DecisionRecord extends Omit<DecisionCommon, 'reasons' | 'decidedAt'> {
   kind: 'call' | 'transaction';
-  outcome: string;
   score: number | null;
   reasons: string[];
-  latencyUs: number;
-  degraded: boolean;
-  policyVersion: string;
-  partner: string;
-  /** The partner's API key channel (bank, telecom, …). */
-  channel: string | null;
-  /** The KATO code given with the request, and its region. */
-  area: string | null;
-  region: string | null;
   subject: Record<string, unknown>;
   amount: number | null;
   currency: string | null;
+  /** ISO 8601. */
   decidedAt: string;
 }
 
-/** One stretch of the pending log: records as JSON text, each followed by a comma, in a buffer outside the heap. */
-interface Segment {
-  buf: Buffer;
-  used: number;
+/** One stretch of the pending log: records one after another, in a buffer outside the heap. */
+interface Segment extends LogSegment {
   /** Sequence number of the segment's first record. */
   first: number;
-  /** Where each record's text (with its comma) ends. */
+  /** Where each record ends. */
   ends: number[];
 }
 
 /**
- * Decisions waiting to be written, as JSON text in buffers outside the JavaScript heap. A record is made into text
- * when it is recorded and its object dies young; held as objects, every record waiting for its insert was copied by
- * the young-generation collector at least once, which under load made each collection several milliseconds long
- * and showed up in the decisions' own p99 latency. Records are numbered in order (`head` … `tail`), so that what a
- * finished insert releases is exact even when the oldest were dropped while it ran.
+ * Decisions waiting to be written, as bytes (`decision-log.mjs`) in buffers outside the JavaScript heap: a record is
+ * written there field by field when it is recorded, and nothing of it stays on the heap. Held as objects, every
+ * record waiting for its insert was copied by the young-generation collector at least once, which under load made
+ * each collection several milliseconds long and showed up in the decisions' own p99 latency; held as JSON text, making
+ * the text cost the screening thread more than the rest of a call's decision. Records are numbered in order
+ * (`head` … `tail`), so that what a finished insert releases is exact even when the oldest were dropped while it ran.
  */
 export class PendingDecisions {
   private segments: Segment[] = [];
@@ -52,23 +56,35 @@ export class PendingDecisions {
     return this.tail - this.head;
   }
 
-  push(json: string): void {
+  /** The segment to write the next record into, at its `used` offset, with at least `bound` bytes free. */
+  room(bound: number): Segment {
     let seg = this.segments[this.segments.length - 1];
-    // At most 3 bytes of UTF-8 per UTF-16 unit, and the comma.
-    const room = json.length * 3 + 1;
-    if (!seg || seg.used + room > seg.buf.length) {
-      seg = { buf: Buffer.allocUnsafeSlow(Math.max(this.segmentBytes, room)), used: 0, first: this.tail, ends: [] };
+    if (!seg || seg.used + bound > seg.buf.length) {
+      const buf = Buffer.allocUnsafeSlow(Math.max(this.segmentBytes, bound));
+      seg = { buf, view: new DataView(buf.buffer, buf.byteOffset, buf.length), used: 0, first: this.tail, ends: [] };
       this.segments.push(seg);
     }
-    seg.used += seg.buf.write(json, seg.used, 'utf8');
-    seg.buf[seg.used++] = 0x2c;
-    seg.ends.push(seg.used);
+    return seg;
+  }
+
+  /** The record just written into `seg` (from its `used` offset) ends at `end`. */
+  added(seg: Segment, end: number): void {
+    seg.used = end;
+    seg.ends.push(end);
     this.tail++;
   }
 
-  /** The oldest records, at most `max`, as one JSON array; `first` and `count` say which, for `release`. */
-  take(max: number): { first: number; count: number; json: string } {
-    let parts = '';
+  /** Appends a record's bytes as they are. */
+  push(record: Uint8Array): void {
+    const seg = this.room(record.length);
+    seg.buf.set(record, seg.used);
+    this.added(seg, seg.used + record.length);
+  }
+
+  /** The oldest records, at most `max`, copied one after another; `first` and `count` say which, for `release`. */
+  take(max: number): { first: number; count: number; bytes: Uint8Array } {
+    const parts: Uint8Array[] = [];
+    let size = 0;
     let s = this.head;
     let n = 0;
     for (const seg of this.segments) {
@@ -77,12 +93,20 @@ export class PendingDecisions {
       if (s >= after) continue;
       const i = s - seg.first;
       const k = Math.min(after - s, max - n);
-      const start = i === 0 ? 0 : seg.ends[i - 1];
-      parts += seg.buf.toString('utf8', start, seg.ends[i + k - 1]);
+      const part = seg.buf.subarray(i === 0 ? 0 : seg.ends[i - 1], seg.ends[i + k - 1]);
+      parts.push(part);
+      size += part.length;
       s += k;
       n += k;
     }
-    return { first: this.head, count: n, json: `[${parts.slice(0, -1)}]` };
+    // A buffer of its own (not a slice of Node's pool), so that it can be handed to the writer thread.
+    const bytes = new Uint8Array(size);
+    let at = 0;
+    for (const part of parts) {
+      bytes.set(part, at);
+      at += part.length;
+    }
+    return { first: this.head, count: n, bytes };
   }
 
   /** Forgets every record numbered below `seq` (written, or dropped). */
@@ -109,20 +133,120 @@ export class PendingDecisions {
   }
 }
 
+/** Turns a batch of records into the insert's JSON array. */
+interface Renderer {
+  render(bytes: Uint8Array): Promise<string>;
+  close(): Promise<void>;
+  /** Time its thread has been busy, in ms (0 when it renders on this thread). */
+  busyMs(): number;
+}
+
+/** On this thread (`TARTIP_FRAUD_RECORD_THREAD=false`). */
+class RenderHere implements Renderer {
+  private readonly decoder = new DecisionDecoder();
+  private known = 1;
+
+  constructor(private readonly table: StringTable) {}
+
+  async render(bytes: Uint8Array): Promise<string> {
+    this.decoder.define(this.known, this.table.strings.slice(this.known));
+    this.known = this.table.strings.length;
+    return this.decoder.decode(bytes);
+  }
+
+  async close(): Promise<void> {}
+
+  busyMs(): number {
+    return 0;
+  }
+}
+
 /**
- * Writes decisions in batches, behind the decisions: `record` only appends the record's JSON to the pending log
- * (`PendingDecisions`) and returns, so recording never slows a decision. One writer drains the log, up to `batch`
- * records per multi-row insert (ten times that while more than ten batches wait, so that it catches up after a
- * burst).
+ * On the decision log's own thread (decision-writer.mjs), started at the first batch and again after it fails. Each
+ * batch carries the strings numbered since the last one the thread was sent; a new thread is sent them all.
+ */
+export class RenderOnThread implements Renderer {
+  private worker: Worker | null = null;
+  private sent = 1;
+  private seq = 0;
+  /** Busy time of the threads that are gone. */
+  private pastBusyMs = 0;
+  private readonly waiting = new Map<number, { resolve: (json: string) => void; reject: (e: Error) => void }>();
+
+  constructor(private readonly table: StringTable) {}
+
+  render(bytes: Uint8Array): Promise<string> {
+    const worker = this.worker ?? this.start();
+    const seq = ++this.seq;
+    const first = this.sent;
+    const strings = this.table.strings.slice(first);
+    this.sent = this.table.strings.length;
+    return new Promise((resolve, reject) => {
+      this.waiting.set(seq, { resolve, reject });
+      // Held open only while a batch is out, so an idle writer thread never keeps the process alive.
+      worker.ref();
+      worker.postMessage({ seq, first, strings, bytes }, [bytes.buffer as ArrayBuffer]);
+    });
+  }
+
+  private start(): Worker {
+    const worker = new Worker(new URL('./decision-writer.mjs', import.meta.url));
+    worker.unref();
+    worker.on('message', (m: { seq: number; json?: string; error?: string }) => {
+      const w = this.waiting.get(m.seq);
+      if (!w) return;
+      this.waiting.delete(m.seq);
+      if (this.waiting.size === 0) worker.unref();
+      if (m.error !== undefined) w.reject(new Error(m.error));
+      else w.resolve(m.json as string);
+    });
+    const gone = (e: Error) => {
+      if (this.worker !== worker) return;
+      this.retire(worker);
+      for (const w of this.waiting.values()) w.reject(e);
+      this.waiting.clear();
+    };
+    worker.on('error', gone);
+    worker.on('exit', (code) => gone(new Error(`decision log writer thread exited (${code})`)));
+    this.worker = worker;
+    this.sent = 1;
+    return worker;
+  }
+
+  private retire(worker: Worker): void {
+    this.pastBusyMs += worker.performance.eventLoopUtilization().active;
+    this.worker = null;
+  }
+
+  busyMs(): number {
+    return this.pastBusyMs + (this.worker ? this.worker.performance.eventLoopUtilization().active : 0);
+  }
+
+  async close(): Promise<void> {
+    const worker = this.worker;
+    if (!worker) return;
+    this.retire(worker);
+    await worker.terminate();
+  }
+}
+
+/**
+ * Writes decisions in batches, behind the decisions: `recordCall`/`recordTransaction` only write the record's fields
+ * into the pending log (`PendingDecisions`) and return, so recording never slows a decision. One writer drains the
+ * log, up to `batch` records per multi-row insert (ten times that while more than ten batches wait, so that it
+ * catches up after a burst); the batch's JSON is made on the log's own thread (`thread`, the default) or on this one.
  *
  * Unlike the kernel's GroupCommit (whose callers wait for their commit, and whose failed batch is retried item by
  * item to isolate a bad item), nobody waits here and a failed batch is almost always an unreachable database: the
  * batch stays at the head of the log and is retried after `retryMs`, and `onHealth(false)` tells the runtime to
  * switch to its degraded defaults. While the database is down at most `buffer` records are held; beyond that the
- * oldest are dropped and counted (`dropped`, logged).
+ * oldest are dropped and counted (`dropped`, logged). A batch whose JSON could not be made (the writer thread died)
+ * is retried the same way, on a new thread, without calling the database unhealthy.
  */
 export class DecisionRecorder {
   private readonly pendingLog: PendingDecisions;
+  private readonly strings = new StringTable();
+  private readonly renderer: Renderer;
   private running = false;
   private stopped = false;
   private timer: NodeJS.Timeout | null = null;
@@ -134,18 +258,35 @@ export class DecisionRecorder {
   constructor(
     private readonly db: Db,
     private readonly log: Logger,
-    private readonly options: { batch: number; buffer: number; retryMs: number; segmentBytes?: number },
+    private readonly options: { batch: number; buffer: number; retryMs: number; segmentBytes?: number; thread?: boolean },
     private readonly onHealth: (ok: boolean) => void,
   ) {
     this.pendingLog = new PendingDecisions(options.segmentBytes);
+    this.renderer = options.thread === false ? new RenderHere(this.strings) : new RenderOnThread(this.strings);
   }
 
   get pending(): number {
     return this.pendingLog.size;
   }
 
-  record(r: DecisionRecord): void {
-    this.pendingLog.push(JSON.stringify(r));
+  /** How long the log's own thread has spent making rows, in ms (0 with `thread: false`). */
+  get writerThreadMs(): number {
+    return this.renderer.busyMs();
+  }
+
+  recordCall(r: CallDecision): void {
+    const seg = this.pendingLog.room(callBound(r));
+    this.pendingLog.added(seg, encodeCall(seg, this.strings, r));
+    this.recorded();
+  }
+
+  recordTransaction(r: TransactionDecision): void {
+    const seg = this.pendingLog.room(transactionBound(r));
+    this.pendingLog.added(seg, encodeTransaction(seg, this.strings, r));
+    this.recorded();
+  }
+
+  private recorded(): void {
     if (this.pendingLog.size > this.options.buffer) {
       const over = this.pendingLog.size - this.options.buffer;
       this.pendingLog.drop(over);
@@ -161,22 +302,34 @@ export class DecisionRecorder {
     setImmediate(() => void this.drain());
   }
 
+  private retryLater(): void {
+    if (!this.stopped) this.timer = setTimeout(() => {
+      this.timer = null;
+      this.kick();
+    }, this.options.retryMs);
+  }
+
   private async drain(): Promise<void> {
     try {
       while (this.pendingLog.size > 0) {
         // Behind a burst, larger statements: up to ten batches' worth at once, so the writer catches up.
         const size = this.pendingLog.size > 10 * this.options.batch ? 10 * this.options.batch : this.options.batch;
         const batch = this.pendingLog.take(size);
+        let json: string;
         try {
-          await insertDecisions(this.db, batch.json);
+          json = await this.renderer.render(batch.bytes);
+        } catch (e) {
+          this.log.error({ err: e, pending: this.pendingLog.size }, 'fraud decision records not made into rows; retrying');
+          this.retryLater();
+          return;
+        }
+        try {
+          await insertDecisions(this.db, json);
         } catch (e) {
           this.failures++;
           if (this.failures === 1 || this.failures % 100 === 0) this.log.warn({ err: e, pending: this.pendingLog.size }, 'fraud decision records not written; retrying');
           this.onHealth(false);
-          if (!this.stopped) this.timer = setTimeout(() => {
-            this.timer = null;
-            this.kick();
-          }, this.options.retryMs);
+          this.retryLater();
           return;
         }
         // Records may have been dropped meanwhile: release exactly up to the end of what was written.
@@ -212,13 +365,14 @@ export class DecisionRecorder {
     try {
       while (this.pendingLog.size > 0) {
         const batch = this.pendingLog.take(this.options.batch);
-        await insertDecisions(this.db, batch.json);
+        await insertDecisions(this.db, await this.renderer.render(batch.bytes));
         this.pendingLog.release(batch.first + batch.count);
         this.written += batch.count;
       }
     } catch (e) {
       this.log.error({ err: e, lost: this.pendingLog.size }, 'fraud decision records not written at shutdown');
     }
+    await this.renderer.close();
     for (const w of this.waiters.splice(0)) w();
   }
 }

@@ -137,8 +137,6 @@ export class FraudRuntime {
   private callPolicy: CallPolicy | null = null;
   private callPolicyOf: ActivePolicy | null = null;
   /** `decidedAt` of the last millisecond decided in: one ISO string per millisecond, not per decision. */
-  private isoMs = Number.NaN;
-  private iso = '';
 
   constructor(
     private readonly kernel: Kernel,
@@ -150,7 +148,7 @@ export class FraudRuntime {
     this.recorder = new DecisionRecorder(
       kernel.db,
       kernel.log.child({ component: 'fraud-recorder' }),
-      { batch: settings.recordBatch, buffer: settings.recordBuffer, retryMs: settings.healthMs },
+      { batch: settings.recordBatch, buffer: settings.recordBuffer, retryMs: settings.healthMs, thread: settings.recordThread },
       (ok) => {
         this.recorderOk = ok;
         this.updateHealth();
@@ -321,14 +319,6 @@ export class FraudRuntime {
     return this.callPolicy;
   }
 
-  private isoOf(ms: number): string {
-    if (ms !== this.isoMs) {
-      this.iso = new Date(ms).toISOString();
-      this.isoMs = ms;
-    }
-    return this.iso;
-  }
-
   /**
    * Screens a call. Without an Identity header and with a synchronous roaming check (the default) the decision is
    * made at once, without an async frame; a PASSporT to verify or an asynchronous roaming check take the async path.
@@ -402,11 +392,9 @@ export class FraudRuntime {
     const attestation = shaken?.ok ? shaken.attest : null;
     const policyVersion = String(policy.version);
     const latencyUs = Math.round((performance.now() - t0) * 1000);
-    this.recorder.record({
+    this.recorder.recordCall({
       id,
-      kind: 'call',
       outcome: decision.outcome,
-      score: null,
       reasons: decision.reasons,
       latencyUs,
       degraded,
@@ -415,10 +403,12 @@ export class FraudRuntime {
       channel: origin.channel,
       area: origin.area,
       region: origin.area ? this.regionOf(origin.area) : null,
-      subject: { caller: input.caller, called: input.called, ingress: input.ingress, trunk: input.trunk, attestation },
-      amount: null,
-      currency: null,
-      decidedAt: this.isoOf(now),
+      decidedAt: now,
+      caller: input.caller,
+      called: input.called,
+      ingress: input.ingress,
+      trunk: input.trunk,
+      attestation,
     });
     return { id, outcome: decision.outcome, reasons: decision.reasons, attestation, degraded, latencyUs, policyVersion };
   }
@@ -464,9 +454,8 @@ export class FraudRuntime {
     if (decision.outcome !== 'block') this.payments.commit(transfer);
     const id = newId();
     const latencyUs = Math.round((performance.now() - t0) * 1000);
-    this.recorder.record({
+    this.recorder.recordTransaction({
       id,
-      kind: 'transaction',
       outcome: decision.outcome,
       score: decision.score,
       reasons: decision.reasons,
@@ -477,15 +466,13 @@ export class FraudRuntime {
       channel: origin.channel,
       area: origin.area,
       region: origin.area ? this.regionOf(origin.area) : null,
-      subject: {
-        transactionId: input.id,
-        payerHash: Buffer.from(payerDigest.buffer, payerDigest.byteOffset, 32).toString('hex'),
-        payeeHash: Buffer.from(payeeDigest.buffer, payeeDigest.byteOffset, 32).toString('hex'),
-        typologies: decision.typologies.map((t) => ({ id: t.id, score: t.score })),
-      },
       amount: input.amount,
       currency: input.currency,
-      decidedAt: this.isoOf(now),
+      decidedAt: now,
+      transactionId: input.id,
+      payerHash: payerDigest,
+      payeeHash: payeeDigest,
+      typologies: decision.typologies,
     });
     return { id, transactionId: input.id, ...decision, degraded, latencyUs, policyVersion: String(active.version) };
   }

@@ -21,6 +21,8 @@ export interface FraudSettings {
   /** Decision records written per batch, and held in memory at most while the database is unreachable. */
   recordBatch: number;
   recordBuffer: number;
+  /** Whether decision records are made into rows on a thread of their own (else on the screening thread). */
+  recordThread: boolean;
   /** How often the database is probed to leave or enter degraded mode. */
   healthMs: number;
   degradedCall: 'allow' | 'label';
@@ -46,6 +48,7 @@ const schema = z.object({
   TARTIP_FRAUD_CERT_TIMEOUT_MS: int(50, 30_000).default(2000),
   TARTIP_FRAUD_RECORD_BATCH: int(1, 10_000).default(500),
   TARTIP_FRAUD_RECORD_BUFFER: int(100, 10_000_000).default(200_000),
+  TARTIP_FRAUD_RECORD_THREAD: bool.default(true),
   TARTIP_FRAUD_HEALTH_MS: int(50, 60_000).default(1000),
   TARTIP_FRAUD_DEGRADED_CALL: z.enum(['allow', 'label']).default(CALL_POLICY.degraded),
   TARTIP_FRAUD_DEGRADED_HOLD_AMOUNT: int(0, 1_000_000_000_000).default(100_000),
@@ -80,6 +83,7 @@ export function loadFraudSettings(env: Readonly<Record<string, string | undefine
     certTimeoutMs: c.TARTIP_FRAUD_CERT_TIMEOUT_MS,
     recordBatch: c.TARTIP_FRAUD_RECORD_BATCH,
     recordBuffer: c.TARTIP_FRAUD_RECORD_BUFFER,
+    recordThread: c.TARTIP_FRAUD_RECORD_THREAD,
     healthMs: c.TARTIP_FRAUD_HEALTH_MS,
     degradedCall: c.TARTIP_FRAUD_DEGRADED_CALL,
     degradedHoldAmount: c.TARTIP_FRAUD_DEGRADED_HOLD_AMOUNT,

@@ -1,0 +1,69 @@
+// Types of decision-log.mjs (plain JavaScript, so that the writer thread needs no TypeScript loader).
+
+/** Where a record is written: a buffer, a view of the same bytes, and how much of it is used. */
+export interface LogSegment {
+  buf: Buffer;
+  view: DataView;
+  used: number;
+}
+
+/** What every decision has, as the screening thread hands it over. */
+export interface DecisionCommon {
+  id: string;
+  outcome: string;
+  reasons: readonly string[];
+  latencyUs: number;
+  degraded: boolean;
+  policyVersion: string;
+  partner: string;
+  channel: string | null;
+  area: string | null;
+  region: string | null;
+  /** Epoch milliseconds. */
+  decidedAt: number;
+}
+
+/** A call's decision. */
+export interface CallDecision extends DecisionCommon {
+  score?: null;
+  amount?: null;
+  currency?: null;
+  caller: string;
+  called: string;
+  ingress: string;
+  trunk: string | null;
+  attestation: string | null;
+}
+
+/** A transfer's decision. */
+export interface TransactionDecision extends DecisionCommon {
+  score: number;
+  amount: number;
+  currency: string;
+  transactionId: string;
+  /** The accounts' 32-byte identifier hashes. */
+  payerHash: Uint8Array;
+  payeeHash: Uint8Array;
+  typologies: readonly { id: string; score: number }[];
+}
+
+export const CALL: 0;
+export const TRANSACTION: 1;
+export const MAX_INTERNED: number;
+
+export class StringTable {
+  constructor(max?: number);
+  /** Index = number; 0 is null. */
+  readonly strings: (string | null)[];
+  ref(s: string | null | undefined): number;
+}
+
+export function callBound(r: CallDecision): number;
+export function transactionBound(r: TransactionDecision): number;
+export function encodeCall(seg: LogSegment, table: StringTable, r: CallDecision): number;
+export function encodeTransaction(seg: LogSegment, table: StringTable, r: TransactionDecision): number;
+
+export class DecisionDecoder {
+  define(first: number, strings: readonly (string | null)[]): void;
+  decode(bytes: Uint8Array): string;
+}

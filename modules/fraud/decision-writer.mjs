@@ -1,0 +1,18 @@
+// The decision log's writer thread: turns batches of decision records (bytes, decision-log.mjs) into the JSON the
+// insert takes, so that the screening thread spends nothing on text. Plain JavaScript (no TypeScript loader here).
+// In: { seq, first, strings, bytes } — strings numbered from `first` that the batch may use, and the batch.
+// Out: { seq, json } or { seq, error }.
+import { parentPort } from 'node:worker_threads';
+import { DecisionDecoder } from './decision-log.mjs';
+
+const port = parentPort;
+if (!port) throw new Error('decision-writer.mjs runs only as a worker thread');
+const decoder = new DecisionDecoder();
+port.on('message', (m) => {
+  try {
+    decoder.define(m.first, m.strings);
+    port.postMessage({ seq: m.seq, json: decoder.decode(m.bytes) });
+  } catch (e) {
+    port.postMessage({ seq: m.seq, error: e instanceof Error ? e.message : String(e) });
+  }
+});
