@@ -152,25 +152,64 @@ export function encodeTransaction(seg, table, r) {
 /** A number as JSON.stringify writes it (NaN, ±Infinity as null). */
 const num = (x) => (Number.isFinite(x) ? String(x) : 'null');
 
-/** Reads records written by `encodeCall`/`encodeTransaction` back, as the JSON the decision log's insert takes. */
+const ascii = (s) => Buffer.from(s, 'latin1');
+const HEX = Buffer.from('0123456789abcdef', 'latin1');
+const PIECES = {
+  open: ascii('{"id":"'),
+  kindCall: ascii('","kind":"call","outcome":'),
+  kindTransaction: ascii('","kind":"transaction","outcome":'),
+  score: ascii(',"score":'),
+  reasons: ascii(',"reasons":['),
+  latency: ascii('],"latencyUs":'),
+  degradedTrue: ascii(',"degraded":true,"policyVersion":'),
+  degradedFalse: ascii(',"degraded":false,"policyVersion":'),
+  partner: ascii(',"partner":'),
+  channel: ascii(',"channel":'),
+  area: ascii(',"area":'),
+  region: ascii(',"region":'),
+  caller: ascii(',"subject":{"caller":'),
+  called: ascii(',"called":'),
+  ingress: ascii(',"ingress":'),
+  trunk: ascii(',"trunk":'),
+  attestation: ascii(',"attestation":'),
+  transactionId: ascii(',"subject":{"transactionId":'),
+  payerHash: ascii(',"payerHash":"'),
+  payeeHash: ascii('","payeeHash":"'),
+  typologies: ascii('","typologies":['),
+  typologyId: ascii('{"id":'),
+  typologyScore: ascii(',"score":'),
+  amount: ascii('},"amount":'),
+  currency: ascii(',"currency":'),
+  decidedAt: ascii(',"decidedAt":"'),
+  close: ascii('"}'),
+};
+
+/**
+ * Reads records written by `encodeCall`/`encodeTransaction` back, as the JSON the decision log's insert takes. The
+ * JSON is written as UTF-8 bytes into one growing buffer — built as a string of many small pieces it kept every
+ * piece alive until the end and the collector spent most of the time copying them — and read out as one string.
+ */
 export class DecisionDecoder {
   constructor() {
     this.strings = [null];
-    /** Each string's JSON text (quoted and escaped), made once. */
-    this.quoted = ['null'];
+    /** Each string's JSON text (quoted and escaped) as UTF-8, made once. */
+    this.quoted = [ascii('null')];
     this.isoMs = Number.NaN;
-    this.iso = '';
+    this.iso = ascii('');
     /** The batch being read and where. */
-    this.buf = Buffer.alloc(0);
-    this.view = new DataView(this.buf.buffer);
+    this.in = Buffer.alloc(0);
+    this.view = new DataView(this.in.buffer);
     this.p = 0;
+    /** The JSON being written and its length. */
+    this.out = Buffer.allocUnsafe(1 << 16);
+    this.n = 0;
   }
 
   /** Learns numbered strings `first`, `first + 1`, … (again is harmless: a number never changes its string). */
   define(first, strings) {
     for (let i = 0; i < strings.length; i++) {
       this.strings[first + i] = strings[i];
-      this.quoted[first + i] = JSON.stringify(strings[i]);
+      this.quoted[first + i] = Buffer.from(JSON.stringify(strings[i]), 'utf8');
     }
   }
 
@@ -178,9 +217,10 @@ export class DecisionDecoder {
   decode(bytes) {
     const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    this.buf = buf;
+    this.in = buf;
     this.view = v;
-    let out = '[';
+    this.n = 0;
+    this.byte(0x5b); // [
     let at = 0;
     while (at < buf.length) {
       const length = v.getUint32(at, true);
@@ -188,80 +228,183 @@ export class DecisionDecoder {
       const degraded = buf[at + 5] === 1;
       const reasonCount = buf[at + 6];
       const typologyCount = buf[at + 7];
-      const id = JSON.stringify(buf.toString('latin1', at + 8, at + 8 + ID_BYTES));
+      if (kind !== CALL && kind !== TRANSACTION) throw new Error(`decision log: unknown record kind ${kind}`);
+      if (at > 0) this.byte(0x2c);
+      this.put(PIECES.open);
+      // The id: a UUID's text, checked to be nothing else (so that it needs no escaping).
+      this.room(ID_BYTES);
+      for (let i = 0; i < ID_BYTES; i++) {
+        const c = buf[at + 8 + i];
+        if (!((c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x66) || c === 0x2d)) throw new Error('decision log: a decision id that is not a UUID');
+        this.out[this.n++] = c;
+      }
       const f = at + 8 + ID_BYTES;
       const score = v.getFloat64(f, true);
       const amount = v.getFloat64(f + 8, true);
       const decidedAt = v.getFloat64(f + 16, true);
       const latencyUs = v.getUint32(f + 24, true);
       this.p = f + 28;
-      const outcome = this.ref();
-      const policyVersion = this.ref();
-      const partner = this.ref();
-      const channel = this.ref();
-      const area = this.ref();
-      const region = this.ref();
-      const currency = this.ref();
-      let reasons = '[';
-      for (let i = 0; i < reasonCount; i++) reasons += i === 0 ? this.ref() : `,${this.ref()}`;
-      reasons += ']';
-      let subject;
-      if (kind === CALL) {
-        const caller = this.text();
-        const called = this.text();
-        const ingress = this.ref();
-        const trunk = this.ref();
-        const attestation = this.ref();
-        subject = `{"caller":${caller},"called":${called},"ingress":${ingress},"trunk":${trunk},"attestation":${attestation}}`;
-      } else if (kind === TRANSACTION) {
-        const transactionId = this.text();
-        const payerHash = buf.toString('hex', this.p, this.p + 32);
-        const payeeHash = buf.toString('hex', this.p + 32, this.p + 64);
-        this.p += 64;
-        let typologies = '[';
-        for (let i = 0; i < typologyCount; i++) {
-          const tid = this.ref();
-          typologies += `${i === 0 ? '' : ','}{"id":${tid},"score":${num(v.getFloat64(this.p, true))}}`;
-          this.p += 8;
-        }
-        typologies += ']';
-        subject = `{"transactionId":${transactionId},"payerHash":"${payerHash}","payeeHash":"${payeeHash}","typologies":${typologies}}`;
-      } else {
-        throw new Error(`decision log: unknown record kind ${kind}`);
+      this.put(kind === CALL ? PIECES.kindCall : PIECES.kindTransaction);
+      this.ref(); // outcome
+      this.put(PIECES.score);
+      this.ascii(num(score));
+      // policyVersion, partner, channel, area, region, currency come before the reasons in the record, after them in
+      // the JSON: read them first, write them in the JSON's order.
+      const refs = this.p;
+      for (let i = 0; i < 6; i++) this.skipRef();
+      this.put(PIECES.reasons);
+      for (let i = 0; i < reasonCount; i++) {
+        if (i > 0) this.byte(0x2c);
+        this.ref();
       }
-      if (this.p !== at + length) throw new Error(`decision log: a record of ${length} bytes read as ${this.p - at}`);
+      const after = this.p;
+      this.p = refs;
+      this.put(PIECES.latency);
+      this.ascii(String(latencyUs));
+      this.put(degraded ? PIECES.degradedTrue : PIECES.degradedFalse);
+      this.ref();
+      this.put(PIECES.partner);
+      this.ref();
+      this.put(PIECES.channel);
+      this.ref();
+      this.put(PIECES.area);
+      this.ref();
+      this.put(PIECES.region);
+      this.ref();
+      const currencyAt = this.p;
+      this.p = after;
+      if (kind === CALL) {
+        this.put(PIECES.caller);
+        this.text();
+        this.put(PIECES.called);
+        this.text();
+        this.put(PIECES.ingress);
+        this.ref();
+        this.put(PIECES.trunk);
+        this.ref();
+        this.put(PIECES.attestation);
+        this.ref();
+      } else {
+        this.put(PIECES.transactionId);
+        this.text();
+        this.put(PIECES.payerHash);
+        this.hex(32);
+        this.put(PIECES.payeeHash);
+        this.hex(32);
+        this.put(PIECES.typologies);
+        for (let i = 0; i < typologyCount; i++) {
+          if (i > 0) this.byte(0x2c);
+          this.put(PIECES.typologyId);
+          this.ref();
+          this.put(PIECES.typologyScore);
+          this.ascii(num(v.getFloat64(this.p, true)));
+          this.p += 8;
+          this.byte(0x7d); // }
+        }
+        this.byte(0x5d); // ]
+      }
+      const end = this.p;
+      this.put(PIECES.amount);
+      this.ascii(num(amount));
+      this.put(PIECES.currency);
+      this.p = currencyAt;
+      this.ref();
+      if (end !== at + length) throw new Error(`decision log: a record of ${length} bytes read as ${end - at}`);
+      this.put(PIECES.decidedAt);
       if (decidedAt !== this.isoMs) {
-        this.iso = new Date(decidedAt).toISOString();
+        this.iso = ascii(new Date(decidedAt).toISOString());
         this.isoMs = decidedAt;
       }
-      out +=
-        `${at === 0 ? '' : ','}{"id":${id},"kind":"${kind === CALL ? 'call' : 'transaction'}","outcome":${outcome},"score":${num(score)},` +
-        `"reasons":${reasons},"latencyUs":${latencyUs},"degraded":${degraded},"policyVersion":${policyVersion},"partner":${partner},` +
-        `"channel":${channel},"area":${area},"region":${region},"subject":${subject},"amount":${num(amount)},"currency":${currency},` +
-        `"decidedAt":"${this.iso}"}`;
+      this.put(this.iso);
+      this.put(PIECES.close);
       at += length;
     }
-    return `${out}]`;
+    this.byte(0x5d); // ]
+    return this.out.toString('utf8', 0, this.n);
   }
 
-  /** The ref at the cursor, as JSON text. */
+  room(k) {
+    if (this.n + k <= this.out.length) return;
+    const bigger = Buffer.allocUnsafe(Math.max(this.out.length * 2, this.n + k));
+    this.out.copy(bigger, 0, 0, this.n);
+    this.out = bigger;
+  }
+
+  byte(c) {
+    this.room(1);
+    this.out[this.n++] = c;
+  }
+
+  /** Short pieces: a loop costs less than a native copy's call. */
+  put(bytes) {
+    const k = bytes.length;
+    this.room(k);
+    const out = this.out;
+    let n = this.n;
+    for (let i = 0; i < k; i++) out[n++] = bytes[i];
+    this.n = n;
+  }
+
+  /** A string of ASCII characters that need no escaping (numbers). */
+  ascii(s) {
+    this.room(s.length);
+    for (let i = 0; i < s.length; i++) this.out[this.n++] = s.charCodeAt(i);
+  }
+
+  /** `k` bytes at the cursor as lowercase hex. */
+  hex(k) {
+    this.room(2 * k);
+    for (let i = 0; i < k; i++) {
+      const b = this.in[this.p + i];
+      this.out[this.n++] = HEX[b >>> 4];
+      this.out[this.n++] = HEX[b & 15];
+    }
+    this.p += k;
+  }
+
+  skipRef() {
+    const id = this.view.getUint16(this.p, true);
+    this.p += 2;
+    if (id === INLINE) this.p += 4 + this.view.getUint32(this.p, true);
+  }
+
+  /** The ref at the cursor, as JSON. */
   ref() {
     const id = this.view.getUint16(this.p, true);
     if (id === INLINE) {
       this.p += 2;
-      return this.text();
+      this.text();
+      return;
     }
     const q = this.quoted[id];
     if (q === undefined) throw new Error(`decision log: string ${id} was never defined`);
     this.p += 2;
-    return q;
+    this.put(q);
   }
 
-  /** The text at the cursor, as JSON text. */
+  /** The text at the cursor, as a JSON string: copied as it is when it needs no escaping, else through JSON.stringify. */
   text() {
     const len = this.view.getUint32(this.p, true);
-    const s = this.buf.toString('utf8', this.p + 4, this.p + 4 + len);
-    this.p += 4 + len;
-    return JSON.stringify(s);
+    const from = this.p + 4;
+    this.p = from + len;
+    let plain = true;
+    for (let i = from; i < from + len; i++) {
+      const c = this.in[i];
+      if (c < 0x20 || c === 0x22 || c === 0x5c || c >= 0x7f) {
+        plain = false;
+        break;
+      }
+    }
+    if (!plain) {
+      this.put(Buffer.from(JSON.stringify(this.in.toString('utf8', from, from + len)), 'utf8'));
+      return;
+    }
+    this.room(len + 2);
+    const out = this.out;
+    let n = this.n;
+    out[n++] = 0x22;
+    for (let i = from; i < from + len; i++) out[n++] = this.in[i];
+    out[n++] = 0x22;
+    this.n = n;
   }
 }
