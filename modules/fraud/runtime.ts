@@ -136,7 +136,6 @@ export class FraudRuntime {
   /** The call policy of `active` with the degraded default, made once per policy version. */
   private callPolicy: CallPolicy | null = null;
   private callPolicyOf: ActivePolicy | null = null;
-  /** `decidedAt` of the last millisecond decided in: one ISO string per millisecond, not per decision. */
 
   constructor(
     private readonly kernel: Kernel,
@@ -419,7 +418,7 @@ export class FraudRuntime {
     const policy = active.transactions;
     const now = this.kernel.clock.now().getTime();
     const conditions: Condition[] = [];
-    // Each account is hashed once: for the lookup and, in hex, for the decision log.
+    // Each account is hashed once: for the lookup and, as bytes, for the decision log.
     const payerDigest = this.digests.digest('iban', input.payer.account);
     const payeeDigest = this.digests.digest('iban', input.payee.account);
     const payerAccount = this.lookup('iban', input.payer.account, now, payerDigest);
