@@ -49,7 +49,7 @@ export class StringTable {
 }
 
 /** Room a string may need as a text or an inline ref (UTF-8 is at most 3 bytes per UTF-16 unit). */
-const room = (s) => (s ? 6 + 3 * s.length : 2);
+const room = (s) => (s === null || s === undefined ? 2 : 6 + 3 * s.length);
 
 /** At most how many bytes `encodeCall` writes for `r`. */
 export function callBound(r) {

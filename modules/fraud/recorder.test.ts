@@ -137,6 +137,17 @@ describe('decision records as bytes (decision-log.mjs)', () => {
     });
   }
 
+  it('never writes past the room it asked for: empty strings written in line, with the string table full', () => {
+    const table = new StringTable(0);
+    const buf = Buffer.alloc(4096);
+    const seg = { buf, view: new DataView(buf.buffer), used: 0 };
+    const empty = call(newId(), { outcome: '', policyVersion: '', partner: '', reasons: ['', ''], caller: '', called: '', ingress: '', trunk: '', attestation: '' });
+    const end = encodeCall(seg, table, empty);
+    expect(end).toBeLessThanOrEqual(callBound(empty));
+    const decoder = new DecisionDecoder();
+    expect(JSON.parse(decoder.decode(buf.subarray(0, end)))).toEqual([callRow(empty)]);
+  });
+
   it('refuses a record it cannot read rather than write a wrong row', () => {
     const table = new StringTable();
     const buf = Buffer.alloc(4096);
