@@ -9,9 +9,11 @@
 //   u8 kind (0 call, 1 transaction) · u8 degraded · u8 number of reasons · u8 number of typologies
 //   36 bytes: the decision id (a UUID's text)
 //   f64 score · f64 amount (NaN for none) · f64 decidedAt (epoch ms) · u32 latency (µs)
-//   refs: outcome, policyVersion, partner, channel, area, region, currency; then one per reason
+//   refs: outcome, one per reason, policyVersion, partner, channel, area, region
 //   a call: text caller, text called, refs ingress, trunk, attestation
 //   a transaction: text transactionId, 32 bytes payer hash, 32 bytes payee hash, per typology (ref id, f64 score)
+//   ref currency
+// (the order of the JSON, so that it is read front to back).
 // A ref is u16: 0 for null, the string's number in the `StringTable`, or 0xFFFF followed by the text itself (when
 // the table is full). A text is u32 byte length + UTF-8.
 
@@ -106,14 +108,12 @@ function common(seg, at, table, kind, r, typologies) {
   v.setUint32(p + 24, Math.min(Math.max(r.latencyUs, 0), 0xffffffff), true);
   p += 28;
   p = ref(seg, p, table, r.outcome);
+  for (let i = 0; i < reasons.length; i++) p = ref(seg, p, table, reasons[i]);
   p = ref(seg, p, table, r.policyVersion);
   p = ref(seg, p, table, r.partner);
   p = ref(seg, p, table, r.channel);
   p = ref(seg, p, table, r.area);
-  p = ref(seg, p, table, r.region);
-  p = ref(seg, p, table, r.currency ?? null);
-  for (let i = 0; i < reasons.length; i++) p = ref(seg, p, table, reasons[i]);
-  return p;
+  return ref(seg, p, table, r.region);
 }
 
 /** Writes a call's decision at `seg.used` (room checked by the caller with `callBound`); returns its end. */
@@ -126,6 +126,7 @@ export function encodeCall(seg, table, r) {
   p = ref(seg, p, table, r.ingress);
   p = ref(seg, p, table, r.trunk ?? null);
   p = ref(seg, p, table, r.attestation ?? null);
+  p = ref(seg, p, table, null); // currency
   seg.view.setUint32(at, p - at, true);
   return p;
 }
@@ -145,6 +146,7 @@ export function encodeTransaction(seg, table, r) {
     seg.view.setFloat64(p, typologies[i].score, true);
     p += 8;
   }
+  p = ref(seg, p, table, r.currency);
   seg.view.setUint32(at, p - at, true);
   return p;
 }
@@ -248,42 +250,26 @@ export class DecisionDecoder {
       this.ref(); // outcome
       this.put(PIECES.score);
       this.ascii(num(score));
-      // policyVersion, partner, channel, area, region, currency come before the reasons in the record, after them in
-      // the JSON: read them first, write them in the JSON's order.
-      const refs = this.p;
-      for (let i = 0; i < 6; i++) this.skipRef();
       this.put(PIECES.reasons);
       for (let i = 0; i < reasonCount; i++) {
         if (i > 0) this.byte(0x2c);
         this.ref();
       }
-      const after = this.p;
-      this.p = refs;
       this.put(PIECES.latency);
       this.ascii(String(latencyUs));
-      this.put(degraded ? PIECES.degradedTrue : PIECES.degradedFalse);
-      this.ref();
-      this.put(PIECES.partner);
-      this.ref();
-      this.put(PIECES.channel);
-      this.ref();
-      this.put(PIECES.area);
-      this.ref();
-      this.put(PIECES.region);
-      this.ref();
-      const currencyAt = this.p;
-      this.p = after;
+      this.field(degraded ? PIECES.degradedTrue : PIECES.degradedFalse);
+      this.field(PIECES.partner);
+      this.field(PIECES.channel);
+      this.field(PIECES.area);
+      this.field(PIECES.region);
       if (kind === CALL) {
         this.put(PIECES.caller);
         this.text();
         this.put(PIECES.called);
         this.text();
-        this.put(PIECES.ingress);
-        this.ref();
-        this.put(PIECES.trunk);
-        this.ref();
-        this.put(PIECES.attestation);
-        this.ref();
+        this.field(PIECES.ingress);
+        this.field(PIECES.trunk);
+        this.field(PIECES.attestation);
       } else {
         this.put(PIECES.transactionId);
         this.text();
@@ -294,8 +280,7 @@ export class DecisionDecoder {
         this.put(PIECES.typologies);
         for (let i = 0; i < typologyCount; i++) {
           if (i > 0) this.byte(0x2c);
-          this.put(PIECES.typologyId);
-          this.ref();
+          this.field(PIECES.typologyId);
           this.put(PIECES.typologyScore);
           this.ascii(num(v.getFloat64(this.p, true)));
           this.p += 8;
@@ -303,12 +288,10 @@ export class DecisionDecoder {
         }
         this.byte(0x5d); // ]
       }
-      const end = this.p;
       this.put(PIECES.amount);
       this.ascii(num(amount));
-      this.put(PIECES.currency);
-      this.p = currencyAt;
-      this.ref();
+      this.field(PIECES.currency);
+      const end = this.p;
       if (end !== at + length) throw new Error(`decision log: a record of ${length} bytes read as ${end - at}`);
       this.put(PIECES.decidedAt);
       if (decidedAt !== this.isoMs) {
@@ -362,10 +345,10 @@ export class DecisionDecoder {
     this.p += k;
   }
 
-  skipRef() {
-    const id = this.view.getUint16(this.p, true);
-    this.p += 2;
-    if (id === INLINE) this.p += 4 + this.view.getUint32(this.p, true);
+  /** A key (the JSON before a value) and the ref at the cursor as its value. */
+  field(key) {
+    this.put(key);
+    this.ref();
   }
 
   /** The ref at the cursor, as JSON. */
