@@ -220,3 +220,6 @@ export async function reports(): Promise<Pick<BenchResult, 'metrics' | 'details'
   ];
   return { metrics, details };
 }
+
+/** The parts, to run one variant alone while working on the modules. */
+export const _internal = { load };

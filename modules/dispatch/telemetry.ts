@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { covers } from '../../packages/kernel/src/auth/jurisdiction.ts';
-import { type FieldError, fieldErrorsFromZod, Problem } from '../../packages/kernel/src/errors.ts';
+import { type FieldError, fieldErrorsFromZod, parseReporting, Problem } from '../../packages/kernel/src/errors.ts';
 import { newId } from '../../packages/kernel/src/ids.ts';
 import type { Kernel } from '../../packages/kernel/src/kernel.ts';
 import { UNIT_POSITION, type UnitPosition } from './events.ts';
@@ -55,7 +55,7 @@ export function parseTelemetry(text: string, now: Date): ParseResult {
       errors.push({ path: at, code: 'invalid_json' });
       continue;
     }
-    const r = TelemetryLine.safeParse(value, { reportInput: true });
+    const r = parseReporting(TelemetryLine, value);
     if (!r.success) {
       errors.push(...fieldErrorsFromZod(r.error.issues, at));
       continue;

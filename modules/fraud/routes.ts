@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { anyOf, partner, queryNumber, staff } from '../../apps/server/src/http/context.ts';
 import { actorOf } from '../../packages/kernel/src/auth/principal.ts';
-import { type FieldError, fieldErrorsFromZod, Problem } from '../../packages/kernel/src/errors.ts';
+import { type FieldError, fieldErrorsFromZod, Problem, parseReporting } from '../../packages/kernel/src/errors.ts';
 import { newId } from '../../packages/kernel/src/ids.ts';
 import type { Kernel } from '../../packages/kernel/src/kernel.ts';
 import { RULE_IDS, SIM_LIMIT, SIMBOX_POLICY } from './config/policy.ts';
@@ -344,7 +344,7 @@ async function routes(app: FastifyInstance, kernel: Kernel, rt: FraudRuntime) {
           errors.push({ path: `body.${i}`, code: 'fraud.invalid_json_line' });
           continue;
         }
-        const parsed = IndicatorBody.safeParse(raw, { reportInput: true });
+        const parsed = parseReporting(IndicatorBody, raw);
         if (!parsed.success) {
           errors.push(...fieldErrorsFromZod(parsed.error.issues, `body.${i}`));
           continue;
@@ -680,7 +680,7 @@ async function routes(app: FastifyInstance, kernel: Kernel, rt: FraudRuntime) {
           errors.push({ path: `body.${i}`, code: 'fraud.invalid_json_line' });
           continue;
         }
-        const parsed = CdrLine.safeParse(raw, { reportInput: true });
+        const parsed = parseReporting(CdrLine, raw);
         if (!parsed.success) {
           errors.push(...fieldErrorsFromZod(parsed.error.issues, `body.${i}`));
           continue;

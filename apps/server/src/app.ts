@@ -5,7 +5,7 @@ import fastifyStatic from '@fastify/static';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import { jsonSchemaTransform, serializerCompiler } from 'fastify-type-provider-zod';
+import { jsonSchemaTransform } from 'fastify-type-provider-zod';
 import { Problem } from '../../../packages/kernel/src/errors.ts';
 import { negotiateLocale } from '../../../packages/kernel/src/i18n/index.ts';
 import { newId } from '../../../packages/kernel/src/ids.ts';
@@ -17,6 +17,7 @@ import { registerIdempotency } from './http/idempotency.ts';
 import { kernelRoutes } from './http/kernel-routes.ts';
 import { operationsRoutes } from './http/operations.ts';
 import { registerProblemHandlers, sendProblem, validatorCompiler } from './http/problems.ts';
+import { serializerCompiler } from './http/serializer.ts';
 import { StreamHub, streamRoutes } from './http/stream.ts';
 import { MODULES } from './modules.ts';
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { type FieldError, fieldErrorsFromZod } from '../../../packages/kernel/src/errors.ts';
+import { type FieldError, fieldErrorsFromZod, parseReporting } from '../../../packages/kernel/src/errors.ts';
 import { type CallOutcomeSetting, type CallPolicy, RULE_IDS, type RuleId, type TransactionPolicy } from '../config/policy.ts';
 
 /**
@@ -137,7 +137,7 @@ export function checkPolicy(doc: PolicyDoc, prefix: string): { ok: true; value: 
 
 /** Schema and checks together, for a stored version or a request body; errors at `prefix.…`. */
 export function parsePolicy(raw: unknown, prefix: string): { ok: true; value: Policy } | { ok: false; errors: FieldError[] } {
-  const parsed = PolicyDoc.safeParse(raw, { reportInput: true });
+  const parsed = parseReporting(PolicyDoc, raw);
   if (!parsed.success) return { ok: false, errors: fieldErrorsFromZod(parsed.error.issues, prefix) };
   return checkPolicy(parsed.data, prefix);
 }

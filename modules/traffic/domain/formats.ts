@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { type FieldError, fieldErrorsFromZod } from '../../../packages/kernel/src/errors.ts';
+import { type FieldError, fieldErrorsFromZod, parseReporting } from '../../../packages/kernel/src/errors.ts';
 import type { VehicleClass } from '../contract.ts';
 
 /**
@@ -157,7 +157,7 @@ export function parsePayload(value: unknown, prefix: string): ParsedPayload {
   const dataType = v.data_type;
   if (dataType === 'heartbeat') return { ok: true, reads: [] };
   if (dataType === 'alpr_results') {
-    const r = AlprResults.safeParse(v, { reportInput: true });
+    const r = parseReporting(AlprResults, v);
     if (!r.success) return failed(r.error.issues, prefix);
     const p = r.data;
     const cameras = alprCameras(p);
@@ -173,7 +173,7 @@ export function parsePayload(value: unknown, prefix: string): ParsedPayload {
     };
   }
   if (dataType === 'alpr_group') {
-    const r = AlprGroup.safeParse(v, { reportInput: true });
+    const r = parseReporting(AlprGroup, v);
     if (!r.success) return failed(r.error.issues, prefix);
     const p = r.data;
     return {
@@ -196,7 +196,7 @@ export function parsePayload(value: unknown, prefix: string): ParsedPayload {
       if (typeof v.type === 'string' && ['description', 'face', 'classification'].includes(v.type)) return { ok: true, reads: [] };
       return { ok: false, errors: [{ path: `${prefix}.type`, code: 'invalid_value' }] };
     }
-    const r = FrigateLpr.safeParse(v, { reportInput: true });
+    const r = parseReporting(FrigateLpr, v);
     if (!r.success) return failed(r.error.issues, prefix);
     const p = r.data;
     return {

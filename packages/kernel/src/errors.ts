@@ -85,6 +85,17 @@ export function renderProblem(p: Problem, locale: Locale, extra: { instance?: st
   return body;
 }
 
+/**
+ * `schema.safeParse(value)` whose issues keep their input (`reportInput`), which is what tells a missing field
+ * (`required`) from a wrong one in `fieldErrorsFromZod`. Asking for the inputs turns off zod's compiled fast path
+ * (measured: 1.5 µs instead of 0.27 µs for a four-field call body), and nearly every input is valid: so it parses
+ * once without them and, only when that fails, again with them to describe the failure. Same result either way.
+ */
+export function parseReporting<T extends z.ZodType>(schema: T, value: unknown): z.ZodSafeParseResult<z.output<T>> {
+  const fast = schema.safeParse(value);
+  return fast.success ? fast : schema.safeParse(value, { reportInput: true });
+}
+
 /** Maps zod issues to field errors with stable codes; `prefix` says where the value came from. */
 export function fieldErrorsFromZod(issues: readonly z.core.$ZodIssue[], prefix: string): FieldError[] {
   const out: FieldError[] = [];

@@ -1,6 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
-import { fieldErrorsFromZod, Problem, renderProblem } from '../../../../packages/kernel/src/errors.ts';
+import { fieldErrorsFromZod, parseReporting, Problem, renderProblem } from '../../../../packages/kernel/src/errors.ts';
 import { negotiateLocale } from '../../../../packages/kernel/src/i18n/index.ts';
 
 /** Error thrown by the zod validator compiler; carries the issues and which part of the request failed. */
@@ -63,8 +63,7 @@ export function validatorCompiler({ schema }: { schema: z.ZodType }) {
       const issue = { code: 'invalid_format', format: 'text', path: badText, message: 'not valid text' } as unknown as z.core.$ZodIssue;
       return { error: new RequestValidationError([issue]) };
     }
-    // `reportInput` keeps each issue's input, which tells a missing field (`required`) from a wrong one.
-    const result = schema.safeParse(data, { reportInput: true });
+    const result = parseReporting(schema, data);
     return result.success ? { value: result.data } : { error: new RequestValidationError(result.error.issues) };
   };
 }
