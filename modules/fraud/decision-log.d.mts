@@ -67,3 +67,11 @@ export class DecisionDecoder {
   define(first: number, strings: readonly (string | null)[]): void;
   decode(bytes: Uint8Array): string;
 }
+
+/** `s` as a value in COPY's text format. */
+export function copyEscape(s: string): string;
+/** The columns `DecisionCopyDecoder` writes, in its order. */
+export const COPY_COLUMNS: string;
+
+/** The same records as rows in COPY's text format (one line each) for `COPY fraud_decision (COPY_COLUMNS) FROM STDIN`. */
+export class DecisionCopyDecoder extends DecisionDecoder {}

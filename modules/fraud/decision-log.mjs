@@ -391,3 +391,207 @@ export class DecisionDecoder {
     this.n = n;
   }
 }
+
+/** `s` as a value in COPY's text format: backslash, newline, carriage return and tab escaped. */
+export function copyEscape(s) {
+  return s.replace(/[\\\n\r\t]/g, (c) => (c === '\\' ? '\\\\' : c === '\n' ? '\\n' : c === '\r' ? '\\r' : '\\t'));
+}
+
+/** `s` as an element of a text[] literal: quoted, backslash and quote escaped. */
+const arrayElement = (s) => `"${s.replace(/[\\"]/g, (c) => `\\${c}`)}"`;
+
+const COPY_NULL = ascii('\\N');
+const COPY = {
+  call: ascii('\tcall\t'),
+  transaction: ascii('\ttransaction\t'),
+  caller: ascii('{"caller":'),
+  called: ascii(',"called":'),
+  ingress: ascii(',"ingress":'),
+  trunk: ascii(',"trunk":'),
+  attestation: ascii(',"attestation":'),
+  transactionId: ascii('{"transactionId":'),
+  payerHash: ascii(',"payerHash":"'),
+  payeeHash: ascii('","payeeHash":"'),
+  typologies: ascii('","typologies":['),
+  typologyId: ascii('{"id":'),
+  typologyScore: ascii(',"score":'),
+  subjectEnd: ascii(']}'),
+};
+
+/** The columns of `fraud_decision` that `DecisionCopyDecoder` writes, in its order. */
+export const COPY_COLUMNS = 'id, kind, outcome, score, reasons, latency_us, degraded, policy_version, partner, channel, area, region, subject, amount, currency, decided_at';
+
+/**
+ * Reads the same records as `DecisionDecoder`, as rows in COPY's text format for `COPY fraud_decision (COPY_COLUMNS)
+ * FROM STDIN` — PostgreSQL loads those for about half the CPU of the insert that parses the JSON. Every column holds
+ * what the JSON insert stores: the same texts, the reasons as text[], the subject as the same JSON text (made into
+ * jsonb by PostgreSQL either way), numbers as JSON writes them, none as NULL.
+ */
+export class DecisionCopyDecoder extends DecisionDecoder {
+  constructor() {
+    super();
+    /** Each string as a text column, as an element of the reasons' array, and as a JSON string inside the subject. */
+    this.asText = [COPY_NULL];
+    this.asElement = [COPY_NULL];
+    this.asJson = [ascii('null')];
+  }
+
+  define(first, strings) {
+    for (let i = 0; i < strings.length; i++) {
+      const s = strings[i];
+      this.strings[first + i] = s;
+      this.asText[first + i] = Buffer.from(copyEscape(s), 'utf8');
+      this.asElement[first + i] = Buffer.from(copyEscape(arrayElement(s)), 'utf8');
+      this.asJson[first + i] = Buffer.from(copyEscape(JSON.stringify(s)), 'utf8');
+    }
+  }
+
+  decode(bytes) {
+    const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    this.in = buf;
+    this.view = v;
+    this.n = 0;
+    let at = 0;
+    while (at < buf.length) {
+      const length = v.getUint32(at, true);
+      const kind = buf[at + 4];
+      const degraded = buf[at + 5] === 1;
+      const reasonCount = buf[at + 6];
+      const typologyCount = buf[at + 7];
+      if (kind !== CALL && kind !== TRANSACTION) throw new Error(`decision log: unknown record kind ${kind}`);
+      this.room(ID_BYTES);
+      for (let i = 0; i < ID_BYTES; i++) {
+        const c = buf[at + 8 + i];
+        if (!((c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x66) || c === 0x2d)) throw new Error('decision log: a decision id that is not a UUID');
+        this.out[this.n++] = c;
+      }
+      const f = at + 8 + ID_BYTES;
+      const score = v.getFloat64(f, true);
+      const amount = v.getFloat64(f + 8, true);
+      const decidedAt = v.getFloat64(f + 16, true);
+      const latencyUs = v.getUint32(f + 24, true);
+      this.p = f + 28;
+      this.put(kind === CALL ? COPY.call : COPY.transaction);
+      this.column(this.asText); // outcome
+      this.tab();
+      this.number(score);
+      this.tab();
+      this.byte(0x7b); // {
+      for (let i = 0; i < reasonCount; i++) {
+        if (i > 0) this.byte(0x2c);
+        this.column(this.asElement);
+      }
+      this.byte(0x7d); // }
+      this.tab();
+      this.ascii(String(latencyUs));
+      this.tab();
+      this.byte(degraded ? 0x74 : 0x66); // t | f
+      for (let i = 0; i < 5; i++) {
+        this.tab();
+        this.column(this.asText); // policy_version, partner, channel, area, region
+      }
+      this.tab();
+      if (kind === CALL) {
+        this.put(COPY.caller);
+        this.inlineJson();
+        this.put(COPY.called);
+        this.inlineJson();
+        this.put(COPY.ingress);
+        this.column(this.asJson);
+        this.put(COPY.trunk);
+        this.column(this.asJson);
+        this.put(COPY.attestation);
+        this.column(this.asJson);
+        this.byte(0x7d); // }
+      } else {
+        this.put(COPY.transactionId);
+        this.inlineJson();
+        this.put(COPY.payerHash);
+        this.hex(32);
+        this.put(COPY.payeeHash);
+        this.hex(32);
+        this.put(COPY.typologies);
+        for (let i = 0; i < typologyCount; i++) {
+          if (i > 0) this.byte(0x2c);
+          this.put(COPY.typologyId);
+          this.column(this.asJson);
+          this.put(COPY.typologyScore);
+          this.ascii(num(v.getFloat64(this.p, true)));
+          this.p += 8;
+          this.byte(0x7d); // }
+        }
+        this.put(COPY.subjectEnd);
+      }
+      this.tab();
+      this.number(amount);
+      this.tab();
+      this.column(this.asText); // currency
+      const end = this.p;
+      if (end !== at + length) throw new Error(`decision log: a record of ${length} bytes read as ${end - at}`);
+      this.tab();
+      if (decidedAt !== this.isoMs) {
+        this.iso = ascii(new Date(decidedAt).toISOString());
+        this.isoMs = decidedAt;
+      }
+      this.put(this.iso);
+      this.byte(0x0a); // \n
+      at += length;
+    }
+    return this.out.toString('utf8', 0, this.n);
+  }
+
+  tab() {
+    this.byte(0x09);
+  }
+
+  /** A number column: as JSON writes it, NULL where JSON writes null. */
+  number(x) {
+    if (Number.isFinite(x)) this.ascii(String(x));
+    else this.put(COPY_NULL);
+  }
+
+  /** The ref at the cursor, in the given form (`asText`, `asElement` or `asJson`); an inline one is made into it here. */
+  column(forms) {
+    const id = this.view.getUint16(this.p, true);
+    this.p += 2;
+    if (id === INLINE) {
+      const s = this.readText();
+      const form = forms === this.asText ? copyEscape(s) : forms === this.asElement ? copyEscape(arrayElement(s)) : copyEscape(JSON.stringify(s));
+      this.put(Buffer.from(form, 'utf8'));
+      return;
+    }
+    const bytes = forms[id];
+    if (bytes === undefined) throw new Error(`decision log: string ${id} was never defined`);
+    this.put(bytes);
+  }
+
+  /** The text at the cursor as a JSON string inside the subject: copied as it is when it needs no escaping. */
+  inlineJson() {
+    const len = this.view.getUint32(this.p, true);
+    const from = this.p + 4;
+    for (let i = from; i < from + len; i++) {
+      const c = this.in[i];
+      if (c < 0x20 || c === 0x22 || c === 0x5c || c >= 0x7f) {
+        this.put(Buffer.from(copyEscape(JSON.stringify(this.readText())), 'utf8'));
+        return;
+      }
+    }
+    this.p = from + len;
+    this.room(len + 2);
+    const out = this.out;
+    let n = this.n;
+    out[n++] = 0x22;
+    for (let i = from; i < from + len; i++) out[n++] = this.in[i];
+    out[n++] = 0x22;
+    this.n = n;
+  }
+
+  /** The text at the cursor, as a string. */
+  readText() {
+    const len = this.view.getUint32(this.p, true);
+    const from = this.p + 4;
+    this.p = from + len;
+    return this.in.toString('utf8', from, from + len);
+  }
+}

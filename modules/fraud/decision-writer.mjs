@@ -1,13 +1,14 @@
-// The decision log's writer thread: turns batches of decision records (bytes, decision-log.mjs) into the JSON the
-// insert takes, so that the screening thread spends nothing on text. Plain JavaScript (no TypeScript loader here).
+// The decision log's writer thread: turns batches of decision records (bytes, decision-log.mjs) into rows — the
+// JSON the insert takes, or COPY's text format (`workerData.format`) — so that the screening thread spends nothing
+// on text. Plain JavaScript (no TypeScript loader here).
 // In: { seq, first, strings, bytes } — strings numbered from `first` that the batch may use, and the batch.
-// Out: { seq, json } or { seq, error }.
-import { parentPort } from 'node:worker_threads';
-import { DecisionDecoder } from './decision-log.mjs';
+// Out: { seq, json } (the rows, in either format) or { seq, error }.
+import { parentPort, workerData } from 'node:worker_threads';
+import { DecisionCopyDecoder, DecisionDecoder } from './decision-log.mjs';
 
 const port = parentPort;
 if (!port) throw new Error('decision-writer.mjs runs only as a worker thread');
-const decoder = new DecisionDecoder();
+const decoder = workerData?.format === 'copy' ? new DecisionCopyDecoder() : new DecisionDecoder();
 port.on('message', (m) => {
   try {
     decoder.define(m.first, m.strings);

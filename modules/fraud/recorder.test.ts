@@ -2,9 +2,9 @@ import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import type { Db } from '../../packages/kernel/src/db/types.ts';
 import { newId } from '../../packages/kernel/src/ids.ts';
-import { seededRandom } from '../../packages/kernel/src/random.ts';
-import { callBound, DecisionDecoder, encodeCall, encodeTransaction, StringTable, transactionBound } from './decision-log.mjs';
+import { callBound, DecisionCopyDecoder, DecisionDecoder, encodeCall, encodeTransaction, StringTable, transactionBound } from './decision-log.mjs';
 import { type CallDecision, type DecisionRecord, DecisionRecorder, PendingDecisions, RenderOnThread, type TransactionDecision } from './recorder.ts';
+import { randomDecisions } from './testing/decisions.ts';
 
 /** A database that refuses while `down` is set, and remembers what each insert carried. */
 function fakeDb() {
@@ -76,48 +76,50 @@ const call = (id: string, over: Partial<CallDecision> = {}): CallDecision => ({
   ...over,
 });
 
-/** Strings of every kind a partner may send: Cyrillic, Kazakh letters, emoji (surrogate pairs), quotes, controls. */
-const ODD = ['', 'звонок «банка»', 'ҚАЗАҚША әріптер', '🚨 fraud', '"quoted" \\ back\nslash\ttab\u0001', 'x'.repeat(3000), 'KZ86125KZT5004100100'];
-
-function randomDecisions(n: number, seed: number): (CallDecision | TransactionDecision)[] {
-  const rnd = seededRandom(seed);
-  const pick = <T>(xs: readonly T[]) => xs[Math.floor(rnd() * xs.length)];
-  const maybe = <T>(x: T) => (rnd() < 0.3 ? null : x);
-  const bytes = (k: number) => Uint8Array.from({ length: k }, () => Math.floor(rnd() * 256));
-  return Array.from({ length: n }, (_, i) => {
-    const common = {
-      id: newId(),
-      outcome: pick(['allow', 'label', 'block', 'hold', ...ODD]),
-      reasons: Array.from({ length: Math.floor(rnd() * 4) }, () => pick(['caller_listed_block', 'shaken_invalid_stale', `reason-${i}`, ...ODD])),
-      latencyUs: Math.floor(rnd() * 100_000),
-      degraded: rnd() < 0.2,
-      policyVersion: String(1 + Math.floor(rnd() * 3)),
-      partner: pick(['partner:halyk', 'partner:kaspi', ...ODD]),
-      channel: maybe(pick(['bank', 'telecom'])),
-      area: maybe(pick(['750000000', '751110000', `${i}`])),
-      region: maybe(pick(['Алматы', 'Astana'])),
-      decidedAt: Date.parse('2026-12-07T00:00:00Z') + Math.floor(rnd() * 86_400_000),
-    };
-    if (rnd() < 0.5) {
-      return { ...common, caller: pick(['+77011234567', '+447700900123', ...ODD]), called: `+7701${1_000_000 + i}`, ingress: pick(['domestic', 'international']), trunk: maybe(pick(['t1', `trunk-${i}`, ...ODD])), attestation: maybe(pick(['A', 'B', 'C'])) };
-    }
-    return {
-      ...common,
-      score: pick([0, 0.5, 0.123456789, 1e-7, 123_456.75, 100]),
-      amount: pick([1, 1000, 499_999.99, 1e12]),
-      currency: pick(['KZT', 'USD', ...ODD]),
-      transactionId: pick([`tx-${i}`, ...ODD]),
-      payerHash: bytes(32),
-      payeeHash: bytes(32),
-      typologies: Array.from({ length: Math.floor(rnd() * 5) }, (_, k) => ({ id: pick(['call_then_transfer', 'mule_account', `typology-${k}`, ...ODD]), score: rnd() * 1000 })),
-    };
-  });
-}
-
 const isCall = (d: CallDecision | TransactionDecision): d is CallDecision => 'caller' in d;
 const rowOf = (d: CallDecision | TransactionDecision) => (isCall(d) ? callRow(d) : transactionRow(d as TransactionDecision));
 
+/** A value in COPY's text format, written here independently of the module: backslash first. */
+const copyText = (v: string) => v.replaceAll('\\', '\\\\').replaceAll('\n', '\\n').replaceAll('\r', '\\r').replaceAll('\t', '\\t');
+const copyValue = (v: string | null) => (v === null ? '\\N' : copyText(v));
+const copyNumber = (x: number | null) => (x === null ? '\\N' : JSON.stringify(x));
+const arrayLiteral = (xs: readonly string[]) => `{${xs.map((x) => `"${x.replaceAll('\\', '\\\\').replaceAll('"', '\\"')}"`).join(',')}}`;
+
+/** The line COPY loads for a row: the same values the JSON insert stores, in `COPY_COLUMNS` order. */
+const copyLine = (r: DecisionRecord) =>
+  `${[
+    r.id,
+    r.kind,
+    copyValue(r.outcome),
+    copyNumber(r.score),
+    copyText(arrayLiteral(r.reasons)),
+    String(r.latencyUs),
+    r.degraded ? 't' : 'f',
+    copyValue(r.policyVersion),
+    copyValue(r.partner),
+    copyValue(r.channel),
+    copyValue(r.area),
+    copyValue(r.region),
+    copyText(JSON.stringify(r.subject)),
+    copyNumber(r.amount),
+    copyValue(r.currency),
+    r.decidedAt,
+  ].join('\t')}\n`;
+
 describe('decision records as bytes (decision-log.mjs)', () => {
+  for (const max of [4096, 3]) {
+    it(`read back as exactly the COPY lines of the rows they stand for${max === 3 ? ', with the string table full (strings written in line)' : ''}`, () => {
+      const table = new StringTable(max);
+      const decisions = randomDecisions(2000, max + 1);
+      const buf = Buffer.alloc(64 << 20);
+      const seg = { buf, view: new DataView(buf.buffer, buf.byteOffset, buf.length), used: 0 };
+      for (const d of decisions) seg.used = isCall(d) ? encodeCall(seg, table, d) : encodeTransaction(seg, table, d as TransactionDecision);
+      const decoder = new DecisionCopyDecoder();
+      decoder.define(1, table.strings.slice(1));
+      expect(decoder.decode(buf.subarray(0, seg.used))).toBe(decisions.map(rowOf).map(copyLine).join(''));
+    });
+  }
+
   for (const max of [4096, 3]) {
     it(`read back as exactly the JSON text of the row they stand for — any string, nulls, numbers${max === 3 ? ', with the string table full (strings written in line)' : ''}`, () => {
       const table = new StringTable(max);
@@ -160,6 +162,13 @@ describe('decision records as bytes (decision-log.mjs)', () => {
     buf[4] = 7; // unknown kind
     expect(() => decoder.decode(buf.subarray(0, end))).toThrow(/unknown record kind/);
     expect(() => encodeCall(seg, table, call('not-a-uuid'))).toThrow(/UUID/);
+    // The COPY rows' decoder refuses the same.
+    encodeCall(seg, table, call(newId()));
+    expect(() => new DecisionCopyDecoder().decode(buf.subarray(0, end))).toThrow(/never defined/);
+    const copy = new DecisionCopyDecoder();
+    copy.define(1, table.strings.slice(1));
+    buf[4] = 7;
+    expect(() => copy.decode(buf.subarray(0, end))).toThrow(/unknown record kind/);
   });
 });
 

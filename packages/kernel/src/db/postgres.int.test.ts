@@ -150,4 +150,26 @@ describe.skipIf(!TEST_DATABASE_URL)('PostgreSQL adapter, pipelined', () => {
     ).rejects.toThrow('refused by the caller');
     expect(await db.query('select id from pipelined where id = 5')).toEqual([]);
   });
+
+  it('copyIn: loads rows in COPY text format between its statements, in one transaction; a bad row stores nothing', async () => {
+    await db.exec('create table copied (id int primary key, note text)');
+    await db.copyIn?.({
+      before: ["insert into copied values (0, 'before')"],
+      copy: 'copy copied (id, note) from stdin',
+      data: '1\tone\n2\t\\N\n3\ttab\\there\n',
+      after: ["update copied set note = note || '!' where id = 0"],
+    });
+    expect(await db.query('select id, note from copied order by id')).toEqual([
+      { id: 0, note: 'before!' },
+      { id: 1, note: 'one' },
+      { id: 2, note: null },
+      { id: 3, note: 'tab\there' },
+    ]);
+    // A duplicate key in the data: the statement before it and the good rows are gone with it.
+    await expect(db.copyIn?.({ before: ["insert into copied values (10, 'before')"], copy: 'copy copied (id, note) from stdin', data: '11\tx\n1\tagain\n' })).rejects.toMatchObject({ code: '23505' });
+    expect(await db.query<{ n: number }>('select count(*)::int8 as n from copied')).toEqual([{ n: 4 }]);
+    // The connection COPY used is still good.
+    await db.copyIn?.({ copy: 'copy copied (id, note) from stdin', data: '12\ttwelve\n' });
+    expect(await db.query<{ n: number }>('select count(*)::int8 as n from copied')).toEqual([{ n: 5 }]);
+  });
 });

@@ -1,6 +1,9 @@
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
 import { InFlight, issue } from './in-flight.ts';
-import type { Db, Tx } from './types.ts';
+import type { CopyLoad, Db, Tx } from './types.ts';
 // int8 as numbers: the type parsers both backends share.
 import './values.ts';
 
@@ -61,8 +64,35 @@ export async function openPostgres(url: string, poolSize = 10): Promise<Db> {
     };
   };
   await pool.query('select 1');
+  // COPY cannot share a pipelined connection (node-postgres refuses it there): one connection of its own, made when
+  // first needed, not pipelined. Loads through it take turns.
+  let copies: pg.Pool | null = null;
+  const copyIn = async (load: CopyLoad): Promise<void> => {
+    if (!copies) {
+      copies = new pg.Pool({ connectionString: url, max: 1, application_name: 'tartip-copy' });
+      copies.on('error', () => {});
+      copies.on('connect', (client) => client.on('error', () => {}));
+    }
+    const client = await copies.connect();
+    let failed: unknown = null;
+    try {
+      await client.query('begin');
+      for (const sql of load.before ?? []) await client.query(sql);
+      await pipeline(Readable.from([load.data]), client.query(copyFrom(load.copy)));
+      for (const sql of load.after ?? []) await client.query(sql);
+      await client.query('commit');
+    } catch (e) {
+      failed = e;
+      await client.query('rollback').catch(() => {});
+      throw e;
+    } finally {
+      // A connection that failed mid-COPY may be out of step with the server: never reused.
+      client.release(failed instanceof Error && !('code' in failed) ? failed : undefined);
+    }
+  };
   return {
     kind: 'postgres',
+    copyIn,
     ...wrap(pool),
     async transaction(fn) {
       const client = await pool.connect();
@@ -91,6 +121,7 @@ export async function openPostgres(url: string, poolSize = 10): Promise<Db> {
       await pool.query('select 1');
     },
     async close() {
+      await copies?.end();
       await pool.end();
     },
   };

@@ -20,10 +20,23 @@ export interface Tx extends Queryable {
   exec(script: string): Promise<void>;
 }
 
+export interface CopyLoad {
+  before?: readonly string[];
+  copy: string;
+  data: string;
+  after?: readonly string[];
+}
+
 export interface Db extends Tx {
   readonly kind: 'pglite' | 'postgres';
   /** Runs `fn` in one transaction: commit when it resolves, roll back when it throws. */
   transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
+  /**
+   * PostgreSQL only (PGlite has no COPY from a client here; callers check that it is there): in one transaction on a
+   * connection of its own, runs `before`, loads `data` — rows in COPY's text format — with `copy` (`… from stdin`),
+   * then runs `after`. For bulk appends, where COPY costs about half of an insert's CPU per row.
+   */
+  copyIn?(load: CopyLoad): Promise<void>;
   /** Throws when the database cannot answer (readiness probe). */
   ping(): Promise<void>;
   close(): Promise<void>;
