@@ -13,7 +13,7 @@ import { testKernel } from '../packages/kernel/src/testing.ts';
 import { fraudRuntime } from '../modules/fraud/index.ts';
 import type { CallInput, TxInput } from '../modules/fraud/runtime.ts';
 import { type BenchResult, gcFn, log, memoryOf, type Metric, round, sleep } from './lib.ts';
-import { call, cpuMs, type Running, sql, startVariant } from './ops-lib.ts';
+import { call, cpuMs, cpuOfProcesses, cpuUsed, type Running, sql, startVariant } from './ops-lib.ts';
 
 const INDICATORS = Number(process.env.TARTIP_BENCH_FRAUD_INDICATORS || 10_000_000);
 const LOOKUPS = 2_000_000;
@@ -242,6 +242,8 @@ interface HttpRun {
   statusCodes: Record<string, number>;
   outcomes: Record<string, number>;
   serverCpuPercentOfOneCore: number;
+  /** CPU of the database server's processes over the measured run, per decision answered (µs): mostly the decision log's rows. */
+  databaseCpuUsPerDecision: number;
   serverRssMiB: number;
   /** Decisions recorded in fraud_decision once the recorder drained, against 2xx answers (warm-up included). */
   recorded: number;
@@ -280,11 +282,14 @@ async function httpLoad(
   };
   const warm = (await autocannon({ ...options, duration: WARMUP_S })) as AutocannonResult;
   for (const k of Object.keys(outcomes)) delete outcomes[k];
+  const isDatabase = (cmd: string) => cmd.startsWith('postgres');
+  const database0 = cpuOfProcesses(isDatabase);
   const cpu0 = cpuMs(server.pid);
   const t0 = performance.now();
   const r = (await autocannon({ ...options, duration: DURATION_S })) as AutocannonResult;
   const elapsedMs = performance.now() - t0;
   const serverCpu = ((cpuMs(server.pid) - cpu0) / elapsedMs) * 100;
+  const databaseCpuMs = cpuUsed(database0, cpuOfProcesses(isDatabase));
   const statusCodes: Record<string, number> = {};
   for (const [code, s] of Object.entries(r.statusCodeStats ?? {})) statusCodes[code] = s.count;
   // Every answered decision must reach the decision log: wait for the recorder to drain.
@@ -314,6 +319,7 @@ async function httpLoad(
     statusCodes,
     outcomes,
     serverCpuPercentOfOneCore: round(serverCpu, 0),
+    databaseCpuUsPerDecision: round((databaseCpuMs * 1000) / Math.max(1, r['2xx'] * perRequest), 1),
     serverRssMiB: memoryOf(server.pid).rssMiB,
     recorded,
     answered,
@@ -379,7 +385,7 @@ async function http() {
     const runs: Record<string, HttpRun> = {};
     const report = (name: string, r: HttpRun) => {
       runs[name] = r;
-      log(`    ${name}: ${r.decisionsPerSecond} decisions/s (${r.requestsPerSecond} requests/s), p99 ${r.latencyP99Ms} ms, ${r.non2xx + r.errors} non-2xx/errors; logged ${r.recorded} of ${r.answered}`);
+      log(`    ${name}: ${r.decisionsPerSecond} decisions/s (${r.requestsPerSecond} requests/s), p99 ${r.latencyP99Ms} ms, ${r.non2xx + r.errors} non-2xx/errors; database ${r.databaseCpuUsPerDecision} µs CPU per decision; logged ${r.recorded} of ${r.answered}`);
     };
     // TARTIP_BENCH_FRAUD_HTTP=calls,… runs only the named loads (with `_internal.http`, while profiling one of them).
     const only = process.env.TARTIP_BENCH_FRAUD_HTTP?.split(',');
@@ -404,6 +410,7 @@ export async function fraud(): Promise<Pick<BenchResult, 'metrics' | 'details'>>
     { label: `${what}, PostgreSQL + NATS: decisions`, value: r.decisionsPerSecond, unit: 'decisions/s', target: { op: '>=', value: target } },
     { label: `${what}: latency p99 (per request)`, value: r.latencyP99Ms, unit: 'ms', target: { op: '<=', value: p99 } },
     { label: `${name}: non-2xx + errors`, value: r.non2xx + r.errors, unit: 'responses', target: { op: '<=', value: 0 } },
+    { label: `${name}: database CPU per decision (the decision log's rows)`, value: r.databaseCpuUsPerDecision, unit: 'µs' },
     { label: `${name}: decisions answered but not in the decision log after the drain`, value: Math.max(0, r.answered - r.recorded), unit: 'decisions', target: { op: '<=', value: 0 } },
   ];
   const metrics: Metric[] = [

@@ -65,8 +65,10 @@ export async function buildApp(kernel: Kernel, modules: ModuleDefinition[] = MOD
     const open = !route.url.startsWith('/api/') || route.url.startsWith('/api/docs') || route.url === '/api/openapi.json';
     if (open && !route.config?.access) route.config = { ...route.config, access: publicAccess };
   });
-  app.addHook('onSend', async (req, reply) => {
+  // Hooks that run on every request and wait for nothing take a callback: an async one costs a promise and a turn.
+  app.addHook('onSend', (req, reply, payload, done) => {
     reply.header('x-request-id', req.id);
+    done(null, payload);
   });
 
   await app.register(rateLimit, {

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { principalOfApiKey, principalOfUser } from '../../../../packages/kernel/src/auth/identity.ts';
 import type { Principal } from '../../../../packages/kernel/src/auth/principal.ts';
@@ -29,7 +29,7 @@ export class ApiKeyCache {
 
   get(key: string, lookup: () => Promise<Principal | null>): Promise<Principal | null> {
     if (this.ttlMs === 0) return lookup();
-    const id = createHash('sha256').update(key).digest('base64url');
+    const id = hash('sha256', key, 'base64url');
     const now = Date.now();
     const hit = this.entries.get(id);
     if (hit && hit.until > now) return hit.principal;

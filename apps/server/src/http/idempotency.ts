@@ -38,15 +38,18 @@ export function registerIdempotency(app: FastifyInstance, kernel: Kernel) {
     }
     req.idempotency = { principal, key, hash };
   });
-  app.addHook('onSend', async (req, reply, payload) => {
+  // A callback, not async: nearly every reply has no key, and an async hook would cost it a promise and a turn.
+  app.addHook('onSend', (req, reply, payload, done) => {
     const ctx = req.idempotency;
-    if (!ctx || reply.statusCode >= 300 || typeof payload !== 'string') return payload;
-    await db.query(
+    if (!ctx || reply.statusCode >= 300 || typeof payload !== 'string') return done(null, payload);
+    db.query(
       `insert into kernel_idempotency (principal, key, request_hash, status, body, created_at)
        values ($1, $2, $3, $4, $5::jsonb, $6) on conflict (principal, key) do nothing`,
       [ctx.principal, ctx.key, ctx.hash, reply.statusCode, payload, kernel.clock.now().toISOString()],
+    ).then(
+      () => done(null, payload),
+      (err) => done(err),
     );
-    return payload;
   });
 }
 
