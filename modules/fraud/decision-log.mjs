@@ -205,6 +205,8 @@ export class DecisionDecoder {
     /** The JSON being written and its length. */
     this.out = Buffer.allocUnsafe(1 << 16);
     this.n = 0;
+    /** The fixed part of the record being read (`head`). */
+    this.fixed = { length: 0, kind: 0, degraded: false, reasonCount: 0, typologyCount: 0, score: 0, amount: 0, decidedAt: 0, latencyUs: 0 };
   }
 
   /** Learns numbered strings `first`, `first + 1`, … (again is harmless: a number never changes its string). */
@@ -225,27 +227,10 @@ export class DecisionDecoder {
     this.byte(0x5b); // [
     let at = 0;
     while (at < buf.length) {
-      const length = v.getUint32(at, true);
-      const kind = buf[at + 4];
-      const degraded = buf[at + 5] === 1;
-      const reasonCount = buf[at + 6];
-      const typologyCount = buf[at + 7];
-      if (kind !== CALL && kind !== TRANSACTION) throw new Error(`decision log: unknown record kind ${kind}`);
+      const { kind, degraded, reasonCount, typologyCount, score, amount, decidedAt, latencyUs, length } = this.head(at);
       if (at > 0) this.byte(0x2c);
       this.put(PIECES.open);
-      // The id: a UUID's text, checked to be nothing else (so that it needs no escaping).
-      this.room(ID_BYTES);
-      for (let i = 0; i < ID_BYTES; i++) {
-        const c = buf[at + 8 + i];
-        if (!((c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x66) || c === 0x2d)) throw new Error('decision log: a decision id that is not a UUID');
-        this.out[this.n++] = c;
-      }
-      const f = at + 8 + ID_BYTES;
-      const score = v.getFloat64(f, true);
-      const amount = v.getFloat64(f + 8, true);
-      const decidedAt = v.getFloat64(f + 16, true);
-      const latencyUs = v.getUint32(f + 24, true);
-      this.p = f + 28;
+      this.id(at);
       this.put(kind === CALL ? PIECES.kindCall : PIECES.kindTransaction);
       this.ref(); // outcome
       this.put(PIECES.score);
@@ -291,19 +276,62 @@ export class DecisionDecoder {
       this.put(PIECES.amount);
       this.ascii(num(amount));
       this.field(PIECES.currency);
-      const end = this.p;
-      if (end !== at + length) throw new Error(`decision log: a record of ${length} bytes read as ${end - at}`);
+      this.ended(at, length);
       this.put(PIECES.decidedAt);
-      if (decidedAt !== this.isoMs) {
-        this.iso = ascii(new Date(decidedAt).toISOString());
-        this.isoMs = decidedAt;
-      }
-      this.put(this.iso);
+      this.stamp(decidedAt);
       this.put(PIECES.close);
       at += length;
     }
     this.byte(0x5d); // ]
     return this.out.toString('utf8', 0, this.n);
+  }
+
+  /**
+   * The fixed part of the record at `at` (its kind checked), in one object reused for every record; the cursor is
+   * left at its first ref.
+   */
+  head(at) {
+    const v = this.view;
+    const buf = this.in;
+    const h = this.fixed;
+    h.length = v.getUint32(at, true);
+    h.kind = buf[at + 4];
+    h.degraded = buf[at + 5] === 1;
+    h.reasonCount = buf[at + 6];
+    h.typologyCount = buf[at + 7];
+    if (h.kind !== CALL && h.kind !== TRANSACTION) throw new Error(`decision log: unknown record kind ${h.kind}`);
+    const f = at + 8 + ID_BYTES;
+    h.score = v.getFloat64(f, true);
+    h.amount = v.getFloat64(f + 8, true);
+    h.decidedAt = v.getFloat64(f + 16, true);
+    h.latencyUs = v.getUint32(f + 24, true);
+    this.p = f + 28;
+    return h;
+  }
+
+  /** The id of the record at `at`: a UUID's text, checked to be nothing else (so that it needs no escaping). */
+  id(at) {
+    const buf = this.in;
+    this.room(ID_BYTES);
+    for (let i = 0; i < ID_BYTES; i++) {
+      const c = buf[at + 8 + i];
+      if (!((c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x66) || c === 0x2d)) throw new Error('decision log: a decision id that is not a UUID');
+      this.out[this.n++] = c;
+    }
+  }
+
+  /** Checks that the record at `at` was read to its end, no further and no shorter. */
+  ended(at, length) {
+    if (this.p !== at + length) throw new Error(`decision log: a record of ${length} bytes read as ${this.p - at}`);
+  }
+
+  /** `decidedAt` (epoch ms) as ISO 8601; consecutive records of one millisecond share the text. */
+  stamp(decidedAt) {
+    if (decidedAt !== this.isoMs) {
+      this.iso = ascii(new Date(decidedAt).toISOString());
+      this.isoMs = decidedAt;
+    }
+    this.put(this.iso);
   }
 
   room(k) {
@@ -454,24 +482,8 @@ export class DecisionCopyDecoder extends DecisionDecoder {
     this.n = 0;
     let at = 0;
     while (at < buf.length) {
-      const length = v.getUint32(at, true);
-      const kind = buf[at + 4];
-      const degraded = buf[at + 5] === 1;
-      const reasonCount = buf[at + 6];
-      const typologyCount = buf[at + 7];
-      if (kind !== CALL && kind !== TRANSACTION) throw new Error(`decision log: unknown record kind ${kind}`);
-      this.room(ID_BYTES);
-      for (let i = 0; i < ID_BYTES; i++) {
-        const c = buf[at + 8 + i];
-        if (!((c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x66) || c === 0x2d)) throw new Error('decision log: a decision id that is not a UUID');
-        this.out[this.n++] = c;
-      }
-      const f = at + 8 + ID_BYTES;
-      const score = v.getFloat64(f, true);
-      const amount = v.getFloat64(f + 8, true);
-      const decidedAt = v.getFloat64(f + 16, true);
-      const latencyUs = v.getUint32(f + 24, true);
-      this.p = f + 28;
+      const { kind, degraded, reasonCount, typologyCount, score, amount, decidedAt, latencyUs, length } = this.head(at);
+      this.id(at);
       this.put(kind === CALL ? COPY.call : COPY.transaction);
       this.column(this.asText); // outcome
       this.tab();
@@ -527,14 +539,9 @@ export class DecisionCopyDecoder extends DecisionDecoder {
       this.number(amount);
       this.tab();
       this.column(this.asText); // currency
-      const end = this.p;
-      if (end !== at + length) throw new Error(`decision log: a record of ${length} bytes read as ${end - at}`);
+      this.ended(at, length);
       this.tab();
-      if (decidedAt !== this.isoMs) {
-        this.iso = ascii(new Date(decidedAt).toISOString());
-        this.isoMs = decidedAt;
-      }
-      this.put(this.iso);
+      this.stamp(decidedAt);
       this.byte(0x0a); // \n
       at += length;
     }
