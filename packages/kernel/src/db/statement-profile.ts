@@ -49,6 +49,17 @@ export function profileStatements(db: Db, file: string): Db {
       transactions++;
       return db.transaction((tx) => fn(wrap(tx, true)));
     },
+    // Passed through when the database has it, so that profiling does not change how a module writes.
+    copyIn: db.copyIn
+      ? async (load) => {
+          const t = performance.now();
+          try {
+            await db.copyIn?.(load);
+          } finally {
+            note(load.copy, performance.now() - t, true);
+          }
+        }
+      : undefined,
     ping: () => db.ping(),
     async close() {
       const statements = [...tallies]
