@@ -86,8 +86,9 @@ export async function openPostgres(url: string, poolSize = 10): Promise<Db> {
       await client.query('rollback').catch(() => {});
       throw e;
     } finally {
-      // A connection that failed mid-COPY may be out of step with the server: never reused.
-      client.release(failed instanceof Error && !('code' in failed) ? failed : undefined);
+      // Only an error the server reported (a duplicate key, a bad value) leaves the connection in step after the
+      // rollback; after any other (a lost connection, a failed stream) it is not reused.
+      client.release(failed === null || failed instanceof pg.DatabaseError ? undefined : (failed as Error));
     }
   };
   return {
