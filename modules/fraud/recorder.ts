@@ -249,14 +249,15 @@ export class RenderOnThread implements Renderer {
 /**
  * Writes decisions in batches, behind the decisions: `recordCall`/`recordTransaction` only write the record's fields
  * into the pending log (`PendingDecisions`) and return, so recording never slows a decision. One writer drains the
- * log, up to `batch` records per multi-row insert (ten times that while more than ten batches wait, so that it
- * catches up after a burst); the batch's JSON is made on the log's own thread (`thread`, the default) or on this one.
+ * log, up to `batch` records at a time (ten times that while more than ten batches wait, so that it catches up
+ * after a burst); the batch's rows — COPY lines where the database can load them (`format`, PostgreSQL), else the
+ * JSON of one multi-row insert — are made on the log's own thread (`thread`, the default) or on this one.
  *
  * Unlike the kernel's GroupCommit (whose callers wait for their commit, and whose failed batch is retried item by
  * item to isolate a bad item), nobody waits here and a failed batch is almost always an unreachable database: the
  * batch stays at the head of the log and is retried after `retryMs`, and `onHealth(false)` tells the runtime to
  * switch to its degraded defaults. While the database is down at most `buffer` records are held; beyond that the
- * oldest are dropped and counted (`dropped`, logged). A batch whose JSON could not be made (the writer thread died)
+ * oldest are dropped and counted (`dropped`, logged). A batch whose rows could not be made (the writer thread died)
  * is retried the same way, on a new thread, without calling the database unhealthy.
  */
 export class DecisionRecorder {
