@@ -68,8 +68,6 @@ export class DecisionDecoder {
   decode(bytes: Uint8Array): string;
 }
 
-/** `s` as a value in COPY's text format. */
-export function copyEscape(s: string): string;
 /** The columns `DecisionCopyDecoder` writes, in its order. */
 export const COPY_COLUMNS: string;
 

@@ -169,21 +169,26 @@ const PIECES = {
   channel: ascii(',"channel":'),
   area: ascii(',"area":'),
   region: ascii(',"region":'),
-  caller: ascii(',"subject":{"caller":'),
+  subject: ascii(',"subject":'),
+  amount: ascii(',"amount":'),
+  currency: ascii(',"currency":'),
+  decidedAt: ascii(',"decidedAt":"'),
+  close: ascii('"}'),
+};
+
+/** The subject's JSON, the same in both row formats (`DecisionDecoder.subject`). */
+const SUBJECT = {
+  caller: ascii('{"caller":'),
   called: ascii(',"called":'),
   ingress: ascii(',"ingress":'),
   trunk: ascii(',"trunk":'),
   attestation: ascii(',"attestation":'),
-  transactionId: ascii(',"subject":{"transactionId":'),
+  transactionId: ascii('{"transactionId":'),
   payerHash: ascii(',"payerHash":"'),
   payeeHash: ascii('","payeeHash":"'),
   typologies: ascii('","typologies":['),
   typologyId: ascii('{"id":'),
   typologyScore: ascii(',"score":'),
-  amount: ascii('},"amount":'),
-  currency: ascii(',"currency":'),
-  decidedAt: ascii(',"decidedAt":"'),
-  close: ascii('"}'),
 };
 
 /**
@@ -219,11 +224,7 @@ export class DecisionDecoder {
 
   /** The records in `bytes`, one after another, as one JSON array of `DecisionRecord`s. */
   decode(bytes) {
-    const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    this.in = buf;
-    this.view = v;
-    this.n = 0;
+    const buf = this.begin(bytes);
     this.byte(0x5b); // [
     let at = 0;
     while (at < buf.length) {
@@ -247,32 +248,8 @@ export class DecisionDecoder {
       this.field(PIECES.channel);
       this.field(PIECES.area);
       this.field(PIECES.region);
-      if (kind === CALL) {
-        this.put(PIECES.caller);
-        this.text();
-        this.put(PIECES.called);
-        this.text();
-        this.field(PIECES.ingress);
-        this.field(PIECES.trunk);
-        this.field(PIECES.attestation);
-      } else {
-        this.put(PIECES.transactionId);
-        this.text();
-        this.put(PIECES.payerHash);
-        this.hex(32);
-        this.put(PIECES.payeeHash);
-        this.hex(32);
-        this.put(PIECES.typologies);
-        for (let i = 0; i < typologyCount; i++) {
-          if (i > 0) this.byte(0x2c);
-          this.field(PIECES.typologyId);
-          this.put(PIECES.typologyScore);
-          this.ascii(num(v.getFloat64(this.p, true)));
-          this.p += 8;
-          this.byte(0x7d); // }
-        }
-        this.byte(0x5d); // ]
-      }
+      this.put(PIECES.subject);
+      this.subject(kind, typologyCount);
       this.put(PIECES.amount);
       this.ascii(num(amount));
       this.field(PIECES.currency);
@@ -284,6 +261,49 @@ export class DecisionDecoder {
     }
     this.byte(0x5d); // ]
     return this.out.toString('utf8', 0, this.n);
+  }
+
+  /** Starts reading `bytes` (returned as a Buffer) and writing at the start of the output. */
+  begin(bytes) {
+    this.in = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    this.n = 0;
+    return this.in;
+  }
+
+  /**
+   * The record's subject at the cursor, as a JSON object: a call's numbers, ingress, trunk and attestation, or a
+   * transfer's id, account hashes and typologies. Strings go through `text` and `ref`, so a subclass that quotes them
+   * differently (COPY) writes the same object.
+   */
+  subject(kind, typologyCount) {
+    if (kind === CALL) {
+      this.put(SUBJECT.caller);
+      this.text();
+      this.put(SUBJECT.called);
+      this.text();
+      this.field(SUBJECT.ingress);
+      this.field(SUBJECT.trunk);
+      this.field(SUBJECT.attestation);
+    } else {
+      this.put(SUBJECT.transactionId);
+      this.text();
+      this.put(SUBJECT.payerHash);
+      this.hex(32);
+      this.put(SUBJECT.payeeHash);
+      this.hex(32);
+      this.put(SUBJECT.typologies);
+      for (let i = 0; i < typologyCount; i++) {
+        if (i > 0) this.byte(0x2c);
+        this.field(SUBJECT.typologyId);
+        this.put(SUBJECT.typologyScore);
+        this.ascii(num(this.view.getFloat64(this.p, true)));
+        this.p += 8;
+        this.byte(0x7d); // }
+      }
+      this.byte(0x5d); // ]
+    }
+    this.byte(0x7d); // }
   }
 
   /**
@@ -421,7 +441,7 @@ export class DecisionDecoder {
 }
 
 /** `s` as a value in COPY's text format: backslash, newline, carriage return and tab escaped. */
-export function copyEscape(s) {
+function copyEscape(s) {
   return s.replace(/[\\\n\r\t]/g, (c) => (c === '\\' ? '\\\\' : c === '\n' ? '\\n' : c === '\r' ? '\\r' : '\\t'));
 }
 
@@ -432,18 +452,6 @@ const COPY_NULL = ascii('\\N');
 const COPY = {
   call: ascii('\tcall\t'),
   transaction: ascii('\ttransaction\t'),
-  caller: ascii('{"caller":'),
-  called: ascii(',"called":'),
-  ingress: ascii(',"ingress":'),
-  trunk: ascii(',"trunk":'),
-  attestation: ascii(',"attestation":'),
-  transactionId: ascii('{"transactionId":'),
-  payerHash: ascii(',"payerHash":"'),
-  payeeHash: ascii('","payeeHash":"'),
-  typologies: ascii('","typologies":['),
-  typologyId: ascii('{"id":'),
-  typologyScore: ascii(',"score":'),
-  subjectEnd: ascii(']}'),
 };
 
 /** The columns of `fraud_decision` that `DecisionCopyDecoder` writes, in its order. */
@@ -458,10 +466,12 @@ export const COPY_COLUMNS = 'id, kind, outcome, score, reasons, latency_us, degr
 export class DecisionCopyDecoder extends DecisionDecoder {
   constructor() {
     super();
-    /** Each string as a text column, as an element of the reasons' array, and as a JSON string inside the subject. */
+    /**
+     * Each string as a text column and as an element of the reasons' array; `quoted` (the base's JSON string, read by
+     * `ref` inside the subject) holds it COPY-escaped.
+     */
     this.asText = [COPY_NULL];
     this.asElement = [COPY_NULL];
-    this.asJson = [ascii('null')];
   }
 
   define(first, strings) {
@@ -470,16 +480,12 @@ export class DecisionCopyDecoder extends DecisionDecoder {
       this.strings[first + i] = s;
       this.asText[first + i] = Buffer.from(copyEscape(s), 'utf8');
       this.asElement[first + i] = Buffer.from(copyEscape(arrayElement(s)), 'utf8');
-      this.asJson[first + i] = Buffer.from(copyEscape(JSON.stringify(s)), 'utf8');
+      this.quoted[first + i] = Buffer.from(copyEscape(JSON.stringify(s)), 'utf8');
     }
   }
 
   decode(bytes) {
-    const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    this.in = buf;
-    this.view = v;
-    this.n = 0;
+    const buf = this.begin(bytes);
     let at = 0;
     while (at < buf.length) {
       const { kind, degraded, reasonCount, typologyCount, score, amount, decidedAt, latencyUs, length } = this.head(at);
@@ -504,37 +510,7 @@ export class DecisionCopyDecoder extends DecisionDecoder {
         this.column(this.asText); // policy_version, partner, channel, area, region
       }
       this.tab();
-      if (kind === CALL) {
-        this.put(COPY.caller);
-        this.inlineJson();
-        this.put(COPY.called);
-        this.inlineJson();
-        this.put(COPY.ingress);
-        this.column(this.asJson);
-        this.put(COPY.trunk);
-        this.column(this.asJson);
-        this.put(COPY.attestation);
-        this.column(this.asJson);
-        this.byte(0x7d); // }
-      } else {
-        this.put(COPY.transactionId);
-        this.inlineJson();
-        this.put(COPY.payerHash);
-        this.hex(32);
-        this.put(COPY.payeeHash);
-        this.hex(32);
-        this.put(COPY.typologies);
-        for (let i = 0; i < typologyCount; i++) {
-          if (i > 0) this.byte(0x2c);
-          this.put(COPY.typologyId);
-          this.column(this.asJson);
-          this.put(COPY.typologyScore);
-          this.ascii(num(v.getFloat64(this.p, true)));
-          this.p += 8;
-          this.byte(0x7d); // }
-        }
-        this.put(COPY.subjectEnd);
-      }
+      this.subject(kind, typologyCount);
       this.tab();
       this.number(amount);
       this.tab();
@@ -558,13 +534,13 @@ export class DecisionCopyDecoder extends DecisionDecoder {
     else this.put(COPY_NULL);
   }
 
-  /** The ref at the cursor, in the given form (`asText`, `asElement` or `asJson`); an inline one is made into it here. */
+  /** The ref at the cursor as a column (`asText`) or a reasons' element (`asElement`); an inline one is made here. */
   column(forms) {
     const id = this.view.getUint16(this.p, true);
     this.p += 2;
     if (id === INLINE) {
       const s = this.readText();
-      const form = forms === this.asText ? copyEscape(s) : forms === this.asElement ? copyEscape(arrayElement(s)) : copyEscape(JSON.stringify(s));
+      const form = forms === this.asText ? copyEscape(s) : copyEscape(arrayElement(s));
       this.put(Buffer.from(form, 'utf8'));
       return;
     }
@@ -573,8 +549,8 @@ export class DecisionCopyDecoder extends DecisionDecoder {
     this.put(bytes);
   }
 
-  /** The text at the cursor as a JSON string inside the subject: copied as it is when it needs no escaping. */
-  inlineJson() {
+  /** The text at the cursor as a JSON string inside the subject, COPY-escaped: copied as it is when it needs neither. */
+  text() {
     const len = this.view.getUint32(this.p, true);
     const from = this.p + 4;
     for (let i = from; i < from + len; i++) {

@@ -2,7 +2,7 @@
 // JSON the insert takes, or COPY's text format (`workerData.format`) — so that the screening thread spends nothing
 // on text. Plain JavaScript (no TypeScript loader here).
 // In: { seq, first, strings, bytes } — strings numbered from `first` that the batch may use, and the batch.
-// Out: { seq, json } (the rows, in either format) or { seq, error }.
+// Out: { seq, rows } (in either format) or { seq, error }.
 import { parentPort, workerData } from 'node:worker_threads';
 import { DecisionCopyDecoder, DecisionDecoder } from './decision-log.mjs';
 
@@ -12,7 +12,7 @@ const decoder = workerData?.format === 'copy' ? new DecisionCopyDecoder() : new 
 port.on('message', (m) => {
   try {
     decoder.define(m.first, m.strings);
-    port.postMessage({ seq: m.seq, json: decoder.decode(m.bytes) });
+    port.postMessage({ seq: m.seq, rows: decoder.decode(m.bytes) });
   } catch (e) {
     port.postMessage({ seq: m.seq, error: e instanceof Error ? e.message : String(e) });
   }

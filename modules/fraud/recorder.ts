@@ -184,7 +184,7 @@ export class RenderOnThread implements Renderer {
   private seq = 0;
   /** Busy time of the threads that are gone. */
   private pastBusyMs = 0;
-  private readonly waiting = new Map<number, { resolve: (json: string) => void; reject: (e: Error) => void }>();
+  private readonly waiting = new Map<number, { resolve: (rows: string) => void; reject: (e: Error) => void }>();
 
   constructor(
     private readonly table: StringTable,
@@ -208,13 +208,13 @@ export class RenderOnThread implements Renderer {
   private start(): Worker {
     const worker = new Worker(new URL('./decision-writer.mjs', import.meta.url), { workerData: { format: this.format } });
     worker.unref();
-    worker.on('message', (m: { seq: number; json?: string; error?: string }) => {
+    worker.on('message', (m: { seq: number; rows?: string; error?: string }) => {
       const w = this.waiting.get(m.seq);
       if (!w) return;
       this.waiting.delete(m.seq);
       if (this.waiting.size === 0) worker.unref();
       if (m.error !== undefined) w.reject(new Error(m.error));
-      else w.resolve(m.json as string);
+      else w.resolve(m.rows as string);
     });
     const gone = (e: Error) => {
       if (this.worker !== worker) return;

@@ -1,6 +1,5 @@
 import { performance } from 'node:perf_hooks';
 import type { BusEvent, Subscription } from '../../packages/kernel/src/bus/types.ts';
-import { epochMs } from '../../packages/kernel/src/clock.ts';
 import { newId } from '../../packages/kernel/src/ids.ts';
 import type { Kernel } from '../../packages/kernel/src/kernel.ts';
 import { CALL_POLICY, type CallPolicy, POLICY_VERSION, type RuleId, SIMBOX_POLICY, TRANSACTION_POLICY, type TransactionPolicy } from './config/policy.ts';
@@ -247,7 +246,7 @@ export class FraudRuntime {
         );
       }, this.settings.healthMs),
       setInterval(() => {
-        const now = epochMs(this.kernel.clock);
+        const now = this.kernel.clock.nowMs();
         this.calls.sweep(now);
         this.simbox.sweep(now);
         this.payments.sweep(now, this.policy.muleWindowMin * 60_000 * 2);
@@ -327,7 +326,7 @@ export class FraudRuntime {
     try {
       const t0 = performance.now();
       const policy = this.active;
-      const now = epochMs(this.kernel.clock);
+      const now = this.kernel.clock.nowMs();
       const callerListed = this.lookup('phone', input.caller, now);
       const callerIsKazakhstan = isKazakhstanNumber(input.caller);
       const roaming = input.ingress === 'international' && callerIsKazakhstan ? this.roamingCheck.isRoaming(input.caller, now) : false;
@@ -417,7 +416,7 @@ export class FraudRuntime {
     const t0 = performance.now();
     const active = this.active;
     const policy = active.transactions;
-    const now = epochMs(this.kernel.clock);
+    const now = this.kernel.clock.nowMs();
     const conditions: Condition[] = [];
     // Each account is hashed once: for the lookup and, as bytes, for the decision log.
     const payerDigest = this.digests.digest('iban', input.payer.account);

@@ -2,11 +2,8 @@
 export interface Clock {
   now(): Date;
   /** The same instant as `now()`, in ms since the epoch, without making a Date (for paths that decide per call). */
-  nowMs?(): number;
+  nowMs(): number;
 }
-
-/** `clock`'s time in ms since the epoch: `nowMs` when it has one. */
-export const epochMs = (clock: Clock): number => (clock.nowMs ? clock.nowMs() : clock.now().getTime());
 
 export const systemClock: Clock = { now: () => new Date(), nowMs: () => Date.now() };
 
