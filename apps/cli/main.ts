@@ -6,7 +6,7 @@ import { ConfigError, type Config, loadConfig } from '../../packages/kernel/src/
 import { migrate, readMigrations } from '../../packages/kernel/src/db/migrate.ts';
 import { DEMO_API_KEYS, DEMO_PASSWORD, DEMO_USERS, seedDemo } from '../../packages/kernel/src/demo.ts';
 import { createKernel, KERNEL_MIGRATIONS_DIR, openDatabase } from '../../packages/kernel/src/kernel.ts';
-import { fieldErrorsFromZod } from '../../packages/kernel/src/errors.ts';
+import { fieldErrorsFromZod, parseReporting } from '../../packages/kernel/src/errors.ts';
 import { migrationsOf } from '../../packages/kernel/src/module.ts';
 import { MODULES } from '../server/src/modules.ts';
 
@@ -113,13 +113,13 @@ async function usersAdd(args: string[]): Promise<number> {
       password: { type: 'string' },
     },
   });
-  const parsed = NewUser.safeParse({
+  const parsed = parseReporting(NewUser, {
     username: values.username,
     displayName: values.name,
     password: values.password ?? process.env.TARTIP_NEW_PASSWORD,
     roles: values.role,
     jurisdictions: values.jurisdiction,
-  }, { reportInput: true });
+  });
   if (!parsed.success) {
     for (const e of fieldErrorsFromZod(parsed.error.issues, '')) process.stderr.write(`--${e.path}: ${e.code}\n`);
     return 2;

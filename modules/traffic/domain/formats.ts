@@ -206,7 +206,7 @@ export function parsePayload(value: unknown, prefix: string): ParsedPayload {
   }
   const fast = fastTartip(v);
   if (fast) return { ok: true, reads: [fast] };
-  const r = TartipRead.safeParse(v, { reportInput: true });
+  const r = parseReporting(TartipRead, v);
   if (!r.success) return failed(r.error.issues, prefix);
   const p = r.data;
   return {

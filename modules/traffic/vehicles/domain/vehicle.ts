@@ -3,7 +3,7 @@
  * use the same rules, so a vehicle refused by one is refused by the other with the same field errors.
  */
 import { z } from 'zod';
-import { type FieldError, fieldErrorsFromZod } from '../../../../packages/kernel/src/errors.ts';
+import { type FieldError, fieldErrorsFromZod, parseReporting } from '../../../../packages/kernel/src/errors.ts';
 import type { VehicleClass } from '../../contract.ts';
 import { idNumberProblem } from './iin.ts';
 import { normalisePlate } from '../../domain/plates.ts';
@@ -93,7 +93,7 @@ export function checkVehicle(v: z.infer<typeof VehicleInput>, at: string): { veh
 
 /** Validates one entry (zod, then the domain checks); `at` prefixes the field paths. */
 export function validateVehicle(value: unknown, at: string): { vehicle: Vehicle } | { errors: FieldError[] } {
-  const r = VehicleInput.safeParse(value, { reportInput: true });
+  const r = parseReporting(VehicleInput, value);
   if (!r.success) return { errors: fieldErrorsFromZod(r.error.issues, at) };
   return checkVehicle(r.data, at);
 }
