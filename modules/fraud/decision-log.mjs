@@ -218,8 +218,13 @@ export class DecisionDecoder {
   define(first, strings) {
     for (let i = 0; i < strings.length; i++) {
       this.strings[first + i] = strings[i];
-      this.quoted[first + i] = Buffer.from(JSON.stringify(strings[i]), 'utf8');
+      this.quoted[first + i] = Buffer.from(this.quote(strings[i]), 'utf8');
     }
+  }
+
+  /** A string as it is written inside the JSON: quoted and escaped. */
+  quote(s) {
+    return JSON.stringify(s);
   }
 
   /** The records in `bytes`, one after another, as one JSON array of `DecisionRecord`s. */
@@ -413,7 +418,7 @@ export class DecisionDecoder {
     this.put(q);
   }
 
-  /** The text at the cursor, as a JSON string: copied as it is when it needs no escaping, else through JSON.stringify. */
+  /** The text at the cursor, as a JSON string: copied as it is when it needs no escaping, else through `quote`. */
   text() {
     const len = this.view.getUint32(this.p, true);
     const from = this.p + 4;
@@ -427,7 +432,7 @@ export class DecisionDecoder {
       }
     }
     if (!plain) {
-      this.put(Buffer.from(JSON.stringify(this.in.toString('utf8', from, from + len)), 'utf8'));
+      this.put(Buffer.from(this.quote(this.in.toString('utf8', from, from + len)), 'utf8'));
       return;
     }
     this.room(len + 2);
@@ -466,22 +471,22 @@ export const COPY_COLUMNS = 'id, kind, outcome, score, reasons, latency_us, degr
 export class DecisionCopyDecoder extends DecisionDecoder {
   constructor() {
     super();
-    /**
-     * Each string as a text column and as an element of the reasons' array; `quoted` (the base's JSON string, read by
-     * `ref` inside the subject) holds it COPY-escaped.
-     */
+    /** Each string as a text column and as an element of the reasons' array (inside the subject: `quote`). */
     this.asText = [COPY_NULL];
     this.asElement = [COPY_NULL];
   }
 
   define(first, strings) {
+    super.define(first, strings);
     for (let i = 0; i < strings.length; i++) {
-      const s = strings[i];
-      this.strings[first + i] = s;
-      this.asText[first + i] = Buffer.from(copyEscape(s), 'utf8');
-      this.asElement[first + i] = Buffer.from(copyEscape(arrayElement(s)), 'utf8');
-      this.quoted[first + i] = Buffer.from(copyEscape(JSON.stringify(s)), 'utf8');
+      this.asText[first + i] = Buffer.from(copyEscape(strings[i]), 'utf8');
+      this.asElement[first + i] = Buffer.from(copyEscape(arrayElement(strings[i])), 'utf8');
     }
+  }
+
+  /** Inside the subject a string is JSON, COPY-escaped as the whole column is. */
+  quote(s) {
+    return copyEscape(JSON.stringify(s));
   }
 
   decode(bytes) {
@@ -547,27 +552,6 @@ export class DecisionCopyDecoder extends DecisionDecoder {
     const bytes = forms[id];
     if (bytes === undefined) throw new Error(`decision log: string ${id} was never defined`);
     this.put(bytes);
-  }
-
-  /** The text at the cursor as a JSON string inside the subject, COPY-escaped: copied as it is when it needs neither. */
-  text() {
-    const len = this.view.getUint32(this.p, true);
-    const from = this.p + 4;
-    for (let i = from; i < from + len; i++) {
-      const c = this.in[i];
-      if (c < 0x20 || c === 0x22 || c === 0x5c || c >= 0x7f) {
-        this.put(Buffer.from(copyEscape(JSON.stringify(this.readText())), 'utf8'));
-        return;
-      }
-    }
-    this.p = from + len;
-    this.room(len + 2);
-    const out = this.out;
-    let n = this.n;
-    out[n++] = 0x22;
-    for (let i = from; i < from + len; i++) out[n++] = this.in[i];
-    out[n++] = 0x22;
-    this.n = n;
   }
 
   /** The text at the cursor, as a string. */
