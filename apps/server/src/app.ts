@@ -1,6 +1,5 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import rateLimit from '@fastify/rate-limit';
 import fastifyStatic from '@fastify/static';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -17,6 +16,7 @@ import { registerIdempotency } from './http/idempotency.ts';
 import { kernelRoutes } from './http/kernel-routes.ts';
 import { operationsRoutes } from './http/operations.ts';
 import { registerProblemHandlers, sendProblem, validatorCompiler } from './http/problems.ts';
+import { registerRateLimits } from './http/rate-limit.ts';
 import { serializerCompiler } from './http/serializer.ts';
 import { StreamHub, streamRoutes } from './http/stream.ts';
 import { MODULES } from './modules.ts';
@@ -71,10 +71,7 @@ export async function buildApp(kernel: Kernel, modules: ModuleDefinition[] = MOD
     done(null, payload);
   });
 
-  await app.register(rateLimit, {
-    global: false,
-    errorResponseBuilder: (_req, ctx) => new Problem('rate_limited', { seconds: Math.ceil(ctx.ttl / 1000) }),
-  });
+  registerRateLimits(app, kernel.clock);
   registerAuthentication(app, kernel);
   registerIdempotency(app, kernel);
 

@@ -53,6 +53,17 @@ describe('ApiKeyCache', () => {
     expect(await cache.get('tk_bank_down', async () => partner)).toBe(partner);
   });
 
+  it('once a lookup has finished, its answer comes as a value (the request goes on without waiting a turn)', async () => {
+    const cache = new ApiKeyCache(10_000);
+    const first = cache.get('tk_bank_secret_3', async () => partner);
+    expect(first).toBeInstanceOf(Promise);
+    await first;
+    expect(cache.get('tk_bank_secret_3', async () => partner)).toBe(partner);
+    const unknown = cache.get('tk_bank_wrong_3', async () => null);
+    await unknown;
+    expect(cache.get('tk_bank_wrong_3', async () => partner)).toBeNull();
+  });
+
   it('with a time of 0, looks up every time', async () => {
     const cache = new ApiKeyCache(0);
     let lookups = 0;

@@ -5,6 +5,7 @@ import type { Principal } from '../../../../packages/kernel/src/auth/principal.t
 import { Problem } from '../../../../packages/kernel/src/errors.ts';
 import { negotiateLocale } from '../../../../packages/kernel/src/i18n/index.ts';
 import type { Kernel } from '../../../../packages/kernel/src/kernel.ts';
+import type { Access } from './context.ts';
 
 const STREAM_ROUTE = '/api/v1/stream';
 
@@ -17,27 +18,40 @@ function bearer(req: FastifyRequest): string | null {
   return typeof q === 'string' ? q : null;
 }
 
+/** A value, or the promise of one while it is being looked up. */
+type Soon<T> = T | Promise<T>;
+
 /**
  * Partner keys looked up in the last `apiKeyCacheSeconds`, by the key's hash (unknown keys too, so a flood of
- * wrong keys does not become a flood of queries). Bounded: when full, it is emptied.
+ * wrong keys does not become a flood of queries). Bounded: when full, it is emptied. A key whose lookup has
+ * finished is answered as a value, not a promise: the request goes on in the same turn.
  */
 export class ApiKeyCache {
-  private readonly entries = new Map<string, { principal: Promise<Principal | null>; until: number }>();
+  private readonly entries = new Map<string, { principal: Soon<Principal | null>; until: number }>();
   private static readonly MAX = 10_000;
 
   constructor(private readonly ttlMs: number) {}
 
-  get(key: string, lookup: () => Promise<Principal | null>): Promise<Principal | null> {
+  get(key: string, lookup: () => Promise<Principal | null>): Soon<Principal | null> {
     if (this.ttlMs === 0) return lookup();
     const id = hash('sha256', key, 'base64url');
     const now = Date.now();
     const hit = this.entries.get(id);
     if (hit && hit.until > now) return hit.principal;
-    // The lookup's promise is what is kept, so requests that arrive together with a new key wait for one query.
+    // The lookup's promise is kept until it settles, so requests that arrive together with a new key wait for one
+    // query; then its value replaces it. A failed lookup (database down) is not remembered.
     const principal = lookup();
     if (this.entries.size >= ApiKeyCache.MAX) this.entries.clear();
-    this.entries.set(id, { principal, until: now + this.ttlMs });
-    principal.catch(() => this.entries.delete(id)); // a failed lookup (database down) is not remembered
+    const entry: { principal: Soon<Principal | null>; until: number } = { principal, until: now + this.ttlMs };
+    this.entries.set(id, entry);
+    principal.then(
+      (found) => {
+        entry.principal = found;
+      },
+      () => {
+        if (this.entries.get(id) === entry) this.entries.delete(id);
+      },
+    );
     return principal;
   }
 
@@ -46,13 +60,34 @@ export class ApiKeyCache {
   }
 }
 
-async function identify(kernel: Kernel, keys: ApiKeyCache, req: FastifyRequest): Promise<Principal | null> {
+function identify(kernel: Kernel, keys: ApiKeyCache, req: FastifyRequest): Soon<Principal | null> {
   const key = req.headers['x-api-key'];
   if (typeof key === 'string' && key.length > 0) return keys.get(key, () => principalOfApiKey(kernel.db, key));
   const token = bearer(req);
   if (!token) return null;
-  const claims = await kernel.tokens.verify(token, kernel.clock.now());
-  return claims ? principalOfUser({ id: claims.sub, username: claims.username, roles: claims.roles, jurisdictions: claims.jurisdictions }) : null;
+  return kernel.tokens
+    .verify(token, kernel.clock.now())
+    .then((claims) => (claims ? principalOfUser({ id: claims.sub, username: claims.username, roles: claims.roles, jurisdictions: claims.jurisdictions }) : null));
+}
+
+/** Why `principal` may not use a route declared with `access`, or null when it may. */
+export function refusal(access: Access, principal: Principal | null): Problem | null {
+  if (access.kind === 'public') return null;
+  if (!principal) return new Problem('unauthenticated');
+  if (access.kind === 'staff') {
+    if (principal.kind !== 'user') return Problem.forbidden(access.permission ?? 'staff');
+    if (access.permission && !principal.permissions.has(access.permission)) return Problem.forbidden(access.permission);
+  } else if (access.kind === 'partner') {
+    if (principal.kind !== 'partner' || !principal.scopes.has(access.scope)) return Problem.forbidden(access.scope);
+  } else if (access.kind === 'any') {
+    const allowed = access.of.some((a) =>
+      a.kind === 'staff'
+        ? principal.kind === 'user' && (!a.permission || principal.permissions.has(a.permission))
+        : principal.kind === 'partner' && principal.scopes.has(a.scope),
+    );
+    if (!allowed) return Problem.forbidden(access.of.map((a) => (a.kind === 'staff' ? (a.permission ?? 'staff') : a.scope)).join(' | '));
+  }
+  return null;
 }
 
 /**
@@ -64,31 +99,26 @@ export function registerAuthentication(app: FastifyInstance, kernel: Kernel) {
   app.decorate('apiKeys', keys);
   app.decorateRequest('principal', null);
   app.decorateRequest('locale', 'ru');
-  app.addHook('onRequest', async (req) => {
+  // A callback, not async: a partner's key, once looked up, is known without waiting, and the request goes on in
+  // the same turn (the switch's call screening is such a request).
+  app.addHook('onRequest', (req, _reply, done) => {
     req.locale = negotiateLocale(req.headers['accept-language']);
     const access = req.routeOptions.config?.access;
-    if (!req.routeOptions.url) return; // 404s go to the not-found handler
-    if (!access) throw new Problem('forbidden', { permission: 'undeclared' });
-    if (access.kind === 'public') {
-      req.principal = await identify(kernel, keys, req).catch(() => null);
-      return;
+    if (!req.routeOptions.url) return done(); // 404s go to the not-found handler
+    if (!access) return done(new Problem('forbidden', { permission: 'undeclared' }));
+    const admit = (principal: Principal | null) => {
+      req.principal = principal;
+      done(refusal(access, principal) ?? undefined);
+    };
+    let found: Soon<Principal | null>;
+    try {
+      found = identify(kernel, keys, req);
+    } catch (err) {
+      return access.kind === 'public' ? admit(null) : done(err as Error);
     }
-    const principal = await identify(kernel, keys, req);
-    if (!principal) throw new Problem('unauthenticated');
-    req.principal = principal;
-    if (access.kind === 'staff') {
-      if (principal.kind !== 'user') throw Problem.forbidden(access.permission ?? 'staff');
-      if (access.permission && !principal.permissions.has(access.permission)) throw Problem.forbidden(access.permission);
-    } else if (access.kind === 'partner') {
-      if (principal.kind !== 'partner' || !principal.scopes.has(access.scope)) throw Problem.forbidden(access.scope);
-    } else if (access.kind === 'any') {
-      const allowed = access.of.some((a) =>
-        a.kind === 'staff'
-          ? principal.kind === 'user' && (!a.permission || principal.permissions.has(a.permission))
-          : principal.kind === 'partner' && principal.scopes.has(a.scope),
-      );
-      if (!allowed) throw Problem.forbidden(access.of.map((a) => (a.kind === 'staff' ? (a.permission ?? 'staff') : a.scope)).join(' | '));
-    }
+    if (!(found instanceof Promise)) return admit(found);
+    // A public route serves anyone whose credentials cannot be checked (database down) as anonymous.
+    found.then(admit, (err) => (access.kind === 'public' ? admit(null) : done(err)));
   });
 }
 

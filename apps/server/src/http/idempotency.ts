@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { actorOf } from '../../../../packages/kernel/src/auth/principal.ts';
 import { Problem } from '../../../../packages/kernel/src/errors.ts';
 import type { Kernel } from '../../../../packages/kernel/src/kernel.ts';
@@ -14,12 +14,8 @@ const KEY = /^[A-Za-z0-9_.:-]{8,128}$/;
  */
 export function registerIdempotency(app: FastifyInstance, kernel: Kernel) {
   const { db } = kernel;
-  app.addHook('preHandler', async (req, reply) => {
-    const key = req.headers['idempotency-key'];
-    if (!WRITES.has(req.method) || key === undefined) return;
-    if (typeof key !== 'string' || !KEY.test(key)) {
-      throw Problem.validation([{ path: 'header.idempotency-key', code: 'invalid_format', params: { format: '8–128 of A-Z a-z 0-9 _ . : -' } }]);
-    }
+  // Looks for the first answer to a retried request; true when it was sent again.
+  const replay = async (req: FastifyRequest, reply: FastifyReply, key: string): Promise<boolean> => {
     // Anonymous callers are kept apart by what the route names (e.g. a device id), else by client address.
     const principal = req.principal
       ? actorOf(req.principal)
@@ -34,9 +30,24 @@ export function registerIdempotency(app: FastifyInstance, kernel: Kernel) {
     );
     if (stored) {
       if (stored.request_hash !== hash) throw new Problem('idempotency_conflict');
-      return reply.code(stored.status).header('idempotent-replayed', 'true').send(stored.body);
+      reply.code(stored.status).header('idempotent-replayed', 'true').send(stored.body);
+      return true;
     }
     req.idempotency = { principal, key, hash };
+    return false;
+  };
+  // A callback, not async: most requests carry no key and go on in the same turn.
+  app.addHook('preHandler', (req, reply, done) => {
+    const key = req.headers['idempotency-key'];
+    if (key === undefined || !WRITES.has(req.method)) return done();
+    if (typeof key !== 'string' || !KEY.test(key)) {
+      return done(Problem.validation([{ path: 'header.idempotency-key', code: 'invalid_format', params: { format: '8–128 of A-Z a-z 0-9 _ . : -' } }]));
+    }
+    replay(req, reply, key).then(
+      // A replayed answer is sent: the handler must not run, so `done` is not called.
+      (replayed) => (replayed ? undefined : done()),
+      (err) => done(err),
+    );
   });
   // A callback, not async: nearly every reply has no key, and an async hook would cost it a promise and a turn.
   app.addHook('onSend', (req, reply, payload, done) => {
