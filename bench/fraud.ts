@@ -3,7 +3,6 @@
  * call and transaction screening over HTTP. See bench/README.md for what each figure means.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import autocannon from 'autocannon';
 import { DEMO_HASH_KEY } from '../modules/fraud/config/settings.ts';
 import { IdentifierDigests, identifierHash } from '../modules/fraud/domain/identifiers.ts';
 import { type IndicatorState, IndicatorSet } from '../modules/fraud/domain/indicator-set.ts';
@@ -13,6 +12,7 @@ import { testKernel } from '../packages/kernel/src/testing.ts';
 import { fraudRuntime } from '../modules/fraud/index.ts';
 import type { CallInput, TxInput } from '../modules/fraud/runtime.ts';
 import { type BenchResult, gcFn, log, memoryOf, type Metric, round, sleep } from './lib.ts';
+import { closedLoop, type Target } from './load.ts';
 import { call, cpuMs, cpuOfProcesses, cpuUsed, type Running, sql, startVariant } from './ops-lib.ts';
 
 const INDICATORS = Number(process.env.TARTIP_BENCH_FRAUD_INDICATORS || 10_000_000);
@@ -25,6 +25,8 @@ const BATCH = Number(process.env.TARTIP_BENCH_FRAUD_BATCH || 20);
 const BATCH_CONNECTIONS = Number(process.env.TARTIP_BENCH_FRAUD_BATCH_CONNECTIONS || 4);
 const WARMUP_S = 3;
 const DURATION_S = 10;
+/** Server processes for the HTTP loads: one per core, sharing the database and the bus, as deploy.md scales out. */
+const PROCESSES = Number(process.env.TARTIP_BENCH_FRAUD_PROCESSES || 2);
 const TARGETS = { memoryGiB: 1.5, lookupNs: 1000, callsHttp: 20_000, callsHttpP99: 10, callsInProcess: 500_000, txHttp: 10_000, txHttpP99: 15 };
 
 const KINDS = ['phone', 'iban', 'card', 'imsi', 'iccid', 'imei'] as const;
@@ -226,13 +228,13 @@ async function inProcess() {
   }
 }
 
-type AutocannonResult = Awaited<ReturnType<typeof autocannon>> & { statusCodeStats?: Record<string, { count: number }> };
-
 interface HttpRun {
   decisionsPerSecond: number;
   requestsPerSecond: number;
   perRequest: number;
   connections: number;
+  /** Server processes the load was spread over. */
+  processes: number;
   latencyP50Ms: number;
   latencyP99Ms: number;
   latencyMaxMs: number;
@@ -241,7 +243,11 @@ interface HttpRun {
   errors: number;
   statusCodes: Record<string, number>;
   outcomes: Record<string, number>;
+  /** CPU of the server processes together, in % of one core. */
   serverCpuPercentOfOneCore: number;
+  /** CPU per request answered (µs): the server processes together, and the load generator (this process). */
+  serverCpuUsPerRequest: number;
+  loadGeneratorCpuUsPerRequest: number;
   /** CPU of the database server's processes over the measured run, per decision answered (µs): mostly the decision log's rows. */
   databaseCpuUsPerDecision: number;
   serverRssMiB: number;
@@ -253,6 +259,7 @@ interface HttpRun {
 
 async function httpLoad(
   running: Running,
+  servers: number,
   path: string,
   key: string,
   kind: 'call' | 'transaction',
@@ -261,39 +268,41 @@ async function httpLoad(
   nextBody: () => string,
   outcomesOf: (body: string) => string[],
 ): Promise<HttpRun> {
-  const { server } = running;
   const logged = async () => (running.databaseUrl ? (await sql<{ n: number }>(running.databaseUrl, 'select count(*)::int as n from fraud_decision where kind = $1', [kind]))[0].n : 0);
   const before = await logged();
   const outcomes: Record<string, number> = {};
-  const options = {
-    url: `${server.url}${path}`,
-    connections,
-    method: 'POST' as const,
-    headers: { 'content-type': 'application/json', 'x-api-key': key },
-    requests: [
-      {
-        method: 'POST' as const,
-        setupRequest: (req: Record<string, unknown>) => ({ ...req, body: nextBody() }),
-        onResponse: (status: number, body: string) => {
-          if (status === 200) for (const o of outcomesOf(body)) outcomes[o] = (outcomes[o] ?? 0) + 1;
-        },
+  const used = running.servers.slice(0, servers);
+  const targets: Target[] = used.map((s) => {
+    const u = new URL(s.url);
+    return { host: u.hostname, port: Number(u.port) };
+  });
+  const load = (durationMs: number) =>
+    closedLoop({
+      targets,
+      method: 'POST',
+      path,
+      headers: { 'content-type': 'application/json', 'x-api-key': key },
+      connections,
+      durationMs,
+      body: nextBody,
+      onResponse: (status, body) => {
+        if (status === 200) for (const o of outcomesOf(body)) outcomes[o] = (outcomes[o] ?? 0) + 1;
       },
-    ],
-  };
-  const warm = (await autocannon({ ...options, duration: WARMUP_S })) as AutocannonResult;
+    });
+  const warm = await load(WARMUP_S * 1000);
   for (const k of Object.keys(outcomes)) delete outcomes[k];
   const isDatabase = (cmd: string) => cmd.startsWith('postgres');
   const database0 = cpuOfProcesses(isDatabase);
-  const cpu0 = cpuMs(server.pid);
-  const t0 = performance.now();
-  const r = (await autocannon({ ...options, duration: DURATION_S })) as AutocannonResult;
-  const elapsedMs = performance.now() - t0;
-  const serverCpu = ((cpuMs(server.pid) - cpu0) / elapsedMs) * 100;
+  const serverCpu = () => used.reduce((sum, s) => sum + cpuMs(s.pid), 0);
+  const cpu0 = serverCpu();
+  const generator0 = process.cpuUsage();
+  const r = await load(DURATION_S * 1000);
+  const generator = process.cpuUsage(generator0);
+  const elapsedMs = r.elapsedMs;
+  const serverCpuMs = serverCpu() - cpu0;
   const databaseCpuMs = cpuUsed(database0, cpuOfProcesses(isDatabase));
-  const statusCodes: Record<string, number> = {};
-  for (const [code, s] of Object.entries(r.statusCodeStats ?? {})) statusCodes[code] = s.count;
-  // Every answered decision must reach the decision log: wait for the recorder to drain.
-  const answered = (warm['2xx'] + r['2xx']) * perRequest;
+  // Every answered decision must reach the decision log: wait for the recorders to drain.
+  const answered = (warm.ok + r.ok) * perRequest;
   let recorded = 0;
   let drainedMs: number | null = null;
   const started = performance.now();
@@ -305,22 +314,26 @@ async function httpLoad(
     }
     await sleep(200);
   }
+  const requests = Math.max(1, r.ok);
   return {
-    decisionsPerSecond: round((r['2xx'] * perRequest) / (elapsedMs / 1000), 0),
-    requestsPerSecond: round(r['2xx'] / (elapsedMs / 1000), 0),
+    decisionsPerSecond: round((r.ok * perRequest) / (elapsedMs / 1000), 0),
+    requestsPerSecond: round(r.ok / (elapsedMs / 1000), 0),
     perRequest,
     connections,
+    processes: used.length,
     latencyP50Ms: r.latency.p50,
     latencyP99Ms: r.latency.p99,
     latencyMaxMs: r.latency.max,
-    decisions: r['2xx'] * perRequest,
+    decisions: r.ok * perRequest,
     non2xx: r.non2xx,
     errors: r.errors,
-    statusCodes,
+    statusCodes: r.statusCodes,
     outcomes,
-    serverCpuPercentOfOneCore: round(serverCpu, 0),
-    databaseCpuUsPerDecision: round((databaseCpuMs * 1000) / Math.max(1, r['2xx'] * perRequest), 1),
-    serverRssMiB: memoryOf(server.pid).rssMiB,
+    serverCpuPercentOfOneCore: round((serverCpuMs / elapsedMs) * 100, 0),
+    serverCpuUsPerRequest: round((serverCpuMs * 1000) / requests, 1),
+    loadGeneratorCpuUsPerRequest: round((generator.user + generator.system) / requests, 1),
+    databaseCpuUsPerDecision: round((databaseCpuMs * 1000) / Math.max(1, r.ok * perRequest), 1),
+    serverRssMiB: used.reduce((sum, s) => sum + memoryOf(s.pid).rssMiB, 0),
     recorded,
     answered,
     drainedMs,
@@ -343,6 +356,30 @@ async function seedIndicators(running: Running, phones: string[], accounts: stri
   }
 }
 
+/**
+ * Waits (≤ 30 s) until every server process holds the imported indicators: the last number imported to block is
+ * blocked, and a transfer to the last account imported scores on the listed-payee typology. The other processes
+ * learn them from the bus, as in production.
+ */
+async function indicatorsEverywhere(running: Running, blockedPhone: string, listedAccount: string): Promise<void> {
+  for (const server of running.servers) {
+    const started = performance.now();
+    for (;;) {
+      const c = await call<{ outcome: string }>(server.url, 'POST', '/api/v1/fraud/calls/screen', {
+        apiKey: TELECOM_KEY,
+        body: { caller: blockedPhone, called: kzNumber(8_000_000), ingress: 'domestic', trunk: 'probe' },
+      });
+      const t = await call<{ typologies: { id: string; score: number }[] }>(server.url, 'POST', '/api/v1/fraud/transactions/screen', {
+        apiKey: BANK_KEY,
+        body: { id: `probe-${randomUUID()}`, amount: 1000, currency: 'KZT', payer: { account: kzIban(9_000_000) }, payee: { account: listedAccount } },
+      });
+      if (c.outcome === 'block' && t.typologies.some((x) => x.id === 'T-LIST' && x.score > 0)) break;
+      if (performance.now() - started > 30_000) throw new Error(`server ${server.url} did not get the imported indicators within 30 s`);
+      await sleep(200);
+    }
+  }
+}
+
 /** Kazakhstan numbers +7 701 xxx xx xx, the i-th. */
 const kzNumber = (i: number) => `+7701${String(1_000_000 + (i % 9_000_000)).padStart(7, '0').slice(-7)}`;
 /** A valid KZ IBAN for the i-th account (mod-97 check digits computed). */
@@ -355,12 +392,12 @@ function kzIban(i: number): string {
 }
 
 async function http() {
-  const running = await startVariant('postgres', { TARTIP_FRAUD_RATE_LIMIT_PARTNER: '100000000' }, 'fraud');
+  const running = await startVariant('postgres', { TARTIP_FRAUD_RATE_LIMIT_PARTNER: '100000000' }, 'fraud', PROCESSES);
   try {
     const listedPhones = Array.from({ length: 10_000 }, (_, i) => kzNumber(i * 10));
     const listedAccounts = Array.from({ length: 5_000 }, (_, i) => kzIban(i * 20));
     await seedIndicators(running, listedPhones, listedAccounts);
-    await call(running.server.url, 'GET', '/health/ready');
+    await indicatorsEverywhere(running, listedPhones.at(-2) as string, listedAccounts.at(-1) as string);
     // Calls: callers from 100,000 numbers (every 10th listed, half of those to block), on the domestic ingress;
     // a fifth (none of them listed) from abroad showing a Kazakhstan number.
     let n = 0;
@@ -385,15 +422,20 @@ async function http() {
     const runs: Record<string, HttpRun> = {};
     const report = (name: string, r: HttpRun) => {
       runs[name] = r;
-      log(`    ${name}: ${r.decisionsPerSecond} decisions/s (${r.requestsPerSecond} requests/s), p99 ${r.latencyP99Ms} ms, ${r.non2xx + r.errors} non-2xx/errors; database ${r.databaseCpuUsPerDecision} µs CPU per decision; logged ${r.recorded} of ${r.answered}`);
+      log(
+        `    ${name} (${r.processes} server process${r.processes > 1 ? 'es' : ''}): ${r.decisionsPerSecond} decisions/s (${r.requestsPerSecond} requests/s), p99 ${r.latencyP99Ms} ms, ${r.non2xx + r.errors} non-2xx/errors; CPU per request: server ${r.serverCpuUsPerRequest} µs, load generator ${r.loadGeneratorCpuUsPerRequest} µs; database ${r.databaseCpuUsPerDecision} µs per decision; logged ${r.recorded} of ${r.answered}`,
+      );
     };
     // TARTIP_BENCH_FRAUD_HTTP=calls,… runs only the named loads (with `_internal.http`, while profiling one of them).
     const only = process.env.TARTIP_BENCH_FRAUD_HTTP?.split(',');
     const wanted = (name: string) => !only || only.includes(name);
-    if (wanted('calls')) report('calls', await httpLoad(running, '/api/v1/fraud/calls/screen', TELECOM_KEY, 'call', 1, CONNECTIONS, () => JSON.stringify(oneCall()), one));
-    if (wanted('callBatches')) report('callBatches', await httpLoad(running, '/api/v1/fraud/calls/screen/batch', TELECOM_KEY, 'call', BATCH, BATCH_CONNECTIONS, () => JSON.stringify({ calls: Array.from({ length: BATCH }, oneCall) }), all));
-    if (wanted('transactions')) report('transactions', await httpLoad(running, '/api/v1/fraud/transactions/screen', BANK_KEY, 'transaction', 1, CONNECTIONS, () => JSON.stringify(oneTx()), one));
-    if (wanted('transactionBatches')) report('transactionBatches', await httpLoad(running, '/api/v1/fraud/transactions/screen/batch', BANK_KEY, 'transaction', BATCH, BATCH_CONNECTIONS, () => JSON.stringify({ transactions: Array.from({ length: BATCH }, oneTx) }), all));
+    const every = running.servers.length;
+    const callBody = () => JSON.stringify(oneCall());
+    if (wanted('callsOneProcess')) report('callsOneProcess', await httpLoad(running, 1, '/api/v1/fraud/calls/screen', TELECOM_KEY, 'call', 1, CONNECTIONS, callBody, one));
+    if (wanted('calls')) report('calls', await httpLoad(running, every, '/api/v1/fraud/calls/screen', TELECOM_KEY, 'call', 1, CONNECTIONS, callBody, one));
+    if (wanted('callBatches')) report('callBatches', await httpLoad(running, every, '/api/v1/fraud/calls/screen/batch', TELECOM_KEY, 'call', BATCH, BATCH_CONNECTIONS, () => JSON.stringify({ calls: Array.from({ length: BATCH }, oneCall) }), all));
+    if (wanted('transactions')) report('transactions', await httpLoad(running, every, '/api/v1/fraud/transactions/screen', BANK_KEY, 'transaction', 1, CONNECTIONS, () => JSON.stringify(oneTx()), one));
+    if (wanted('transactionBatches')) report('transactionBatches', await httpLoad(running, every, '/api/v1/fraud/transactions/screen/batch', BANK_KEY, 'transaction', BATCH, BATCH_CONNECTIONS, () => JSON.stringify({ transactions: Array.from({ length: BATCH }, oneTx) }), all));
     return runs;
   } finally {
     await running.stop();
@@ -406,10 +448,18 @@ export async function fraud(): Promise<Pick<BenchResult, 'metrics' | 'details'>>
   log('  decisions in process …');
   const local = await inProcess();
   const h = await http();
-  const httpRows = (name: string, what: string, r: HttpRun, target: number, p99: number): Metric[] => [
-    { label: `${what}, PostgreSQL + NATS: decisions`, value: r.decisionsPerSecond, unit: 'decisions/s', target: { op: '>=', value: target } },
-    { label: `${what}: latency p99 (per request)`, value: r.latencyP99Ms, unit: 'ms', target: { op: '<=', value: p99 } },
+  const processes = (r: HttpRun) => `${r.processes} server process${r.processes > 1 ? 'es' : ''}`;
+  const httpRows = (name: string, what: string, r: HttpRun, target: number | null, p99: number | null): Metric[] => [
+    {
+      label: `${what}, PostgreSQL + NATS, ${processes(r)}: decisions`,
+      value: r.decisionsPerSecond,
+      unit: 'decisions/s',
+      ...(target === null ? {} : { target: { op: '>=' as const, value: target } }),
+    },
+    { label: `${what}: latency p99 (per request)`, value: r.latencyP99Ms, unit: 'ms', ...(p99 === null ? {} : { target: { op: '<=' as const, value: p99 } }) },
     { label: `${name}: non-2xx + errors`, value: r.non2xx + r.errors, unit: 'responses', target: { op: '<=', value: 0 } },
+    { label: `${name}: CPU per request, the server processes together`, value: r.serverCpuUsPerRequest, unit: 'µs' },
+    { label: `${name}: CPU per request, the load generator (on the same cores)`, value: r.loadGeneratorCpuUsPerRequest, unit: 'µs' },
     { label: `${name}: database CPU per decision (the decision log's rows)`, value: r.databaseCpuUsPerDecision, unit: 'µs' },
     { label: `${name}: decisions answered but not in the decision log after the drain`, value: Math.max(0, r.answered - r.recorded), unit: 'decisions', target: { op: '<=', value: 0 } },
   ];
@@ -422,11 +472,12 @@ export async function fraud(): Promise<Pick<BenchResult, 'metrics' | 'details'>>
     { label: 'transactions in process (FraudRuntime.screenTransaction, one thread)', value: local.txPerSecond, unit: 'decisions/s' },
     { label: "transactions in process: the decision log's own thread, making each decision's row", value: local.txWriterUs, unit: 'µs/decision' },
     ...httpRows('calls, one per request', 'calls: POST /api/v1/fraud/calls/screen, one call per request', h.calls, TARGETS.callsHttp, TARGETS.callsHttpP99),
+    ...httpRows('calls, one per request, one process', 'calls: POST /api/v1/fraud/calls/screen, one call per request, all to one process', h.callsOneProcess, null, null),
     ...httpRows('calls, batched', `calls: POST /api/v1/fraud/calls/screen/batch, ${BATCH} calls per request`, h.callBatches, TARGETS.callsHttp, TARGETS.callsHttpP99),
     ...httpRows('transactions, one per request', 'transactions: POST /api/v1/fraud/transactions/screen, one per request', h.transactions, TARGETS.txHttp, TARGETS.txHttpP99),
     ...httpRows('transactions, batched', `transactions: POST /api/v1/fraud/transactions/screen/batch, ${BATCH} per request`, h.transactionBatches, TARGETS.txHttp, TARGETS.txHttpP99),
   ];
-  return { metrics, details: { memory, inProcess: local, http: h, connections: CONNECTIONS, batch: BATCH, batchConnections: BATCH_CONNECTIONS, warmupS: WARMUP_S, durationS: DURATION_S } };
+  return { metrics, details: { memory, inProcess: local, http: h, processes: PROCESSES, loadGenerator: 'bench/load.ts (closed loop, keep-alive)', connections: CONNECTIONS, batch: BATCH, batchConnections: BATCH_CONNECTIONS, warmupS: WARMUP_S, durationS: DURATION_S } };
 }
 
 /** The parts, to run one alone while working on the module. */

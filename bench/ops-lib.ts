@@ -26,6 +26,8 @@ export type Variant = 'embedded' | 'postgres';
 
 export interface Running {
   server: Server;
+  /** Every server process started (the first is `server`); more than one share the database and the bus. */
+  servers: Server[];
   variant: Variant;
   /** Scratch database URL (PostgreSQL variant only), for checks made beside the API. */
   databaseUrl: string | null;
@@ -37,7 +39,8 @@ export interface Running {
  * `postgres`: a scratch database on TARTIP_BENCH_DATABASE_URL and a scratch JetStream stream on
  * TARTIP_BENCH_NATS_URL (TARTIP_MODE stays embedded only so the demo accounts and keys are seeded, as in `api`).
  */
-export async function startVariant(variant: Variant, env: Record<string, string> = {}, prefix = 'ops'): Promise<Running> {
+export async function startVariant(variant: Variant, env: Record<string, string> = {}, prefix = 'ops', processes = 1): Promise<Running> {
+  if (processes > 1 && variant !== 'postgres') throw new Error('more than one server process needs PostgreSQL + NATS');
   const dataDir = mkdtempSync(join(tmpdir(), `tartip-bench-${prefix}-`));
   let db: Awaited<ReturnType<typeof scratchDatabase>> | undefined;
   let stream: string | undefined;
@@ -62,22 +65,26 @@ export async function startVariant(variant: Variant, env: Record<string, string>
     if (stream) await deleteStream(stream).catch(() => {});
     rmSync(dataDir, { recursive: true, force: true });
   };
-  let server: Server | undefined;
+  const servers: Server[] = [];
   try {
-    server = startServer(await freePort(), { ...base, ...env });
-    await waitReady(server, performance.now(), 90_000);
+    // One after another: the first migrates the scratch database and seeds it; the others find it done.
+    for (let i = 0; i < processes; i++) {
+      const server = startServer(await freePort(), { ...base, ...env });
+      servers.push(server);
+      await waitReady(server, performance.now(), 90_000);
+    }
   } catch (e) {
-    await server?.stop();
+    await Promise.all(servers.map((s) => s.stop()));
     await cleanup();
     throw e;
   }
-  const s = server;
   return {
-    server: s,
+    server: servers[0],
+    servers,
     variant,
     databaseUrl: db?.url ?? null,
     async stop() {
-      await s.stop();
+      await Promise.all(servers.map((s) => s.stop()));
       await cleanup();
     },
   };
