@@ -115,7 +115,7 @@ describe(`request budgets on ${backendName}`, () => {
       return server.app.inject({
         method: 'POST',
         url: '/open311/v2/requests.json',
-        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        headers: { 'content-type': 'application/x-www-form-urlencoded', 'accept-language': 'kk' },
         payload: new URLSearchParams({ api_key: apiKey, service_code: 'noise', lat: String(lat), long: String(lon) }).toString(),
       });
     };
@@ -124,7 +124,9 @@ describe(`request budgets on ${backendName}`, () => {
     expect((await post(EGOV)).statusCode).toBe(200);
     const refused = await post(EGOV);
     expect(refused.statusCode).toBe(429);
-    expect(refused.headers['retry-after']).toBeDefined();
+    // In the standard's own error format, like every Open311 error, in the caller's language.
+    expect(refused.json()).toEqual([{ code: 429, description: 'Сұраулар тым көп; 60 с кейін қайталаңыз.' }]);
+    expect(refused.headers['retry-after']).toBe('60');
     expect((await post(BANK)).statusCode).toBe(200);
     expect(await count('reports_report')).toBe(before + 3);
   });
