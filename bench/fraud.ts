@@ -477,7 +477,15 @@ export async function fraud(): Promise<Pick<BenchResult, 'metrics' | 'details'>>
     ...httpRows('transactions, one per request', 'transactions: POST /api/v1/fraud/transactions/screen, one per request', h.transactions, TARGETS.txHttp, TARGETS.txHttpP99),
     ...httpRows('transactions, batched', `transactions: POST /api/v1/fraud/transactions/screen/batch, ${BATCH} per request`, h.transactionBatches, TARGETS.txHttp, TARGETS.txHttpP99),
   ];
-  return { metrics, details: { memory, inProcess: local, http: h, processes: PROCESSES, loadGenerator: 'bench/load.ts (closed loop, keep-alive)', connections: CONNECTIONS, batch: BATCH, batchConnections: BATCH_CONNECTIONS, warmupS: WARMUP_S, durationS: DURATION_S } };
+  const bound = (r: HttpRun) => {
+    const perRequest = r.serverCpuUsPerRequest + r.loadGeneratorCpuUsPerRequest + r.databaseCpuUsPerDecision * r.perRequest;
+    return `${round(r.serverCpuUsPerRequest, 0)} + ${round(r.loadGeneratorCpuUsPerRequest, 0)} + ${round(r.databaseCpuUsPerDecision * r.perRequest, 0)} = ${round(perRequest, 0)} µs per request (server, load generator, database; NATS and the kernel's share not counted) → at most ${Math.round(2_000_000 / perRequest).toLocaleString('en')} requests/s on 2 cores`;
+  };
+  const notes = [
+    `HTTP loads: ${PROCESSES} \`tartip start\` processes on one PostgreSQL database and one NATS stream (one per core, as docs/deploy.md runs them), load from bench/load.ts spread over them; the load generator shares the two cores.`,
+    `CPU bound of the single-decision loads — calls: ${bound(h.calls)}; transfers: ${bound(h.transactions)}. One process alone, its one thread busy: ${h.callsOneProcess.decisionsPerSecond.toLocaleString('en')} calls/s.`,
+  ];
+  return { metrics, details: { notes, memory, inProcess: local, http: h, processes: PROCESSES, loadGenerator: 'bench/load.ts (closed loop, keep-alive)', connections: CONNECTIONS, batch: BATCH, batchConnections: BATCH_CONNECTIONS, warmupS: WARMUP_S, durationS: DURATION_S } };
 }
 
 /** The parts, to run one alone while working on the module. */
