@@ -65,7 +65,10 @@ export function encodeTransaction(seg: LogSegment, table: StringTable, r: Transa
 
 export class DecisionDecoder {
   define(first: number, strings: readonly (string | null)[]): void;
+  /** The rows as text. */
   decode(bytes: Uint8Array): string;
+  /** The rows as UTF-8 bytes in a buffer of their own. */
+  decodeBytes(bytes: Uint8Array): Uint8Array;
 }
 
 /** The columns `DecisionCopyDecoder` writes, in its order. */

@@ -227,8 +227,25 @@ export class DecisionDecoder {
     return JSON.stringify(s);
   }
 
-  /** The records in `bytes`, one after another, as one JSON array of `DecisionRecord`s. */
+  /** The rows of the records in `bytes` as text. */
   decode(bytes) {
+    this.write(bytes);
+    return this.out.toString('utf8', 0, this.n);
+  }
+
+  /**
+   * The same rows as UTF-8 bytes in a buffer of their own (transferable, outside the heap): what the COPY connection
+   * sends as it is, with no string made of it on either thread.
+   */
+  decodeBytes(bytes) {
+    this.write(bytes);
+    const rows = new Uint8Array(this.n);
+    rows.set(this.out.subarray(0, this.n));
+    return rows;
+  }
+
+  /** Writes the records in `bytes`, one after another, as one JSON array of `DecisionRecord`s, into `out`. */
+  write(bytes) {
     const buf = this.begin(bytes);
     this.byte(0x5b); // [
     let at = 0;
@@ -265,7 +282,6 @@ export class DecisionDecoder {
       at += length;
     }
     this.byte(0x5d); // ]
-    return this.out.toString('utf8', 0, this.n);
   }
 
   /** Starts reading `bytes` (returned as a Buffer) and writing at the start of the output. */
@@ -489,7 +505,8 @@ export class DecisionCopyDecoder extends DecisionDecoder {
     return copyEscape(JSON.stringify(s));
   }
 
-  decode(bytes) {
+  /** Writes the records in `bytes` as COPY text lines into `out`. */
+  write(bytes) {
     const buf = this.begin(bytes);
     let at = 0;
     while (at < buf.length) {
@@ -526,7 +543,6 @@ export class DecisionCopyDecoder extends DecisionDecoder {
       this.byte(0x0a); // \n
       at += length;
     }
-    return this.out.toString('utf8', 0, this.n);
   }
 
   tab() {

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { Db } from '../../packages/kernel/src/db/types.ts';
 import { newId } from '../../packages/kernel/src/ids.ts';
 import { callBound, DecisionCopyDecoder, DecisionDecoder, encodeCall, encodeTransaction, StringTable, transactionBound } from './decision-log.mjs';
-import { type CallDecision, type DecisionRecord, DecisionRecorder, PendingDecisions, RenderOnThread, type TransactionDecision } from './recorder.ts';
+import { type CallDecision, type DecisionRecord, DecisionRecorder, PendingDecisions, RenderOnThread, type Rows, type TransactionDecision } from './recorder.ts';
 import { randomDecisions } from './testing/decisions.ts';
 
 /** A database that refuses while `down` is set, and remembers what each insert carried. */
@@ -116,7 +116,17 @@ describe('decision records as bytes (decision-log.mjs)', () => {
       for (const d of decisions) seg.used = isCall(d) ? encodeCall(seg, table, d) : encodeTransaction(seg, table, d as TransactionDecision);
       const decoder = new DecisionCopyDecoder();
       decoder.define(1, table.strings.slice(1));
-      expect(decoder.decode(buf.subarray(0, seg.used))).toBe(decisions.map(rowOf).map(copyLine).join(''));
+      const expected = decisions.map(rowOf).map(copyLine).join('');
+      expect(decoder.decode(buf.subarray(0, seg.used))).toBe(expected);
+      // As bytes (what the COPY connection sends): the same text's UTF-8, in a buffer of its own that the next
+      // batch does not overwrite.
+      const rows = decoder.decodeBytes(buf.subarray(0, seg.used));
+      expect(Buffer.from(rows).equals(Buffer.from(expected, 'utf8'))).toBe(true);
+      const other = Buffer.alloc(1 << 16);
+      const next = encodeCall({ buf: other, view: new DataView(other.buffer, other.byteOffset, other.length), used: 0 }, table, call(newId()));
+      decoder.define(1, table.strings.slice(1));
+      expect(decoder.decodeBytes(other.subarray(0, next)).length).toBeGreaterThan(0);
+      expect(Buffer.from(rows).toString('utf8')).toBe(expected);
     });
   }
 
@@ -270,18 +280,36 @@ describe('the decision log’s writer thread', () => {
       const end = encodeCall(seg, table, d);
       return Uint8Array.from(buf.subarray(0, end));
     };
+    const text = async (rows: Promise<Rows>) => {
+      const r = await rows;
+      if (typeof r !== 'string') throw new Error('JSON rows come as text');
+      return r;
+    };
     const first = call(newId(), { partner: 'partner:first', trunk: 'north' });
-    expect(JSON.parse(await renderer.render(batch(first)))).toEqual([callRow(first)]);
+    expect(JSON.parse(await text(renderer.render(batch(first))))).toEqual([callRow(first)]);
     await renderer.close();
     // Uses the strings the first thread learnt, and one new one.
     const second = call(newId(), { partner: 'partner:first', trunk: 'south' });
-    expect(JSON.parse(await renderer.render(batch(second)))).toEqual([callRow(second)]);
+    expect(JSON.parse(await text(renderer.render(batch(second))))).toEqual([callRow(second)]);
     // The thread dies with a batch out: the batch fails (the recorder retries it), it does not hang.
     const out = renderer.render(batch(call(newId())));
     await (renderer as unknown as { worker: { terminate(): Promise<number> } }).worker.terminate();
     await expect(out).rejects.toThrow(/exited/);
     const third = call(newId(), { trunk: 'north' });
-    expect(JSON.parse(await renderer.render(batch(third)))).toEqual([callRow(third)]);
+    expect(JSON.parse(await text(renderer.render(batch(third))))).toEqual([callRow(third)]);
+    await renderer.close();
+  });
+
+  it('in COPY format, sends back the lines as UTF-8 bytes (transferred, no string made of them)', async () => {
+    const table = new StringTable();
+    const renderer = new RenderOnThread(table, 'copy');
+    const buf = Buffer.alloc(1 << 16);
+    const seg = { buf, view: new DataView(buf.buffer, buf.byteOffset, buf.length), used: 0 };
+    const d = call(newId(), { partner: 'partner:ерлан', trunk: 'қала\tсолтүстік' });
+    const end = encodeCall(seg, table, d);
+    const rows = await renderer.render(Uint8Array.from(buf.subarray(0, end)));
+    expect(rows).toBeInstanceOf(Uint8Array);
+    expect(Buffer.from(rows as Uint8Array).toString('utf8')).toBe(copyLine(rowOf(d)));
     await renderer.close();
   });
 });

@@ -141,9 +141,12 @@ export class PendingDecisions {
  */
 export type RowFormat = 'json' | 'copy';
 
+/** A batch's rows: JSON text, or COPY lines as UTF-8 bytes (sent as they are; no string of them on this thread). */
+export type Rows = string | Uint8Array;
+
 /** Turns a batch of records into its rows, in the recorder's `RowFormat`. */
 interface Renderer {
-  render(bytes: Uint8Array): Promise<string>;
+  render(bytes: Uint8Array): Promise<Rows>;
   close(): Promise<void>;
   /** Time its thread has been busy, in ms (0 when it renders on this thread). */
   busyMs(): number;
@@ -156,15 +159,15 @@ class RenderHere implements Renderer {
 
   constructor(
     private readonly table: StringTable,
-    format: RowFormat,
+    private readonly format: RowFormat,
   ) {
     this.decoder = format === 'copy' ? new DecisionCopyDecoder() : new DecisionDecoder();
   }
 
-  async render(bytes: Uint8Array): Promise<string> {
+  async render(bytes: Uint8Array): Promise<Rows> {
     this.decoder.define(this.known, this.table.strings.slice(this.known));
     this.known = this.table.strings.length;
-    return this.decoder.decode(bytes);
+    return this.format === 'copy' ? this.decoder.decodeBytes(bytes) : this.decoder.decode(bytes);
   }
 
   async close(): Promise<void> {}
@@ -184,14 +187,14 @@ export class RenderOnThread implements Renderer {
   private seq = 0;
   /** Busy time of the threads that are gone. */
   private pastBusyMs = 0;
-  private readonly waiting = new Map<number, { resolve: (rows: string) => void; reject: (e: Error) => void }>();
+  private readonly waiting = new Map<number, { resolve: (rows: Rows) => void; reject: (e: Error) => void }>();
 
   constructor(
     private readonly table: StringTable,
     private readonly format: RowFormat = 'json',
   ) {}
 
-  render(bytes: Uint8Array): Promise<string> {
+  render(bytes: Uint8Array): Promise<Rows> {
     const worker = this.worker ?? this.start();
     const seq = ++this.seq;
     const first = this.sent;
@@ -208,13 +211,13 @@ export class RenderOnThread implements Renderer {
   private start(): Worker {
     const worker = new Worker(new URL('./decision-writer.mjs', import.meta.url), { workerData: { format: this.format } });
     worker.unref();
-    worker.on('message', (m: { seq: number; rows?: string; error?: string }) => {
+    worker.on('message', (m: { seq: number; rows?: Rows; error?: string }) => {
       const w = this.waiting.get(m.seq);
       if (!w) return;
       this.waiting.delete(m.seq);
       if (this.waiting.size === 0) worker.unref();
       if (m.error !== undefined) w.reject(new Error(m.error));
-      else w.resolve(m.rows as string);
+      else w.resolve(m.rows as Rows);
     });
     const gone = (e: Error) => {
       if (this.worker !== worker) return;
@@ -334,7 +337,7 @@ export class DecisionRecorder {
         // Behind a burst, larger statements: up to ten batches' worth at once, so the writer catches up.
         const size = this.pendingLog.size > 10 * this.options.batch ? 10 * this.options.batch : this.options.batch;
         const batch = this.pendingLog.take(size);
-        let rows: string;
+        let rows: Rows;
         try {
           rows = await this.renderer.render(batch.bytes);
         } catch (e) {
@@ -397,8 +400,8 @@ export class DecisionRecorder {
 }
 
 /** Writes a batch's rows made in `format`. */
-export async function writeDecisions(db: Db, rows: string, format: RowFormat): Promise<void> {
-  if (format === 'json') return insertDecisions(db, rows);
+export async function writeDecisions(db: Db, rows: Rows, format: RowFormat): Promise<void> {
+  if (format === 'json') return insertDecisions(db, typeof rows === 'string' ? rows : Buffer.from(rows).toString('utf8'));
   if (!db.copyIn) throw new Error('this database cannot load rows with COPY');
   try {
     await db.copyIn({ copy: `copy fraud_decision (${COPY_COLUMNS}) from stdin`, data: rows });

@@ -23,7 +23,8 @@ export interface Tx extends Queryable {
 export interface CopyLoad {
   before?: readonly string[];
   copy: string;
-  data: string;
+  /** The rows in COPY's text format: text, or its UTF-8 bytes. */
+  data: string | Uint8Array;
   after?: readonly string[];
 }
 
