@@ -6,9 +6,10 @@
  * keep-alive client must: each connection writes one request (head and body as one string, one write), reads the
  * answer's status and `content-length`, waits for that many body bytes, and sends the next. No chunked answers
  * (the server under test sends `content-length`; anything else is counted as an error and the connection dropped).
- * Latency is kept per request in 10 µs buckets, so p50/p99/max are exact to 10 µs whatever the run's length.
+ * Every request's latency is kept; percentiles are nearest-rank over all of them (`percentile` in lib.ts).
  */
 import net from 'node:net';
+import { percentile, round } from './lib.ts';
 
 export interface Target {
   host: string;
@@ -41,39 +42,12 @@ export interface LoadResult {
   latency: { p50: number; p90: number; p99: number; max: number; mean: number };
 }
 
-const BUCKET_US = 10;
-const MAX_BUCKETS = 3_000_000; // 30 s
-
-/** Latencies in 10 µs buckets. */
-class Latencies {
-  private readonly buckets = new Uint32Array(MAX_BUCKETS);
-  count = 0;
-  private sumUs = 0;
-  private maxUs = 0;
-
-  add(us: number): void {
-    const b = Math.min(MAX_BUCKETS - 1, Math.floor(us / BUCKET_US));
-    this.buckets[b]++;
-    this.count++;
-    this.sumUs += us;
-    if (us > this.maxUs) this.maxUs = us;
-  }
-
-  /** Milliseconds, to two decimals (autocannon gives whole ms; finer is no harm). */
-  summary(): LoadResult['latency'] {
-    const at = (q: number) => {
-      const rank = Math.ceil(q * this.count);
-      let seen = 0;
-      for (let i = 0; i < MAX_BUCKETS; i++) {
-        seen += this.buckets[i];
-        if (seen >= rank) return ((i + 1) * BUCKET_US) / 1000;
-      }
-      return this.maxUs / 1000;
-    };
-    const ms = (x: number) => Math.round(x * 100) / 100;
-    if (this.count === 0) return { p50: 0, p90: 0, p99: 0, max: 0, mean: 0 };
-    return { p50: ms(at(0.5)), p90: ms(at(0.9)), p99: ms(at(0.99)), max: ms(this.maxUs / 1000), mean: ms(this.sumUs / this.count / 1000) };
-  }
+/** p50/p90/p99/max/mean of latencies in ms, to two decimals (autocannon gives whole ms; finer is no harm). */
+function summary(ms: number[]): LoadResult['latency'] {
+  if (ms.length === 0) return { p50: 0, p90: 0, p99: 0, max: 0, mean: 0 };
+  const sorted = Float64Array.from(ms).sort();
+  const at = (p: number) => round(percentile(sorted, p), 2);
+  return { p50: at(50), p90: at(90), p99: at(99), max: at(100), mean: round(ms.reduce((a, b) => a + b, 0) / ms.length, 2) };
 }
 
 const HEAD_END = Buffer.from('\r\n\r\n');
@@ -92,7 +66,7 @@ export function parseHead(head: string): { status: number; length: number } | nu
 
 /** Runs `connections` keep-alive connections, each sending its next request when the last is answered, for `durationMs`. */
 export function closedLoop(o: LoadOptions): Promise<LoadResult> {
-  const latencies = new Latencies();
+  const latencies: number[] = [];
   const statusCodes: Record<string, number> = {};
   let ok = 0;
   let non2xx = 0;
@@ -107,7 +81,7 @@ export function closedLoop(o: LoadOptions): Promise<LoadResult> {
   return new Promise((resolve) => {
     const finish = () => {
       if (--open > 0) return;
-      resolve({ statusCodes, ok, non2xx, errors, elapsedMs: performance.now() - started, latency: latencies.summary() });
+      resolve({ statusCodes, ok, non2xx, errors, elapsedMs: performance.now() - started, latency: summary(latencies) });
     };
     for (let c = 0; c < o.connections; c++) {
       const target = o.targets[c % o.targets.length];
@@ -154,7 +128,7 @@ export function closedLoop(o: LoadOptions): Promise<LoadResult> {
           }
           if (pendingBytes < headBytes + head.length) return;
           const all = pending.length === 1 ? pending[0] : Buffer.concat(pending, pendingBytes);
-          latencies.add((performance.now() - sentAt) * 1000);
+          latencies.push(performance.now() - sentAt);
           const { status, length } = head;
           statusCodes[status] = (statusCodes[status] ?? 0) + 1;
           if (status >= 200 && status < 300) ok++;

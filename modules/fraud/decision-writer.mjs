@@ -11,11 +11,12 @@ import { DecisionCopyDecoder, DecisionDecoder } from './decision-log.mjs';
 
 const port = parentPort;
 if (!port) throw new Error('decision-writer.mjs runs only as a worker thread');
-const decoder = workerData?.format === 'copy' ? new DecisionCopyDecoder() : new DecisionDecoder();
+const copy = workerData?.format === 'copy';
+const decoder = copy ? new DecisionCopyDecoder() : new DecisionDecoder();
 port.on('message', (m) => {
   try {
     decoder.define(m.first, m.strings);
-    if (workerData?.format === 'copy') {
+    if (copy) {
       const rows = decoder.decodeBytes(m.bytes);
       port.postMessage({ seq: m.seq, rows }, [rows.buffer]);
     } else port.postMessage({ seq: m.seq, rows: decoder.decode(m.bytes) });

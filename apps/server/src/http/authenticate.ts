@@ -71,7 +71,7 @@ function identify(kernel: Kernel, keys: ApiKeyCache, req: FastifyRequest): Soon<
 }
 
 /** Why `principal` may not use a route declared with `access`, or null when it may. */
-export function refusal(access: Access, principal: Principal | null): Problem | null {
+function refusal(access: Access, principal: Principal | null): Problem | null {
   if (access.kind === 'public') return null;
   if (!principal) return new Problem('unauthenticated');
   if (access.kind === 'staff') {
