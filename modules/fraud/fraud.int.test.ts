@@ -636,7 +636,8 @@ describe(`fraud API on ${backendName}`, () => {
 describe(`fraud screening without a database on ${backendName}`, () => {
   let server: TestServer;
   beforeAll(async () => {
-    server = await testServer({ env: { ...ENV, TARTIP_FRAUD_DEGRADED_HOLD_AMOUNT: '100000', TARTIP_API_KEY_CACHE_SECONDS: '300' } });
+    // Partner keys are looked up for 1 s at a time, so the test outlives their cached answers (default 10 s).
+    server = await testServer({ env: { ...ENV, TARTIP_FRAUD_DEGRADED_HOLD_AMOUNT: '100000', TARTIP_API_KEY_CACHE_SECONDS: '1' } });
   });
   afterAll(async () => {
     await server?.close();
@@ -654,13 +655,15 @@ describe(`fraud screening without a database on ${backendName}`, () => {
       payload: { kind: 'phone', value: '+77051112233', source: 'police_case', confidence: 1, effect: 'block', overridable: false },
     });
     expect(listed.statusCode).toBe(201);
-    // Partner keys are checked against the database: look the keys up once while it is there (they are cached).
+    // Partner keys are checked against the database: each key is looked up once while it is there.
     expect((await call({ caller: '+77011234567', called: '+77273334455' })).json().outcome).toBe('allow');
     expect((await tx(500_000)).json().outcome).toBe('allow');
 
     await server.kernel.db.close();
     const rt = fraudRuntime(server.kernel);
     await until('degraded mode', async () => rt.degraded);
+    // Past the keys' cache time: their lookups now fail, and each key keeps the answer it had.
+    await new Promise((r) => setTimeout(r, 1200));
 
     const ordinary = await call({ caller: '+77011234567', called: '+77273334455' });
     expect(ordinary.statusCode, ordinary.body).toBe(200);
@@ -668,6 +671,15 @@ describe(`fraud screening without a database on ${backendName}`, () => {
     expect((await call({ caller: '+77051112233', called: '+77273334455' })).json()).toMatchObject({ outcome: 'block', reasons: ['caller_listed_block', 'shaken_absent'] });
     expect((await tx(500_000)).json()).toMatchObject({ outcome: 'hold', reasons: ['degraded_default'], degraded: true });
     expect((await tx(5_000)).json()).toMatchObject({ outcome: 'allow', degraded: true });
+    // A key this process never looked up cannot be checked: refused, localised, nothing decided.
+    const unknownKey = await server.app.inject({
+      method: 'POST',
+      url: '/api/v1/fraud/calls/screen',
+      headers: { 'x-api-key': tkEgov, 'accept-language': 'kk' },
+      payload: { trunk: 't1', ingress: 'domestic', caller: '+77011234567', called: '+77273334455' },
+    });
+    expect(unknownKey.statusCode, unknownKey.body).toBe(503);
+    expect(unknownKey.json()).toMatchObject({ code: 'database_unavailable', title: 'Дерекқормен байланыс үзілді' });
     // The records wait in memory for the database.
     expect(rt.recorder.pending).toBeGreaterThanOrEqual(4);
     expect(rt.recorder.dropped).toBe(0);

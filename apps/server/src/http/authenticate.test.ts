@@ -64,6 +64,37 @@ describe('ApiKeyCache', () => {
     expect(cache.get('tk_bank_wrong_3', async () => partner)).toBeNull();
   });
 
+  it('when its time is up and the database cannot answer, a known key keeps its last answer; a revocation counts once it can', async () => {
+    const cache = new ApiKeyCache(50, 40);
+    let lookups = 0;
+    let answer: () => Promise<Principal | null> = async () => partner;
+    const lookup = () => {
+      lookups++;
+      return answer();
+    };
+    expect(await cache.get('tk_bank_secret_5', lookup)).toBe(partner);
+    expect(await cache.get('tk_bank_wrong_5', async () => null)).toBeNull();
+    answer = async () => Promise.reject(new Error('database down'));
+    await sleep(60);
+    // The lookup fails: the request is still served, with the answer the key had.
+    expect(await cache.get('tk_bank_secret_5', lookup)).toBe(partner);
+    expect(await cache.get('tk_bank_wrong_5', lookup)).toBeNull();
+    expect(lookups).toBe(3);
+    // Until the retry, served as a value without asking the database again.
+    expect(cache.get('tk_bank_secret_5', lookup)).toBe(partner);
+    expect(lookups).toBe(3);
+    await sleep(50);
+    expect(await cache.get('tk_bank_secret_5', lookup)).toBe(partner);
+    expect(lookups).toBe(4);
+    // The database is back and the key was revoked meanwhile: the next lookup's answer counts.
+    answer = async () => null;
+    await sleep(50);
+    expect(await cache.get('tk_bank_secret_5', lookup)).toBeNull();
+    // A key never answered is refused while the database is down (the error reaches the request).
+    answer = async () => Promise.reject(new Error('database down'));
+    await expect(cache.get('tk_bank_never_seen', lookup)).rejects.toThrow('database down');
+  });
+
   it('with a time of 0, looks up every time', async () => {
     const cache = new ApiKeyCache(0);
     let lookups = 0;

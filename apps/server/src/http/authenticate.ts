@@ -21,16 +21,33 @@ function bearer(req: FastifyRequest): string | null {
 /** A value, or the promise of one while it is being looked up. */
 type Soon<T> = T | Promise<T>;
 
+/** A cached lookup: its answer (or the promise of it), until when it holds, and the last answer a lookup gave. */
+interface KeyEntry {
+  principal: Soon<Principal | null>;
+  until: number;
+  /** The answer of the last lookup that finished, kept while a new one runs, to serve if that one fails. */
+  known: { value: Principal | null } | undefined;
+}
+
 /**
  * Partner keys looked up in the last `apiKeyCacheSeconds`, by the key's hash (unknown keys too, so a flood of
  * wrong keys does not become a flood of queries). Bounded: when full, it is emptied. A key whose lookup has
  * finished is answered as a value, not a promise: the request goes on in the same turn.
+ *
+ * When its time is up a key is looked up again, and requests wait for that answer, so a revoked key stops working
+ * within the time. If that lookup fails (the database cannot be reached), the key keeps its last answer and the
+ * lookup is tried again after `retryMs`: partners already known to this process go on being served — the fraud
+ * module's screening is meant to go on through a database outage — while a key this process never saw is refused
+ * until the database answers.
  */
 export class ApiKeyCache {
-  private readonly entries = new Map<string, { principal: Soon<Principal | null>; until: number }>();
+  private readonly entries = new Map<string, KeyEntry>();
   private static readonly MAX = 10_000;
 
-  constructor(private readonly ttlMs: number) {}
+  constructor(
+    private readonly ttlMs: number,
+    private readonly retryMs = 1000,
+  ) {}
 
   get(key: string, lookup: () => Promise<Principal | null>): Soon<Principal | null> {
     if (this.ttlMs === 0) return lookup();
@@ -39,19 +56,29 @@ export class ApiKeyCache {
     const hit = this.entries.get(id);
     if (hit && hit.until > now) return hit.principal;
     // The lookup's promise is kept until it settles, so requests that arrive together with a new key wait for one
-    // query; then its value replaces it. A failed lookup (database down) is not remembered.
-    const principal = lookup();
-    if (this.entries.size >= ApiKeyCache.MAX) this.entries.clear();
-    const entry: { principal: Soon<Principal | null>; until: number } = { principal, until: now + this.ttlMs };
-    this.entries.set(id, entry);
-    principal.then(
+    // query; then its value replaces it.
+    const known = hit && !(hit.principal instanceof Promise) ? { value: hit.principal } : hit?.known;
+    const entry: KeyEntry = { principal: null, until: now + this.ttlMs, known };
+    const principal = lookup().then(
       (found) => {
         entry.principal = found;
+        entry.known = undefined;
+        return found;
       },
-      () => {
-        if (this.entries.get(id) === entry) this.entries.delete(id);
+      (err: unknown) => {
+        // Never answered before: the failure is not remembered, the next request asks again.
+        if (!known) {
+          if (this.entries.get(id) === entry) this.entries.delete(id);
+          throw err;
+        }
+        entry.principal = known.value;
+        entry.until = Date.now() + this.retryMs;
+        return known.value;
       },
     );
+    entry.principal = principal;
+    if (this.entries.size >= ApiKeyCache.MAX) this.entries.clear();
+    this.entries.set(id, entry);
     return principal;
   }
 

@@ -84,7 +84,7 @@ const PART: Record<string, string> = { body: 'body', querystring: 'query', param
  * moment to retry — a 503 the caller can act on, not a 500.
  */
 const CONNECTION_CODES = new Set(['57P01', '57P02', '57P03', 'ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT']);
-const CONNECTION_MESSAGE = /^(Connection terminated|Client has encountered a connection error|Client was closed|Connection ended)/;
+const CONNECTION_MESSAGE = /^(Connection terminated|Client has encountered a connection error|Client was closed|Connection ended|Cannot use a pool after calling end on the pool)/;
 function connectionLost(err: { code?: string; message?: string }): boolean {
   const code = typeof err.code === 'string' ? err.code : '';
   return code.startsWith('08') || CONNECTION_CODES.has(code) || CONNECTION_MESSAGE.test(err.message ?? '');

@@ -43,6 +43,15 @@ function errorOf(e: { name?: string; message: string }): Error {
 }
 
 /**
+ * The database can no longer be reached (closed, or its thread stopped), with the SQLSTATE a lost PostgreSQL
+ * connection gives (08006, connection_failure): callers treat both alike (the HTTP layer answers 503 and asks for a
+ * retry, as for a PostgreSQL server that went away).
+ */
+function unreachable(message: string): Error {
+  return Object.assign(new Error(message), { code: '08006' });
+}
+
+/**
  * A `Tx` over a way to run a statement's protocol bytes (in the worker, or on this thread): statements encoded by
  * node-postgres's code and answers decoded the same way. In a transaction each is tracked (`in-flight.ts`); one whose
  * parameters cannot be encoded is refused before anything is sent, and fails its transaction.
@@ -100,8 +109,8 @@ async function openPgliteWorker(dataDir: string | undefined, startParams: string
     if (m.ok) p.resolve(m.value ?? new Uint8Array(0));
     else p.reject(errorOf(m.error ?? { message: 'database error' }));
   });
-  worker.on('error', (e: unknown) => failAll(e instanceof Error ? e : new Error(String(e))));
-  worker.on('exit', (code) => failAll(new Error(`the database thread stopped (exit code ${code})`)));
+  worker.on('error', (e: unknown) => failAll(unreachable(`the database thread failed: ${e instanceof Error ? e.message : String(e)}`)));
+  worker.on('exit', (code) => failAll(unreachable(`the database thread stopped (exit code ${code})`)));
   worker.unref();
   // The statement's buffer is handed over (transferred), not copied: it is not used here again.
   const call = (message: Record<string, unknown>, bytes?: Uint8Array<ArrayBuffer>): Promise<Uint8Array> =>
@@ -140,7 +149,7 @@ async function openPgliteWorker(dataDir: string | undefined, startParams: string
       return result;
     },
     ping: async () => {
-      if (closed) throw new Error('database is closed');
+      if (closed) throw unreachable('database is closed');
       decodeRows(await call({ op: 'query' }, encodeQuery('select 1')));
     },
     close: async () => {
@@ -162,7 +171,7 @@ async function openPgliteHere(dataDir: string | undefined, startParams: string[]
   const session = new WireSession(pg, TURN_EVERY_MS);
   let closed = false;
   let nextTx = 1;
-  const bound = statements((bytes, tx) => (tx ? session.inTransaction(tx, bytes) : session.run(bytes)));
+  const bound = statements((bytes, tx) => (closed ? Promise.reject(unreachable('database is closed')) : tx ? session.inTransaction(tx, bytes) : session.run(bytes)));
   return {
     kind: 'pglite',
     ...bound(),
@@ -188,7 +197,7 @@ async function openPgliteHere(dataDir: string | undefined, startParams: string[]
       return result;
     },
     ping: async () => {
-      if (closed) throw new Error('database is closed');
+      if (closed) throw unreachable('database is closed');
       decodeRows(await session.run(encodeQuery('select 1')));
     },
     close: async () => {
