@@ -260,7 +260,9 @@ describe('anti-fraud back-office', () => {
       return { status: res.status, body: (await res.json()) as T };
     };
     type TxOut = { id: string; outcome: string; score: number; reasons: string[]; policyVersion: string };
-    const transfer = () => partner<TxOut>(BANK_KEY, 'POST', '/api/v1/fraud/transactions/screen', { id: `e2e-${Date.now()}`, amount: 40_000, payer: { account: PAYER }, payee: { account: PAYEE } });
+    // Each transfer its own id: the same id and content within 10 minutes would get its first decision back.
+    let transfers = 0;
+    const transfer = () => partner<TxOut>(BANK_KEY, 'POST', '/api/v1/fraud/transactions/screen', { id: `e2e-${Date.now()}-${++transfers}`, amount: 40_000, payer: { account: PAYER }, payee: { account: PAYEE } });
 
     // The bank lists the payee's account as suspicious (warn, 0.6): a transfer to it is held by T-LIST (400 ≥ 300).
     const listed = await partner<IndicatorOut>(BANK_KEY, 'POST', '/api/v1/fraud/indicators', { kind: 'iban', value: PAYEE, source: 'bank', confidence: 0.6, effect: 'warn', note: 'жалоба клиента' });

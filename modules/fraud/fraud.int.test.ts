@@ -520,6 +520,32 @@ describe(`fraud API on ${backendName}`, () => {
       expect(blocked.typologies.find((t) => t.id === 'T-CALL')?.score).toBe(650);
     });
 
+    it('a transfer sent again gets its first decision back, recorded once; the same id with other content is decided anew', async () => {
+      const rt = fraudRuntime(server.kernel);
+      const payer = { account: 'KZ21125KZT4440000001', phone: '+77015550009' };
+      const payee = { account: 'KZ91125KZT4440000002' };
+      expect((await call({ caller: '+442079460977', called: payer.phone, ingress: 'international' })).outcome).toBe('allow');
+      const first = await screenTx({ id: 'resent-1', amount: 20_000, payer, payee });
+      expect(first.json()).toMatchObject({ outcome: 'hold', reasons: ['typology_T-CALL_alert'], repeated: false });
+      // The bank's request timed out and it sends the transfer again: the first attempt is in the payer's history
+      // now, so deciding again would allow it (no longer a first transfer). It gets the hold back, same decision.
+      const again = await screenTx({ id: 'resent-1', amount: 20_000, payer, payee });
+      expect(again.json()).toEqual({ ...first.json(), repeated: true });
+      expect(rt.repeatedTransfers).toBeGreaterThanOrEqual(1);
+      // Another partner may use the same id for its own transfer: not a repeat.
+      const other = await key(TELECOM, { method: 'POST', url: '/api/v1/fraud/transactions/screen', payload: { id: 'resent-1', amount: 20_000, payer, payee } });
+      expect(other.json()).toMatchObject({ repeated: false });
+      expect(other.json().id).not.toBe(first.json().id);
+      // The same id with other content (the bank vouches for the payer now) is a new request, decided anew.
+      const vouched = await screenTx({ id: 'resent-1', amount: 20_000, payer, payee, override: true });
+      expect(vouched.json()).toMatchObject({ repeated: false });
+      expect(vouched.json().id).not.toBe(first.json().id);
+      await rt.recorder.flush();
+      expect(await count('fraud_decision', "subject->>'transactionId' = 'resent-1' and id = $1", [first.json().id])).toBe(1);
+      expect(await count('fraud_decision', "subject->>'transactionId' = 'resent-1'")).toBe(3);
+      expect(await count('fraud_decision', "subject->>'transactionId' = 'resent-1' and partner = 'partner:demo-telecom'")).toBe(1);
+    });
+
     it('calls screened by another process count too (fraud.calls.risky)', async () => {
       const phone = '+77015550003';
       await server.kernel.bus.publish({

@@ -140,6 +140,8 @@ const TxOut = z.object({
     }),
   ),
   rules: z.array(z.object({ rule: z.string(), version: z.string(), value: z.number(), ref: z.string() })),
+  /** The same transfer (partner, id and content) was screened within the window: this is its first decision. */
+  repeated: z.boolean(),
   degraded: z.boolean(),
   latencyUs: z.number(),
   policyVersion: z.string(),

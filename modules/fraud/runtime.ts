@@ -9,6 +9,7 @@ import { type CallOutcome, decideCall, type Ingress } from './domain/calls.ts';
 import { IdentifierDigests, type IdentifierKind, identifierHash, isKazakhstanNumber } from './domain/identifiers.ts';
 import { type IndicatorState, IndicatorSet, type Match } from './domain/indicator-set.ts';
 import { type Attestation, type CertificateFetcher, HttpCertificateFetcher, type ShakenResult, verifyIdentity } from './domain/passport.ts';
+import { RecentDecisions } from './domain/repeats.ts';
 import { SimBoxDetector } from './domain/simbox.ts';
 import { CallStream, PaymentStream } from './domain/streams.ts';
 import { type Condition, decideTransaction, type TxDecision } from './domain/typologies.ts';
@@ -98,6 +99,8 @@ export const DEFAULT_POLICY_COMMENT = `Built-in default (config/policy.ts ${POLI
 export interface TxResult extends TxDecision {
   id: string;
   transactionId: string;
+  /** This transfer (same partner, id and content) was decided before, within the window: this is that decision. */
+  repeated: boolean;
   degraded: boolean;
   latencyUs: number;
   policyVersion: string;
@@ -133,6 +136,10 @@ export class FraudRuntime {
   private readonly digests: IdentifierDigests;
   /** The digest of an identifier looked up and not kept (lookups are synchronous, one at a time). */
   private readonly scratchDigest = new Uint8Array(32);
+  /** Transfers decided lately, by partner and transaction id: one sent again gets its first decision. */
+  private readonly recentTransfers: RecentDecisions<{ input: TxInput; result: TxResult }>;
+  /** Transfers answered with an earlier decision (sent again within the window). */
+  repeatedTransfers = 0;
   /** The call policy of `active` with the degraded default, made once per policy version. */
   private callPolicy: CallPolicy | null = null;
   private callPolicyOf: ActivePolicy | null = null;
@@ -143,6 +150,7 @@ export class FraudRuntime {
   ) {
     this.fetcher = new HttpCertificateFetcher(settings.certCacheMs, settings.certTimeoutMs);
     this.digests = new IdentifierDigests(settings.hashKey);
+    this.recentTransfers = new RecentDecisions(settings.repeatWindowMs, settings.repeatMax);
     this.active = { version: 1, ...defaultPolicy(settings) };
     this.recorder = new DecisionRecorder(
       kernel.db,
@@ -417,6 +425,16 @@ export class FraudRuntime {
     const active = this.active;
     const policy = active.transactions;
     const now = this.kernel.clock.nowMs();
+    // The same transfer sent again gets its first decision: deciding it anew would see its own first attempt in
+    // the payer's history (and record it twice). No new record is written.
+    const key = `${origin.partner}\u0000${input.id}`;
+    // Remembered as sent, except a card number: only its hash is kept.
+    const kept = input.payee.card === null ? input : { ...input, payee: { ...input.payee, card: this.hash('card', input.payee.card) } };
+    const before = this.recentTransfers.get(key, now);
+    if (before && sameTransfer(before.value.input, kept)) {
+      this.repeatedTransfers++;
+      return { ...before.value.result, repeated: true };
+    }
     const conditions: Condition[] = [];
     // Each account is hashed once: for the lookup and, as bytes, for the decision log.
     const payerDigest = this.digests.digest('iban', input.payer.account);
@@ -473,8 +491,24 @@ export class FraudRuntime {
       payeeHash: payeeDigest,
       typologies: decision.typologies,
     });
-    return { id, transactionId: input.id, ...decision, degraded, latencyUs, policyVersion: String(active.version) };
+    const result: TxResult = { id, transactionId: input.id, ...decision, repeated: false, degraded, latencyUs, policyVersion: String(active.version) };
+    this.recentTransfers.remember(key, { input: kept, result }, now);
+    return result;
   }
+}
+
+/** Whether two transfers sent under one id are the same transfer: same amount, currency, parties and override. */
+function sameTransfer(a: TxInput, b: TxInput): boolean {
+  return (
+    a.amount === b.amount &&
+    a.currency === b.currency &&
+    a.override === b.override &&
+    a.payer.account === b.payer.account &&
+    a.payer.phone === b.payer.phone &&
+    a.payee.account === b.payee.account &&
+    a.payee.phone === b.payee.phone &&
+    a.payee.card === b.payee.card
+  );
 }
 
 export interface IndicatorRow {

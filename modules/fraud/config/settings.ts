@@ -34,6 +34,9 @@ export interface FraudSettings {
   rateLimitPartner: number;
   /** Lines in one bulk import. */
   importMax: number;
+  /** How long, and for how many transfers at most, a transfer sent again gets its first decision back. */
+  repeatWindowMs: number;
+  repeatMax: number;
 }
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
@@ -56,6 +59,8 @@ const schema = z.object({
   TARTIP_FRAUD_LARGE_AMOUNT: int(1, 1_000_000_000_000).default(TRANSACTION_POLICY.largeAmount),
   TARTIP_FRAUD_RATE_LIMIT_PARTNER: int(1, 100_000_000).default(1_200_000),
   TARTIP_FRAUD_IMPORT_MAX: int(1, 1_000_000).default(100_000),
+  TARTIP_FRAUD_REPEAT_WINDOW_S: int(0, 86_400).default(600),
+  TARTIP_FRAUD_REPEAT_MAX: int(0, 10_000_000).default(200_000),
 });
 
 /** Validates the `TARTIP_FRAUD_*` variables; a bad value throws ConfigError naming it (the process refuses to start). */
@@ -91,5 +96,7 @@ export function loadFraudSettings(env: Readonly<Record<string, string | undefine
     largeAmount: c.TARTIP_FRAUD_LARGE_AMOUNT,
     rateLimitPartner: c.TARTIP_FRAUD_RATE_LIMIT_PARTNER,
     importMax: c.TARTIP_FRAUD_IMPORT_MAX,
+    repeatWindowMs: c.TARTIP_FRAUD_REPEAT_WINDOW_S * 1000,
+    repeatMax: c.TARTIP_FRAUD_REPEAT_MAX,
   };
 }
