@@ -22,6 +22,8 @@ export interface Pacs008Tx {
 export interface Pacs008 {
   msgId: string;
   createdAt: string;
+  /** The message's name and version from its namespace (`pacs.008.001.08`), echoed in the status report. */
+  messageName: string;
   txs: Pacs008Tx[];
 }
 
@@ -40,9 +42,27 @@ const parser = new XMLParser({
 
 type Node = Record<string, unknown>;
 const isNode = (v: unknown): v is Node => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * XML's five predefined entities and character references, decoded here (the parser's own entity handling is off:
+ * with document type declarations refused, nothing else can be defined). `A&amp;B` is `A&B`, as the bank meant it.
+ */
+const REFERENCE = /&(?:(lt|gt|amp|apos|quot)|#(\d{1,7})|#x([0-9a-fA-F]{1,6}));/g;
+const PREDEFINED: Record<string, string> = { lt: '<', gt: '>', amp: '&', apos: "'", quot: '"' };
+const decode = (s: string): string =>
+  s.includes('&')
+    ? s.replace(REFERENCE, (_, name: string | undefined, dec: string | undefined, hex: string | undefined) => {
+        if (name) return PREDEFINED[name];
+        const cp = dec ? Number(dec) : Number.parseInt(hex as string, 16);
+        return cp > 0 && cp <= 0x10ffff && !(cp >= 0xd800 && cp <= 0xdfff) ? String.fromCodePoint(cp) : '\ufffd';
+      })
+    : s;
+/** An `&` that does not start one of those references (an undefined entity, or a bare ampersand). */
+const STRAY_AMPERSAND = /&(?!(?:lt|gt|amp|apos|quot|#\d{1,7}|#x[0-9a-fA-F]{1,6});)/;
+
 const text = (v: unknown): string | null => {
-  if (typeof v === 'string') return v.trim() || null;
-  if (isNode(v) && typeof v['#text'] === 'string') return v['#text'].trim() || null;
+  if (typeof v === 'string') return decode(v).trim() || null;
+  if (isNode(v) && typeof v['#text'] === 'string') return decode(v['#text']).trim() || null;
   return null;
 };
 const at = (n: unknown, ...path: string[]): unknown => path.reduce<unknown>((v, k) => (isNode(v) ? v[k] : undefined), n);
@@ -53,29 +73,43 @@ const phoneOf = (v: unknown): string | null => {
   return s ? s.replace('-', '') : null;
 };
 
+/** ISO 20022's ISODateTime: a date and a time, with or without a zone. */
+const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})?$/;
+
 export function parsePacs008(xml: string): Parsed<Pacs008> {
   if (xml.trim() === '') return { ok: false, malformed: 'empty body' };
   if (/<!DOCTYPE/i.test(xml)) return { ok: false, malformed: 'document type declarations are not accepted' };
   const valid = XMLValidator.validate(xml);
   if (valid !== true) return { ok: false, malformed: `${valid.err.msg} (line ${valid.err.line})` };
+  const stray = STRAY_AMPERSAND.exec(xml);
+  if (stray) return { ok: false, malformed: `undefined entity or bare '&' (line ${xml.slice(0, stray.index).split('\n').length})` };
   const doc = parser.parse(xml) as Node;
   const root = at(doc, 'Document', 'FIToFICstmrCdtTrf');
   const base = 'body.Document.FIToFICstmrCdtTrf';
   if (!isNode(root)) return { ok: false, errors: [{ path: base, code: 'required' }] };
   const errors: FieldError[] = [];
-  const need = (v: unknown, path: string): string => {
+  const need = (v: unknown, path: string, maxLength = 140): string => {
+    if (Array.isArray(v)) {
+      errors.push({ path, code: 'fraud.repeated_element' });
+      return '';
+    }
     const s = text(v);
     if (s === null) errors.push({ path, code: 'required' });
+    else if (s.length > maxLength) errors.push({ path, code: 'too_big', params: { maximum: maxLength } });
     return s ?? '';
   };
-  const msgId = need(at(root, 'GrpHdr', 'MsgId'), `${base}.GrpHdr.MsgId`);
+  // Identifiers are ISO 20022's Max35Text.
+  const msgId = need(at(root, 'GrpHdr', 'MsgId'), `${base}.GrpHdr.MsgId`, 35);
   const createdAt = need(at(root, 'GrpHdr', 'CreDtTm'), `${base}.GrpHdr.CreDtTm`);
-  if (createdAt && Number.isNaN(Date.parse(createdAt))) errors.push({ path: `${base}.GrpHdr.CreDtTm`, code: 'invalid_format', params: { format: 'date-time' } });
+  if (createdAt && (!ISO_DATE_TIME.test(createdAt) || Number.isNaN(Date.parse(createdAt)))) {
+    errors.push({ path: `${base}.GrpHdr.CreDtTm`, code: 'invalid_format', params: { format: 'date-time' } });
+  }
   const nb = need(at(root, 'GrpHdr', 'NbOfTxs'), `${base}.GrpHdr.NbOfTxs`);
   const list = (root.CdtTrfTxInf as unknown[] | undefined) ?? [];
   if (list.length === 0) errors.push({ path: `${base}.CdtTrfTxInf`, code: 'required' });
   else if (nb && nb !== String(list.length)) errors.push({ path: `${base}.GrpHdr.NbOfTxs`, code: 'fraud.count_mismatch', params: { count: list.length } });
   if (list.length > 100) errors.push({ path: `${base}.CdtTrfTxInf`, code: 'too_big', params: { maximum: '100' } });
+  const seen = new Map<string, number>();
   const txs: Pacs008Tx[] = list.slice(0, 100).map((tx, i) => {
     const p = `${base}.CdtTrfTxInf.${i}`;
     const amountNode = at(tx, 'IntrBkSttlmAmt');
@@ -84,8 +118,13 @@ export function parsePacs008(xml: string): Parsed<Pacs008> {
     if (amountText && (!/^\d{1,18}(\.\d{1,5})?$/.test(amountText) || !(amount > 0))) errors.push({ path: `${p}.IntrBkSttlmAmt`, code: 'invalid_value' });
     const currency = isNode(amountNode) && typeof amountNode['@_Ccy'] === 'string' ? amountNode['@_Ccy'] : '';
     if (amountText && !/^[A-Z]{3}$/.test(currency)) errors.push({ path: `${p}.IntrBkSttlmAmt.@Ccy`, code: 'required' });
+    const endToEndId = need(at(tx, 'PmtId', 'EndToEndId'), `${p}.PmtId.EndToEndId`, 35);
+    // Each transfer of a message is its own: the same end-to-end id twice is a mistake, not two transfers.
+    const first = seen.get(endToEndId);
+    if (endToEndId && first !== undefined) errors.push({ path: `${p}.PmtId.EndToEndId`, code: 'fraud.repeated_in_message', params: { index: first } });
+    else seen.set(endToEndId, i);
     return {
-      endToEndId: need(at(tx, 'PmtId', 'EndToEndId'), `${p}.PmtId.EndToEndId`),
+      endToEndId,
       amount,
       currency,
       debtorIban: need(at(tx, 'DbtrAcct', 'Id', 'IBAN'), `${p}.DbtrAcct.Id.IBAN`),
@@ -96,7 +135,9 @@ export function parsePacs008(xml: string): Parsed<Pacs008> {
     };
   });
   if (errors.length > 0) return { ok: false, errors };
-  return { ok: true, value: { msgId, createdAt, txs } };
+  const ns = at(doc, 'Document', '@_xmlns');
+  const messageName = (typeof ns === 'string' && /(pacs\.008\.\d{3}\.\d{2})$/.exec(ns)?.[1]) || 'pacs.008.001.10';
+  return { ok: true, value: { msgId, createdAt, messageName, txs } };
 }
 
 /** pacs.002 transaction status: ACCP (accepted), PDNG (pending: held for review), RJCT (rejected). */
@@ -119,7 +160,7 @@ export function renderPacs002(input: { msgId: string; createdAt: string; origina
       '@_xmlns': 'urn:iso:std:iso:20022:tech:xsd:pacs.002.001.12',
       FIToFIPmtSts: {
         GrpHdr: { MsgId: input.msgId, CreDtTm: input.createdAt },
-        OrgnlGrpInfAndSts: { OrgnlMsgId: input.original.msgId, OrgnlMsgNmId: 'pacs.008.001.10', OrgnlCreDtTm: input.original.createdAt },
+        OrgnlGrpInfAndSts: { OrgnlMsgId: input.original.msgId, OrgnlMsgNmId: input.original.messageName, OrgnlCreDtTm: input.original.createdAt },
         TxInfAndSts: input.lines.map((l) => ({
           StsId: l.decisionId,
           OrgnlEndToEndId: l.endToEndId,
