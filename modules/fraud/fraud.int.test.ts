@@ -10,6 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { XMLParser } from 'fast-xml-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApiKey } from '../../packages/kernel/src/auth/identity.ts';
 import { newId } from '../../packages/kernel/src/ids.ts';
 import { backendName } from '../../packages/kernel/src/testing.ts';
 import { problem, type TestServer, testServer, until } from '../../apps/server/src/testing.ts';
@@ -262,6 +263,19 @@ describe(`fraud API on ${backendName}`, () => {
       expect(await count('fraud_roaming', "msisdn = '+77012223344'")).toBe(1);
     });
 
+    it('only an operator’s key feeds roaming, SIM registrations and call records: a bank’s is refused and changes nothing', async () => {
+      const spoofed = { caller: '+77012229988', called: '+77273334455', ingress: 'international' };
+      expect((await call(spoofed)).outcome).toBe('block');
+      const before = { roaming: await count('fraud_roaming'), sims: await count('fraud_sim_registration') };
+      const roaming = await key(BANK, { method: 'PUT', url: '/api/v1/fraud/roaming', headers: { 'accept-language': 'ru' }, payload: { items: [{ msisdn: spoofed.caller, roaming: true }] } });
+      expect(problem(roaming, 403, 'forbidden').detail).toContain('fraud:screen (channel telecom)');
+      problem(await key(BANK, { method: 'POST', url: '/api/v1/fraud/sim-registrations', payload: { items: [{ iin: '850104300120', msisdn: spoofed.caller, event: 'registered', at: new Date().toISOString() }] } }), 403, 'forbidden');
+      problem(await key(BANK, { method: 'POST', url: '/api/v1/fraud/cdrs', headers: { 'content-type': 'application/x-ndjson' }, payload: '{}' }), 403, 'forbidden');
+      expect({ roaming: await count('fraud_roaming'), sims: await count('fraud_sim_registration') }).toEqual(before);
+      // The spoofed number stays blocked on the international ingress.
+      expect((await call(spoofed)).outcome).toBe('block');
+    });
+
     it('verifies STIR/SHAKEN PASSporTs with the certificate fetched from x5u over HTTP, and caches it', async () => {
       const c = { caller: '+77011234567', called: '+77273334455' };
       const identity = (o: Partial<Parameters<typeof identityHeader>[0]> = {}) => identityHeader({ x5u: `${certs.base}/sp.pem`, orig: c.caller, dest: [c.called], iat: iat(), ...o });
@@ -466,8 +480,11 @@ describe(`fraud API on ${backendName}`, () => {
       const first = await feed(Array.from({ length: 6 }, (_, i) => reg(i)));
       expect(first.statusCode, first.body).toBe(200);
       expect(first.json()).toEqual({ accepted: 6, overLimit: [], limit: 10 });
-      // Another operator (the bank key stands in for it) registers five more to the same person.
-      const second = await feed(Array.from({ length: 5 }, (_, i) => reg(10 + i)), BANK);
+      // Another operator registers five more to the same person.
+      const other = await server.kernel.commands.run({ actor: 'test' }, (uow) =>
+        createApiKey(uow, { name: 'second-operator', channel: 'telecom', scopes: ['fraud:screen'], jurisdictions: ['*'] }),
+      );
+      const second = await feed(Array.from({ length: 5 }, (_, i) => reg(10 + i)), other.key);
       expect(second.json().overLimit).toEqual([{ iin: IIN, active: 11 }]);
       expect(await count('kernel_outbox', "subject = 'fraud.sim_limit.changed' and payload->>'iin' = $1 and (payload->>'exceeded')::boolean", [IIN])).toBe(1);
       const listed = await server.as('fraud', { method: 'GET', url: '/api/v1/fraud/sim-limits' });

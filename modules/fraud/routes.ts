@@ -291,6 +291,11 @@ async function routes(app: FastifyInstance, kernel: Kernel, rt: FraudRuntime) {
   });
   const contributorFilter = (req: FastifyRequest) => (req.principal?.kind === 'partner' ? actorOf(req.principal) : null);
 
+  // Operators' feeds — roaming, SIM registrations, call records — only from a telecom operator's key (or fraud staff):
+  // a bank's key marking a number as roaming would switch off the block on calls spoofing it.
+  const OPERATORS = ['telecom'] as const;
+  const operatorFeed = anyOf(staff('fraud:write'), partner('fraud:screen', OPERATORS));
+
   // ---- indicators ---------------------------------------------------------------------------------------
   const writeIndicators = anyOf(staff('fraud:write'), partner('fraud:indicators'));
   const readIndicators = anyOf(staff('fraud:read'), partner('fraud:indicators'));
@@ -537,7 +542,7 @@ async function routes(app: FastifyInstance, kernel: Kernel, rt: FraudRuntime) {
   app.put(
     '/api/v1/fraud/roaming',
     {
-      config: { access: anyOf(staff('fraud:write'), partner('fraud:screen')) },
+      config: { access: operatorFeed },
       schema: {
         tags,
         summary: 'Operators: which of your numbers are roaming abroad (and until when); a roaming Kazakhstan number may arrive on an international ingress',
@@ -646,7 +651,7 @@ async function routes(app: FastifyInstance, kernel: Kernel, rt: FraudRuntime) {
   app.post(
     '/api/v1/fraud/cdrs',
     {
-      config: { access: partner('fraud:screen'), rateLimit: partnerLimit },
+      config: { access: partner('fraud:screen', OPERATORS), rateLimit: partnerLimit },
       schema: {
         tags,
         summary: 'Operators: call records (NDJSON: imsi, iccid?, imei?, direction, cell, durationS, at, simActivatedAt?); SIMs matching the SIM-box pattern become indicators',
@@ -713,7 +718,7 @@ async function routes(app: FastifyInstance, kernel: Kernel, rt: FraudRuntime) {
   app.post(
     '/api/v1/fraud/sim-registrations',
     {
-      config: { access: anyOf(staff('fraud:write'), partner('fraud:screen')) },
+      config: { access: operatorFeed },
       schema: {
         tags,
         summary: `Operators: SIM registrations and deregistrations (IIN, number, ICCID); people with more than ${SIM_LIMIT.maxPerIin} active SIMs across all operators are flagged`,

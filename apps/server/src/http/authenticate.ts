@@ -97,6 +97,14 @@ function identify(kernel: Kernel, keys: ApiKeyCache, req: FastifyRequest): Soon<
     .then((claims) => (claims ? principalOfUser({ id: claims.sub, username: claims.username, roles: claims.roles, jurisdictions: claims.jurisdictions }) : null));
 }
 
+/** A partner key with the scope, and of one of the channels when the route names them. */
+function partnerMay(access: Extract<Access, { kind: 'partner' }>, principal: Principal): boolean {
+  return principal.kind === 'partner' && principal.scopes.has(access.scope) && (!access.channels || access.channels.includes(principal.channel));
+}
+
+/** What a partner needs, as the refusal names it: `fraud:screen`, or `fraud:screen (channel telecom)`. */
+const partnerNeeds = (a: Extract<Access, { kind: 'partner' }>) => (a.channels ? `${a.scope} (channel ${a.channels.join(', ')})` : a.scope);
+
 /** Why `principal` may not use a route declared with `access`, or null when it may. */
 function refusal(access: Access, principal: Principal | null): Problem | null {
   if (access.kind === 'public') return null;
@@ -105,14 +113,12 @@ function refusal(access: Access, principal: Principal | null): Problem | null {
     if (principal.kind !== 'user') return Problem.forbidden(access.permission ?? 'staff');
     if (access.permission && !principal.permissions.has(access.permission)) return Problem.forbidden(access.permission);
   } else if (access.kind === 'partner') {
-    if (principal.kind !== 'partner' || !principal.scopes.has(access.scope)) return Problem.forbidden(access.scope);
+    if (!partnerMay(access, principal)) return Problem.forbidden(partnerNeeds(access));
   } else if (access.kind === 'any') {
     const allowed = access.of.some((a) =>
-      a.kind === 'staff'
-        ? principal.kind === 'user' && (!a.permission || principal.permissions.has(a.permission))
-        : principal.kind === 'partner' && principal.scopes.has(a.scope),
+      a.kind === 'staff' ? principal.kind === 'user' && (!a.permission || principal.permissions.has(a.permission)) : partnerMay(a, principal),
     );
-    if (!allowed) return Problem.forbidden(access.of.map((a) => (a.kind === 'staff' ? (a.permission ?? 'staff') : a.scope)).join(' | '));
+    if (!allowed) return Problem.forbidden(access.of.map((a) => (a.kind === 'staff' ? (a.permission ?? 'staff') : partnerNeeds(a))).join(' | '));
   }
   return null;
 }

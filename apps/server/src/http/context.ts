@@ -6,12 +6,12 @@ import type { Locale } from '../../../../packages/kernel/src/i18n/index.ts';
 /**
  * Who may call a route, declared on the route itself (`config.access`) so that the authorisation test can
  * walk every route: public, any signed-in staff member, staff holding a permission, or a partner key with
- * a scope.
+ * a scope — and, where only some kinds of partner may (an operator's feeds), of one of those key channels.
  */
 export type Access =
   | { kind: 'public' }
   | { kind: 'staff'; permission?: Permission }
-  | { kind: 'partner'; scope: Scope }
+  | { kind: 'partner'; scope: Scope; channels?: readonly string[] }
   /** Allowed when any alternative allows (e.g. a crew member *or* a tracker gateway sends positions). */
   | { kind: 'any'; of: Exclude<Access, { kind: 'any' } | { kind: 'public' }>[] };
 
@@ -43,6 +43,7 @@ export const queryNumber = () =>
 
 export const publicAccess: Access = { kind: 'public' };
 export const staff = (permission?: Permission): Extract<Access, { kind: 'staff' }> => ({ kind: 'staff', permission });
-export const partner = (scope: Scope): Extract<Access, { kind: 'partner' }> => ({ kind: 'partner', scope });
+export const partner = (scope: Scope, channels?: readonly string[]): Extract<Access, { kind: 'partner' }> =>
+  channels ? { kind: 'partner', scope, channels } : { kind: 'partner', scope };
 /** Any of several staff permissions or partner scopes, e.g. `anyOf(staff('dispatch:write'), staff('dispatch:field'))`. */
 export const anyOf = (...of: Exclude<Access, { kind: 'any' } | { kind: 'public' }>[]): Access => ({ kind: 'any', of });

@@ -78,6 +78,9 @@ interface Operation {
   requestBody?: { content?: Record<string, { schema: Schema }> };
 }
 
+/** Whether a demo key may use a partner route: its scope, and its channel where the route names channels. */
+const keyMay = (k: (typeof DEMO_API_KEYS)[number], a: Extract<Access, { kind: 'partner' }>) => k.scopes.includes(a.scope) && (!a.channels || a.channels.includes(k.channel));
+
 const typeOf = (s: Schema): string | undefined => {
   if (s.type) return Array.isArray(s.type) ? s.type.find((t) => t !== 'null') : s.type;
   if (s.properties) return 'object';
@@ -260,7 +263,7 @@ type Who =
   | { name: string; kind: 'anonymous'; headers: Record<string, string> }
   | { name: string; kind: 'invalid'; headers: Record<string, string> }
   | { name: string; kind: 'user'; role: Role; headers: Record<string, string> }
-  | { name: string; kind: 'partner'; scopes: Set<Scope>; headers: Record<string, string> };
+  | { name: string; kind: 'partner'; scopes: Set<Scope>; channel: string; headers: Record<string, string> };
 
 describe(`API contract on ${backendName}`, () => {
   let server: TestServer;
@@ -313,7 +316,7 @@ describe(`API contract on ${backendName}`, () => {
     who.push({ name: 'expired token', kind: 'invalid', headers: { authorization: `Bearer ${expired}` } });
     who.push({ name: 'unknown API key', kind: 'invalid', headers: { 'x-api-key': 'tk_bank_demo_not_a_real_key_at_all' } });
     for (const role of ROLES) who.push({ name: role, kind: 'user', role, headers: { authorization: `Bearer ${await server.token(role)}` } });
-    for (const k of DEMO_API_KEYS) who.push({ name: `partner ${k.name}`, kind: 'partner', scopes: new Set(k.scopes), headers: { 'x-api-key': k.key } });
+    for (const k of DEMO_API_KEYS) who.push({ name: `partner ${k.name}`, kind: 'partner', scopes: new Set(k.scopes), channel: k.channel, headers: { 'x-api-key': k.key } });
   });
   afterAll(async () => server?.close());
 
@@ -394,7 +397,7 @@ describe(`API contract on ${backendName}`, () => {
         : a.kind === 'staff'
           ? !a.permission || ROLES.some((role) => (ROLE_PERMISSIONS[role] as string[]).includes(a.permission as string))
           : a.kind === 'partner'
-            ? DEMO_API_KEYS.some((k) => k.scopes.includes(a.scope))
+            ? DEMO_API_KEYS.some((k) => keyMay(k, a))
             : true;
     for (const r of routes()) {
       const a = r.access;
@@ -402,7 +405,7 @@ describe(`API contract on ${backendName}`, () => {
       if (a?.kind === 'staff' && a.permission) {
         expect(ROLES.some((role) => (ROLE_PERMISSIONS[role] as string[]).includes(a.permission as string)), `${r.method} ${r.url} needs ${a.permission}`).toBe(true);
       }
-      if (a?.kind === 'partner') expect(DEMO_API_KEYS.some((k) => k.scopes.includes(a.scope)), `${r.method} ${r.url} needs ${a.scope}`).toBe(true);
+      if (a?.kind === 'partner') expect(DEMO_API_KEYS.some((k) => keyMay(k, a)), `${r.method} ${r.url} needs ${a.scope}`).toBe(true);
     }
   });
 
@@ -421,7 +424,7 @@ describe(`API contract on ${backendName}`, () => {
             ? a.of.some(allows)
             : a.kind === 'staff'
               ? w.kind === 'user' && (!a.permission || (ROLE_PERMISSIONS[w.role] as string[]).includes(a.permission))
-              : a.kind === 'partner' && w.kind === 'partner' && w.scopes.has(a.scope);
+              : a.kind === 'partner' && w.kind === 'partner' && w.scopes.has(a.scope) && (!a.channels || a.channels.includes(w.channel));
         if (access.kind === 'public') {
           // A public route that also takes a partner key: a key that is sent must be valid (401) and carry the scope (403).
           const scope = PUBLIC_WITH_OPTIONAL_KEY[`${r.method} ${r.url}`];
@@ -471,7 +474,7 @@ describe(`API contract on ${backendName}`, () => {
         return null;
       }
       if (access.kind === 'partner') {
-        const key = DEMO_API_KEYS.find((k) => k.scopes.includes(access.scope));
+        const key = DEMO_API_KEYS.find((k) => keyMay(k, access));
         return key ? { 'x-api-key': key.key } : null;
       }
       const permission = access.permission;
