@@ -446,7 +446,10 @@ describe(`fraud API on ${backendName}`, () => {
     });
 
     it('a SIM placing many short calls from one cell and receiving none becomes SIM and device indicators', async () => {
-      const box = { imsi: '401017777777777', iccid: '8970101234567890123', imei: '356938035643809', cell: 'ALA-0042', simActivatedAt: new Date(t0 - 86_400_000).toISOString() };
+      const box = { imsi: '401017777777777', msisdn: '8 707 777 77 77', iccid: '8970101234567890123', imei: '356938035643809', cell: 'ALA-0042', simActivatedAt: new Date(t0 - 86_400_000).toISOString() };
+      const number = '+77077777777';
+      // Before: its calls are allowed like anyone's.
+      expect((await call({ caller: number, called: '+77273334455', imsi: box.imsi })).outcome).toBe('allow');
       const lines: unknown[] = [];
       for (let i = 0; i < 120; i++) lines.push({ ...box, direction: 'out', durationS: 25 + (i % 10), at: new Date(t0 + i * 30_000).toISOString() });
       // An ordinary subscriber in the same batch: calls both ways, moves between cells.
@@ -455,7 +458,7 @@ describe(`fraud API on ${backendName}`, () => {
       expect(res.statusCode, res.body).toBe(200);
       expect(res.json()).toEqual({
         accepted: 240,
-        flagged: [{ imsi: box.imsi, iccid: box.iccid, imeis: [box.imei], newSim: true, outgoing: 100, incoming: 0, cells: 1, meanDurationS: 30 }],
+        flagged: [{ imsi: box.imsi, msisdn: number, iccid: box.iccid, imeis: [box.imei], newSim: true, outgoing: 100, incoming: 0, cells: 1, meanDurationS: 30 }],
       });
       const rows = await db().query<{ kind: string; value: string; contributor: string; confidence: number; effect: string }>(
         "select kind, value, contributor, confidence, effect from fraud_indicator where contributor = 'partner:demo-telecom' and note like 'SIM-box%' order by kind",
@@ -464,9 +467,18 @@ describe(`fraud API on ${backendName}`, () => {
         { kind: 'iccid', value: box.iccid, contributor: 'partner:demo-telecom', confidence: 0.9, effect: 'warn' },
         { kind: 'imei', value: box.imei, contributor: 'partner:demo-telecom', confidence: 0.9, effect: 'warn' },
         { kind: 'imsi', value: box.imsi, contributor: 'partner:demo-telecom', confidence: 0.9, effect: 'warn' },
+        { kind: 'phone', value: number, contributor: 'partner:demo-telecom', confidence: 0.9, effect: 'warn' },
       ]);
       expect(await count('kernel_audit', "action = 'indicators.detected'")).toBe(1);
       expect(fraudRuntime(server.kernel).indicators.lookup('imsi', h('imsi', box.imsi), Date.now())).toMatchObject({ effect: 'warn', sources: ['operator'] });
+      // Its calls are labelled now: by the number it shows, and by the SIM or handset when the switch sends them
+      // (a SIM moved to another number is still caught).
+      expect(await call({ caller: number, called: '+77273334455' })).toMatchObject({ outcome: 'label', reasons: ['caller_listed_warn', 'shaken_absent'] });
+      expect(await call({ caller: '+77070000001', called: '+77273334455', imsi: box.imsi })).toMatchObject({ outcome: 'label', reasons: ['caller_device_listed_warn', 'shaken_absent'] });
+      expect(await call({ caller: '+77070000002', called: '+77273334455', imei: '35-693803-564380-9' })).toMatchObject({ outcome: 'label', reasons: ['caller_device_listed_warn', 'shaken_absent'] });
+      expect((await call({ caller: '+77070000003', called: '+77273334455', imsi: '401012222222222' })).outcome).toBe('allow');
+      // A malformed IMEI on a call is refused, naming it.
+      expect(problem(await screenCall({ trunk: 't', ingress: 'domestic', caller: '+77070000004', called: '+77273334455', imei: '356938035643800' }), 400, 'validation_failed').errors?.[0]).toMatchObject({ path: 'body.imei', code: 'fraud.bad_check_digit' });
     });
   });
 

@@ -97,6 +97,9 @@ const CallBody = z.strictObject({
   trunk: z.string().regex(/^[A-Za-z0-9._:@-]{1,64}$/),
   /** The SIP Identity header's value (RFC 8224), if the call carried one. */
   identity: z.string().min(1).max(8192).optional(),
+  /** The calling SIM's IMSI and the handset's IMEI, when the originating switch knows them (calls from the operator's own subscribers). */
+  imsi: z.string().min(1).max(32).optional(),
+  imei: z.string().min(1).max(32).optional(),
   /** Where the call was terminated (the switch's or the called subscriber's cell's region): a KATO code. */
   region: Kato.optional(),
 });
@@ -150,6 +153,8 @@ const TxOut = z.object({
 /** One operator call record (a CDR), one NDJSON line of POST /cdrs. */
 const CdrLine = z.strictObject({
   imsi: z.string().min(1).max(32),
+  /** The SIM's number: a SIM-box found becomes a listed number too, which call screening sees on every call. */
+  msisdn: PhoneIn.optional(),
   iccid: z.string().min(1).max(32).optional(),
   imei: z.string().min(1).max(32).optional(),
   direction: z.enum(['out', 'in']),
@@ -661,7 +666,7 @@ async function routes(app: FastifyInstance, kernel: Kernel, rt: FraudRuntime) {
           200: z.object({
             accepted: z.number(),
             flagged: z.array(
-              z.object({ imsi: z.string(), iccid: z.string().nullable(), imeis: z.array(z.string()), newSim: z.boolean(), outgoing: z.number(), incoming: z.number(), cells: z.number(), meanDurationS: z.number() }),
+              z.object({ imsi: z.string(), msisdn: z.string().nullable(), iccid: z.string().nullable(), imeis: z.array(z.string()), newSim: z.boolean(), outgoing: z.number(), incoming: z.number(), cells: z.number(), meanDurationS: z.number() }),
             ),
           }),
         },
@@ -694,9 +699,10 @@ async function routes(app: FastifyInstance, kernel: Kernel, rt: FraudRuntime) {
         }
         const c = parsed.data;
         const imsi = field('imsi', c.imsi, `body.${i}.imsi`, errors);
+        const msisdn = field('phone', c.msisdn, `body.${i}.msisdn`, errors);
         const iccid = field('iccid', c.iccid, `body.${i}.iccid`, errors);
         const imei = field('imei', c.imei, `body.${i}.imei`, errors);
-        if (imsi) cdrs.push({ imsi, iccid, imei, direction: c.direction, cell: c.cell, durationS: c.durationS, at: Date.parse(c.at), activatedAt: c.simActivatedAt ? Date.parse(c.simActivatedAt) : null });
+        if (imsi) cdrs.push({ imsi, msisdn, iccid, imei, direction: c.direction, cell: c.cell, durationS: c.durationS, at: Date.parse(c.at), activatedAt: c.simActivatedAt ? Date.parse(c.simActivatedAt) : null });
       }
       if (n === 0) errors.push({ path: 'body', code: 'required' });
       if (errors.length > 0) throw Problem.validation(errors);
@@ -791,9 +797,11 @@ async function routes(app: FastifyInstance, kernel: Kernel, rt: FraudRuntime) {
       const errors: FieldError[] = [];
       const caller = field('phone', body.caller, 'body.caller', errors);
       const called = field('phone', body.called, 'body.called', errors);
+      const imsi = field('imsi', body.imsi, 'body.imsi', errors);
+      const imei = field('imei', body.imei, 'body.imei', errors);
       const where = area(rt, body.region, 'body.region', errors);
       if (!caller || !called || errors.length > 0) throw Problem.validation(errors);
-      return rt.screenCall({ caller, called, ingress: body.ingress, trunk: body.trunk, identity: body.identity ?? null }, origin(req, where));
+      return rt.screenCall({ caller, called, ingress: body.ingress, trunk: body.trunk, identity: body.identity ?? null, imsi, imei }, origin(req, where));
     },
   );
 
@@ -834,8 +842,10 @@ async function routes(app: FastifyInstance, kernel: Kernel, rt: FraudRuntime) {
         const p = `body.calls.${i}`;
         const caller = field('phone', body.caller, `${p}.caller`, errors);
         const called = field('phone', body.called, `${p}.called`, errors);
+        const imsi = field('imsi', body.imsi, `${p}.imsi`, errors);
+        const imei = field('imei', body.imei, `${p}.imei`, errors);
         const where = area(rt, body.region, `${p}.region`, errors);
-        return { input: { caller: caller ?? '', called: called ?? '', ingress: body.ingress, trunk: body.trunk, identity: body.identity ?? null }, where };
+        return { input: { caller: caller ?? '', called: called ?? '', ingress: body.ingress, trunk: body.trunk, identity: body.identity ?? null, imsi, imei }, where };
       });
       if (errors.length > 0) throw Problem.validation(errors);
       const decisions: CallResult[] = [];

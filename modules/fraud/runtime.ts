@@ -48,6 +48,9 @@ export interface CallInput {
   ingress: Ingress;
   trunk: string;
   identity: string | null;
+  /** The calling SIM (IMSI) and handset (IMEI), normalised, when the originating switch knows them. */
+  imsi?: string | null;
+  imei?: string | null;
 }
 
 export interface CallResult {
@@ -387,6 +390,7 @@ export class FraudRuntime {
         callerIsKazakhstan,
         callerRoaming,
         callerListed,
+        deviceListed: input.imsi || input.imei ? worseMatch(this.lookup('imsi', input.imsi ?? null, now), this.lookup('imei', input.imei ?? null, now)) : null,
         callerKnown: this.calls.knows(input.called, input.caller, now),
         shaken,
         degraded,
@@ -495,6 +499,13 @@ export class FraudRuntime {
     this.recentTransfers.remember(key, { input: kept, result }, now);
     return result;
   }
+}
+
+/** The more severe of two matches: a block over a warning, else the more confident. */
+function worseMatch(a: Match | null, b: Match | null): Match | null {
+  if (!a || !b) return a ?? b;
+  if (a.effect !== b.effect) return a.effect === 'block' ? a : b;
+  return a.confidence >= b.confidence ? a : b;
 }
 
 /** Whether two transfers sent under one id are the same transfer: same amount, currency, parties and override. */

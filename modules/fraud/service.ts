@@ -79,7 +79,11 @@ export function checkIndicator(rt: FraudRuntime, input: IndicatorInput, prefix: 
   };
 }
 
-/** The indicators a SIM-box finding becomes: the SIM (IMSI, ICCID) and the device (IMEI), `warn`, from the operator. */
+/**
+ * The indicators a SIM-box finding becomes: the SIM (IMSI, ICCID, and its number when the records gave it) and the
+ * device (IMEI), `warn`, from the operator. The number is what call screening sees of the SIM on every call; the IMSI
+ * and IMEI, when the switch sends them.
+ */
 export function simboxIndicators(rt: FraudRuntime, f: SimBoxFinding, now: Date, policy: SimBoxPolicy): CheckedIndicator[] {
   const base = {
     source: 'operator' as const,
@@ -91,7 +95,12 @@ export function simboxIndicators(rt: FraudRuntime, f: SimBoxFinding, now: Date, 
     overridable: true,
     note: `SIM-box pattern: ${f.outgoing} outgoing, ${f.incoming} incoming, ${f.cells} cell(s), mean ${f.meanDurationS} s${f.newSim ? ', new SIM' : ''}`,
   };
-  const ids: [IdentifierKind, string][] = [['imsi', f.imsi], ...(f.iccid ? [['iccid', f.iccid] as [IdentifierKind, string]] : []), ...f.imeis.map((i) => ['imei', i] as [IdentifierKind, string])];
+  const ids: [IdentifierKind, string][] = [
+    ['imsi', f.imsi],
+    ...(f.msisdn ? [['phone', f.msisdn] as [IdentifierKind, string]] : []),
+    ...(f.iccid ? [['iccid', f.iccid] as [IdentifierKind, string]] : []),
+    ...f.imeis.map((i) => ['imei', i] as [IdentifierKind, string]),
+  ];
   return ids.map(([kind, value]) => ({ ...base, kind, value, hash: rt.hash(kind, value) }));
 }
 

@@ -9,6 +9,7 @@ const facts = (o: Partial<CallFacts> = {}): CallFacts => ({
   callerIsKazakhstan: true,
   callerRoaming: false,
   callerListed: null,
+  deviceListed: null,
   callerKnown: false,
   shaken: null,
   degraded: false,
@@ -32,6 +33,9 @@ describe('call rules', () => {
   it('blocks or labels a listed caller by the indicator’s effect', () => {
     expect(decideCall(facts({ callerListed: listed('block') }), CALL_POLICY)).toMatchObject({ outcome: 'block', reasons: ['caller_listed_block', 'shaken_absent'], risk: 'flagged' });
     expect(decideCall(facts({ callerListed: listed('warn'), callerKnown: true }), CALL_POLICY)).toMatchObject({ outcome: 'label', reasons: ['caller_listed_warn', 'shaken_absent'], risk: 'flagged' });
+    // The calling SIM or handset on a list (a SIM-box), whatever number it shows.
+    expect(decideCall(facts({ deviceListed: listed('warn'), callerKnown: true }), CALL_POLICY)).toMatchObject({ outcome: 'label', reasons: ['caller_device_listed_warn', 'shaken_absent'], risk: 'flagged' });
+    expect(decideCall(facts({ deviceListed: listed('block') }), CALL_POLICY)).toMatchObject({ outcome: 'block', reasons: ['caller_device_listed_block', 'shaken_absent'], risk: 'flagged' });
   });
 
   it('maps SHAKEN attestation and failures through the policy', () => {

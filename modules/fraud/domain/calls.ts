@@ -15,6 +15,8 @@ export interface CallFacts {
   /** Whether the operator has told us the caller's number is roaming abroad now. */
   callerRoaming: boolean;
   callerListed: Match | null;
+  /** The calling SIM (IMSI) or handset (IMEI), when the switch sent them, on an indicator list (the worse of the two). */
+  deviceListed: Match | null;
   /** The caller has called this number before (within the call stream's memory). */
   callerKnown: boolean;
   /** Absent when the call carried no Identity header. */
@@ -35,7 +37,8 @@ const worst = (a: CallOutcome, b: CallOutcome): CallOutcome => (RANK[a] >= RANK[
 
 /**
  * The call rules, in the order reasons are reported:
- * 1. a listed caller: `block` indicators block, `warn` ones label;
+ * 1. a listed caller: `block` indicators block, `warn` ones label; the same for the calling SIM or handset (a SIM-box
+ *    found in the operators' call records), when the switch sent its IMSI or IMEI;
  * 2. a Kazakhstan number on an international ingress is blocked unless the operator confirms it is roaming;
  * 3. STIR/SHAKEN: a verified PASSporT maps its attestation (A/B/C) to an outcome, a failed one maps to the policy's
  *    `invalid` outcome, none at all to `absent` — each by the versioned call policy;
@@ -49,6 +52,11 @@ export function decideCall(f: CallFacts, policy: CallPolicy): CallDecision {
     const blocked = f.callerListed.effect === 'block';
     outcome = worst(outcome, blocked ? 'block' : 'label');
     reasons.push(blocked ? 'caller_listed_block' : 'caller_listed_warn');
+  }
+  if (f.deviceListed) {
+    const blocked = f.deviceListed.effect === 'block';
+    outcome = worst(outcome, blocked ? 'block' : 'label');
+    reasons.push(blocked ? 'caller_device_listed_block' : 'caller_device_listed_warn');
   }
   if (f.ingress === 'international' && f.callerIsKazakhstan) {
     if (f.callerRoaming) reasons.push('roaming_confirmed');
@@ -72,6 +80,6 @@ export function decideCall(f: CallFacts, policy: CallPolicy): CallDecision {
     reasons.push('degraded_default');
   }
   const attestedA = f.shaken?.ok === true && f.shaken.attest === 'A';
-  const risk = f.callerListed ? 'flagged' : f.ingress === 'international' ? 'international' : attestedA || f.callerKnown ? null : 'unknown';
+  const risk = f.callerListed || f.deviceListed ? 'flagged' : f.ingress === 'international' ? 'international' : attestedA || f.callerKnown ? null : 'unknown';
   return { outcome, reasons, risk };
 }

@@ -4,7 +4,7 @@ import { type Cdr, SimBoxDetector } from './simbox.ts';
 
 const T0 = Date.parse('2026-11-24T00:00:00Z');
 const MIN = 60_000;
-const cdr = (o: Partial<Cdr>): Cdr => ({ imsi: '401011234567890', iccid: null, imei: '490154203237518', direction: 'out', cell: 'C1', durationS: 30, at: T0, activatedAt: null, ...o });
+const cdr = (o: Partial<Cdr>): Cdr => ({ imsi: '401011234567890', msisdn: null, iccid: null, imei: '490154203237518', direction: 'out', cell: 'C1', durationS: 30, at: T0, activatedAt: null, ...o });
 
 /** Feeds `n` outgoing calls a minute apart; returns the findings. */
 function feed(d: SimBoxDetector, n: number, o: Partial<Cdr> = {}, start = T0) {
@@ -19,11 +19,11 @@ function feed(d: SimBoxDetector, n: number, o: Partial<Cdr> = {}, start = T0) {
 describe('SIM-box detection from CDRs', () => {
   it('flags a new SIM placing many short calls from one cell with no incoming calls — once, at the threshold', () => {
     const d = new SimBoxDetector(P);
-    const found = feed(d, 150, { iccid: '8970101234567890123', activatedAt: T0 - 2 * 86_400_000 });
+    const found = feed(d, 150, { iccid: '8970101234567890123', msisdn: '+77071234567', activatedAt: T0 - 2 * 86_400_000 });
     expect(found).toEqual([
       {
         i: P.minOutgoing - 1,
-        f: { imsi: '401011234567890', iccid: '8970101234567890123', imeis: ['490154203237518'], newSim: true, outgoing: 100, incoming: 0, cells: 1, meanDurationS: 30 },
+        f: { imsi: '401011234567890', msisdn: '+77071234567', iccid: '8970101234567890123', imeis: ['490154203237518'], newSim: true, outgoing: 100, incoming: 0, cells: 1, meanDurationS: 30 },
       },
     ]);
   });

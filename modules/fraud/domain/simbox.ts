@@ -3,6 +3,8 @@ import type { SimBoxPolicy } from '../config/policy.ts';
 /** One call record from an operator, identifiers normalised; `at` and `activatedAt` in ms since the epoch. */
 export interface Cdr {
   imsi: string;
+  /** The SIM's number (E.164), when the operator's record carries it. */
+  msisdn: string | null;
   iccid: string | null;
   imei: string | null;
   direction: 'out' | 'in';
@@ -14,6 +16,7 @@ export interface Cdr {
 
 export interface SimBoxFinding {
   imsi: string;
+  msisdn: string | null;
   iccid: string | null;
   imeis: string[];
   newSim: boolean;
@@ -29,6 +32,7 @@ interface SimState {
   cells: Map<string, number>;
   imeis: Set<string>;
   iccid: string | null;
+  msisdn: string | null;
   activatedAt: number | null;
   flaggedAt: number | null;
   last: number;
@@ -52,7 +56,7 @@ export class SimBoxDetector {
     const p = this.policy;
     let s = this.sims.get(c.imsi);
     if (!s) {
-      s = { out: [], in: [], cells: new Map(), imeis: new Set(), iccid: null, activatedAt: null, flaggedAt: null, last: c.at };
+      s = { out: [], in: [], cells: new Map(), imeis: new Set(), iccid: null, msisdn: null, activatedAt: null, flaggedAt: null, last: c.at };
       this.sims.set(c.imsi, s);
     }
     const from = c.at - p.windowMin * 60_000;
@@ -61,6 +65,7 @@ export class SimBoxDetector {
     s.cells.set(c.cell, Math.max(s.cells.get(c.cell) ?? 0, c.at));
     if (c.imei) s.imeis.add(c.imei);
     if (c.iccid) s.iccid = c.iccid;
+    if (c.msisdn) s.msisdn = c.msisdn;
     if (c.activatedAt !== null) s.activatedAt = c.activatedAt;
     s.last = Math.max(s.last, c.at);
     s.out = s.out.filter((x) => x.at >= from).slice(-MAX_EVENTS);
@@ -76,6 +81,7 @@ export class SimBoxDetector {
     s.flaggedAt = c.at;
     return {
       imsi: c.imsi,
+      msisdn: s.msisdn,
       iccid: s.iccid,
       imeis: [...s.imeis],
       newSim: s.activatedAt !== null && c.at - s.activatedAt <= p.newSimDays * 86_400_000,
