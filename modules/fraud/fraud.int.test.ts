@@ -65,6 +65,8 @@ async function certServer(): Promise<{ server: Server; base: string; hits: Map<s
 const ENV = {
   TARTIP_FRAUD_SHAKEN_TRUST_ANCHORS: join(PKI_DIR, 'sti-ca.pem'),
   TARTIP_FRAUD_SHAKEN_ALLOW_HTTP: 'true',
+  // The test's certificate server is on 127.0.0.1.
+  TARTIP_FRAUD_SHAKEN_ALLOW_PRIVATE: 'true',
   TARTIP_FRAUD_HEALTH_MS: '100',
 };
 

@@ -8,7 +8,8 @@ import type { FraudSettings } from './config/settings.ts';
 import { type CallOutcome, decideCall, type Ingress } from './domain/calls.ts';
 import { IdentifierDigests, type IdentifierKind, identifierHash, isKazakhstanNumber } from './domain/identifiers.ts';
 import { type IndicatorState, IndicatorSet, type Match } from './domain/indicator-set.ts';
-import { type Attestation, type CertificateFetcher, HttpCertificateFetcher, type ShakenResult, verifyIdentity } from './domain/passport.ts';
+import { HttpCertificateFetcher } from './cert-fetcher.ts';
+import { type Attestation, type CertificateFetcher, type ShakenResult, verifyIdentity } from './domain/passport.ts';
 import { RecentDecisions } from './domain/repeats.ts';
 import { SimBoxDetector } from './domain/simbox.ts';
 import { CallStream, PaymentStream } from './domain/streams.ts';
@@ -151,7 +152,7 @@ export class FraudRuntime {
     private readonly kernel: Kernel,
     readonly settings: FraudSettings,
   ) {
-    this.fetcher = new HttpCertificateFetcher(settings.certCacheMs, settings.certTimeoutMs);
+    this.fetcher = new HttpCertificateFetcher(settings.certCacheMs, settings.certTimeoutMs, { allowPrivate: settings.shakenAllowPrivate });
     this.digests = new IdentifierDigests(settings.hashKey);
     this.recentTransfers = new RecentDecisions(settings.repeatWindowMs, settings.repeatMax);
     this.active = { version: 1, ...defaultPolicy(settings) };

@@ -16,6 +16,8 @@ export interface FraudSettings {
   trustAnchors: X509Certificate[];
   shakenFreshnessS: number;
   shakenAllowHttp: boolean;
+  /** Whether an x5u may name a private, loopback or link-local address (a lab; never in production). */
+  shakenAllowPrivate: boolean;
   certCacheMs: number;
   certTimeoutMs: number;
   /** Decision records written per batch, and held in memory at most while the database is unreachable. */
@@ -47,6 +49,7 @@ const schema = z.object({
   TARTIP_FRAUD_SHAKEN_TRUST_ANCHORS: z.string().optional(),
   TARTIP_FRAUD_SHAKEN_FRESHNESS_S: int(1, 3600).default(60),
   TARTIP_FRAUD_SHAKEN_ALLOW_HTTP: bool.default(false),
+  TARTIP_FRAUD_SHAKEN_ALLOW_PRIVATE: bool.default(false),
   TARTIP_FRAUD_CERT_CACHE_S: int(0, 86_400).default(3600),
   TARTIP_FRAUD_CERT_TIMEOUT_MS: int(50, 30_000).default(2000),
   TARTIP_FRAUD_RECORD_BATCH: int(1, 10_000).default(500),
@@ -84,6 +87,7 @@ export function loadFraudSettings(env: Readonly<Record<string, string | undefine
     trustAnchors,
     shakenFreshnessS: c.TARTIP_FRAUD_SHAKEN_FRESHNESS_S,
     shakenAllowHttp: c.TARTIP_FRAUD_SHAKEN_ALLOW_HTTP,
+    shakenAllowPrivate: c.TARTIP_FRAUD_SHAKEN_ALLOW_PRIVATE,
     certCacheMs: c.TARTIP_FRAUD_CERT_CACHE_S * 1000,
     certTimeoutMs: c.TARTIP_FRAUD_CERT_TIMEOUT_MS,
     recordBatch: c.TARTIP_FRAUD_RECORD_BATCH,

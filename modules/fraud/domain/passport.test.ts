@@ -54,6 +54,7 @@ describe('STIR/SHAKEN PASSporT verification', () => {
     ['signed with another key than the certificate’s', () => passport({ key: 'sp-rogue.key' }), null, 'bad_signature', 438],
     ['100 iat zero', () => passport({ iat: 0 }), null, 'stale_iat', 438],
     ['102 iat in the past', () => passport({ iat: IAT - 120 }), null, 'stale_iat', 438],
+    ['103 iat one second past the window', () => passport({ iat: NOW / 1000 - 61 }), null, 'stale_iat', 438],
     ['104 iat in the future', () => passport({ iat: NOW / 1000 + 120 }), null, 'stale_iat', 438],
     ['200 certificate expired', () => passport({ x5u: `${BASE}/expired.pem`, key: 'sp-expired.key' }), null, 'cert_expired', 437],
     ['201 certificate not yet valid', () => passport({ x5u: `${BASE}/future.pem`, key: 'sp-future.key' }), null, 'cert_not_yet_valid', 437],

@@ -183,25 +183,3 @@ export async function verifyIdentity(
   if (!good) return failure('bad_signature');
   return { ok: true, attest: attest as Attestation, origid, x5u };
 }
-
-/** Fetches certificates over HTTP(S) with a timeout and a size limit, and keeps them for `ttlMs`. */
-export class HttpCertificateFetcher implements CertificateFetcher {
-  private readonly cache = new Map<string, { pem: string; until: number }>();
-  constructor(
-    private readonly ttlMs: number,
-    private readonly timeoutMs: number,
-    private readonly now: () => number = Date.now,
-  ) {}
-
-  async fetch(url: string): Promise<string> {
-    const hit = this.cache.get(url);
-    if (hit && hit.until > this.now()) return hit.pem;
-    const res = await fetch(url, { signal: AbortSignal.timeout(this.timeoutMs), redirect: 'error' });
-    if (!res.ok) throw new Error(`x5u ${url}: HTTP ${res.status}`);
-    const pem = await res.text();
-    if (pem.length > 64 * 1024) throw new Error(`x5u ${url}: too large`);
-    if (this.cache.size > 10_000) this.cache.clear();
-    this.cache.set(url, { pem, until: this.now() + this.ttlMs });
-    return pem;
-  }
-}
