@@ -147,29 +147,24 @@ describe('anti-fraud back-office', () => {
       expect((await asPartner(BANK_KEY, `/api/v1/fraud/decisions/${tx.body.id}/outcome`, { fraud: true })).status).toBe(200);
       expect((await asPartner(TELECOM_KEY, `/api/v1/fraud/decisions/${call.body.id}/outcome`, { fraud: true })).status).toBe(200);
 
-      // The decision log: both decisions with their reasons in words and the verdict — if this server lists them.
+      // The decision log: both decisions with their reasons in words and the verdict.
       await page.locator('.tabs a[data-tab="decisions"]').click();
       await page.locator('[data-testid="decisions-tab"]').waitFor();
-      const listed = (await asAnalyst<unknown>('/api/v1/fraud/decisions')).status;
-      if (listed === 404) {
-        await expect.poll(() => text(page, '[data-testid="decisions-unavailable"]')).toBe(ru['fraud.decisionsUnavailable']);
-      } else {
-        expect(listed).toBe(200);
-        const callRow = page.locator(`[data-testid="decision-list"] button[data-decision="${call.body.id}"]`);
-        const txRow = page.locator(`[data-testid="decision-list"] button[data-decision="${tx.body.id}"]`);
-        await callRow.waitFor();
-        await txRow.waitFor();
-        expect(await callRow.getAttribute('data-outcome')).toBe('block');
-        expect(await text(page, `[data-decision="${call.body.id}"] [data-reason="caller_listed_block"]`)).toBe(ru['freason.caller_listed_block']);
-        expect(await text(page, `[data-decision="${tx.body.id}"] [data-reason="payee_listed_block"]`)).toBe(ru['freason.payee_listed_block']);
-        expect(await text(page, `[data-decision="${tx.body.id}"] [data-reason="typology_T-CALL_interdiction"]`)).toBe(
-          ru['freason.typologyInterdiction'].replace('{typology}', ru['ftypology.T-CALL']),
-        );
-        await expect.poll(() => text(page, `[data-decision="${tx.body.id}"] [data-testid="verdict"]`)).toBe(ru['fraud.verdict.fraud']);
-        expect(await text(page, `[data-decision="${tx.body.id}"]`)).toContain(`${ruNumber(AMOUNT)} ₸`);
-        await txRow.click();
-        await page.locator(`[data-testid="decision-detail"][data-decision="${tx.body.id}"]`).waitFor();
-      }
+      expect((await asAnalyst<unknown>('/api/v1/fraud/decisions')).status).toBe(200);
+      const callRow = page.locator(`[data-testid="decision-list"] button[data-decision="${call.body.id}"]`);
+      const txRow = page.locator(`[data-testid="decision-list"] button[data-decision="${tx.body.id}"]`);
+      await callRow.waitFor();
+      await txRow.waitFor();
+      expect(await callRow.getAttribute('data-outcome')).toBe('block');
+      expect(await text(page, `[data-decision="${call.body.id}"] [data-reason="caller_listed_block"]`)).toBe(ru['freason.caller_listed_block']);
+      expect(await text(page, `[data-decision="${tx.body.id}"] [data-reason="payee_listed_block"]`)).toBe(ru['freason.payee_listed_block']);
+      expect(await text(page, `[data-decision="${tx.body.id}"] [data-reason="typology_T-CALL_interdiction"]`)).toBe(
+        ru['freason.typologyInterdiction'].replace('{typology}', ru['ftypology.T-CALL']),
+      );
+      await expect.poll(() => text(page, `[data-decision="${tx.body.id}"] [data-testid="verdict"]`)).toBe(ru['fraud.verdict.fraud']);
+      expect(await text(page, `[data-decision="${tx.body.id}"]`)).toContain(`${ruNumber(AMOUNT)} ₸`);
+      await txRow.click();
+      await page.locator(`[data-testid="decision-detail"][data-decision="${tx.body.id}"]`).waitFor();
       await page.screenshot({ path: join(e.shots, 'fraud-02-decisions.png') });
 
       // The prevented-loss dashboard: the confirmed blocked sum, the call blocked, by day and partner, precision.
