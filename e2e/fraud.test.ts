@@ -197,6 +197,12 @@ describe('anti-fraud back-office', () => {
       expect(caseText).toContain('+77475551122');
       expect(caseText).toContain(`${ruNumber(120_000)} ₸`);
       expect(caseText).toContain(ru['fchannel.bank']);
+      // The analyst takes the case on, with a comment; the list shows it after the save.
+      await caseRow.locator('[data-testid="case-status"]').selectOption('investigating');
+      await caseRow.locator('[data-testid="case-comment"]').fill('запрос в банк получателя');
+      await caseRow.locator('[data-action="save-case"]').click();
+      await expect.poll(() => text(page, `[data-case="${report.body.caseId}"] [data-testid="case-status-comment"]`)).toBe('«запрос в банк получателя»');
+      expect(await caseRow.locator('[data-testid="case-status"]').inputValue()).toBe('investigating');
       await page.screenshot({ path: join(e.shots, 'fraud-04-cases.png') });
 
       // In Kazakh: tabs, the dashboard's labels; then the indicator revoked from its card.

@@ -388,16 +388,16 @@ describe(`fraud API on ${backendName}`, () => {
       const c1 = first.json();
       expect(c1.indicators).toEqual(
         expect.arrayContaining([
-          { kind: 'phone', hash: h('phone', '+77781234567'), reports: 1, confidence: 0.4 },
-          { kind: 'iban', hash: h('iban', IBAN_H), reports: 1, confidence: 0.4 },
-          { kind: 'card', hash: h('card', '4111111111111111'), reports: 1, confidence: 0.4 },
+          { kind: 'phone', hash: h('phone', '+77781234567'), reports: 1, confidence: 0.4, listed: true },
+          { kind: 'iban', hash: h('iban', IBAN_H), reports: 1, confidence: 0.4, listed: true },
+          { kind: 'card', hash: h('card', '4111111111111111'), reports: 1, confidence: 0.4, listed: true },
         ]),
       );
       // The call from that number is labelled straight away.
       expect(await call({ caller: '+77781234567', called: '+77011234567' })).toMatchObject({ outcome: 'label', reasons: ['caller_listed_warn', 'shaken_absent'] });
       await report({ phones: ['+77781234567'] }, tkEgov);
       const third = (await report({ phones: ['+7 778 123-45-67'] })).json();
-      expect(third.indicators).toEqual([{ kind: 'phone', hash: h('phone', '+77781234567'), reports: 3, confidence: 0.7 }]);
+      expect(third.indicators).toEqual([{ kind: 'phone', hash: h('phone', '+77781234567'), reports: 3, confidence: 0.7, listed: true }]);
       expect(await count('fraud_indicator', "contributor = 'citizen-reports' and kind = 'phone' and value = '+77781234567'")).toBe(1);
       expect(await count('fraud_case')).toBe(3);
       expect(await count('kernel_audit', "action = 'case.opened'")).toBe(3);
@@ -406,6 +406,37 @@ describe(`fraud API on ${backendName}`, () => {
       expect(cases.statusCode, cases.body).toBe(200);
       expect(cases.json().items[2]).toMatchObject({ id: c1.caseId, channel: 'app102', reporter: 'partner:app-102', amount: 150_000, currency: 'KZT', status: 'open' });
       expect(cases.json().items[1]).toMatchObject({ channel: 'egov' });
+    });
+
+    it('one reporter’s reports count once; an analyst’s revocation stays; an analyst works the case', async () => {
+      const phone = '+77781239900';
+      const r1 = (await report({ phones: [phone], reporter: 'device-aa11' })).json();
+      const r2 = (await report({ phones: [phone], reporter: 'device-aa11' })).json();
+      expect(r2.indicators).toEqual([{ kind: 'phone', hash: h('phone', phone), reports: 1, confidence: 0.4, listed: true }]);
+      // Another reporter (or one the channel cannot name) counts.
+      expect((await report({ phones: [phone], reporter: 'device-bb22' })).json().indicators[0]).toMatchObject({ reports: 2, confidence: 0.6 });
+      // The reporter is kept only as a keyed hash.
+      expect(await count('fraud_case', "reporter_hash is not null and reporter_hash not like '%device%'")).toBe(3);
+      expect(await count('fraud_case', "reporter_hash like '%device%' or description like '%device%'")).toBe(0);
+      // An analyst finds the number was misreported and revokes the citizens' indicator: later reports do not bring it back.
+      const [ind] = await db().query<{ id: string }>("select id from fraud_indicator where contributor = 'citizen-reports' and value = $1", [phone]);
+      expect((await server.as('fraud', { method: 'DELETE', url: `/api/v1/fraud/indicators/${ind.id}` })).statusCode).toBe(200);
+      const after = (await report({ phones: [phone], reporter: 'device-cc33' })).json();
+      expect(after.indicators).toEqual([{ kind: 'phone', hash: h('phone', phone), reports: 3, confidence: 0.7, listed: false }]);
+      expect(await count('fraud_indicator', "contributor = 'citizen-reports' and value = $1 and revoked_at is not null", [phone])).toBe(1);
+      expect((await call({ caller: phone, called: '+77011234567' })).outcome).toBe('allow');
+      // The case is worked: investigating, then closed; audited; bad input changes nothing.
+      const patch = (id: string, payload: unknown, who: 'fraud' | 'operator' = 'fraud') => server.as(who, { method: 'PATCH', url: `/api/v1/fraud/cases/${id}`, payload });
+      const worked = await patch(r1.caseId, { status: 'investigating', comment: 'запрос в банк' });
+      expect(worked.statusCode, worked.body).toBe(200);
+      expect(worked.json()).toMatchObject({ id: r1.caseId, status: 'investigating', statusComment: 'запрос в банк' });
+      expect((await patch(r1.caseId, { status: 'closed' })).json().status).toBe('closed');
+      expect(await count('kernel_audit', "action = 'case.status_changed' and entity_id = $1", [r1.caseId])).toBe(2);
+      problem(await patch(r1.caseId, { status: 'archived' }), 400, 'validation_failed');
+      problem(await patch(newId(), { status: 'closed' }), 404, 'not_found');
+      problem(await patch(r1.caseId, { status: 'open' }, 'operator'), 403, 'forbidden');
+      const listed = (await server.as('fraud', { method: 'GET', url: '/api/v1/fraud/cases?limit=50' })).json().items.find((c: { id: string }) => c.id === r1.caseId);
+      expect(listed).toMatchObject({ status: 'closed', statusComment: null });
     });
 
     it('a report naming nothing usable is refused, localised, and opens nothing', async () => {

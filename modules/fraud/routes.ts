@@ -20,6 +20,8 @@ import { TX_OUTCOMES } from './domain/typologies.ts';
 import type { CallResult, DecisionOrigin, FraudRuntime, TxInput } from './runtime.ts';
 import { decodeCursor, encodeCursor } from '../../packages/kernel/src/cursor.ts';
 import {
+  CASE_STATUSES,
+  type CaseStatus,
   type CheckedIndicator,
   checkIndicator,
   currentPolicy,
@@ -28,6 +30,7 @@ import {
   indicatorHistory,
   policyVersions,
   savePolicy,
+  setCaseStatus,
   type IndicatorInput,
   listIndicators,
   feedSimRegistrations,
@@ -576,7 +579,8 @@ async function routes(app: FastifyInstance, kernel: Kernel, rt: FraudRuntime) {
       schema: {
         tags,
         summary: '“I was defrauded” from the 102 app, eGov or a bank’s app: opens a case and turns the numbers, accounts and cards it names into citizens’ warn indicators at once',
-        description: 'Confidence grows with the number of distinct reports naming an identifier within 30 days (0.4, 0.6, 0.7); citizen reports alone never block.',
+        description:
+          'Confidence grows with the number of distinct reporters naming an identifier within 30 days (0.4, 0.6, 0.7): reports with the same `reporter` count once, reports without one each count. Citizen reports alone never block. An identifier whose citizens’ indicator an analyst revoked stays revoked (`listed: false`); the case still names it.',
         body: z.strictObject({
           phones: z.array(PhoneIn).max(10).optional(),
           accounts: z.array(IbanIn).max(10).optional(),
@@ -585,17 +589,19 @@ async function routes(app: FastifyInstance, kernel: Kernel, rt: FraudRuntime) {
           amount: z.number().positive().max(1e13).optional(),
           currency: z.string().regex(/^[A-Z]{3}$/).optional(),
           occurredAt: IsoIn.optional(),
+          /** The citizen as the channel knows them — the app's device id or the citizen's phone; kept only as a keyed hash. One person's reports count once. */
+          reporter: z.string().min(1).max(128).optional(),
         }),
         response: {
           201: z.object({
             caseId: z.string(),
-            indicators: z.array(z.object({ kind: z.enum(KINDS), hash: z.string(), reports: z.number(), confidence: z.number() })),
+            indicators: z.array(z.object({ kind: z.enum(KINDS), hash: z.string(), reports: z.number(), confidence: z.number(), listed: z.boolean() })),
           }),
         },
       },
     },
     async (req, reply) => {
-      const b = req.body as { phones?: string[]; accounts?: string[]; cards?: string[]; description?: string; amount?: number; currency?: string; occurredAt?: string };
+      const b = req.body as { phones?: string[]; accounts?: string[]; cards?: string[]; description?: string; amount?: number; currency?: string; occurredAt?: string; reporter?: string };
       const errors: FieldError[] = [];
       const identifiers: { kind: IdentifierKind; value: string }[] = [];
       const take = (kind: IdentifierKind, list: string[] | undefined, name: string) =>
@@ -611,6 +617,7 @@ async function routes(app: FastifyInstance, kernel: Kernel, rt: FraudRuntime) {
       const p = req.principal;
       const opened = await openCitizenCase(kernel, rt, ctxOf(req), {
         channel: p?.kind === 'partner' ? p.channel : 'unknown',
+        reporter: b.reporter ?? null,
         identifiers,
         description: b.description ?? null,
         amount: b.amount ?? null,
@@ -641,6 +648,7 @@ async function routes(app: FastifyInstance, kernel: Kernel, rt: FraudRuntime) {
                 currency: z.string().nullable(),
                 occurredAt: z.string().nullable(),
                 status: z.string(),
+                statusComment: z.string().nullable(),
                 createdAt: z.string(),
                 identifiers: z.array(z.object({ kind: z.string(), hash: z.string(), value: z.string().nullable() })),
               }),
@@ -650,6 +658,25 @@ async function routes(app: FastifyInstance, kernel: Kernel, rt: FraudRuntime) {
       },
     },
     async (req) => ({ items: await listCases(kernel, ctxOf(req), (req.query as { limit: number }).limit) }),
+  );
+
+  app.patch(
+    '/api/v1/fraud/cases/:id',
+    {
+      config: { access: staff('fraud:write') },
+      schema: {
+        tags,
+        summary: 'An analyst works a case: open → investigating → closed (or back), with a comment. Audited.',
+        params: z.strictObject({ id: z.uuid() }),
+        body: z.strictObject({ status: z.enum(CASE_STATUSES), comment: Text(1000).optional() }),
+        response: { 200: z.object({ id: z.string(), status: z.enum(CASE_STATUSES), statusComment: z.string().nullable(), statusAt: z.string() }) },
+      },
+    },
+    async (req) => {
+      const { id } = req.params as { id: string };
+      const body = req.body as { status: CaseStatus; comment?: string };
+      return setCaseStatus(kernel, ctxOf(req), id, body.status, body.comment ?? null);
+    },
   );
 
   // ---- SIM-box detection from call records -------------------------------------------------------------

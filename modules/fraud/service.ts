@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import type { CommandContext, UnitOfWork } from '../../packages/kernel/src/outbox.ts';
 import { type FieldError, Problem } from '../../packages/kernel/src/errors.ts';
 import { newId } from '../../packages/kernel/src/ids.ts';
@@ -656,6 +657,8 @@ export async function simLimits(kernel: Kernel, ctx: CommandContext, limit: numb
 
 export interface CitizenReport {
   channel: string;
+  /** The reporter as the channel knows them (device id or phone), if given: one person's reports count once. */
+  reporter: string | null;
   identifiers: { kind: IdentifierKind; value: string }[];
   description: string | null;
   amount: number | null;
@@ -665,7 +668,8 @@ export interface CitizenReport {
 
 export interface OpenedCase {
   caseId: string;
-  indicators: { kind: IdentifierKind; hash: string; reports: number; confidence: number }[];
+  /** `listed: false`: an analyst revoked the citizens' indicator for it; the case names it, the list does not. */
+  indicators: { kind: IdentifierKind; hash: string; reports: number; confidence: number; listed: boolean }[];
 }
 
 /**
@@ -678,32 +682,40 @@ export async function openCitizenCase(kernel: Kernel, rt: FraudRuntime, ctx: Com
     const caseId = newId();
     const at = uow.now.toISOString();
     const ids = report.identifiers.map((i) => ({ kind: i.kind, hash: rt.hash(i.kind, i.value), value: i.kind === 'card' ? null : i.value }));
+    const reporterHash = report.reporter === null ? null : createHmac('sha256', rt.settings.hashKey).update(`reporter:${report.channel}:${report.reporter}`).digest('hex');
     await uow.tx.query(
-      `insert into fraud_case (id, channel, reporter, description, amount, currency, occurred_at, status, created_at) values ($1, $2, $3, $4, $5, $6, $7, 'open', $8)`,
-      [caseId, report.channel, ctx.actor, report.description, report.amount, report.currency, report.occurredAt, at],
+      `insert into fraud_case (id, channel, reporter, reporter_hash, description, amount, currency, occurred_at, status, created_at)
+       values ($1, $2, $3, $4, $5, $6, $7, $8, 'open', $9)`,
+      [caseId, report.channel, ctx.actor, reporterHash, report.description, report.amount, report.currency, report.occurredAt, at],
     );
     await uow.tx.query(
       `insert into fraud_case_identifier (case_id, kind, value_hash, value, created_at)
        select $1, x.kind, x.hash, x.value, $3 from jsonb_to_recordset($2::jsonb) as x(kind text, hash text, value text) on conflict do nothing`,
       [caseId, JSON.stringify(ids), at],
     );
-    const counts = await uow.tx.query<{ kind: IdentifierKind; value_hash: string; reports: number }>(
-      `select c.kind, c.value_hash, count(distinct c.case_id)::int as reports
-       from fraud_case_identifier c join jsonb_to_recordset($1::jsonb) as x(kind text, hash text) on c.kind = x.kind and c.value_hash = x.hash
+    // Distinct reporters: a case whose reporter is known counts once per reporter, one without counts alone.
+    // An identifier whose citizens' indicator an analyst revoked stays revoked (the case still names it).
+    const counts = await uow.tx.query<{ kind: IdentifierKind; value_hash: string; reports: number; revoked: boolean }>(
+      `select c.kind, c.value_hash, count(distinct coalesce(f.reporter_hash, f.id::text))::int as reports,
+              exists (select 1 from fraud_indicator i where i.contributor = $4 and i.kind = c.kind and i.value_hash = c.value_hash and i.revoked_at is not null) as revoked
+       from fraud_case_identifier c
+       join fraud_case f on f.id = c.case_id
+       join jsonb_to_recordset($1::jsonb) as x(kind text, hash text) on c.kind = x.kind and c.value_hash = x.hash
        where c.created_at > $2::timestamptz - make_interval(days => $3)
        group by c.kind, c.value_hash`,
-      [JSON.stringify(ids), at, p.windowDays],
+      [JSON.stringify(ids), at, p.windowDays, p.contributor],
     );
     const indicators = counts.map((c) => ({
       kind: c.kind,
       hash: c.value_hash,
       reports: Number(c.reports),
       confidence: p.confidence[Math.min(Number(c.reports), p.confidence.length) - 1],
+      listed: !c.revoked,
     }));
     const stored = await writeIndicators(
       uow,
       p.contributor,
-      indicators.map((i) => ({
+      indicators.filter((i) => i.listed).map((i) => ({
         kind: i.kind,
         hash: i.hash,
         value: ids.find((x) => x.kind === i.kind && x.hash === i.hash)?.value ?? null,
@@ -726,10 +738,25 @@ export async function openCitizenCase(kernel: Kernel, rt: FraudRuntime, ctx: Com
   return out.result;
 }
 
+export const CASE_STATUSES = ['open', 'investigating', 'closed'] as const;
+export type CaseStatus = (typeof CASE_STATUSES)[number];
+
+/** Sets a case's status, with the analyst's comment; audited with the status it had. 404 for no such case. */
+export async function setCaseStatus(kernel: Kernel, ctx: CommandContext, id: string, status: CaseStatus, comment: string | null) {
+  return kernel.commands.run(ctx, async (uow) => {
+    const [before] = await uow.tx.query<{ status: CaseStatus }>('select status from fraud_case where id = $1 for update', [id]);
+    if (!before) throw Problem.notFound();
+    const at = uow.now.toISOString();
+    await uow.tx.query('update fraud_case set status = $2, status_comment = $3, status_at = $4 where id = $1', [id, status, comment, at]);
+    await uow.audit({ action: 'case.status_changed', entity: 'fraud_case', entityId: id, data: { from: before.status, to: status, comment } });
+    return { id, status, statusComment: comment, statusAt: at };
+  });
+}
+
 /** Cases, newest first, with their identifiers; audited (they name people's numbers and accounts). */
 export async function listCases(kernel: Kernel, ctx: CommandContext, limit: number) {
   return kernel.commands.run(ctx, async (uow) => {
-    const rows = await uow.tx.query<{ id: string; channel: string; reporter: string; description: string | null; amount: string | null; currency: string | null; occurred_at: Date | null; status: string; created_at: Date; identifiers: { kind: string; hash: string; value: string | null }[] }>(
+    const rows = await uow.tx.query<{ id: string; channel: string; reporter: string; description: string | null; amount: string | null; currency: string | null; occurred_at: Date | null; status: string; status_comment: string | null; created_at: Date; identifiers: { kind: string; hash: string; value: string | null }[] }>(
       `select c.*, coalesce((select jsonb_agg(jsonb_build_object('kind', i.kind, 'hash', i.value_hash, 'value', i.value) order by i.kind, i.value_hash)
                              from fraud_case_identifier i where i.case_id = c.id), '[]'::jsonb) as identifiers
        from fraud_case c order by c.created_at desc, c.id desc limit $1`,
@@ -745,6 +772,7 @@ export async function listCases(kernel: Kernel, ctx: CommandContext, limit: numb
       currency: r.currency,
       occurredAt: r.occurred_at?.toISOString() ?? null,
       status: r.status,
+      statusComment: r.status_comment,
       createdAt: r.created_at.toISOString(),
       identifiers: r.identifiers,
     }));

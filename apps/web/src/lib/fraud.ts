@@ -181,9 +181,13 @@ export interface FraudCase {
   currency: string | null;
   occurredAt: string | null;
   status: string;
+  statusComment: string | null;
   createdAt: string;
   identifiers: { kind: string; hash: string; value: string | null }[];
 }
+
+/** A case's statuses, in the order an analyst works it. */
+export const CASE_STATUSES = ['open', 'investigating', 'closed'] as const;
 
 // ---- normalisers ------------------------------------------------------------------------------------------------
 
@@ -357,6 +361,7 @@ export function normalizeCase(v: unknown): FraudCase {
     currency: str(o.currency),
     occurredAt: str(o.occurredAt),
     status: str(o.status) ?? '',
+    statusComment: str(o.statusComment),
     createdAt: str(o.createdAt) ?? '',
     identifiers: arr(o.identifiers).map((i) => ({ kind: str(obj(i).kind) ?? '', hash: str(obj(i).hash) ?? '', value: str(obj(i).value) })),
   };
@@ -557,6 +562,9 @@ export const fraudApi = {
   },
   async cases(signal?: AbortSignal): Promise<FraudCase[]> {
     return arr((await api<{ items: unknown[] }>('/api/v1/fraud/cases?limit=200', { signal })).items).map(normalizeCase);
+  },
+  setCaseStatus(id: string, status: string, comment?: string): Promise<{ id: string; status: string; statusComment: string | null; statusAt: string }> {
+    return api(`/api/v1/fraud/cases/${enc(id)}`, { method: 'PATCH', body: { status, ...(comment ? { comment } : {}) } });
   },
 };
 

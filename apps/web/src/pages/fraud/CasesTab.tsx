@@ -1,15 +1,18 @@
 import { useCallback, useEffect, useState } from 'react';
 import { errorMessage } from '../../lib/errors.ts';
 import { formatDateTime } from '../../lib/format.ts';
-import { codeText, type FraudCase, formatMoney, fraudApi } from '../../lib/fraud.ts';
+import { CASE_STATUSES, codeText, type FraudCase, formatMoney, fraudApi } from '../../lib/fraud.ts';
 import { useLang } from '../../lib/lang.tsx';
+import type { SessionUser } from '../../lib/session.ts';
+import { hasPermission } from '../../sections.ts';
 
 /**
  * Citizens' "I was defrauded" reports (102 app, eGov, a bank's app) as case records, newest first, each with the
  * numbers, accounts and cards it named (those became citizens' warn indicators at once). Audited by the server.
  */
-export function CasesTab({ version }: { version: number }) {
+export function CasesTab({ user, version }: { user: SessionUser; version: number }) {
   const { t, lang } = useLang();
+  const canWrite = hasPermission(user.permissions, 'fraud:write');
   const [items, setItems] = useState<FraudCase[] | null>(null);
   const [error, setError] = useState<unknown>(null);
   const load = useCallback(async (signal?: AbortSignal) => {
@@ -73,7 +76,10 @@ export function CasesTab({ version }: { version: number }) {
                   </td>
                   <td className="num">{c.amount != null ? formatMoney(c.amount, c.currency, lang) : '—'}</td>
                   <td>{c.description ?? '—'}</td>
-                  <td>{codeText(t, 'fcase', c.status)}</td>
+                  <td>
+                    {canWrite ? <CaseStatusControl c={c} onSaved={() => void load()} /> : codeText(t, 'fcase', c.status)}
+                    {c.statusComment && <div className="muted small" data-testid="case-status-comment">«{c.statusComment}»</div>}
+                  </td>
                 </tr>
               ))}
             </tbody>
@@ -81,5 +87,60 @@ export function CasesTab({ version }: { version: number }) {
         </div>
       )}
     </div>
+  );
+}
+
+/** An analyst moves a case on (open → investigating → closed, or back), with an optional comment; the server audits it. */
+function CaseStatusControl({ c, onSaved }: { c: FraudCase; onSaved: () => void }) {
+  const { t } = useLang();
+  const [status, setStatus] = useState(c.status);
+  const [comment, setComment] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const save = async () => {
+    setBusy(true);
+    try {
+      await fraudApi.setCaseStatus(c.id, status, comment.trim() || undefined);
+      setComment('');
+      setError(null);
+      onSaved();
+    } catch (e) {
+      setError(e);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <form
+      className="case-status"
+      data-testid="case-status-form"
+      onSubmit={(e) => {
+        e.preventDefault();
+        void save();
+      }}
+    >
+      <label>
+        <span className="visually-hidden">{t('fraud.caseStatus')}</span>
+        <select value={status} onChange={(e) => setStatus(e.target.value)} data-testid="case-status">
+          {CASE_STATUSES.map((s) => (
+            <option key={s} value={s}>
+              {codeText(t, 'fcase', s)}
+            </option>
+          ))}
+        </select>
+      </label>
+      <label>
+        <span className="visually-hidden">{t('fraud.caseComment')}</span>
+        <input value={comment} onChange={(e) => setComment(e.target.value)} className="case-comment" placeholder={t('fraud.caseComment')} maxLength={1000} data-testid="case-comment" />
+      </label>
+      <button type="submit" disabled={busy || (status === c.status && comment.trim() === '')} data-action="save-case">
+        {t('fraud.caseSave')}
+      </button>
+      {error != null && (
+        <div role="alert" className="alert small">
+          {errorMessage(error, t)}
+        </div>
+      )}
+    </form>
   );
 }

@@ -57,7 +57,7 @@ export default function FraudPage({ user, route }: { user: SessionUser; route: s
         {tab === 'indicators' && <IndicatorsTab user={user} version={version} />}
         {tab === 'decisions' && <DecisionsTab user={user} version={version} />}
         {tab === 'stats' && <StatsTab version={version} />}
-        {tab === 'cases' && <CasesTab version={version} />}
+        {tab === 'cases' && <CasesTab user={user} version={version} />}
         {tab === 'policy' && <PolicyTab user={user} version={version} />}
         {tab === 'backtest' && <BacktestTab user={user} />}
       </div>
