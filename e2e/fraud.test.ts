@@ -165,6 +165,13 @@ describe('anti-fraud back-office', () => {
       expect(await text(page, `[data-decision="${tx.body.id}"]`)).toContain(`${ruNumber(AMOUNT)} ₸`);
       await txRow.click();
       await page.locator(`[data-testid="decision-detail"][data-decision="${tx.body.id}"]`).waitFor();
+      // The analyst is asked about the fraudster's number: the search finds its call, not the transfer.
+      await page.locator('[data-testid="decision-search-text"]').fill(FRAUDSTER);
+      await page.locator('[data-action="search-decisions"]').click();
+      await expect.poll(() => page.locator('[data-testid="decision-list"] button[data-decision]').count()).toBe(1);
+      await callRow.waitFor();
+      await page.getByRole('button', { name: ru['fraud.clearSearch'] }).click();
+      await txRow.waitFor();
       await page.screenshot({ path: join(e.shots, 'fraud-02-decisions.png') });
 
       // The prevented-loss dashboard: the confirmed blocked sum, the call blocked, by day and partner, precision.

@@ -426,7 +426,7 @@ describe(`fraud API on ${backendName}`, () => {
       expect(await count('fraud_indicator', "contributor = 'citizen-reports' and value = $1 and revoked_at is not null", [phone])).toBe(1);
       expect((await call({ caller: phone, called: '+77011234567' })).outcome).toBe('allow');
       // The case is worked: investigating, then closed; audited; bad input changes nothing.
-      const patch = (id: string, payload: unknown, who: 'fraud' | 'operator' = 'fraud') => server.as(who, { method: 'PATCH', url: `/api/v1/fraud/cases/${id}`, payload });
+      const patch = (id: string, payload: Record<string, unknown>, who: 'fraud' | 'operator' = 'fraud') => server.as(who, { method: 'PATCH', url: `/api/v1/fraud/cases/${id}`, payload });
       const worked = await patch(r1.caseId, { status: 'investigating', comment: 'запрос в банк' });
       expect(worked.statusCode, worked.body).toBe(200);
       expect(worked.json()).toMatchObject({ id: r1.caseId, status: 'investigating', statusComment: 'запрос в банк' });
@@ -717,6 +717,44 @@ describe(`fraud API on ${backendName}`, () => {
       expect(next.json().items[0].id).not.toBe(first.json().items[0].id);
       problem(await server.as('fraud', { method: 'GET', url: '/api/v1/fraud/decisions?cursor=nonsense' }), 400, 'validation_failed');
       problem(await key(BANK, { method: 'GET', url: '/api/v1/fraud/decisions' }), 403, 'forbidden');
+    });
+
+    it('the decision log is searched by number, account or transaction id, and by outcome and time; searches are audited', async () => {
+      const rt = fraudRuntime(server.kernel);
+      const caller = '+77011118899';
+      const payer = { account: 'KZ21125KZT4440000001' };
+      const blockedCall = await call({ caller, called: '+77273334499', ingress: 'international' });
+      const t = await tx({ id: 'search-tx-1', amount: 3_000, payer, payee: { account: IBAN_B } });
+      await rt.recorder.flush();
+      const search = async (qs: string) => {
+        const res = await server.as('fraud', { method: 'GET', url: `/api/v1/fraud/decisions?limit=500&${qs}` });
+        expect(res.statusCode, res.body).toBe(200);
+        return (res.json().items as { id: string; kind: string; outcome: string }[]).map((d) => d.id);
+      };
+      const audited = () => count('kernel_audit', "action = 'decisions.searched'");
+      const before = await audited();
+      // A number in any national form finds the calls it placed or received.
+      expect(await search(`search=${encodeURIComponent('8 701 111 88 99')}`)).toEqual([blockedCall.id]);
+      expect(await search(`search=${encodeURIComponent('+77273334499')}`)).toEqual([blockedCall.id]);
+      // An account finds the transfers it paid or received (matched by its hash; the log keeps no account in the clear).
+      expect(await search(`search=${payer.account}`)).toContain(t.id);
+      expect(await search(`search=${IBAN_B}&kind=transaction`)).toContain(t.id);
+      expect(await search('search=search-tx-1')).toEqual([t.id]);
+      expect(await search('search=no-such-transaction')).toEqual([]);
+      expect(await audited()).toBe(before + 6);
+      const [row] = await db().query<{ data: { by: string; found: number } }>("select data from kernel_audit where action = 'decisions.searched' order by seq desc limit 1");
+      expect(row.data).toEqual({ by: 'transaction', found: 0 });
+      // Outcome, flagged and time narrow the list (on the server: beyond the first page too).
+      const blocked = await search(`outcome=block&search=${encodeURIComponent(caller)}`);
+      expect(blocked).toEqual([blockedCall.id]);
+      expect(await search(`outcome=allow&search=${encodeURIComponent(caller)}`)).toEqual([]);
+      const flagged = await server.as('fraud', { method: 'GET', url: '/api/v1/fraud/decisions?flagged=true&limit=500' });
+      expect((flagged.json().items as { outcome: string }[]).every((d) => d.outcome !== 'allow')).toBe(true);
+      const future = new Date(Date.now() + 3_600_000).toISOString();
+      expect(await search(`from=${encodeURIComponent(future)}`)).toEqual([]);
+      expect((await search(`to=${encodeURIComponent(future)}&search=search-tx-1`)).length).toBe(1);
+      problem(await server.as('fraud', { method: 'GET', url: '/api/v1/fraud/decisions?outcome=maybe' }), 400, 'validation_failed');
+      problem(await server.as('fraud', { method: 'GET', url: `/api/v1/fraud/decisions?search=${'x'.repeat(65)}` }), 400, 'validation_failed');
     });
   });
 });

@@ -1012,8 +1012,15 @@ async function routes(app: FastifyInstance, kernel: Kernel, rt: FraudRuntime) {
       schema: {
         tags,
         summary: 'The decision log, newest first: outcome, score, reasons, and the bank’s verdict once given',
+        description:
+          '`search` finds the decisions about one thing: a phone number (a call’s caller or called number, any national form), an IBAN (a transfer’s payer or payee, matched by its hash) or else a transaction id. `outcome` or `flagged=true` (everything not allowed), and `from`/`to`, narrow the list. Searches are audited (who looked for what kind of identifier).',
         querystring: z.strictObject({
           kind: z.enum(['call', 'transaction']).optional(),
+          search: z.string().trim().min(1).max(64).optional(),
+          outcome: z.enum(['allow', 'label', 'block', 'hold']).optional(),
+          flagged: z.enum(['true', 'false']).optional(),
+          from: IsoIn.optional(),
+          to: IsoIn.optional(),
           limit: queryNumber().pipe(z.number().int().min(1).max(500)).default(100),
           cursor: z.string().max(200).optional(),
         }),
@@ -1046,9 +1053,22 @@ async function routes(app: FastifyInstance, kernel: Kernel, rt: FraudRuntime) {
       },
     },
     async (req) => {
-      const q = req.query as { kind?: string; limit: number; cursor?: string };
+      const q = req.query as { kind?: string; search?: string; outcome?: string; flagged?: 'true' | 'false'; from?: string; to?: string; limit: number; cursor?: string };
       const after = q.cursor ? decodeCursor(q.cursor, z.tuple([z.string(), z.uuid()])) : null;
-      const rows = await kernel.db.query<{
+      // What the search is: a number (calls), an account (transfers, by hash), else a transaction id.
+      const phone = q.search ? normalise('phone', q.search) : null;
+      const iban = q.search && !phone?.ok ? normalise('iban', q.search) : null;
+      const searchBy = !q.search ? null : phone?.ok ? 'phone' : iban?.ok ? 'account' : 'transaction';
+      const subjects: unknown[] =
+        !q.search
+          ? []
+          : phone?.ok
+            ? [{ caller: phone.value }, { called: phone.value }]
+            : iban?.ok
+              ? [{ payerHash: rt.hash('iban', iban.value) }, { payeeHash: rt.hash('iban', iban.value) }]
+              : [{ transactionId: q.search }];
+      const list = (db: Pick<typeof kernel.db, 'query'>) =>
+        db.query<{
         id: string;
         kind: string;
         outcome: string;
@@ -1069,9 +1089,30 @@ async function routes(app: FastifyInstance, kernel: Kernel, rt: FraudRuntime) {
       }>(
         `select * from fraud_decision
          where ($1::text is null or kind = $1) and ($2::timestamptz is null or (decided_at, id) < ($2::timestamptz, $3::uuid))
+           and ($5::jsonb is null or subject @> ($5::jsonb -> 0) or subject @> ($5::jsonb -> 1))
+           and ($6::text is null or outcome = $6) and (not $7 or outcome <> 'allow')
+           and ($8::timestamptz is null or decided_at >= $8) and ($9::timestamptz is null or decided_at < $9)
          order by decided_at desc, id desc limit $4`,
-        [q.kind ?? null, after?.[0] ?? null, after?.[1] ?? null, q.limit + 1],
-      );
+          [
+            q.kind ?? null,
+            after?.[0] ?? null,
+            after?.[1] ?? null,
+            q.limit + 1,
+            subjects.length ? JSON.stringify(subjects.length === 1 ? [subjects[0], subjects[0]] : subjects) : null,
+            q.outcome ?? null,
+            q.flagged === 'true',
+            q.from ?? null,
+            q.to ?? null,
+          ],
+        );
+      // A search names a person's number or account: who looked for what kind of identifier is audited.
+      const rows = searchBy
+        ? await kernel.commands.run(ctxOf(req), async (uow) => {
+            const found = await list(uow.tx);
+            await uow.audit({ action: 'decisions.searched', entity: 'fraud_decision', data: { by: searchBy, found: Math.min(found.length, q.limit) } });
+            return found;
+          })
+        : await list(kernel.db);
       const page = rows.slice(0, q.limit);
       const iso = (d: Date | null) => (d ? new Date(d).toISOString() : null);
       const items = page.map((r) => ({

@@ -497,6 +497,11 @@ export interface IndicatorQuery {
 
 export interface DecisionQuery {
   kind?: 'call' | 'transaction' | '';
+  /** A phone number, an IBAN or a transaction id: the server tells which. */
+  search?: string;
+  outcome?: string;
+  /** Everything not allowed. */
+  flagged?: boolean;
   cursor?: string | null;
 }
 
@@ -523,6 +528,9 @@ export const fraudApi = {
   async decisions(q: DecisionQuery, signal?: AbortSignal): Promise<{ items: Decision[]; nextCursor: string | null } | null> {
     const p = new URLSearchParams({ limit: '100' });
     if (q.kind) p.set('kind', q.kind);
+    if (q.search?.trim()) p.set('search', q.search.trim());
+    if (q.outcome) p.set('outcome', q.outcome);
+    if (q.flagged) p.set('flagged', 'true');
     if (q.cursor) p.set('cursor', q.cursor);
     try {
       const page = await api<Page<unknown>>(`/api/v1/fraud/decisions?${p}`, { signal });

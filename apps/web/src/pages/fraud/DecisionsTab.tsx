@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import { errorMessage } from '../../lib/errors.ts';
 import { formatDateTime } from '../../lib/format.ts';
 import { codeText, type Decision, fraudApi, formatMoney, formatNumber, subjectText } from '../../lib/fraud.ts';
@@ -32,6 +32,10 @@ export function DecisionsTab({ user, version }: { user: SessionUser; version: nu
   const canWrite = hasPermission(user.permissions, 'fraud:write');
   const [kind, setKind] = useState<KindFilter>('');
   const [flaggedOnly, setFlaggedOnly] = useState(false);
+  // The search as typed, and as last sent (Enter or the button): the list follows the sent one.
+  const [searchText, setSearchText] = useState('');
+  const [search, setSearch] = useState('');
+  const [outcome, setOutcome] = useState('');
   const [items, setItems] = useState<Decision[]>([]);
   const [nextCursor, setNextCursor] = useState<string | null>(null);
   const [unavailable, setUnavailable] = useState(false);
@@ -45,7 +49,7 @@ export function DecisionsTab({ user, version }: { user: SessionUser; version: nu
   const load = useCallback(
     async (signal?: AbortSignal) => {
       try {
-        const page = await fraudApi.decisions({ kind }, signal);
+        const page = await fraudApi.decisions({ kind, search, outcome, flagged: flaggedOnly }, signal);
         if (page === null) setUnavailable(true);
         else {
           setUnavailable(false);
@@ -59,12 +63,12 @@ export function DecisionsTab({ user, version }: { user: SessionUser; version: nu
         if (!signal?.aborted) setLoaded(true);
       }
     },
-    [kind],
+    [kind, search, outcome, flaggedOnly],
   );
   const more = async () => {
     if (!nextCursor) return;
     try {
-      const page = await fraudApi.decisions({ kind, cursor: nextCursor });
+      const page = await fraudApi.decisions({ kind, search, outcome, flagged: flaggedOnly, cursor: nextCursor });
       if (page) {
         setItems((prev) => [...prev, ...page.items.filter((d) => !prev.some((p) => p.id === d.id))]);
         setNextCursor(page.nextCursor);
@@ -84,7 +88,7 @@ export function DecisionsTab({ user, version }: { user: SessionUser; version: nu
     if (!unavailable) void load();
   }, 10_000);
 
-  const shown = useMemo(() => items.filter((d) => !flaggedOnly || d.outcome !== 'allow'), [items, flaggedOnly]);
+  const shown = items;
   const current = shown.find((d) => d.id === selected) ?? null;
 
   const verdict = async (d: Decision, fraud: boolean) => {
@@ -135,6 +139,45 @@ export function DecisionsTab({ user, version }: { user: SessionUser; version: nu
             ))}
           </fieldset>
         </div>
+        <form
+          className="fraud-filters"
+          aria-label={t('fraud.searchDecisions')}
+          data-testid="decision-search"
+          onSubmit={(e) => {
+            e.preventDefault();
+            setSearch(searchText.trim());
+          }}
+        >
+          <label className="wide">
+            <span className="visually-hidden">{t('fraud.searchDecisions')}</span>
+            <input type="search" value={searchText} onChange={(e) => setSearchText(e.target.value)} placeholder={t('fraud.searchDecisions')} maxLength={64} data-testid="decision-search-text" />
+          </label>
+          <label>
+            <span className="visually-hidden">{t('fraud.outcome')}</span>
+            <select value={outcome} onChange={(e) => setOutcome(e.target.value)} data-testid="decision-outcome">
+              <option value="">{t('fraud.anyOutcome')}</option>
+              {['block', 'hold', 'label', 'allow'].map((o) => (
+                <option key={o} value={o}>
+                  {codeText(t, 'foutcome', o)}
+                </option>
+              ))}
+            </select>
+          </label>
+          <button type="submit" data-action="search-decisions">
+            {t('fraud.search')}
+          </button>
+          {search && (
+            <button
+              type="button"
+              onClick={() => {
+                setSearchText('');
+                setSearch('');
+              }}
+            >
+              {t('fraud.clearSearch')}
+            </button>
+          )}
+        </form>
         <label className="check">
           <input type="checkbox" checked={flaggedOnly} onChange={(e) => setFlaggedOnly(e.target.checked)} /> {t('fraud.flaggedOnly')}
         </label>
