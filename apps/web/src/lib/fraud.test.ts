@@ -64,7 +64,9 @@ describe('reasons in words', () => {
     expect(reasonText(t, 'caller_listed_block')).toBe(format('ru', 'freason.caller_listed_block'));
     expect(reasonText(t, 'typology_T-CALL_interdiction')).toBe(format('ru', 'freason.typologyInterdiction', { typology: format('ru', 'ftypology.T-CALL') }));
     expect(reasonText(t, 'typology_T-NEW_alert')).toBe(format('ru', 'freason.typologyAlert', { typology: 'T-NEW' }));
-    expect(reasonText(t, 'shaken_invalid_stale')).toBe(format('ru', 'freason.shakenInvalid', { reason: 'stale' }));
+    expect(reasonText(t, 'shaken_invalid_stale_iat')).toBe(format('ru', 'freason.shakenInvalid', { reason: format('ru', 'fshaken.stale_iat') }));
+    expect(reasonText(t, 'shaken_invalid_stale_iat')).not.toContain('stale_iat');
+    expect(reasonText(t, 'shaken_invalid_brand_new')).toBe(format('ru', 'freason.shakenInvalid', { reason: 'brand_new' }));
     expect(reasonText(t, 'something_new')).toBe('something_new');
   });
 });
@@ -86,6 +88,10 @@ describe('decisions', () => {
     });
     expect(d).toMatchObject({ outcome: 'block', score: 650, reasons: ['payee_listed_block'], amount: 250000, confirmedFraud: true });
     expect(subjectText(d)).toBe(`tx-1 · ${'a'.repeat(10)}… → KZ75125KZT2069100100`);
+    // As the decision log records transfers: the accounts' hashes.
+    expect(subjectText(normalizeDecision({ kind: 'transaction', subject: { transactionId: 'tx-2', payerHash: hash, payeeHash: 'b'.repeat(64) } }))).toBe(
+      `tx-2 · ${'a'.repeat(10)}… → ${'b'.repeat(10)}…`,
+    );
     expect(subjectText(normalizeDecision({ kind: 'call', subject: { caller: '+77059876543', called: '+77011234567' } }))).toBe('+77059876543 → +77011234567');
     expect(normalizeDecision({ id: 'd2' }).confirmedFraud).toBeNull();
   });

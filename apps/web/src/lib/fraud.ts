@@ -442,7 +442,7 @@ export function reasonText(t: Translate, code: string): string {
     return t(typology[2] === 'alert' ? 'freason.typologyAlert' : 'freason.typologyInterdiction', { typology: name });
   }
   const shaken = /^shaken_invalid_(.+)$/.exec(code);
-  if (shaken) return t('freason.shakenInvalid', { reason: shaken[1] });
+  if (shaken) return t('freason.shakenInvalid', { reason: codeText(t, 'fshaken', shaken[1]) });
   return codeText(t, 'freason', code);
 }
 
@@ -453,7 +453,7 @@ export function subjectText(d: Decision): string {
   if (d.kind === 'call') return [pick('caller'), pick('called')].filter(Boolean).join(' → ');
   const short = (v: string | null) => (v && /^[0-9a-f]{64}$/.test(v) ? `${v.slice(0, 10)}…` : v);
   const tx = pick('transactionId') ?? pick('id');
-  const parts = [short(pick('payer') ?? pick('payerAccount')), short(pick('payee') ?? pick('payeeAccount'))].filter(Boolean).join(' → ');
+  const parts = [short(pick('payerHash') ?? pick('payer') ?? pick('payerAccount')), short(pick('payeeHash') ?? pick('payee') ?? pick('payeeAccount'))].filter(Boolean).join(' → ');
   return [tx, parts].filter(Boolean).join(' · ');
 }
 
