@@ -280,9 +280,25 @@ describe('operations control centre: from a citizen’s tap to a patrol on scene
       const box = (await panic.boundingBox())!;
       const centre = { x: box.x + box.width / 2, y: box.y + box.height / 2 };
       const panics: string[] = [];
+      const panicBodies: unknown[] = [];
       officer.page.on('request', (r) => {
-        if (r.method() === 'POST' && /\/api\/v1\/units\/[^/]+\/panic$/.test(new URL(r.url()).pathname)) panics.push(r.url());
+        if (r.method() === 'POST' && /\/api\/v1\/units\/[^/]+\/panic$/.test(new URL(r.url()).pathname)) {
+          panics.push(r.url());
+          panicBodies.push(r.postDataJSON());
+        }
       });
+      // The console's alarm sound, counted: every beep is one oscillator.
+      await operator.page.evaluate(() => {
+        const w = window as unknown as { __beeps: number };
+        w.__beeps = 0;
+        const proto = AudioContext.prototype;
+        const make = proto.createOscillator;
+        proto.createOscillator = function (this: AudioContext) {
+          w.__beeps++;
+          return make.call(this);
+        };
+      });
+      const beeps = () => operator.page.evaluate(() => (window as unknown as { __beeps: number }).__beeps);
       await officer.page.mouse.move(centre.x, centre.y);
       await officer.page.mouse.down();
       await officer.page.waitForTimeout(500);
@@ -294,9 +310,14 @@ describe('operations control centre: from a citizen’s tap to a patrol on scene
       await officer.page.mouse.up();
       await officer.page.locator('[data-testid="panic-sent"]').waitFor({ timeout: 10_000 });
       expect(panics).toHaveLength(1);
+      // The alarm carries the tablet's own fix.
+      expect(panicBodies[0]).toEqual({ position: { lon: 76.9285, lat: 43.2566 } });
       const banner = operator.page.locator('[data-testid="panic-banner"]');
       await banner.waitFor({ timeout: 10_000 });
       expect(await banner.textContent()).toContain(officerUnit!.callSign);
+      // It sounds when it shows, and again while nobody has answered it.
+      await expect.poll(beeps, { timeout: 5_000 }).toBe(6);
+      await expect.poll(beeps, { timeout: 15_000 }).toBeGreaterThanOrEqual(9);
       await shot(officer.page, 'ops-13-tablet-panic-sent-kk.png');
       await shot(operator.page, 'ops-14-console-panic.png');
 

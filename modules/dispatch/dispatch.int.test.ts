@@ -505,6 +505,32 @@ describe(`dispatch on ${backendName}`, () => {
     expect(ok(await as('officer', 'GET', '/api/v1/units/mine')).unit.flags).not.toContain('PANIC');
   });
 
+  it('panic is never refused: the device’s own fix is used, and a unit that never reported a position still raises the alarm', async () => {
+    const alm101 = await unitByCallSign('ALM-101');
+    // The tablet sends its fix: the incident is there, not at the last telemetry position.
+    const here = north(ALMALY, 800);
+    const withFix = ok(await as('officer', 'POST', `/api/v1/units/${alm101}/panic`, { position: here }), 201);
+    expect(withFix.incident.location).toEqual(here);
+    ok(await as('dispatcher', 'POST', `/api/v1/incidents/${withFix.incident.id}/transitions`, { to: 'CANCELLED', note: 'Test of the panic with a fix' }));
+    problem(await as('officer', 'POST', `/api/v1/units/${alm101}/panic`, { position: { lon: 200, lat: 0 } }), 400, 'validation_failed');
+    // A unit that has never sent a position and whose device has no fix: the alarm is raised all the same.
+    const blind = ok(await as('dispatcher', 'POST', '/api/v1/units', { callSign: 'NO-FIX-1', type: 'FOOT_PATROL', homeKato: '751110000', crew: ['officer'] }), 201);
+    const incidents = await count('dispatch_incident');
+    const res = ok(await as('officer', 'POST', `/api/v1/units/${blind.id}/panic`), 201);
+    expect(res).toMatchObject({ incident: null, nearestUnitIds: [] });
+    expect(await count('dispatch_incident')).toBe(incidents);
+    const [raised] = (await events('dispatch.alert.raised', blind.id)).map((p) => AlertRaised.parse(p));
+    expect(raised).toMatchObject({ alertId: res.alertId, kind: 'panic', incidentId: null, unitId: blind.id });
+    const alerts = ok(await as('dispatcher', 'GET', '/api/v1/alerts?kind=panic')).items;
+    expect(alerts.find((a: { id: string }) => a.id === res.alertId)).toMatchObject({ incidentId: null, unitId: blind.id, data: { positionUnknown: true, callSign: 'NO-FIX-1' } });
+    const flags = async () => (ok(await as('dispatcher', 'GET', '/api/v1/units?limit=200')).items.find((u: { id: string }) => u.id === blind.id) as { flags: string[] }).flags;
+    expect(await flags()).toContain('PANIC');
+    expect(await count('kernel_audit', "action = 'unit.panic' and entity_id = $1", [blind.id])).toBe(1);
+    // The operator reaches the crew and answers the alarm: the flag goes (no incident to end).
+    ok(await as('dispatcher', 'POST', `/api/v1/alerts/${res.alertId}/acknowledge`));
+    expect(await flags()).not.toContain('PANIC');
+  });
+
   // ---- jurisdictions ------------------------------------------------------------------------------------------
   it('an Astana unit and incident are invisible to the Almaty dispatcher', async () => {
     const astana = await raiseIncident(server.kernel, { source: 'protection', category: 'domestic-violence', location: ASTANA, externalRef: 'order-7:violation-1' });

@@ -17,7 +17,7 @@ import { runtime } from './runtime.ts';
 import { type Actor, incidentDetail, katoOf, link, merge, setUnitStatus, transition } from './service.ts';
 import { getIncidentRow, type IncidentRow, presentIncident, presentRunCard, presentUnit, type UnitRow } from './store.ts';
 import { ingestTelemetry, parseTelemetry } from './telemetry.ts';
-import { assign, createIncident, createUnit, mine, panic, recommend, UNIT_TYPES } from './units.ts';
+import { assign, clearPanicFlag, createIncident, createUnit, mine, panic, recommend, UNIT_TYPES } from './units.ts';
 import { decodeCursor, encodeCursor } from '../../packages/kernel/src/cursor.ts';
 
 // ---- schemas --------------------------------------------------------------------------------------------------
@@ -569,9 +569,12 @@ export async function dispatchRoutes(app: FastifyInstance, kernel: Kernel) {
       config: { access: anyOf(staff('dispatch:field'), staff('dispatch:write')) },
       schema: {
         tags,
-        summary: 'Panic (duress): an immediate P1 incident at the unit’s last position; the nearest units are alerted',
+        summary: 'Panic (duress): an immediate P1 incident at the device’s position (else the unit’s last); the nearest units are alerted',
+        description:
+          'The tablet or badge sends the position it has (`{ position: { lon, lat } }`); without one the unit’s last reported position is used. A unit with no position at all still raises the alarm — the unit flagged PANIC, the consoles sounding — and `incident` is null: never a refusal.',
         params: Id,
-        response: { 201: z.object({ alertId: z.string(), nearestUnitIds: z.array(z.string()), incident: IncidentDetailOut }) },
+        body: z.strictObject({ position: Point.optional() }).nullish(),
+        response: { 201: z.object({ alertId: z.string(), nearestUnitIds: z.array(z.string()), incident: IncidentDetailOut.nullable() }) },
       },
     },
     async (req, reply) => {
@@ -582,8 +585,9 @@ export async function dispatchRoutes(app: FastifyInstance, kernel: Kernel) {
       const crew = unit.crew.includes(me.username ?? '');
       if (!crew && !me.permissions.has('dispatch:write')) throw new Problem('dispatch.not_crew', {}, [], 403);
       if (!crew && !covers(me.jurisdictions, unit.home_kato)) throw new Problem('outside_jurisdiction');
-      const r = await panic(kernel, ctxOf(req), id);
-      return reply.code(201).send({ alertId: r.alertId, nearestUnitIds: r.nearestUnitIds, incident: await incidentDetail(kernel, r.incident) });
+      const position = (req.body as { position?: { lon: number; lat: number } } | undefined)?.position ?? null;
+      const r = await panic(kernel, ctxOf(req), id, position);
+      return reply.code(201).send({ alertId: r.alertId, nearestUnitIds: r.nearestUnitIds, incident: r.incident ? await incidentDetail(kernel, r.incident) : null });
     },
   );
 
@@ -660,6 +664,8 @@ export async function dispatchRoutes(app: FastifyInstance, kernel: Kernel) {
           actorOf(me),
         ]);
         await uow.audit({ action: 'alert.acknowledged', entity: 'alert', entityId: id, jurisdiction: a.kato, data: { kind: a.kind } });
+        // A panic that had no place had no incident to end: answering it takes the unit's PANIC flag off.
+        if (a.kind === 'panic' && a.incident_id === null && a.unit_id) await clearPanicFlag(uow, a.unit_id);
         await uow.emit({
           subject: ALERT_ACKNOWLEDGED,
           key: a.incident_id ?? a.unit_id ?? a.id,

@@ -140,15 +140,23 @@ export async function mine(q: Queryable, username: string): Promise<{ unit: Unit
 }
 
 /**
- * Panic (duress) from a unit: an immediate P1 incident at the unit's last position, the unit flagged PANIC, and
- * `dispatch.alert.raised` {kind: 'panic'} naming the nearest available units so consoles sound and they can go.
+ * Panic (duress) from a unit: an immediate P1 incident at the position the device sent, else the unit's last one; the
+ * unit flagged PANIC; and `dispatch.alert.raised` {kind: 'panic'} naming the nearest available units so consoles
+ * sound and they can go. A panic is never refused for want of a place: a unit that has never reported a position
+ * and sends none still raises the alarm (the unit flagged, consoles sounding, `positionUnknown` in the alert) — only
+ * the incident, which needs a place, waits for the dispatcher.
  */
-export async function panic(kernel: Kernel, ctx: CommandContext, unitId: string, position?: Position | null): Promise<{ incident: IncidentRow; alertId: string; nearestUnitIds: string[] }> {
+export async function panic(
+  kernel: Kernel,
+  ctx: CommandContext,
+  unitId: string,
+  position?: Position | null,
+): Promise<{ incident: IncidentRow | null; alertId: string; nearestUnitIds: string[] }> {
   const { settings } = runtime(kernel);
   return kernel.commands.run(ctx, async (uow) => {
     const unit = await getUnitRow(uow.tx, unitId, true);
     const where: Position | null = position ?? (unit.last_lon !== null && unit.last_lat !== null ? { lon: unit.last_lon, lat: unit.last_lat } : null);
-    if (!where) throw new Problem('dispatch.no_position', { callSign: unit.call_sign }, [], 409);
+    if (!where) return panicWithoutPlace(uow, unit);
     const kato = katoOf(kernel, where) ?? unit.home_kato;
     const incident = await createIncidentIn(uow, ctx.actor, {
       category: 'panic',
@@ -188,6 +196,38 @@ export async function panic(kernel: Kernel, ctx: CommandContext, unitId: string,
     await uow.audit({ action: 'unit.panic', entity: 'unit', entityId: unit.id, jurisdiction: kato, data: { incidentId: incident.id, position: where, nearestUnitIds } });
     return { incident, alertId, nearestUnitIds };
   });
+}
+
+/** The PANIC flag off a unit (its panic had no incident to end, and an operator has answered it). */
+export async function clearPanicFlag(uow: UnitOfWork, unitId: string): Promise<void> {
+  const [u] = await uow.tx.query<UnitRow>(
+    `update dispatch_unit set flags = array_remove(flags, 'PANIC'), updated_at = $2 where id = $1 and 'PANIC' = any(flags) returning *`,
+    [unitId, uow.now.toISOString()],
+  );
+  if (u) await emitUnit(uow, u);
+}
+
+/**
+ * The alarm of a unit whose position is unknown: the unit flagged PANIC, the alert raised in its home area, audited.
+ * With no incident to end, the flag goes when an operator acknowledges the alert.
+ */
+async function panicWithoutPlace(uow: UnitOfWork, unit: UnitRow): Promise<{ incident: null; alertId: string; nearestUnitIds: string[] }> {
+  const [flagged] = await uow.tx.query<UnitRow>(
+    `update dispatch_unit set flags = case when 'PANIC' = any(flags) then flags else array_append(flags, 'PANIC') end, updated_at = $2 where id = $1 returning *`,
+    [unit.id, uow.now.toISOString()],
+  );
+  await emitUnit(uow, flagged);
+  const alertId = newId();
+  const kato = unit.home_kato;
+  await uow.tx.query(
+    `insert into dispatch_alert (id, kind, condition_key, incident_id, unit_id, kato, due_at, raised_at, data)
+     values ($1, 'panic', $2, null, $3, $4, null, $5, $6::jsonb)`,
+    [alertId, `panic:${alertId}`, unit.id, kato, uow.now.toISOString(), JSON.stringify({ nearestUnitIds: [], callSign: unit.call_sign, positionUnknown: true })],
+  );
+  const data: AlertRaised = { alertId, kind: 'panic', incidentId: null, unitId: unit.id, nearestUnitIds: [], escalateTo: 'supervisor', dueAt: null, raisedAt: uow.now.toISOString() };
+  await uow.emit({ subject: ALERT_RAISED, key: unit.id, jurisdiction: kato, permission: 'dispatch:read', data });
+  await uow.audit({ action: 'unit.panic', entity: 'unit', entityId: unit.id, jurisdiction: kato, data: { incidentId: null, position: null, nearestUnitIds: [] } });
+  return { incident: null, alertId, nearestUnitIds: [] };
 }
 
 /**

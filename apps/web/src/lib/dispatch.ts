@@ -109,6 +109,8 @@ export interface Alert {
   callSign: string | null;
   raisedAt: string | null;
   acknowledged: boolean;
+  /** A panic from a unit that has never reported where it is (and sent no position): no incident yet. */
+  positionUnknown: boolean;
 }
 
 export interface MyIncident {
@@ -279,6 +281,7 @@ export function normalizeAlert(v: unknown): Alert {
     callSign: str(r.callSign) ?? str(data.callSign),
     raisedAt: str(r.raisedAt) ?? str(r.at),
     acknowledged: str(r.acknowledgedAt) !== null || r.acknowledged === true,
+    positionUnknown: data.positionUnknown === true,
   };
 }
 
@@ -331,13 +334,25 @@ export const dispatchApi = {
     api<unknown>(`/api/v1/incidents/${enc(id)}/transitions`, write(note ? { to, note } : { to }, key)),
   merge: (id: string, into: string, key: string) => api<unknown>(`/api/v1/incidents/${enc(id)}/merge`, write({ into }, key)),
   units: async (signal?: AbortSignal) => (await api<{ items: unknown[] }>('/api/v1/units?limit=200', { signal })).items.map(normalizeUnit),
-  /** Open (unacknowledged) alerts. */
-  alerts: async (signal?: AbortSignal) => (await api<{ items: unknown[] }>('/api/v1/alerts?limit=100', { signal })).items.map(normalizeAlert),
+  /**
+   * Open (unacknowledged) alerts, newest first. Panics are asked for on their own, so that a flood of timer alerts
+   * (a shift ending: units going stale) can never push an unanswered panic off the console.
+   */
+  alerts: async (signal?: AbortSignal) => {
+    const [panics, recent] = await Promise.all([
+      api<{ items: unknown[] }>('/api/v1/alerts?kind=panic&limit=100', { signal }),
+      api<{ items: unknown[] }>('/api/v1/alerts?limit=100', { signal }),
+    ]);
+    const byId = new Map<string, Alert>();
+    for (const a of [...panics.items, ...recent.items].map(normalizeAlert)) byId.set(a.id, a);
+    return [...byId.values()].sort((a, b) => (b.raisedAt ?? '').localeCompare(a.raisedAt ?? ''));
+  },
   acknowledge: (alertId: string, key: string) => api<unknown>(`/api/v1/alerts/${enc(alertId)}/acknowledge`, write(undefined, key)),
   mine: async (signal?: AbortSignal) => normalizeMine(await api<unknown>('/api/v1/units/mine', { signal })),
   unitStatus: (unitId: string, status: UnitStatus, key: string) => api<unknown>(`/api/v1/units/${enc(unitId)}/status`, write({ status }, key)),
-  /** Raised at the unit's last known position (the server's). */
-  panic: (unitId: string, key: string) => api<unknown>(`/api/v1/units/${enc(unitId)}/panic`, write(undefined, key)),
+  /** Raised where the device is (`position`, when it has a fix), else at the unit's last known position. */
+  panic: (unitId: string, key: string, position?: LonLat | null) =>
+    api<unknown>(`/api/v1/units/${enc(unitId)}/panic`, write(position ? { position: { lon: position.lon, lat: position.lat } } : {}, key)),
   /** One or more positions of the officer's own unit, as NDJSON. */
   telemetry: (lines: TelemetryLine[]) =>
     api<unknown>('/api/v1/units/telemetry', {

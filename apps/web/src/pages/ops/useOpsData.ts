@@ -1,5 +1,4 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import { beep } from '../../lib/beep.ts';
 import {
   type Alert,
   DISPATCH_SUBJECTS,
@@ -118,10 +117,8 @@ export function useOpsData(): OpsData {
       t.units();
     } else if (e.subject.startsWith('dispatch.alert.')) {
       t.alerts();
-      if (e.subject === 'dispatch.alert.raised' && d.kind === 'panic') {
-        beep(6);
-        t.incidents();
-      }
+      // The banner sounds when the panic shows (PanicBanner), whichever way it arrived.
+      if (e.subject === 'dispatch.alert.raised' && d.kind === 'panic') t.incidents();
     }
   }, []);
   const stream = useEventStream('dispatch.>', DISPATCH_SUBJECTS, onEvent);

@@ -1,4 +1,5 @@
 import { useState } from 'react';
+import { ApiError } from '../../lib/api.ts';
 import { dispatchApi, type UnitStatus } from '../../lib/dispatch.ts';
 import { errorMessage } from '../../lib/errors.ts';
 import { formatDateTime } from '../../lib/format.ts';
@@ -12,6 +13,9 @@ import { TaskStatusButtons, type TaskStep } from './TaskStatusButtons.tsx';
 import { useMine } from './useMine.ts';
 import { useTelemetry } from './useTelemetry.ts';
 
+/** How many times the tablet sends a panic before it shows the failure (about 10 s in all). */
+const PANIC_TRIES = 6;
+
 /** The officer's tablet: the current task, the status buttons, the unit's own status and the panic button. */
 export default function TabletPage() {
   const { t, lang } = useLang();
@@ -19,6 +23,7 @@ export default function TabletPage() {
   const [busy, setBusy] = useState(false);
   const [actionError, setActionError] = useState<unknown>(null);
   const [panicAt, setPanicAt] = useState<string | null>(null);
+  const [panicSending, setPanicSending] = useState(false);
   const [cleared, setCleared] = useState(false);
 
   async function act(fn: () => Promise<unknown>) {
@@ -45,11 +50,31 @@ export default function TabletPage() {
       setCleared(to === 'CLEARED');
     });
   const setStatus = (s: UnitStatus) => act(() => dispatchApi.unitStatus(unit!.id, s, uuid()));
-  const panic = () =>
-    act(async () => {
-      await dispatchApi.panic(unit!.id, uuid());
-      setPanicAt(new Date().toISOString());
-    });
+  /**
+   * The alarm goes with the tablet's own fix when it has one, and is sent again (same Idempotency-Key: one alarm) until
+   * the server has it — a bad network must not lose it. Only a refusal (4xx other than 408/429) stops the tries.
+   */
+  const panic = async () => {
+    const key = uuid();
+    setPanicSending(true);
+    setActionError(null);
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await dispatchApi.panic(unit!.id, key, here);
+        setPanicAt(new Date().toISOString());
+        break;
+      } catch (e) {
+        const refused = e instanceof ApiError && e.status >= 400 && e.status < 500 && e.status !== 408 && e.status !== 429;
+        if (refused || attempt >= PANIC_TRIES - 1) {
+          setActionError(e);
+          break;
+        }
+        await new Promise((r) => setTimeout(r, Math.min(500 * 2 ** attempt, 4000)));
+      }
+    }
+    setPanicSending(false);
+    void reload();
+  };
 
   return (
     <div className="tablet" data-page="tablet">
@@ -67,7 +92,12 @@ export default function TabletPage() {
           {errorMessage(actionError, t)}
         </div>
       )}
-      {panicAt && (
+      {panicSending && (
+        <p className="panic-sent" role="status" data-testid="panic-sending">
+          {t('tablet.panicSending')}
+        </p>
+      )}
+      {panicAt && !panicSending && (
         <p className="panic-sent" role="status" data-testid="panic-sent">
           {t('tablet.panicSent', { time: formatDateTime(panicAt, lang) })}
         </p>
@@ -106,7 +136,8 @@ export default function TabletPage() {
               </button>
             ))}
           </fieldset>
-          <PanicButton onFire={() => void panic()} disabled={busy} />
+          {/* Never waits for another request: the alarm goes whatever else is in flight. */}
+          <PanicButton onFire={() => void panic()} />
         </div>
       )}
     </div>
