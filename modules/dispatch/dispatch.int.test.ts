@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ok, problem, type TestServer, testServer } from '../../apps/server/src/testing.ts';
-import { createApiKey } from '../../packages/kernel/src/auth/identity.ts';
+import { createApiKey, createUser } from '../../packages/kernel/src/auth/identity.ts';
 import type { BusEvent } from '../../packages/kernel/src/bus/types.ts';
 import { ManualClock } from '../../packages/kernel/src/clock.ts';
 import { newId } from '../../packages/kernel/src/ids.ts';
@@ -378,6 +378,45 @@ describe(`dispatch on ${backendName}`, () => {
       [inc.id],
     );
     expect(evt).toEqual({ jurisdiction: '751110000', permission: 'dispatch:read' });
+  });
+
+  it('two units on one incident: each crew reports its own steps; a crew that clears leaves, the last one clears the incident', async () => {
+    const alm101 = await unitByCallSign('ALM-101');
+    await server.kernel.commands.run({ actor: 'test' }, (uow) =>
+      createUser(uow, null, { username: 'officer2', displayName: 'Second crew', password: 'second-crew-pw', roles: ['officer'], jurisdictions: ['751110000'] }),
+    );
+    const login = await server.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { username: 'officer2', password: 'second-crew-pw' } });
+    const token2 = login.json().accessToken as string;
+    const as2 = (method: 'GET' | 'POST', url: string, payload?: unknown) => server.app.inject({ method, url, payload: payload as never, headers: { authorization: `Bearer ${token2}` } });
+    const second = ok(await as('dispatcher', 'POST', '/api/v1/units', { callSign: 'ALM-202', type: 'PATROL_CAR', homeKato: '751110000', crew: ['officer2'] }), 201).id as string;
+    ok(await gateway([{ unitId: second, at: at(), ...north(ALMALY, 400) }]), 202);
+    const inc = ok(await as('dispatcher', 'POST', '/api/v1/incidents', { category: 'robbery', location: north(ALMALY, 250) }), 201);
+    ok(await as('dispatcher', 'POST', `/api/v1/incidents/${inc.id}/assignments`, { unitId: alm101 }), 201);
+    ok(await as('dispatcher', 'POST', `/api/v1/incidents/${inc.id}/assignments`, { unitId: second }), 201);
+    const unitStatus = async (id: string) => (ok(await as('dispatcher', 'GET', '/api/v1/units?limit=200')).items.find((u: { id: string }) => u.id === id) as { status: string }).status;
+    const step = async (who: 'officer' | 'officer2', to: string, note?: string) => {
+      const res = who === 'officer' ? await as('officer', 'POST', `/api/v1/incidents/${inc.id}/transitions`, { to, ...(note ? { note } : {}) }) : await as2('POST', `/api/v1/incidents/${inc.id}/transitions`, { to, ...(note ? { note } : {}) });
+      return ok(res).status as string;
+    };
+    expect(await step('officer', 'EN_ROUTE')).toBe('EN_ROUTE');
+    // The second crew acknowledges too (before: a 409, its assignment never acknowledged, a false unit_no_ack alert).
+    expect(await step('officer2', 'EN_ROUTE')).toBe('EN_ROUTE');
+    const acks = await server.kernel.db.query<{ unit_id: string; acknowledged_at: Date | null }>('select unit_id, acknowledged_at from dispatch_assignment where incident_id = $1', [inc.id]);
+    expect(acks.every((a) => a.acknowledged_at !== null)).toBe(true);
+    expect(await step('officer2', 'ON_SCENE')).toBe('ON_SCENE');
+    expect([await unitStatus(second), await unitStatus(alm101)]).toEqual(['ON_SCENE', 'EN_ROUTE']);
+    expect(await step('officer', 'ON_SCENE')).toBe('ON_SCENE');
+    expect(await unitStatus(alm101)).toBe('ON_SCENE');
+    // The second crew is done: it leaves; the first is still there and the incident goes on.
+    expect(await step('officer2', 'CLEARED', 'Suspect handed to ALM-101')).toBe('ON_SCENE');
+    expect([await unitStatus(second), await unitStatus(alm101)]).toEqual(['AVAILABLE', 'ON_SCENE']);
+    // The last crew clears the incident.
+    expect(await step('officer', 'CLEARED', 'Suspect detained')).toBe('CLEARED');
+    expect(await unitStatus(alm101)).toBe('AVAILABLE');
+    const detail = ok(await as('dispatcher', 'GET', `/api/v1/incidents/${inc.id}`));
+    const released = detail.timeline.find((t: { kind: string; data?: { unitId?: string } }) => t.kind === 'unit_released' && t.data?.unitId === second);
+    expect(released).toMatchObject({ actor: 'user:officer2', note: 'Suspect handed to ALM-101' });
+    expect(detail.timeline.filter((t: { kind: string }) => t.kind === 'status').map((t: { to: string }) => t.to)).toEqual(['RECEIVED', 'TRIAGED', 'DISPATCHED', 'EN_ROUTE', 'ON_SCENE', 'CLEARED']);
   });
 
   it('an illegal transition is a 409 problem with a localised reason, and changes nothing', async () => {

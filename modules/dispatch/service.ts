@@ -255,12 +255,62 @@ export async function transition(
     if (!dispatcher) {
       if (crewUnits.length === 0) throw new Problem('dispatch.not_crew', {}, [], 403);
       if (!['EN_ROUTE', 'ON_SCENE', 'CLEARED'].includes(input.to)) throw Problem.forbidden('dispatch:write');
+      return crewStep(uow, actor, inc, crewUnits, active, input);
     }
     const position = input.position ?? positionOf(crewUnits[0]);
     const row = await applyStatus(uow, actor.name, inc, input.to, { via: 'manual', note: input.note ?? null, priority: input.priority, position });
     await afterStatus(uow, inc, row, dispatcher ? active.map((a) => a.unit_id) : crewUnits.map((u) => u.id));
     return row;
   });
+}
+
+/**
+ * A crew's step from its tablet is its own unit's. On an incident with several units (a run card sends two cars to a
+ * robbery) each crew reports for itself: EN_ROUTE and ON_SCENE move the crew's unit (its assignment acknowledged, its
+ * arrival stamped) and the incident follows when that is a step forward for it; a crew that clears while other
+ * units are still on the incident leaves it (its unit AVAILABLE, the others untouched), and the last unit to clear
+ * clears the incident. Pressing a step the unit has already made changes nothing.
+ */
+async function crewStep(
+  uow: UnitOfWork,
+  actor: Actor,
+  inc: IncidentRow,
+  crewUnits: UnitRow[],
+  active: AssignmentRow[],
+  input: { to: IncidentStatus; note?: string | null; position?: Position | null },
+): Promise<IncidentRow> {
+  const position = input.position ?? positionOf(crewUnits[0]);
+  const note = input.note ?? null;
+  if (input.to === 'CLEARED') {
+    const others = active.filter((a) => !crewUnits.some((u) => u.id === a.unit_id));
+    if (others.length === 0) {
+      const row = await applyStatus(uow, actor.name, inc, 'CLEARED', { via: 'manual', note, position });
+      await afterStatus(uow, inc, row, crewUnits.map((u) => u.id));
+      return row;
+    }
+    for (const u of crewUnits) {
+      await releaseAssignments(uow, inc.id, 'unit_cleared', 'AVAILABLE', u.id);
+      await addTimeline(uow, actor.name, inc.id, { kind: 'unit_released', position, note, data: { unitId: u.id, callSign: u.call_sign, status: 'AVAILABLE' } });
+      await uow.audit({ action: 'unit.status_changed', entity: 'unit', entityId: u.id, jurisdiction: u.home_kato, data: { from: u.status, to: 'AVAILABLE', incidentId: inc.id } });
+    }
+    await emitIncident(uow, inc);
+    return inc;
+  }
+  const to = input.to as 'EN_ROUTE' | 'ON_SCENE';
+  for (const u of crewUnits) {
+    if (u.status === to || (to === 'EN_ROUTE' && u.status === 'ON_SCENE')) continue;
+    await uow.tx.query(
+      `update dispatch_assignment set acknowledged_at = coalesce(acknowledged_at, $3), on_scene_at = case when $4 then coalesce(on_scene_at, $3) else on_scene_at end
+       where incident_id = $1 and unit_id = $2 and released_at is null`,
+      [inc.id, u.id, uow.now.toISOString(), to === 'ON_SCENE'],
+    );
+    await updateUnitStatus(uow, u.id, to, inc.id);
+    await addTimeline(uow, actor.name, inc.id, { kind: 'unit_status', position, note, data: { unitId: u.id, callSign: u.call_sign, from: u.status, to } });
+  }
+  const next = incidentFollowsUnit(inc.status, to);
+  if (next) return applyStatus(uow, actor.name, inc, next, { via: 'manual', note, position, data: { unitId: crewUnits[0].id, callSign: crewUnits[0].call_sign } });
+  await emitIncident(uow, inc);
+  return inc;
 }
 
 function positionOf(u: UnitRow | undefined): Position | null {

@@ -42,7 +42,8 @@ export default function TabletPage() {
   const unit = mine?.unit ?? null;
   const assignment = mine?.assignment ?? null;
   const here = useTelemetry(unit?.id ?? null);
-  const taskStatus = assignment?.incident.status ?? 'DISPATCHED';
+  // The steps are this crew's own: on an incident with several units, another car's arrival is not ours.
+  const taskStatus = unit && ['DISPATCHED', 'EN_ROUTE', 'ON_SCENE'].includes(unit.status) ? unit.status : (assignment?.incident.status ?? 'DISPATCHED');
 
   const step = (to: TaskStep, note?: string) =>
     act(async () => {

@@ -7,7 +7,7 @@ export type TaskStep = (typeof TASK_STEPS)[number];
 const LABEL = { EN_ROUTE: 'tablet.enRoute', ON_SCENE: 'tablet.onScene', CLEARED: 'tablet.clear' } as const;
 
 interface Props {
-  /** The incident's (or the assignment's) current status. */
+  /** Where this crew's unit is on its task (DISPATCHED, EN_ROUTE, ON_SCENE). */
   status: string;
   busy: boolean;
   onStep: (to: TaskStep, note?: string) => void;
