@@ -103,6 +103,20 @@ describe('operations control centre: from a citizen’s tap to a patrol on scene
       expect(officerUnit, 'the officer is crew of a demo unit').not.toBeNull();
       expect(await officer.page.locator('.tablet-head h1').textContent()).toContain(officerUnit!.callSign);
       await shot(officer.page, 'ops-01-tablet-idle-kk.png');
+      // The tablet's sounds, counted (every beep is one oscillator): a new task must be heard.
+      const countBeeps = (page: Page) =>
+        page.evaluate(() => {
+          const w = window as unknown as { __beeps: number };
+          w.__beeps = 0;
+          const proto = AudioContext.prototype;
+          const make = proto.createOscillator;
+          proto.createOscillator = function (this: AudioContext) {
+            w.__beeps++;
+            return make.call(this);
+          };
+        });
+      await countBeeps(officer.page);
+      expect(await officer.page.evaluate(() => (window as unknown as { __beeps: number }).__beeps)).toBe(0);
 
       // ---- the citizen: from the login page to the form, no sign-in --------------------------------------------
       const c = citizen.page;
@@ -237,6 +251,7 @@ describe('operations control centre: from a citizen’s tap to a patrol on scene
       await task.waitFor({ timeout: 10_000 });
       expect(await officer.page.locator('[data-testid="route-hint"] a').getAttribute('href')).toMatch(/^geo:43\.25\d+,76\.92\d+$/);
       await shot(officer.page, 'ops-07-tablet-task-kk.png');
+      await expect.poll(() => officer.page.evaluate(() => (window as unknown as { __beeps: number }).__beeps)).toBe(4);
       const step = (s: string) => officer.page.locator(`.big-step[data-step="${s}"]`);
       expect(await step('EN_ROUTE').getAttribute('data-state')).toBe('next');
       expect(await step('EN_ROUTE').textContent()).toBe(kk['tablet.enRoute']); // «Жолда»
@@ -273,6 +288,13 @@ describe('operations control centre: from a citizen’s tap to a patrol on scene
       await expect.poll(() => c.locator('[data-step="closed"] .step-label').textContent()).toBe(kk['rstatus.closed']);
       expect(await c.locator('[data-testid="status-note"]').textContent()).toContain(NOTE);
       await shot(c, 'ops-12-citizen-track-closed-kk-phone.png', true);
+      // The citizen closed the tab and comes back later: the report form lists the reports filed from this phone.
+      await c.goto(`${new URL(c.url()).origin}/#/report`);
+      const mine = c.locator('[data-testid="my-reports"] a[data-testid="my-report"]');
+      await mine.first().waitFor();
+      expect(await mine.first().getAttribute('href')).toBe(trackHref);
+      await mine.first().tap();
+      await expect.poll(() => track.getAttribute('data-status'), { timeout: 15_000 }).toBe('closed');
       expect(citizen.errors).toEqual([]);
 
       // ---- panic: a short press is ignored; a 1.5 s hold raises the alarm on the console ------------------------
@@ -287,17 +309,8 @@ describe('operations control centre: from a citizen’s tap to a patrol on scene
           panicBodies.push(r.postDataJSON());
         }
       });
-      // The console's alarm sound, counted: every beep is one oscillator.
-      await operator.page.evaluate(() => {
-        const w = window as unknown as { __beeps: number };
-        w.__beeps = 0;
-        const proto = AudioContext.prototype;
-        const make = proto.createOscillator;
-        proto.createOscillator = function (this: AudioContext) {
-          w.__beeps++;
-          return make.call(this);
-        };
-      });
+      // The console's alarm sound, counted.
+      await countBeeps(operator.page);
       const beeps = () => operator.page.evaluate(() => (window as unknown as { __beeps: number }).__beeps);
       await officer.page.mouse.move(centre.x, centre.y);
       await officer.page.mouse.down();

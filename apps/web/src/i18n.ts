@@ -133,6 +133,7 @@ const ru = {
   'report.trackHint': 'Сохраните ссылку — по ней видно, как идёт рассмотрение.',
   'report.trackLink': 'Следить за статусом',
   'report.another': 'Новое сообщение',
+  'report.mine': 'Мои обращения с этого телефона',
 
   'loc.locating': 'Определяем местоположение…',
   'loc.accuracy': 'точность ±{m} м',
@@ -277,6 +278,7 @@ const ru = {
   'tablet.myStatus': 'Статус наряда',
   'tablet.available': 'Свободен',
   'tablet.busy': 'Занят',
+  'tablet.offDuty': 'Не на смене',
   'tablet.panic': 'ТРЕВОГА',
   'tablet.panicHint': 'Удерживайте 1,5 секунды',
   'tablet.panicSent': 'Тревога отправлена в {time}. Помощь направляется.',
@@ -1019,6 +1021,7 @@ const kk: Messages = {
   'report.trackHint': 'Сілтемені сақтап қойыңыз — ол арқылы қаралу барысын көре аласыз.',
   'report.trackLink': 'Күйін бақылау',
   'report.another': 'Жаңа хабарлама',
+  'report.mine': 'Осы телефоннан жіберілген өтініштерім',
 
   'loc.locating': 'Орналасқан жеріңіз анықталуда…',
   'loc.accuracy': 'дәлдігі ±{m} м',
@@ -1163,6 +1166,7 @@ const kk: Messages = {
   'tablet.myStatus': 'Жасақтың күйі',
   'tablet.available': 'Бос',
   'tablet.busy': 'Бос емес',
+  'tablet.offDuty': 'Кезекшілікте емес',
   'tablet.panic': 'ДАБЫЛ',
   'tablet.panicHint': '1,5 секунд басып тұрыңыз',
   'tablet.panicSent': 'Дабыл {time} жіберілді. Көмек жіберілуде.',
@@ -1902,6 +1906,7 @@ const en: Messages = {
   'report.trackHint': 'Keep this link: it shows how your report is being handled.',
   'report.trackLink': 'Follow the status',
   'report.another': 'New report',
+  'report.mine': 'My reports from this phone',
 
   'loc.locating': 'Finding your location…',
   'loc.accuracy': 'accuracy ±{m} m',
@@ -2046,6 +2051,7 @@ const en: Messages = {
   'tablet.myStatus': 'Unit status',
   'tablet.available': 'Available',
   'tablet.busy': 'Busy',
+  'tablet.offDuty': 'Off duty',
   'tablet.panic': 'PANIC',
   'tablet.panicHint': 'Hold for 1.5 seconds',
   'tablet.panicSent': 'Panic alarm sent at {time}. Help is on the way.',

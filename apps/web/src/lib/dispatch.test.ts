@@ -99,3 +99,37 @@ test('the tablet’s task: `{unit, incident}` as the API sends it, or `{unit, as
   expect(normalizeMine({ unit, incident: null }).assignment).toBeNull();
   expect(normalizeMine({ unit: null, incident: null }).unit).toBeNull();
 });
+
+describe('dispatchApi lists', () => {
+  test('the console reads every page of incidents and units, not only the first 200', async () => {
+    const { createServer } = await import('node:http');
+    const { dispatchApi } = await import('./dispatch.ts');
+    // 450 incidents served 200 at a time with a cursor, as the API pages them.
+    const all = Array.from({ length: 450 }, (_, i) => incident({ id: `i${i}` }));
+    const asked: string[] = [];
+    const server = createServer((req, res) => {
+      const url = new URL(req.url ?? '/', 'http://x');
+      asked.push(`${url.pathname}?${url.searchParams}`);
+      const from = Number(url.searchParams.get('cursor') ?? 0);
+      const limit = Number(url.searchParams.get('limit'));
+      const items = url.pathname === '/api/v1/incidents' ? all.slice(from, from + limit) : [];
+      const next = from + limit < (url.pathname === '/api/v1/incidents' ? all.length : 0) ? String(from + limit) : null;
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({ items, nextCursor: next }));
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+    const realFetch = globalThis.fetch;
+    // The browser resolves the API's relative paths against the page; here, against the test server.
+    globalThis.fetch = ((input: string, init?: RequestInit) => realFetch(`${base}${input}`, init)) as typeof fetch;
+    try {
+      const incidents = await dispatchApi.incidents();
+      expect(incidents.map((i) => i.id)).toEqual(all.map((i) => i.id));
+      expect(asked.filter((a) => a.startsWith('/api/v1/incidents'))).toEqual(['/api/v1/incidents?limit=200', '/api/v1/incidents?limit=200&cursor=200', '/api/v1/incidents?limit=200&cursor=400']);
+      expect(await dispatchApi.units()).toEqual([]);
+    } finally {
+      globalThis.fetch = realFetch;
+      server.close();
+    }
+  });
+});

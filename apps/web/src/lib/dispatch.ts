@@ -323,9 +323,26 @@ export function queueOrder(a: IncidentSummary, b: IncidentSummary): number {
 const enc = encodeURIComponent;
 const write = (body: unknown, key: string) => ({ method: 'POST' as const, body, headers: { 'Idempotency-Key': key } });
 
+/** Most pages the console reads of one list (200 each): 5,000 open incidents or units in an operator's areas. */
+const MAX_PAGES = 25;
+
+/** Every page of a list (following `nextCursor`), not just the first: the console must not silently drop the 201st. */
+async function allPages(path: string, signal?: AbortSignal): Promise<unknown[]> {
+  const items: unknown[] = [];
+  let cursor: string | null = null;
+  for (let page = 0; page < MAX_PAGES; page++) {
+    const sep = path.includes('?') ? '&' : '?';
+    const res: { items: unknown[]; nextCursor?: string | null } = await api(`${path}${sep}limit=200${cursor ? `&cursor=${enc(cursor)}` : ''}`, { signal });
+    items.push(...res.items);
+    cursor = res.nextCursor ?? null;
+    if (!cursor) break;
+  }
+  return items;
+}
+
 export const dispatchApi = {
-  incidents: async (signal?: AbortSignal) =>
-    (await api<{ items: unknown[] }>('/api/v1/incidents?limit=200', { signal })).items.map(normalizeIncident),
+  /** Every open incident in the operator's areas (all pages). */
+  incidents: async (signal?: AbortSignal) => (await allPages('/api/v1/incidents', signal)).map(normalizeIncident),
   incident: async (id: string, signal?: AbortSignal) => normalizeIncidentDetail(await api<unknown>(`/api/v1/incidents/${enc(id)}`, { signal })),
   recommendations: async (id: string) => normalizeRecommendations(await api<unknown>(`/api/v1/incidents/${enc(id)}/recommendations`)),
   assign: (id: string, unitId: string, recommendationRank: number | null, key: string) =>
@@ -333,7 +350,7 @@ export const dispatchApi = {
   transition: (id: string, to: string, note: string | undefined, key: string) =>
     api<unknown>(`/api/v1/incidents/${enc(id)}/transitions`, write(note ? { to, note } : { to }, key)),
   merge: (id: string, into: string, key: string) => api<unknown>(`/api/v1/incidents/${enc(id)}/merge`, write({ into }, key)),
-  units: async (signal?: AbortSignal) => (await api<{ items: unknown[] }>('/api/v1/units?limit=200', { signal })).items.map(normalizeUnit),
+  units: async (signal?: AbortSignal) => (await allPages('/api/v1/units', signal)).map(normalizeUnit),
   /**
    * Open (unacknowledged) alerts, newest first. Panics are asked for on their own, so that a flood of timer alerts
    * (a shift ending: units going stale) can never push an unanswered panic off the console.

@@ -1,10 +1,13 @@
 import { useCallback, useEffect, useRef, useState, type FormEvent } from 'react';
 import { errorMessage } from '../../lib/errors.ts';
+import { formatDateTime } from '../../lib/format.ts';
 import { deviceId, uuid } from '../../lib/ids.ts';
 import type { PreparedPhoto } from '../../lib/image.ts';
 import { useLang } from '../../lib/lang.tsx';
+import { keepMyReport, myReports } from '../../lib/myReports.ts';
 import {
   type Category,
+  localText,
   fetchCategories,
   fieldErrors,
   type NewReport,
@@ -20,7 +23,7 @@ import { ReportSent } from './ReportSent.tsx';
 
 /** The citizen's report form: what, where, optionally a photo and a few words, and one tap to send. */
 export function ReportPage() {
-  const { t } = useLang();
+  const { t, lang } = useLang();
   const [categories, setCategories] = useState<Category[] | null>(null);
   const [loadError, setLoadError] = useState<unknown>(null);
   const [category, setCategory] = useState<string | null>(null);
@@ -78,6 +81,7 @@ export function ReportPage() {
     setAttempt(1);
     try {
       const res = await submitReport(body, lastSubmission.current.key, { onRetry: setAttempt });
+      keepMyReport({ trackingToken: res.trackingToken, category, at: new Date().toISOString() });
       setSent(res);
       window.scrollTo(0, 0);
     } catch (err) {
@@ -193,6 +197,31 @@ export function ReportPage() {
           </button>
         </div>
       </form>
+      <MyReports categories={categories} lang={lang} t={t} />
     </PublicLayout>
+  );
+}
+
+/** The reports filed from this phone, each a link to its tracking page (kept on the phone: lib/myReports.ts). */
+function MyReports({ categories, lang, t }: { categories: Category[] | null; lang: ReturnType<typeof useLang>['lang']; t: ReturnType<typeof useLang>['t'] }) {
+  const mine = myReports();
+  if (mine.length === 0) return null;
+  return (
+    <section className="my-reports" data-testid="my-reports">
+      <h2>{t('report.mine')}</h2>
+      <ul className="plain">
+        {mine.map((r) => {
+          const name = categories?.find((c) => c.code === r.category)?.name;
+          return (
+            <li key={r.trackingToken}>
+              <a href={`#/track/${encodeURIComponent(r.trackingToken)}`} data-testid="my-report">
+                {name ? localText(name, lang) : r.category}
+              </a>{' '}
+              <span className="muted small">{formatDateTime(r.at, lang)}</span>
+            </li>
+          );
+        })}
+      </ul>
+    </section>
   );
 }

@@ -1,5 +1,6 @@
-import { useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { ApiError } from '../../lib/api.ts';
+import { beep } from '../../lib/beep.ts';
 import { dispatchApi, type UnitStatus } from '../../lib/dispatch.ts';
 import { errorMessage } from '../../lib/errors.ts';
 import { formatDateTime } from '../../lib/format.ts';
@@ -24,6 +25,7 @@ export default function TabletPage() {
   const [actionError, setActionError] = useState<unknown>(null);
   const [panicAt, setPanicAt] = useState<string | null>(null);
   const [panicSending, setPanicSending] = useState(false);
+  const mineLoadedOnce = useRef(false);
   const [cleared, setCleared] = useState(false);
 
   async function act(fn: () => Promise<unknown>) {
@@ -41,6 +43,21 @@ export default function TabletPage() {
 
   const unit = mine?.unit ?? null;
   const assignment = mine?.assignment ?? null;
+  // A new task gets the officer's attention: a sound and, on phones and tablets that can, a vibration.
+  const announced = useRef<string | null>(null);
+  const taskId = assignment?.incident.id ?? null;
+  useEffect(() => {
+    if (mine === null) return;
+    if (taskId && taskId !== announced.current) {
+      // Not on the first load: a task already on screen when the page opens is not news.
+      if (mineLoadedOnce.current) {
+        beep(4);
+        navigator.vibrate?.([400, 200, 400]);
+      }
+    }
+    announced.current = taskId ?? '';
+    mineLoadedOnce.current = true;
+  }, [taskId, mine]);
   const here = useTelemetry(unit?.id ?? null);
   // The steps are this crew's own: on an incident with several units, another car's arrival is not ours.
   const taskStatus = unit && ['DISPATCHED', 'EN_ROUTE', 'ON_SCENE'].includes(unit.status) ? unit.status : (assignment?.incident.status ?? 'DISPATCHED');
@@ -124,7 +141,7 @@ export default function TabletPage() {
           {/* During a task the steps above set the unit's status; these would release it, so they wait. */}
           <fieldset className="unit-status" disabled={assignment !== null}>
             <legend>{t('tablet.myStatus')}</legend>
-            {(['AVAILABLE', 'BUSY'] as const).map((s) => (
+            {(['AVAILABLE', 'BUSY', 'OUT_OF_SERVICE'] as const).map((s) => (
               <button
                 key={s}
                 type="button"
@@ -133,7 +150,7 @@ export default function TabletPage() {
                 onClick={() => void setStatus(s)}
                 data-unit-status={s}
               >
-                {t(s === 'AVAILABLE' ? 'tablet.available' : 'tablet.busy')}
+                {t(s === 'AVAILABLE' ? 'tablet.available' : s === 'BUSY' ? 'tablet.busy' : 'tablet.offDuty')}
               </button>
             ))}
           </fieldset>
