@@ -334,6 +334,30 @@ describe('operations control centre: from a citizen’s tap to a patrol on scene
       await shot(officer.page, 'ops-13-tablet-panic-sent-kk.png');
       await shot(operator.page, 'ops-14-console-panic.png');
 
+      // ---- a 102 call taken by the operator: what, a click on the map (then the caller's exact coordinates), saved ----
+      await operator.page.locator('[data-action="new-call"]').click();
+      const form = operator.page.locator('[data-testid="new-call"]');
+      await form.waitFor();
+      // Nothing chosen yet: the form says what is missing and sends nothing.
+      await form.locator('[data-action="create-call"]').click();
+      expect(await form.locator('.field-error').count()).toBe(2);
+      await form.locator('[data-testid="new-call-category"]').selectOption('assault');
+      const mapBox = (await operator.page.locator('[data-testid="ops-map"]').boundingBox())!;
+      await operator.page.mouse.click(mapBox.x + mapBox.width / 2, mapBox.y + mapBox.height / 2);
+      await expect.poll(() => form.locator('[data-testid="new-call-lat"]').inputValue()).toMatch(/^\d+\.\d{6}$/);
+      await form.locator('[data-testid="new-call-lat"]').fill('43,2570');
+      await form.locator('[data-testid="new-call-lon"]').fill('76.9290');
+      await form.locator('[data-testid="new-call-address"]').click();
+      await form.locator('[data-testid="new-call-address"]').fill('пр. Абылай хана, 10');
+      await form.locator('[data-testid="new-call-description"]').fill('Драка у входа в магазин, двое');
+      const createdCall = operator.page.waitForResponse((r) => r.request().method() === 'POST' && new URL(r.url()).pathname === '/api/v1/incidents');
+      await form.locator('[data-action="create-call"]').click();
+      const call = await (await createdCall).json();
+      expect(call).toMatchObject({ category: 'assault', priority: 'P1', source: 'call', address: 'пр. Абылай хана, 10', location: { lon: 76.929, lat: 43.257 } });
+      // It opens in the detail pane, ready to dispatch.
+      await operator.page.locator(`[data-testid="incident-detail"][data-incident="${call.id}"]`).waitFor();
+      await shot(operator.page, 'ops-14b-console-new-call.png');
+
       // Citizen reports, the operator's other working section: the report, closed, with the note.
       await operator.page.locator('#app-nav a[data-section="reports"]').click();
       await operator.page.locator('.app-header .lang-switcher button[data-lang="en"]').click();

@@ -318,6 +318,15 @@ export function queueOrder(a: IncidentSummary, b: IncidentSummary): number {
   return Date.parse(a.receivedAt) - Date.parse(b.receivedAt);
 }
 
+/** What `POST /api/v1/incidents` takes. */
+export interface NewIncident {
+  category: string;
+  location: LonLat;
+  priority?: Priority;
+  address?: string;
+  description?: string;
+}
+
 // ---- calls ----------------------------------------------------------------------------------------------------
 
 const enc = encodeURIComponent;
@@ -344,6 +353,8 @@ export const dispatchApi = {
   /** Every open incident in the operator's areas (all pages). */
   incidents: async (signal?: AbortSignal) => (await allPages('/api/v1/incidents', signal)).map(normalizeIncident),
   incident: async (id: string, signal?: AbortSignal) => normalizeIncidentDetail(await api<unknown>(`/api/v1/incidents/${enc(id)}`, { signal })),
+  /** A new incident: a 102 call taken by an operator, or an officer's on-view incident (their unit on scene at once). */
+  create: async (input: NewIncident, key: string) => normalizeIncidentDetail(await api<unknown>('/api/v1/incidents', write(input, key))),
   recommendations: async (id: string) => normalizeRecommendations(await api<unknown>(`/api/v1/incidents/${enc(id)}/recommendations`)),
   assign: (id: string, unitId: string, recommendationRank: number | null, key: string) =>
     api<unknown>(`/api/v1/incidents/${enc(id)}/assignments`, write(recommendationRank == null ? { unitId } : { unitId, recommendationRank }, key)),

@@ -18,10 +18,16 @@ interface Props {
   jurisdictions: string[];
   /** Changes whenever the map should fly to a point (a picked incident or unit). */
   focus: { lon: number; lat: number; n: number } | null;
+  /** While set (a new call being entered), a click anywhere on the map gives its place instead of selecting. */
+  onPick?: ((p: { lon: number; lat: number }) => void) | null;
+  /** The place picked, shown with a marker. */
+  picked?: { lon: number; lat: number } | null;
 }
 
+const PICKED_SOURCE = 'ops-picked';
+
 /** The live map of the operations centre: boundaries for context, incidents (clustered) and units. */
-export function OpsMap({ incidents, units, selected, onSelect, jurisdictions, focus }: Props) {
+export function OpsMap({ incidents, units, selected, onSelect, jurisdictions, focus, onPick = null, picked = null }: Props) {
   const { t, lang } = useLang();
   const el = useRef<HTMLElement>(null);
   const mapRef = useRef<MapLibreMap | null>(null);
@@ -30,6 +36,8 @@ export function OpsMap({ incidents, units, selected, onSelect, jurisdictions, fo
   const boundaries = useBoundaries();
   const select = useRef(onSelect);
   select.current = onSelect;
+  const pick = useRef(onPick);
+  pick.current = onPick;
   // Region and district names are left off this map (the incidents are what the eye should find).
   const langRef = useRef(lang);
   langRef.current = lang;
@@ -62,7 +70,16 @@ export function OpsMap({ incidents, units, selected, onSelect, jurisdictions, fo
       });
       map.addSource(OPS_SOURCES.units, { type: 'geojson', data: EMPTY_FC });
       for (const layer of opsLayers()) map.addLayer(layer);
+      map.addSource(PICKED_SOURCE, { type: 'geojson', data: EMPTY_FC });
+      map.addLayer({
+        id: 'ops-picked',
+        type: 'circle',
+        source: PICKED_SOURCE,
+        paint: { 'circle-radius': 9, 'circle-color': '#dc2626', 'circle-stroke-color': '#ffffff', 'circle-stroke-width': 3 },
+      });
+      map.on('click', (e) => pick.current?.({ lon: e.lngLat.lng, lat: e.lngLat.lat }));
       map.on('click', 'incidents', (e) => {
+        if (pick.current) return; // placing a new call: the click is its place
         const id = e.features?.[0]?.properties?.id;
         if (typeof id === 'string') select.current(id);
       });
@@ -116,6 +133,15 @@ export function OpsMap({ incidents, units, selected, onSelect, jurisdictions, fo
     if (!ready || !map) return;
     map.getSource<GeoJSONSource>(OPS_SOURCES.units)?.setData(unitFeatures(units));
   }, [ready, units]);
+
+  useEffect(() => {
+    const map = mapRef.current;
+    if (!ready || !map) return;
+    map.getSource<GeoJSONSource>(PICKED_SOURCE)?.setData(
+      picked ? { type: 'FeatureCollection', features: [{ type: 'Feature', properties: {}, geometry: { type: 'Point', coordinates: [picked.lon, picked.lat] } }] } : EMPTY_FC,
+    );
+    map.getCanvas().style.cursor = onPick ? 'crosshair' : '';
+  }, [ready, picked, onPick]);
 
   useEffect(() => {
     const map = mapRef.current;

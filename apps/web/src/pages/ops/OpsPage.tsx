@@ -6,9 +6,11 @@ import { useLang } from '../../lib/lang.tsx';
 import type { SessionUser } from '../../lib/session.ts';
 import { useCategories } from '../../lib/useCategories.ts';
 import { useNow } from '../../lib/useInterval.ts';
+import { hasPermission } from '../../sections.ts';
 import { AlertList } from './AlertList.tsx';
 import { IncidentDetail } from './IncidentDetail.tsx';
 import { IncidentQueue } from './IncidentQueue.tsx';
+import { NewCallForm } from './NewCallForm.tsx';
 import { OpsMap } from './OpsMap.tsx';
 import { PanicBanner } from './PanicBanner.tsx';
 import { UnitBoard } from './UnitBoard.tsx';
@@ -22,6 +24,10 @@ export default function OpsPage({ user }: { user: SessionUser }) {
   const now = useNow(1000);
   const [selected, setSelected] = useState<string | null>(null);
   const [focus, setFocus] = useState<{ lon: number; lat: number; n: number } | null>(null);
+  // A 102 call being entered: the right pane holds its form and a map click gives its place.
+  const [newCall, setNewCall] = useState(false);
+  const [picked, setPicked] = useState<{ lon: number; lat: number } | null>(null);
+  const canCreate = hasPermission(user.permissions, 'dispatch:write');
 
   useEffect(() => unlockAudioOnGesture(), []);
 
@@ -53,6 +59,20 @@ export default function OpsPage({ user }: { user: SessionUser }) {
               {errorMessage(data.error, t)}
             </div>
           )}
+          {canCreate && (
+            <button
+              type="button"
+              className="primary new-call-button"
+              data-action="new-call"
+              onClick={() => {
+                setNewCall(true);
+                setPicked(null);
+                setSelected(null);
+              }}
+            >
+              {t('ops.newCall')}
+            </button>
+          )}
           <AlertList alerts={timers} units={data.units} now={now} onOpen={select} onAcknowledge={ack} />
           <IncidentQueue queue={data.queue} cleared={data.cleared} selected={selected} onSelect={select} categories={categories} now={now} />
         </aside>
@@ -65,12 +85,28 @@ export default function OpsPage({ user }: { user: SessionUser }) {
               onSelect={select}
               jurisdictions={user.jurisdictions}
               focus={focus}
+              onPick={newCall ? setPicked : null}
+              picked={newCall ? picked : null}
             />
           </div>
           <UnitBoard units={data.units} now={now} onPick={pickUnit} />
         </div>
         <aside className="ops-right">
-          {selected ? (
+          {newCall ? (
+            <NewCallForm
+              categories={categories}
+              picked={picked}
+              onPick={setPicked}
+              onCancel={() => setNewCall(false)}
+              onCreated={(inc) => {
+                setNewCall(false);
+                setPicked(null);
+                data.refresh();
+                setSelected(inc.id);
+                fly(inc.location);
+              }}
+            />
+          ) : selected ? (
             <IncidentDetail
               key={selected}
               id={selected}
