@@ -358,6 +358,16 @@ describe('operations control centre: from a citizen’s tap to a patrol on scene
       await operator.page.locator(`[data-testid="incident-detail"][data-incident="${call.id}"]`).waitFor();
       await shot(operator.page, 'ops-14b-console-new-call.png');
 
+      // ---- an officer on the street: an on-view incident from the tablet, their unit on scene at once ------------
+      await officer.page.locator('[data-action="on-view"]').click();
+      await officer.page.locator('[data-testid="on-view-category"]').selectOption('hooliganism');
+      const onView = officer.page.waitForResponse((r) => r.request().method() === 'POST' && new URL(r.url()).pathname === '/api/v1/incidents');
+      await officer.page.locator('[data-action="on-view-create"]').click();
+      const field = await (await onView).json();
+      expect(field).toMatchObject({ category: 'hooliganism', source: 'field', status: 'ON_SCENE', location: { lon: 76.9285, lat: 43.2566 } });
+      await officer.page.locator(`[data-testid="task"][data-incident="${field.id}"]`).waitFor({ timeout: 10_000 });
+      expect(await officer.page.locator('.big-step[data-step="CLEARED"]').getAttribute('data-state')).toBe('next');
+
       // Citizen reports, the operator's other working section: the report, closed, with the note.
       await operator.page.locator('#app-nav a[data-section="reports"]').click();
       await operator.page.locator('.app-header .lang-switcher button[data-lang="en"]').click();

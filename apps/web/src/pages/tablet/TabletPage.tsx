@@ -7,6 +7,7 @@ import { formatDateTime } from '../../lib/format.ts';
 import { uuid } from '../../lib/ids.ts';
 import { useLang } from '../../lib/lang.tsx';
 import { UnitStatusBadge } from '../ops/Badges.tsx';
+import { OnViewIncident } from './OnViewIncident.tsx';
 import { PanicButton } from './PanicButton.tsx';
 import { PatrolCard } from './PatrolCard.tsx';
 import { TaskCard } from './TaskCard.tsx';
@@ -133,6 +134,7 @@ export default function TabletPage() {
           <p className="message no-task" data-testid="no-task">
             {cleared ? t('tablet.taskDone') : t('tablet.noTask')}
           </p>
+          {unit.status === 'AVAILABLE' && <OnViewIncident here={here ?? unit.position} onCreated={() => void reload()} />}
           <PatrolCard unitId={unit.id} from={here ?? unit.position} />
         </>
       )}
