@@ -551,7 +551,10 @@ describe(`dispatch on ${backendName}`, () => {
     const withFix = ok(await as('officer', 'POST', `/api/v1/units/${alm101}/panic`, { position: here }), 201);
     expect(withFix.incident.location).toEqual(here);
     ok(await as('dispatcher', 'POST', `/api/v1/incidents/${withFix.incident.id}/transitions`, { to: 'CANCELLED', note: 'Test of the panic with a fix' }));
-    problem(await as('officer', 'POST', `/api/v1/units/${alm101}/panic`, { position: { lon: 200, lat: 0 } }), 400, 'validation_failed');
+    // A fix gone wrong (out of range) is not a reason to refuse the alarm: the last known position is used.
+    const badFix = ok(await as('officer', 'POST', `/api/v1/units/${alm101}/panic`, { position: { lon: 200, lat: 0 } }), 201);
+    expect(badFix.incident.location).toEqual(ALMALY);
+    ok(await as('dispatcher', 'POST', `/api/v1/incidents/${badFix.incident.id}/transitions`, { to: 'CANCELLED', note: 'Test of a panic with a bad fix' }));
     // A unit that has never sent a position and whose device has no fix: the alarm is raised all the same.
     const blind = ok(await as('dispatcher', 'POST', '/api/v1/units', { callSign: 'NO-FIX-1', type: 'FOOT_PATROL', homeKato: '751110000', crew: ['officer'] }), 201);
     const incidents = await count('dispatch_incident');

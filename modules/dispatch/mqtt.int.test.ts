@@ -133,4 +133,34 @@ describe(`dispatch MQTT intake (persistent session) on ${backendName}`, () => {
     expect(next).toMatchObject({ received: 1, stored: 1, rejected: 0 });
     await next.stop();
   });
+
+  it('the panic topic: with the badge’s fix an incident at that place; without any position the alarm all the same', async () => {
+    const live = await start();
+    // A unit that has never reported a position, and a badge with no fix: the alarm is raised, no incident.
+    const blind = newId();
+    const now = new Date().toISOString();
+    await kernel.db.query(
+      `insert into dispatch_unit (id, call_sign, type, home_kato, status, status_at, created_at, updated_at) values ($1, 'MQTT-BLIND', 'FOOT_PATROL', '751110000', 'AVAILABLE', $2, $2, $2)`,
+      [blind, now],
+    );
+    await device.publishAsync(`${PREFIX}/units/${blind}/panic`, '', { qos: 1 });
+    const alarm = await waitFor('the alarm without a place', async () => {
+      const [a] = await kernel.db.query<{ incident_id: string | null; data: { positionUnknown?: boolean } }>("select incident_id, data from dispatch_alert where kind = 'panic' and unit_id = $1", [blind]);
+      return a;
+    });
+    expect(alarm).toMatchObject({ incident_id: null, data: { positionUnknown: true } });
+    // The badge sends its fix: the incident is there, P1.
+    await device.publishAsync(`${PREFIX}/units/${unitId}/panic`, JSON.stringify({ lon: 76.95, lat: 43.24 }), { qos: 1 });
+    const incident = await waitFor('the panic incident', async () => {
+      const [i] = await kernel.db.query<{ priority: string; lon: number; lat: number; source: string }>("select priority, lon, lat, source from dispatch_incident where panic_unit_id = $1", [unitId]);
+      return i;
+    });
+    expect(incident).toEqual({ priority: 'P1', lon: 76.95, lat: 43.24, source: 'panic' });
+    // A badge whose GPS went wrong (out of range, or garbage): the alarm is raised all the same, at the last fix.
+    await device.publishAsync(`${PREFIX}/units/${unitId}/panic`, JSON.stringify({ lon: 500, lat: 43 }), { qos: 1 });
+    await device.publishAsync(`${PREFIX}/units/${unitId}/panic`, 'garbage', { qos: 1 });
+    await waitFor('three panic incidents', async () => (await kernel.db.query<{ n: number }>('select count(*)::int8 as n from dispatch_incident where panic_unit_id = $1', [unitId]))[0].n >= 3);
+    expect(live.rejected).toBe(0);
+    await live.stop();
+  });
 });

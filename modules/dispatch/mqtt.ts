@@ -26,7 +26,18 @@ export type { MqttIntake };
  * redelivered sample changes nothing (`dispatch_position` is keyed by unit and time); a redelivered panic raises a
  * second panic incident (a duplicate alarm, never a lost one).
  */
-const PanicPayload = z.strictObject({ lon: z.number().min(-180).max(180), lat: z.number().min(-90).max(90) }).partial();
+const PanicPayload = z.object({ lon: z.number().min(-180).max(180), lat: z.number().min(-90).max(90) });
+
+/** The position a panic message gives, or null when it gives none that can be used. */
+export function panicPosition(text: string): { lon: number; lat: number } | null {
+  if (text === '') return null;
+  try {
+    const p = PanicPayload.safeParse(JSON.parse(text));
+    return p.success ? { lon: p.data.lon, lat: p.data.lat } : null;
+  } catch {
+    return null;
+  }
+}
 
 export async function startMqtt(kernel: Kernel): Promise<MqttIntake | null> {
   const { settings } = runtime(kernel);
@@ -37,13 +48,13 @@ export async function startMqtt(kernel: Kernel): Promise<MqttIntake | null> {
     const [unitId, kind] = [parts[parts.length - 2], parts[parts.length - 1]];
     if (!UUID_PATTERN.test(unitId)) throw Problem.validation([{ path: 'topic.unitId', code: 'invalid_format', params: { format: 'uuid' } }]);
     const text = payload.toString('utf8').trim();
-    const body: unknown = text === '' ? {} : JSON.parse(text);
     if (kind === 'panic') {
-      const p = PanicPayload.parse(body);
-      const position = p.lon !== undefined && p.lat !== undefined ? { lon: p.lon, lat: p.lat } : null;
-      await panic(kernel, { actor: `mqtt:${unitId}` }, unitId, position);
+      // A panic is never refused: a payload that cannot be read, or a position out of range (a badge's GPS gone
+      // wrong), leaves the alarm at the unit's last known position, or at none.
+      await panic(kernel, { actor: `mqtt:${unitId}` }, unitId, panicPosition(text));
       return;
     }
+    const body: unknown = text === '' ? {} : JSON.parse(text);
     const items = (Array.isArray(body) ? body : [body]).map((x) => (x && typeof x === 'object' && !('unitId' in x) ? { ...x, unitId } : x));
     const now = kernel.clock.now();
     const lines = items.map((x, i) => {

@@ -571,9 +571,10 @@ export async function dispatchRoutes(app: FastifyInstance, kernel: Kernel) {
         tags,
         summary: 'Panic (duress): an immediate P1 incident at the device’s position (else the unit’s last); the nearest units are alerted',
         description:
-          'The tablet or badge sends the position it has (`{ position: { lon, lat } }`); without one the unit’s last reported position is used. A unit with no position at all still raises the alarm — the unit flagged PANIC, the consoles sounding — and `incident` is null: never a refusal.',
+          'The tablet or badge sends the position it has (`{ position: { lon, lat } }`); without one — or with one that cannot be used, out of range or malformed — the unit’s last reported position is used. A unit with no position at all still raises the alarm — the unit flagged PANIC, the consoles sounding — and `incident` is null: never a refusal.',
         params: Id,
-        body: z.strictObject({ position: Point.optional() }).nullish(),
+        // A panic is never refused for its body: a position that cannot be used is left out (see the handler).
+        body: z.object({ position: z.unknown().optional() }).nullish(),
         response: { 201: z.object({ alertId: z.string(), nearestUnitIds: z.array(z.string()), incident: IncidentDetailOut.nullable() }) },
       },
     },
@@ -585,7 +586,8 @@ export async function dispatchRoutes(app: FastifyInstance, kernel: Kernel) {
       const crew = unit.crew.includes(me.username ?? '');
       if (!crew && !me.permissions.has('dispatch:write')) throw new Problem('dispatch.not_crew', {}, [], 403);
       if (!crew && !covers(me.jurisdictions, unit.home_kato)) throw new Problem('outside_jurisdiction');
-      const position = (req.body as { position?: { lon: number; lat: number } } | undefined)?.position ?? null;
+      const given = Point.safeParse((req.body as { position?: unknown } | null | undefined)?.position);
+      const position = given.success ? given.data : null;
       const r = await panic(kernel, ctxOf(req), id, position);
       return reply.code(201).send({ alertId: r.alertId, nearestUnitIds: r.nearestUnitIds, incident: r.incident ? await incidentDetail(kernel, r.incident) : null });
     },

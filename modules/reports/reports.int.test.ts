@@ -331,6 +331,30 @@ describe(`reports API on ${backendName}`, () => {
     expect(await counts()).toEqual(before);
   });
 
+  it('limits reports per contact phone too, across devices: the sixth within an hour is 429, and not stored', async () => {
+    const withPhone = (i: number) =>
+      body({ category: 'other', location: { type: 'Point', coordinates: offset(ALMATY, -6000, i * 500) }, anonymous: false, contact: { phone: '+77019990011' }, deviceId: `phone-device-${i}` });
+    for (let i = 0; i < 5; i++) await created(withPhone(i));
+    const before = await counts();
+    problem(await submit(withPhone(5)), 429, 'rate_limited');
+    expect(await counts()).toEqual(before);
+    // Another phone on the same new device is not affected.
+    await created(body({ category: 'other', location: { type: 'Point', coordinates: offset(ALMATY, -6000, 3000) }, anonymous: false, contact: { phone: '+77019990022' }, deviceId: 'phone-device-5' }));
+  });
+
+  it('reports from a phone whose earlier reports were marked false are flagged, whatever device they come from', async () => {
+    const phone = '+77019990033';
+    const report = (i: number) =>
+      created(body({ category: 'suspicious-object', location: { type: 'Point', coordinates: offset(ALMATY, -5000, -5000 + i * 1000) }, anonymous: false, contact: { phone }, deviceId: `prank-sim-${i}` }));
+    for (let i = 0; i < 3; i++) {
+      const r = await report(i);
+      const res = await server.as('operator', { method: 'POST', url: `/api/v1/reports/${r.id}/false`, payload: { reason: 'ложный вызов' } });
+      expect(res.statusCode, res.body).toBe(200);
+    }
+    const next = await report(3);
+    expect(await row(next.id)).toMatchObject({ flagged: true, flag_reason: 'false_reports_phone' });
+  });
+
   it('reports that arrive together are stored together, under the same rules as one by one', async () => {
     // Sent at once, so the intake stores them in shared transactions (group commit); each rule still holds.
     const place = offset(ALMATY, -6000, -3000);
