@@ -12,7 +12,7 @@ import { newId } from '../../packages/kernel/src/ids.ts';
 import { backendName } from '../../packages/kernel/src/testing.ts';
 import { problem, type TestServer, testServer, until } from '../../apps/server/src/testing.ts';
 import { INCIDENT_UPDATED, type IncidentChanged, type IncidentStatus } from '../dispatch/events.ts';
-import { verifySignature } from './domain/webhook.ts';
+import { verifySignature, verifyTimestamped } from './domain/webhook.ts';
 import { ReportSubmitted } from './events.ts';
 import reportsModule from './index.ts';
 import { MESSAGES } from './messages.ts';
@@ -529,11 +529,26 @@ describe(`reports API on ${backendName}`, () => {
     for (const d of deliveries) {
       expect(d.headers['content-type']).toBe('application/json');
       expect(verifySignature(secret, d.body, d.headers['x-tartip-signature'] as string)).toBe(true);
+      // The timestamped signature verifies against the receiver's clock now; an hour later it would be a replay.
+      const nowS = Math.floor(Date.now() / 1000);
+      expect(verifyTimestamped(secret, d.body, d.headers['x-tartip-signature-256'] as string, nowS)).toBe(true);
+      expect(verifyTimestamped(secret, d.body, d.headers['x-tartip-signature-256'] as string, nowS + 3600)).toBe(false);
       expect(d.headers['x-tartip-event-id']).toMatch(/^[0-9a-f-]{36}$/);
     }
     const ok = deliveries.filter((d) => d.answered === 200).map((d) => JSON.parse(d.body));
     expect(ok.map((p) => p.status).filter((s) => ['dispatched', 'on_scene', 'closed'].includes(s))).toEqual(['dispatched', 'on_scene', 'closed']);
-    expect(ok.at(-1)).toEqual({ event: 'report.status_changed', reportId: r.id, status: 'closed', statusNote: note, at: expect.any(String) });
+    expect(ok.at(-1)).toEqual({
+      event: 'report.status_changed',
+      reportId: r.id,
+      trackingToken: r.trackingToken,
+      status: 'closed',
+      statusNote: note,
+      statusNoteCode: null,
+      statusNotes: { ru: note, kk: note, en: note },
+      incidentId: expect.stringMatching(/^[0-9a-f-]{36}$/),
+      duplicateOf: null,
+      at: expect.any(String),
+    });
     const failed = deliveries.find((d) => d.answered === 500);
     expect(failed).toBeDefined();
     const retried = deliveries.filter((d) => d.answered === 200 && d.headers['x-tartip-event-id'] === failed?.headers['x-tartip-event-id']);

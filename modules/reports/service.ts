@@ -82,6 +82,15 @@ export function noteText(note: string | null, code: string | null, locale: Local
   return code ? t(locale, `reports.note.${code}`) : null;
 }
 
+/** A status note for a partner: in Russian as before, its code, and in each language the platform speaks. */
+function partnerNotes(note: string | null, code: string | null) {
+  return {
+    statusNote: noteText(note, code, 'ru'),
+    statusNoteCode: code,
+    statusNotes: { ru: noteText(note, code, 'ru'), kk: noteText(note, code, 'kk'), en: noteText(note, code, 'en') },
+  };
+}
+
 export interface ReportSummary {
   id: string;
   category: string;
@@ -428,8 +437,15 @@ export class ReportsService {
     };
     await uow.emit({ subject: REPORT_STATUS_CHANGED, key: r.id, jurisdiction: r.kato, permission: 'reports:read', data: event });
     if (r.partner_key_id) {
-      // Partners get the note's text; a coded note goes out in Russian, the platform's default language.
-      const body = webhookBody({ reportId: r.id, status: change.status, statusNote: noteText(change.note, change.noteCode, 'ru'), at });
+      const body = webhookBody({
+        reportId: r.id,
+        trackingToken: r.tracking_token,
+        status: change.status,
+        ...partnerNotes(change.note, change.noteCode),
+        incidentId: change.incidentId,
+        duplicateOf: r.duplicate_of,
+        at,
+      });
       await uow.tx.query(
         `insert into reports_webhook_delivery (id, partner_key_id, report_id, body, next_attempt_at, created_at)
          select $1, partner_key_id, $2, $3, $4, $4 from reports_webhook where partner_key_id = $5`,
@@ -551,8 +567,15 @@ export class ReportsService {
         };
         await uow.emit({ subject: REPORT_STATUS_CHANGED, key: r.id, jurisdiction: r.kato, permission: 'reports:read', data: event });
         if (r.partner_key_id) {
-          // Partners get the note's text; a coded note goes out in Russian, the platform's default language.
-          const body = webhookBody({ reportId: r.id, status: r.status, statusNote: noteText(r.status_note, r.status_note_code, 'ru'), at });
+          const body = webhookBody({
+            reportId: r.id,
+            trackingToken: r.tracking_token,
+            status: r.status,
+            ...partnerNotes(r.status_note, r.status_note_code),
+            incidentId: r.incident_id,
+            duplicateOf: r.duplicate_of,
+            at,
+          });
           deliveries.push({ id: newId(), reportId: r.id, partnerKeyId: r.partner_key_id, body });
         }
         await uow.audit({

@@ -1,7 +1,7 @@
 import type { Kernel } from '../../packages/kernel/src/kernel.ts';
 import { BatchWorker } from '../../packages/kernel/src/worker.ts';
 import type { ReportsSettings } from './config/settings.ts';
-import { backoffMs, signBody } from './domain/webhook.ts';
+import { backoffMs, signBody, signTimestamped } from './domain/webhook.ts';
 
 interface Claimed {
   id: string;
@@ -22,7 +22,8 @@ interface Claimed {
  *   before an older one.
  * - A failed attempt (no answer, or not 2xx) is retried with exponential backoff; after `webhookMaxAttempts` the
  *   row is marked failed and kept for inspection.
- * - The body is sent byte-for-byte as stored, signed `X-Tartip-Signature: sha256=<hex HMAC>`, with a stable
+ * - The body is sent byte-for-byte as stored, signed `X-Tartip-Signature: sha256=<hex HMAC>` and, with the time of
+ *   the attempt, `X-Tartip-Signature-256: t=…,v1=…` (a replayed delivery can be refused), with a stable
  *   `X-Tartip-Event-Id` the partner deduplicates by.
  */
 export class WebhookWorker {
@@ -99,6 +100,7 @@ export class WebhookWorker {
           'x-tartip-event': 'report.status_changed',
           'x-tartip-event-id': c.id,
           'x-tartip-signature': signBody(c.secret, c.body),
+          'x-tartip-signature-256': signTimestamped(c.secret, c.body, Math.floor(this.kernel.clock.now().getTime() / 1000)),
         },
         body: c.body,
         redirect: 'manual',
