@@ -229,7 +229,10 @@ describe('operations control centre: from a citizen’s tap to a patrol on scene
       await item.click();
       const detail = operator.page.locator(`[data-testid="incident-detail"][data-incident="${incidentId}"]`);
       await detail.waitFor();
-      expect(await detail.locator('[data-testid="attached-reports"]').textContent()).toContain(created.id);
+      // The citizen's report as the dispatcher needs it: what they said (not just its id).
+      const attached = detail.locator(`[data-testid="attached-reports"] li[data-report="${created.id}"]`);
+      await expect.poll(() => attached.textContent()).toContain('Украли телефон у остановки');
+      expect(await attached.getAttribute('data-flagged')).toBeNull();
       await operator.page.locator('[data-testid="recommend"]').click();
       const rows = operator.page.locator('[data-testid="recommendations"] li[data-call-sign]');
       await expect.poll(() => rows.count(), { timeout: 15_000 }).toBeGreaterThan(0);

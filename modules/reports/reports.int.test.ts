@@ -430,6 +430,19 @@ describe(`reports API on ${backendName}`, () => {
   });
 
   // ---- staff views ------------------------------------------------------------------------------------
+  it('the console asks for an incident’s reports by id: exactly those, no contact, bad ids refused', async () => {
+    const a = await created(body({ category: 'noise', location: { type: 'Point', coordinates: offset(ALMATY, 1500, -1500) }, description: 'Музыка ночью', deviceId: 'ids-a' }));
+    const b = await created(body({ category: 'noise', location: { type: 'Point', coordinates: offset(ALMATY, 1500, -1800) }, deviceId: 'ids-b' }));
+    await created(body({ category: 'noise', location: { type: 'Point', coordinates: offset(ALMATY, 1500, -2100) }, deviceId: 'ids-c' }));
+    const res = await server.as('operator', { method: 'GET', url: `/api/v1/reports?ids=${a.id},${b.id}` });
+    expect(res.statusCode, res.body).toBe(200);
+    const items = res.json().items as { id: string; description: string | null; flagged: boolean }[];
+    expect(items.map((i) => i.id).sort()).toEqual([a.id, b.id].sort());
+    expect(items.find((i) => i.id === a.id)).toMatchObject({ description: 'Музыка ночью', flagged: false });
+    expect(JSON.stringify(items)).not.toContain('contact');
+    problem(await server.as('operator', { method: 'GET', url: '/api/v1/reports?ids=not-a-uuid' }), 400, 'validation_failed');
+  });
+
   it('staff see reports in their jurisdiction only; the detail with the contact is audited', async () => {
     const almaty = await created(
       body({ category: 'domestic-violence', location: { type: 'Point', coordinates: offset(ALMATY, 0, -3000) }, anonymous: false, contact: { name: 'Айгүл', phone: '+77011234567' }, deviceId: 'dv-phone' }),

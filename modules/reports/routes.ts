@@ -284,13 +284,20 @@ export async function reportRoutes(app: FastifyInstance, kernel: Kernel, service
           status: z.enum(REPORT_STATUSES).optional(),
           category: z.enum(CATEGORY_CODES).optional(),
           flagged: z.enum(['true', 'false']).optional(),
+          /** Only these reports, comma-separated ids (at most 100): the reports an incident gathered, for the console. */
+          ids: z
+            .string()
+            .regex(/^[0-9a-f-]{36}(,[0-9a-f-]{36}){0,99}$/i)
+            .optional(),
         }),
         response: { 200: z.object({ items: z.array(Summary), nextCursor: z.string().nullable() }) },
       },
     },
     async (req) => {
       const me = userOf(req);
-      const q = req.query as { limit: number; cursor?: string; status?: (typeof REPORT_STATUSES)[number]; category?: string; flagged?: 'true' | 'false' };
+      const q = req.query as { limit: number; cursor?: string; status?: (typeof REPORT_STATUSES)[number]; category?: string; flagged?: 'true' | 'false'; ids?: string };
+      const ids = q.ids?.split(',');
+      if (ids?.some((id) => !UUID_PATTERN.test(id))) throw Problem.validation([{ path: 'query.ids', code: 'invalid_format', params: { format: 'uuid,uuid,…' } }]);
       const before = q.cursor ? decodeCursor(q.cursor) : null;
       if (before !== null && !UUID_PATTERN.test(before)) throw Problem.validation([{ path: 'query.cursor', code: 'invalid_format', params: { format: 'cursor' } }]);
       const rows = await service.list(me.jurisdictions, {
@@ -299,6 +306,7 @@ export async function reportRoutes(app: FastifyInstance, kernel: Kernel, service
         status: q.status,
         category: q.category,
         flagged: q.flagged === undefined ? undefined : q.flagged === 'true',
+        ids,
       });
       const items = rows.slice(0, q.limit).map((r) => toSummary(r, req.locale));
       return { items, nextCursor: rows.length > q.limit ? encodeCursor(items[items.length - 1].id) : null };

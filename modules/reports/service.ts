@@ -195,6 +195,8 @@ export interface ListQuery {
   status?: ReportStatus;
   category?: string;
   flagged?: boolean;
+  /** Only these reports (an incident's, for the console). */
+  ids?: string[];
 }
 
 // ---- the service ----------------------------------------------------------------------------------------
@@ -329,13 +331,13 @@ export class ReportsService {
 
   /** Staff list, newest first, inside the caller's jurisdictions. */
   async list(jurisdictions: string[], q: ListQuery): Promise<ReportRow[]> {
-    const [filter, params] = jurisdictionFilter('r.kato', jurisdictions, 6);
+    const [filter, params] = jurisdictionFilter('r.kato', jurisdictions, 7);
     return this.db.query<ReportRow>(
       `select ${REPORT_COLUMNS} from reports_report r
        where ($1::uuid is null or r.id < $1) and ($2::text is null or r.status = $2) and ($3::text is null or r.category = $3)
-         and ($4::boolean is null or r.flagged = $4) and (${filter})
+         and ($4::boolean is null or r.flagged = $4) and ($6::uuid[] is null or r.id = any($6::uuid[])) and (${filter})
        order by r.id desc limit $5`,
-      [q.before, q.status ?? null, q.category ?? null, q.flagged ?? null, q.limit + 1, ...params],
+      [q.before, q.status ?? null, q.category ?? null, q.flagged ?? null, q.limit + 1, q.ids ?? null, ...params],
     );
   }
 

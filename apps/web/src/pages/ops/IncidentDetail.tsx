@@ -6,6 +6,7 @@ import { formatDateTime, formatLatLon } from '../../lib/format.ts';
 import { useLang } from '../../lib/lang.tsx';
 import type { Category } from '../../lib/reports.ts';
 import { categoryName } from '../../lib/useCategories.ts';
+import { AttachedReports } from './AttachedReports.tsx';
 import { codeLabel, IncidentStatusLabel, PriorityBadge } from './Badges.tsx';
 import { PremiseFlags } from './PremiseFlags.tsx';
 import { Recommendations } from './Recommendations.tsx';
@@ -169,13 +170,7 @@ export function IncidentDetail({ id, version, others, categories, now, onClose, 
         </>
       )}
       <h3>{t('ops.reports', { count: data.reportIds.length })}</h3>
-      <ul className="attached-reports" data-testid="attached-reports">
-        {data.reportIds.map((r) => (
-          <li key={r}>
-            <code>{r}</code>
-          </li>
-        ))}
-      </ul>
+      <AttachedReports ids={data.reportIds} />
       {!terminal && <TransitionControls incident={data} others={others.filter((o) => o.id !== data.id)} onDone={changed} />}
       <h3>{t('ops.timeline')}</h3>
       <ol className="timeline" data-testid="timeline">
