@@ -332,8 +332,10 @@ describe('operations control centre: from a citizen’s tap to a patrol on scene
       await banner.waitFor({ timeout: 10_000 });
       expect(await banner.textContent()).toContain(officerUnit!.callSign);
       // It sounds when it shows, and again while nobody has answered it.
-      await expect.poll(beeps, { timeout: 5_000 }).toBe(6);
-      await expect.poll(beeps, { timeout: 15_000 }).toBeGreaterThanOrEqual(9);
+      // (At least: a timer alert raised meanwhile beeps too.)
+      await expect.poll(beeps, { timeout: 5_000 }).toBeGreaterThanOrEqual(6);
+      const first = await beeps();
+      await expect.poll(beeps, { timeout: 15_000 }).toBeGreaterThanOrEqual(first + 3);
       await shot(officer.page, 'ops-13-tablet-panic-sent-kk.png');
       await shot(operator.page, 'ops-14-console-panic.png');
 

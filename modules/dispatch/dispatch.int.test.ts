@@ -19,7 +19,7 @@ import { REPORT_SUBMITTED, type ReportSubmitted } from '../reports/events.ts';
 import { flagPremise, raiseIncident } from './index.ts';
 import { Eido } from './domain/eido.ts';
 import { RoadGraph } from './domain/routing/graph.ts';
-import { AlertRaised, IncidentChanged } from './events.ts';
+import { AlertEscalated, AlertRaised, IncidentChanged } from './events.ts';
 import { runtime } from './runtime.ts';
 
 const MQTT_URL = process.env.TARTIP_TEST_MQTT_URL || 'mqtt://127.0.0.1:1883';
@@ -697,6 +697,20 @@ describe(`dispatch on ${backendName}`, () => {
     await new Promise((r) => setTimeout(r, 400));
     expect(await count('dispatch_alert', "kind = 'dispatch_overdue' and incident_id = $1", [waiting.id])).toBe(1);
     expect(await count('dispatch_alert', "kind = 'unit_stale' and unit_id = $1", [alm102])).toBe(1);
+
+    // Nobody acknowledged the overdue dispatch for two minutes: it went to the supervisors, once; the stale unit's
+    // alert, just raised, did not.
+    const escalatedOverdue = await waitFor('escalation', async () =>
+      (ok(await as('supervisor', 'GET', '/api/v1/alerts?kind=dispatch_overdue&limit=200')).items as { id: string; escalatedAt: string | null }[]).find(
+        (a) => a.id === overdue.id && a.escalatedAt,
+      ),
+    );
+    expect(escalatedOverdue.escalatedAt).toBeTruthy();
+    const [escalation] = (await events('dispatch.alert.escalated', waiting.id)).map((p) => AlertEscalated.parse(p));
+    expect(escalation).toMatchObject({ alertId: overdue.id, kind: 'dispatch_overdue', escalateTo: 'supervisor' });
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await count('kernel_audit', "action = 'alert.escalated' and entity_id = $1", [overdue.id])).toBe(1);
+    expect((ok(await as('supervisor', 'GET', '/api/v1/alerts?kind=unit_stale&limit=200')).items as { unitId: string; escalatedAt: string | null }[]).find((a) => a.unitId === alm102)?.escalatedAt).toBeNull();
 
     const acked = ok(await as('dispatcher', 'POST', `/api/v1/alerts/${overdue.id}/acknowledge`));
     expect(acked).toMatchObject({ acknowledgedBy: 'user:dispatcher' });

@@ -97,5 +97,18 @@ export const AlertAcknowledged = z.object({ alertId: z.string(), kind: z.string(
 export const UNIT_CREATED = 'dispatch.unit.created';
 export const UNIT_UPDATED = 'dispatch.unit.updated';
 export const UNIT_POSITION = 'dispatch.unit.position';
+/** `dispatch.alert.escalated`: an alert nobody acknowledged in time, now the supervisors'. */
+export const AlertEscalated = z.object({
+  alertId: z.string(),
+  kind: z.enum(['panic', 'dispatch_overdue', 'unit_no_ack', 'on_scene_overdue', 'unit_stale']),
+  incidentId: z.string().nullable(),
+  unitId: z.string().nullable(),
+  escalateTo: z.literal('supervisor'),
+  raisedAt: z.string(),
+  escalatedAt: z.string(),
+});
+export type AlertEscalated = z.infer<typeof AlertEscalated>;
+
 export const ALERT_RAISED = 'dispatch.alert.raised';
+export const ALERT_ESCALATED = 'dispatch.alert.escalated';
 export const ALERT_ACKNOWLEDGED = 'dispatch.alert.acknowledged';

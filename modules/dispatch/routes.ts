@@ -164,6 +164,8 @@ const AlertOut = z.object({
   acknowledgedAt: Iso.nullable(),
   acknowledgedBy: z.string().nullable(),
   escalateTo: z.literal('supervisor'),
+  /** When nobody had acknowledged it in time and it went to the supervisors (TARTIP_DISPATCH_ESCALATE_AFTER_S). */
+  escalatedAt: Iso.nullable(),
 });
 
 
@@ -605,6 +607,7 @@ export async function dispatchRoutes(app: FastifyInstance, kernel: Kernel) {
     data: Record<string, unknown>;
     acknowledged_at: Date | null;
     acknowledged_by: string | null;
+    escalated_at: Date | null;
   }
   const presentAlert = (a: AlertRow) => ({
     id: a.id,
@@ -618,6 +621,7 @@ export async function dispatchRoutes(app: FastifyInstance, kernel: Kernel) {
     acknowledgedAt: a.acknowledged_at ? new Date(a.acknowledged_at).toISOString() : null,
     acknowledgedBy: a.acknowledged_by,
     escalateTo: 'supervisor' as const,
+    escalatedAt: a.escalated_at ? new Date(a.escalated_at).toISOString() : null,
   });
 
   app.get(

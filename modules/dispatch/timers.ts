@@ -2,7 +2,7 @@ import { newId } from '../../packages/kernel/src/ids.ts';
 import type { Kernel } from '../../packages/kernel/src/kernel.ts';
 import { DEFAULTS, type Priority } from './config/catalogue.ts';
 import { type Condition, evaluate, type SlaAssignment, type SlaIncident, type SlaUnit } from './domain/sla.ts';
-import { ALERT_RAISED, type AlertRaised, type IncidentStatus, type UnitStatus } from './events.ts';
+import { ALERT_ESCALATED, ALERT_RAISED, type AlertEscalated, type AlertRaised, type IncidentStatus, type UnitStatus } from './events.ts';
 import { prunePositions } from './retention.ts';
 import { runtime } from './runtime.ts';
 import { emitUnit, type UnitRow } from './store.ts';
@@ -14,7 +14,7 @@ import { every } from '../../packages/kernel/src/every.ts';
  * once as `dispatch.alert.raised` (escalated to supervisors). Safe on several processes at once: a condition's
  * key is unique in `dispatch_alert`.
  */
-export async function runTimers(kernel: Kernel): Promise<{ raised: Condition[]; staleUnits: number }> {
+export async function runTimers(kernel: Kernel): Promise<{ raised: Condition[]; staleUnits: number; escalated: number }> {
   const { settings } = runtime(kernel);
   const now = kernel.clock.now();
   const staleBefore = new Date(now.getTime() - settings.telemetryStaleS * 1000).toISOString();
@@ -64,7 +64,8 @@ export async function runTimers(kernel: Kernel): Promise<{ raised: Condition[]; 
     },
     settings,
   );
-  if (conditions.length === 0) return { raised: [], staleUnits };
+  const escalated = await escalate(kernel, now, settings.escalateAfterS);
+  if (conditions.length === 0) return { raised: [], staleUnits, escalated };
   const known = new Set(
     (await kernel.db.query<{ condition_key: string }>('select condition_key from dispatch_alert where condition_key = any($1::text[])', [conditions.map((c) => c.key)])).map(
       (r) => r.condition_key,
@@ -95,7 +96,37 @@ export async function runTimers(kernel: Kernel): Promise<{ raised: Condition[]; 
       raised.push(c);
     });
   }
-  return { raised, staleUnits };
+  return { raised, staleUnits, escalated };
+}
+
+/**
+ * Alerts nobody has acknowledged within `afterS` (a panic within half of it) go to the supervisors: stamped once,
+ * `dispatch.alert.escalated`, audited. Returns how many were escalated.
+ */
+async function escalate(kernel: Kernel, now: Date, afterS: number): Promise<number> {
+  return kernel.commands.run({ actor: 'system:dispatch-timers' }, async (uow) => {
+    const rows = await uow.tx.query<{ id: string; kind: AlertEscalated['kind']; incident_id: string | null; unit_id: string | null; kato: string | null; raised_at: Date }>(
+      `update dispatch_alert set escalated_at = $1
+       where acknowledged_at is null and escalated_at is null
+         and raised_at <= $1::timestamptz - make_interval(secs => case when kind = 'panic' then $2 / 2.0 else $2 end)
+       returning id, kind, incident_id, unit_id, kato, raised_at`,
+      [now.toISOString(), afterS],
+    );
+    for (const r of rows) {
+      const data: AlertEscalated = {
+        alertId: r.id,
+        kind: r.kind,
+        incidentId: r.incident_id,
+        unitId: r.unit_id,
+        escalateTo: 'supervisor',
+        raisedAt: new Date(r.raised_at).toISOString(),
+        escalatedAt: now.toISOString(),
+      };
+      await uow.emit({ subject: ALERT_ESCALATED, key: r.incident_id ?? r.unit_id ?? r.id, jurisdiction: r.kato, permission: 'dispatch:read', data });
+      await uow.audit({ action: 'alert.escalated', entity: 'alert', entityId: r.id, jurisdiction: r.kato, data: { kind: r.kind, after: afterS } });
+    }
+    return rows.length;
+  });
 }
 
 

@@ -76,6 +76,8 @@ export const DEFAULTS = {
   unitAckTimeoutS: 60,
   /** A unit whose last position is older than this is stale: not recommended, flagged on the console. */
   telemetryStaleS: 120,
+  /** An alert no operator has acknowledged within this goes to the supervisors (a panic: half of it). */
+  escalateAfterS: 120,
   /** Effective city speed for the great-circle estimate, km/h. */
   citySpeedKmh: 30,
   /** Walking speed of foot patrols, km/h. */

@@ -12,6 +12,8 @@ export interface DispatchSettings {
   targets: Record<Priority, ResponseTarget>;
   unitAckTimeoutS: number;
   telemetryStaleS: number;
+  /** An alert unacknowledged this long is escalated to the supervisors (a panic after half of it). */
+  escalateAfterS: number;
   citySpeedKmh: number;
   footSpeedKmh: number;
   detourFactor: number;
@@ -53,6 +55,7 @@ const schema = z.object({
   TARTIP_DISPATCH_P4_ON_SCENE_S: seconds(86_400).default(RESPONSE_TARGETS.P4.onSceneS),
   TARTIP_DISPATCH_ACK_TIMEOUT_S: seconds(3600).default(DEFAULTS.unitAckTimeoutS),
   TARTIP_DISPATCH_STALE_AFTER_S: seconds(86_400).default(DEFAULTS.telemetryStaleS),
+  TARTIP_DISPATCH_ESCALATE_AFTER_S: seconds(86_400).default(DEFAULTS.escalateAfterS),
   TARTIP_DISPATCH_CITY_SPEED_KMH: positive(200).default(DEFAULTS.citySpeedKmh),
   TARTIP_DISPATCH_FOOT_SPEED_KMH: positive(20).default(DEFAULTS.footSpeedKmh),
   TARTIP_DISPATCH_DETOUR_FACTOR: z.coerce.number().min(1).max(5).default(DEFAULTS.detourFactor),
@@ -90,6 +93,7 @@ export function loadDispatchSettings(env: Readonly<Record<string, string | undef
     },
     unitAckTimeoutS: c.TARTIP_DISPATCH_ACK_TIMEOUT_S,
     telemetryStaleS: c.TARTIP_DISPATCH_STALE_AFTER_S,
+    escalateAfterS: c.TARTIP_DISPATCH_ESCALATE_AFTER_S,
     citySpeedKmh: c.TARTIP_DISPATCH_CITY_SPEED_KMH,
     footSpeedKmh: c.TARTIP_DISPATCH_FOOT_SPEED_KMH,
     detourFactor: c.TARTIP_DISPATCH_DETOUR_FACTOR,

@@ -111,6 +111,8 @@ export interface Alert {
   acknowledged: boolean;
   /** A panic from a unit that has never reported where it is (and sent no position): no incident yet. */
   positionUnknown: boolean;
+  /** When nobody acknowledged it in time and it went to the supervisors. */
+  escalatedAt: string | null;
 }
 
 export interface MyIncident {
@@ -282,6 +284,7 @@ export function normalizeAlert(v: unknown): Alert {
     raisedAt: str(r.raisedAt) ?? str(r.at),
     acknowledged: str(r.acknowledgedAt) !== null || r.acknowledged === true,
     positionUnknown: data.positionUnknown === true,
+    escalatedAt: str(r.escalatedAt),
   };
 }
 
@@ -396,7 +399,7 @@ export const dispatchApi = {
  */
 export const INCIDENT_SUBJECTS = ['dispatch.incident.created', 'dispatch.incident.updated'] as const;
 export const UNIT_SUBJECTS = ['dispatch.unit.created', 'dispatch.unit.updated', 'dispatch.unit.position'] as const;
-export const ALERT_SUBJECTS = ['dispatch.alert.raised', 'dispatch.alert.acknowledged'] as const;
+export const ALERT_SUBJECTS = ['dispatch.alert.raised', 'dispatch.alert.acknowledged', 'dispatch.alert.escalated'] as const;
 export const DISPATCH_SUBJECTS: readonly string[] = [...INCIDENT_SUBJECTS, ...UNIT_SUBJECTS, ...ALERT_SUBJECTS];
 
 /** The incident or unit an event is about, whichever field name the event uses. */

@@ -1,3 +1,5 @@
+import { useEffect, useRef } from 'react';
+import { beep } from '../../lib/beep.ts';
 import type { Alert, Unit } from '../../lib/dispatch.ts';
 import { formatAgo } from '../../lib/format.ts';
 import { useLang } from '../../lib/lang.tsx';
@@ -12,9 +14,26 @@ interface Props {
   onAcknowledge: (alertId: string) => void;
 }
 
-/** Timers that ran out: no unit sent in time, no acknowledgement, not on scene in time, a unit fell silent. */
+/**
+ * Timers that ran out: no unit sent in time, no acknowledgement, not on scene in time, a unit fell silent. A new one
+ * sounds (two short beeps; softer than a panic), and again when it is escalated to the supervisors unanswered.
+ */
 export function AlertList({ alerts, units, now, onOpen, onAcknowledge }: Props) {
   const { t } = useLang();
+  const heard = useRef(new Set<string>());
+  useEffect(() => {
+    let fresh = 0;
+    let escalated = 0;
+    for (const a of alerts) {
+      const key = a.escalatedAt ? `${a.id}:escalated` : a.id;
+      if (heard.current.has(key)) continue;
+      heard.current.add(key);
+      if (a.escalatedAt) escalated++;
+      else fresh++;
+    }
+    if (escalated > 0) beep(3);
+    else if (fresh > 0) beep(2);
+  }, [alerts]);
   if (alerts.length === 0) return null;
   return (
     <section className="ops-alerts" aria-labelledby="ops-alerts-title">
@@ -23,8 +42,9 @@ export function AlertList({ alerts, units, now, onOpen, onAcknowledge }: Props) 
         {alerts.map((a) => {
           const unit = a.callSign ?? units.find((u) => u.id === a.unitId)?.callSign ?? null;
           return (
-            <li key={a.id} data-kind={a.kind}>
+            <li key={a.id} data-kind={a.kind} data-escalated={a.escalatedAt ? 'true' : undefined}>
               <span className="alert-kind">{codeLabel(t, 'alert', a.kind)}</span>
+              {a.escalatedAt && <span className="badge flag"> {t('ops.escalated')}</span>}
               {unit && <span> · {unit}</span>}
               <span className="muted small"> · {formatAgo(a.raisedAt, now, t)}</span>
               <span className="alert-actions">

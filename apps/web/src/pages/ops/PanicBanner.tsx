@@ -44,6 +44,11 @@ export function PanicBanner({ panics, units, onOpen, onAcknowledge }: Props) {
               <Icon name="alarm" /> {t('ops.panic', { unit })}
             </strong>
             {p.raisedAt && <span className="small">{formatDateTime(p.raisedAt, lang)}</span>}
+            {p.escalatedAt && (
+              <span className="small" data-testid="panic-escalated">
+                {t('ops.escalated')}
+              </span>
+            )}
             {p.positionUnknown && (
               <span className="small" data-testid="panic-no-position">
                 {t('ops.panicNoPosition')}
