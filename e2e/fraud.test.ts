@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { describe, expect, test } from 'vitest';
@@ -104,6 +105,21 @@ describe('anti-fraud back-office', () => {
       const detail = await text(page, '[data-testid="indicator-detail"]');
       expect(detail).toContain(FRAUDSTER);
       expect(detail).toContain('УД-2026-0417');
+
+      // Bulk: a file of indicators from another system is imported (all or nothing; a bad line names itself), and the
+      // set in force exported as NDJSON.
+      const bad = '{"kind":"phone","value":"+77470002233","source":"bank","confidence":0.6,"effect":"warn"}\n{"kind":"phone","value":"12","source":"bank","confidence":0.6,"effect":"warn"}\n';
+      await page.locator('[data-testid="import-indicators"]').setInputFiles({ name: 'bad.ndjson', mimeType: 'application/x-ndjson', buffer: Buffer.from(bad) });
+      await expect.poll(() => text(page, '[data-testid="bulk-error"]')).not.toBe('');
+      const good = '{"kind":"phone","value":"+77470002233","source":"bank","confidence":0.6,"effect":"warn"}\n';
+      await page.locator('[data-testid="import-indicators"]').setInputFiles({ name: 'good.ndjson', mimeType: 'application/x-ndjson', buffer: Buffer.from(good) });
+      await expect.poll(() => text(page, '[data-testid="bulk-notice"]')).toBe(ru['fraud.imported'].replace('{n}', '1'));
+      const download = page.waitForEvent('download');
+      await page.locator('[data-action="export-indicators"]').click();
+      const file = await download;
+      expect(file.suggestedFilename()).toMatch(/^tartip-indicators-\d{4}-\d{2}-\d{2}\.ndjson$/);
+      const exported = (await readFile((await file.path()) as string, 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { value: string | null });
+      expect(exported.map((x) => x.value)).toEqual(expect.arrayContaining([FRAUDSTER, '+77470002233']));
       expect(detail).toContain(ru['fraud.notOverridable']);
       const stored = (await asAnalyst<{ items: IndicatorOut[] }>(`/api/v1/fraud/indicators?kind=phone&value=${encodeURIComponent(FRAUDSTER)}`)).body.items;
       expect(stored).toEqual([expect.objectContaining({ value: FRAUDSTER, effect: 'block', overridable: false, revoked: false })]);
@@ -210,6 +226,8 @@ describe('anti-fraud back-office', () => {
       await caseRow.locator('[data-action="save-case"]').click();
       await expect.poll(() => text(page, `[data-case="${report.body.caseId}"] [data-testid="case-status-comment"]`)).toBe('«запрос в банк получателя»');
       expect(await caseRow.locator('[data-testid="case-status"]').inputValue()).toBe('investigating');
+      // People over the SIM limit: none in this run, and the section says so.
+      await expect.poll(() => text(page, '[data-testid="sim-limits"]')).toContain(ru['fraud.noSimLimits']);
       await page.screenshot({ path: join(e.shots, 'fraud-04-cases.png') });
 
       // In Kazakh: tabs, the dashboard's labels; then the indicator revoked from its card.

@@ -571,6 +571,10 @@ export const fraudApi = {
   async cases(signal?: AbortSignal): Promise<FraudCase[]> {
     return arr((await api<{ items: unknown[] }>('/api/v1/fraud/cases?limit=200', { signal })).items).map(normalizeCase);
   },
+  /** People over the SIM limit across all operators, most SIMs first (the read is audited: IINs are personal data). */
+  async simLimits(signal?: AbortSignal): Promise<{ limit: number; items: { iin: string; active: number; flaggedAt: string }[] }> {
+    return api('/api/v1/fraud/sim-limits', { signal });
+  },
   setCaseStatus(id: string, status: string, comment?: string): Promise<{ id: string; status: string; statusComment: string | null; statusAt: string }> {
     return api(`/api/v1/fraud/cases/${enc(id)}`, { method: 'PATCH', body: { status, ...(comment ? { comment } : {}) } });
   },

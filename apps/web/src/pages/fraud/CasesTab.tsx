@@ -41,6 +41,7 @@ export function CasesTab({ user, version }: { user: SessionUser; version: number
       )}
       {items === null && error == null && <p className="muted">{t('page.loading')}</p>}
       {items !== null && items.length === 0 && <p className="muted">{t('fraud.noCases')}</p>}
+      <SimLimits version={version} />
       {items !== null && items.length > 0 && (
         <div className="table-scroll">
           <table data-testid="case-list">
@@ -142,5 +143,59 @@ function CaseStatusControl({ c, onSaved }: { c: FraudCase; onSaved: () => void }
         </div>
       )}
     </form>
+  );
+}
+
+/** People holding more SIM cards than the law allows, across all operators (the registration feed), most first. */
+function SimLimits({ version }: { version: number }) {
+  const { t, lang } = useLang();
+  const [data, setData] = useState<{ limit: number; items: { iin: string; active: number; flaggedAt: string }[] } | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: `version` (a live event) is a reason to fetch again
+  useEffect(() => {
+    const ctl = new AbortController();
+    fraudApi.simLimits(ctl.signal).then(
+      (d) => {
+        setData(d);
+        setError(null);
+      },
+      (e: unknown) => {
+        if ((e as Error).name !== 'AbortError') setError(e);
+      },
+    );
+    return () => ctl.abort();
+  }, [version]);
+  return (
+    <section className="sim-limits" data-testid="sim-limits">
+      <h2>{t('fraud.simLimits')}</h2>
+      {error != null && (
+        <div role="alert" className="alert">
+          {errorMessage(error, t)}
+        </div>
+      )}
+      {data && data.items.length === 0 && <p className="muted">{t('fraud.noSimLimits')}</p>}
+      {data && data.items.length > 0 && (
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">{t('fraud.iin')}</th>
+              <th scope="col">{t('fraud.activeSims')}</th>
+              <th scope="col">{t('fraud.since')}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {data.items.map((p) => (
+              <tr key={p.iin} data-iin={p.iin}>
+                <td className="ident">{p.iin}</td>
+                <td className="num">
+                  {p.active} / {data.limit}
+                </td>
+                <td>{formatDateTime(p.flaggedAt, lang)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </section>
   );
 }

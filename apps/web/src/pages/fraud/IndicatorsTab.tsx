@@ -17,6 +17,7 @@ import {
 } from '../../lib/fraud.ts';
 import type { MessageKey } from '../../i18n.ts';
 import { useLang } from '../../lib/lang.tsx';
+import { BulkIndicators } from './BulkIndicators.tsx';
 import type { SessionUser } from '../../lib/session.ts';
 import { hasPermission } from '../../sections.ts';
 import { IndicatorEditForm, IndicatorHistory } from './IndicatorHistory.tsx';
@@ -175,6 +176,7 @@ export function IndicatorsTab({ user, version }: { user: SessionUser; version: n
             </button>
           )}
         </div>
+        <BulkIndicators canWrite={canWrite} onImported={() => void load(null)} />
         <form className="fraud-filters" onSubmit={apply} data-testid="indicator-filters">
           <label>
             <span>{t('fraud.kind')}</span>
