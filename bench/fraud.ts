@@ -342,17 +342,20 @@ async function httpLoad(
 
 /** Listed callers (10 % of calls) and accounts (5 % of transfers) go in through the API before the load. */
 async function seedIndicators(running: Running, phones: string[], accounts: string[]): Promise<void> {
-  const lines = [
-    ...phones.map((v, i) => JSON.stringify({ kind: 'phone', value: v, source: 'operator', confidence: 0.9, effect: i % 2 === 0 ? 'block' : 'warn' })),
-    ...accounts.map((v) => JSON.stringify({ kind: 'iban', value: v, source: 'bank', confidence: 0.8, effect: 'warn' })),
+  // Each partner sends as what it is: the operator its numbers, the bank its accounts.
+  const batches: [string, string[]][] = [
+    [TELECOM_KEY, phones.map((v, i) => JSON.stringify({ kind: 'phone', value: v, source: 'operator', confidence: 0.9, effect: i % 2 === 0 ? 'block' : 'warn' }))],
+    [BANK_KEY, accounts.map((v) => JSON.stringify({ kind: 'iban', value: v, source: 'bank', confidence: 0.8, effect: 'warn' }))],
   ];
-  for (let i = 0; i < lines.length; i += 5000) {
-    const res = await fetch(`${running.server.url}/api/v1/fraud/indicators/import`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-ndjson', 'x-api-key': TELECOM_KEY },
-      body: lines.slice(i, i + 5000).join('\n'),
-    });
-    if (!res.ok) throw new Error(`indicator import failed: ${res.status} ${await res.text()}`);
+  for (const [apiKey, lines] of batches) {
+    for (let i = 0; i < lines.length; i += 5000) {
+      const res = await fetch(`${running.server.url}/api/v1/fraud/indicators/import`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-ndjson', 'x-api-key': apiKey },
+        body: lines.slice(i, i + 5000).join('\n'),
+      });
+      if (!res.ok) throw new Error(`indicator import failed: ${res.status} ${await res.text()}`);
+    }
   }
 }
 

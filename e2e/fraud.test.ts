@@ -381,7 +381,7 @@ describe('anti-fraud back-office', () => {
       await expect.poll(() => page.locator('[data-testid="backtest-row-errors"] li').count()).toBe(4);
 
       // Prevented loss by region and channel: a blocked transfer in Almaty, confirmed fraud.
-      await partner(BANK_KEY, 'POST', '/api/v1/fraud/indicators', { kind: 'iban', value: BLOCKED_PAYEE, source: 'police_case', confidence: 1, effect: 'block', overridable: false });
+      await partner(BANK_KEY, 'POST', '/api/v1/fraud/indicators', { kind: 'iban', value: BLOCKED_PAYEE, source: 'bank', confidence: 1, effect: 'block', overridable: false });
       const blocked = await partner<TxOut>(BANK_KEY, 'POST', '/api/v1/fraud/transactions/screen', { id: 'e2e-region', amount: 77_000, region: ALMATY, payer: { account: PAYER }, payee: { account: BLOCKED_PAYEE } });
       expect(blocked.body.outcome).toBe('block');
       expect((await partner(BANK_KEY, 'POST', `/api/v1/fraud/decisions/${blocked.body.id}/outcome`, { fraud: true })).status).toBe(200);

@@ -273,7 +273,7 @@ describe(`fraud back-office on ${backendName}`, () => {
 
   describe('prevented loss by region and channel', () => {
     it('decisions record the region (KATO, a district counts for its region) and the channel; the dashboard sums them', async () => {
-      await key(BANK, { method: 'POST', url: '/api/v1/fraud/indicators', payload: { kind: 'iban', value: IBAN_D, source: 'police_case', confidence: 1, effect: 'block', overridable: false } });
+      await key(BANK, { method: 'POST', url: '/api/v1/fraud/indicators', payload: { kind: 'iban', value: IBAN_D, source: 'bank', confidence: 1, effect: 'block', overridable: false } });
       await key(TELECOM, { method: 'POST', url: '/api/v1/fraud/indicators', payload: { kind: 'phone', value: '+77059990001', source: 'operator', confidence: 1, effect: 'block' } });
       const inAlmaly = await tx({ amount: 150_000, region: ALMALY_DISTRICT, payer: { account: IBAN_E }, payee: { account: IBAN_D } });
       const inAlmaty = await tx({ amount: 50_000, region: ALMATY, payer: { account: IBAN_E }, payee: { account: IBAN_D } });

@@ -123,8 +123,8 @@ describe(`fraud API on ${backendName}`, () => {
     });
 
     it('the same contributor sending it again replaces it rather than adding one', async () => {
-      const first = (await indicator(BANK, { kind: 'imei', value: '490154203237518', source: 'police_case', confidence: 0.5, effect: 'warn' })).json();
-      const again = await indicator(BANK, { kind: 'imei', value: '49-015420-323751-8', source: 'police_case', confidence: 0.8, effect: 'warn' });
+      const first = (await indicator(BANK, { kind: 'imei', value: '490154203237518', source: 'bank', confidence: 0.5, effect: 'warn' })).json();
+      const again = await indicator(BANK, { kind: 'imei', value: '49-015420-323751-8', source: 'bank', confidence: 0.8, effect: 'warn' });
       expect(again.statusCode).toBe(201);
       expect(again.json()).toMatchObject({ id: first.id, confidence: 0.8 });
       expect(await count('fraud_indicator', "kind = 'imei'")).toBe(1);
@@ -166,6 +166,11 @@ describe(`fraud API on ${backendName}`, () => {
       expect(problem(kk, 400, 'validation_failed').errors?.[0]).toMatchObject({ path: 'body.value', code: 'fraud.value_or_hash', message: expect.stringContaining('хэш') });
       problem(await indicator(BANK, { kind: 'phone', value: '+77011234567', source: 'bank', confidence: 1.5, effect: 'warn' }), 400, 'validation_failed');
       problem(await indicator(BANK, { kind: 'phone', value: '+77011234567', source: 'gossip', confidence: 0.5, effect: 'warn' }), 400, 'validation_failed');
+      // A partner's key sends as what it is: a bank cannot label its indicator a police case or an operator's.
+      const posing = await key(BANK, { method: 'POST', url: '/api/v1/fraud/indicators', headers: { 'accept-language': 'ru' }, payload: { kind: 'phone', value: '+77011234567', source: 'police_case', confidence: 1, effect: 'block', overridable: false } });
+      expect(problem(posing, 400, 'validation_failed').errors).toEqual([{ path: 'body.source', code: 'fraud.source_not_yours', message: 'Этот ключ может передавать индикаторы только с источником: bank.' }]);
+      problem(await indicator(TELECOM, { kind: 'phone', value: '+77011234567', source: 'bank', confidence: 0.5, effect: 'warn' }), 400, 'validation_failed');
+      problem(await indicator(BANK, { kind: 'phone', value: '+77011234567', source: 'citizen_report', confidence: 0.5, effect: 'warn' }), 400, 'validation_failed');
       const period = await indicator(BANK, { kind: 'phone', value: '+77011234567', source: 'bank', confidence: 0.5, effect: 'warn', validFrom: '2026-12-01T00:00:00Z', validUntil: '2026-11-01T00:00:00Z' });
       expect(problem(period, 400, 'validation_failed').errors?.[0]).toMatchObject({ path: 'body.validUntil', code: 'invalid_value' });
       expect(await writes()).toEqual(before);
@@ -182,9 +187,9 @@ describe(`fraud API on ${backendName}`, () => {
 
     it('bulk import is all or nothing; export gives NDJSON', async () => {
       const lines = [
-        { kind: 'phone', value: '+77020000001', source: 'citizen_report', confidence: 0.4, effect: 'warn' },
-        { kind: 'iban', value: IBAN_D, source: 'police_case', confidence: 0.99, effect: 'block', overridable: false },
-        { kind: 'imsi', value: '401011234567890', source: 'operator', confidence: 0.7, effect: 'warn' },
+        { kind: 'phone', value: '+77020000001', source: 'bank', confidence: 0.4, effect: 'warn' },
+        { kind: 'iban', value: IBAN_D, source: 'bank', confidence: 0.99, effect: 'block', overridable: false },
+        { kind: 'imsi', value: '401011234567890', source: 'bank', confidence: 0.7, effect: 'warn' },
       ];
       const ndjson = (xs: unknown[]) => xs.map((x) => (typeof x === 'string' ? x : JSON.stringify(x))).join('\n');
       const before = await writes();
@@ -778,7 +783,7 @@ describe(`fraud screening without a database on ${backendName}`, () => {
       method: 'POST',
       url: '/api/v1/fraud/indicators',
       headers: { 'x-api-key': BANK },
-      payload: { kind: 'phone', value: '+77051112233', source: 'police_case', confidence: 1, effect: 'block', overridable: false },
+      payload: { kind: 'phone', value: '+77051112233', source: 'bank', confidence: 1, effect: 'block', overridable: false },
     });
     expect(listed.statusCode).toBe(201);
     // Partner keys are checked against the database: each key is looked up once while it is there.

@@ -31,6 +31,7 @@ import {
   policyVersions,
   savePolicy,
   setCaseStatus,
+  sourcesFor,
   type IndicatorInput,
   listIndicators,
   feedSimRegistrations,
@@ -322,7 +323,7 @@ async function routes(app: FastifyInstance, kernel: Kernel, rt: FraudRuntime) {
       },
     },
     async (req, reply) => {
-      const c = checkIndicator(rt, req.body as IndicatorInput, 'body', kernel.clock.now());
+      const c = checkIndicator(rt, req.body as IndicatorInput, 'body', kernel.clock.now(), sourcesFor(req.principal));
       if (!c.ok) throw Problem.validation(c.errors);
       const [row] = await upsertIndicators(kernel, rt, ctxOf(req), [c.value], 'single');
       return reply.code(201).send(present(row, req));
@@ -345,6 +346,7 @@ async function routes(app: FastifyInstance, kernel: Kernel, rt: FraudRuntime) {
       const errors: FieldError[] = [];
       const items: CheckedIndicator[] = [];
       const now = kernel.clock.now();
+      const sources = sourcesFor(req.principal);
       let n = 0;
       for (let i = 0; i < lines.length; i++) {
         if (lines[i] === '') continue;
@@ -364,7 +366,7 @@ async function routes(app: FastifyInstance, kernel: Kernel, rt: FraudRuntime) {
           errors.push(...fieldErrorsFromZod(parsed.error.issues, `body.${i}`));
           continue;
         }
-        const c = checkIndicator(rt, parsed.data, `body.${i}`, now);
+        const c = checkIndicator(rt, parsed.data, `body.${i}`, now, sources);
         if (c.ok) items.push(c.value);
         else errors.push(...c.errors);
         if (errors.length >= 100) break;

@@ -43,8 +43,27 @@ export interface CheckedIndicator {
 }
 
 /** Checks what the schema cannot (one of value/hash, check digits, validity order); errors name `prefix.<field>`. */
-export function checkIndicator(rt: FraudRuntime, input: IndicatorInput, prefix: string, now: Date): { ok: true; value: CheckedIndicator } | { ok: false; errors: FieldError[] } {
+/**
+ * The sources a partner may give its own contributions: a bank's are the bank's, an operator's the operator's. A police
+ * case is entered by fraud staff (the police themselves), citizens' reports only by the module; a partner's key
+ * cannot label what it sends as either. Staff: any source (null).
+ */
+export function sourcesFor(principal: { kind: string; channel?: string } | null): readonly IndicatorSource[] | null {
+  if (principal?.kind !== 'partner') return null;
+  if (principal.channel === 'bank') return ['bank'];
+  if (principal.channel === 'telecom') return ['operator'];
+  return [];
+}
+
+export function checkIndicator(
+  rt: FraudRuntime,
+  input: IndicatorInput,
+  prefix: string,
+  now: Date,
+  sources: readonly IndicatorSource[] | null = null,
+): { ok: true; value: CheckedIndicator } | { ok: false; errors: FieldError[] } {
   const errors: FieldError[] = [];
+  if (sources && !sources.includes(input.source)) errors.push({ path: `${prefix}.source`, code: 'fraud.source_not_yours', params: { sources: sources.join(', ') || '—' } });
   let hash = '';
   let value: string | null = null;
   if ((input.value === undefined) === (input.hash === undefined)) errors.push({ path: `${prefix}.value`, code: 'fraud.value_or_hash' });
