@@ -32,6 +32,28 @@ describe('RecentDecisions', () => {
     expect(r.get('k4', 10)?.value).toBe(4);
   });
 
+  it('a key remembered again at the same instant keeps its newer place when the older one leaves', () => {
+    const r = new RecentDecisions<number>(60_000, 2);
+    r.remember('a', 1, 0);
+    r.remember('b', 2, 0);
+    r.remember('a', 3, 0);
+    // Over capacity: the front place ('a', first) goes, but 'a' lives on at its newer place.
+    expect(r.get('a', 0)?.value).toBe(3);
+    expect(r.size).toBe(2);
+    r.remember('c', 4, 0);
+    expect(r.get('b', 0)).toBeUndefined();
+    expect(r.get('a', 0)?.value).toBe(3);
+  });
+
+  it('holds its window through many thousands of decisions (the queue compacts as it goes)', () => {
+    const r = new RecentDecisions<number>(1000, 500);
+    for (let i = 0; i < 50_000; i++) r.remember(`k${i}`, i, i);
+    expect(r.size).toBe(500);
+    expect(r.get('k49999', 49_999)?.value).toBe(49_999);
+    expect(r.get('k49499', 49_999)).toBeUndefined();
+    expect(r.get('k49500', 49_999)?.value).toBe(49_500);
+  });
+
   it('with a window of 0 remembers nothing', () => {
     const r = new RecentDecisions<number>(0, 100);
     r.remember('k', 1, 0);

@@ -5,14 +5,25 @@ import { Problem } from '../../../../packages/kernel/src/errors.ts';
 import { FixedWindows, registerRateLimits } from './rate-limit.ts';
 
 describe('FixedWindows', () => {
+  it('a flood of distinct keys stays within capacity, and a key met again keeps its own window', () => {
+    const w = new FixedWindows(60_000, 1000);
+    for (let i = 0; i < 100_000; i++) w.hit(`10.0.${i >> 8}.${i & 255}`, 1_000 + i);
+    expect(w.size).toBe(1000);
+    // The newest keys are still counted in their windows; the oldest made room; later, every window has closed.
+    expect(w.hit(`10.0.${99_998 >> 8}.${99_998 & 255}`, 101_000).count).toBe(2);
+    expect(w.hit('10.0.0.0', 101_000).count).toBe(1);
+    expect(w.hit(`10.0.${99_998 >> 8}.${99_998 & 255}`, 200_000).count).toBe(1);
+    expect(w.size).toBe(1);
+  });
+
   it('counts a key in the window its first request opened, and opens a new one when it closes', () => {
     const w = new FixedWindows(60_000);
-    expect(w.hit('a', 1_000)).toEqual({ count: 1, closesAt: 61_000 });
-    expect(w.hit('a', 30_000)).toEqual({ count: 2, closesAt: 61_000 });
-    expect(w.hit('b', 30_000)).toEqual({ count: 1, closesAt: 90_000 });
-    expect(w.hit('a', 60_999)).toEqual({ count: 3, closesAt: 61_000 });
-    expect(w.hit('a', 61_000)).toEqual({ count: 1, closesAt: 121_000 });
-    expect(w.hit('b', 61_000)).toEqual({ count: 2, closesAt: 90_000 });
+    expect(w.hit('a', 1_000)).toMatchObject({ count: 1, closesAt: 61_000 });
+    expect(w.hit('a', 30_000)).toMatchObject({ count: 2, closesAt: 61_000 });
+    expect(w.hit('b', 30_000)).toMatchObject({ count: 1, closesAt: 90_000 });
+    expect(w.hit('a', 60_999)).toMatchObject({ count: 3, closesAt: 61_000 });
+    expect(w.hit('a', 61_000)).toMatchObject({ count: 1, closesAt: 121_000 });
+    expect(w.hit('b', 61_000)).toMatchObject({ count: 2, closesAt: 90_000 });
   });
 
   it('forgets closed windows as time passes, so a quiet key holds no memory', () => {

@@ -34,9 +34,16 @@ export interface Window {
  * to close anyway — makes room.
  */
 export class FixedWindows {
-  private readonly windows = new Map<string, Window>();
-  /** When the front window closes: nothing is swept before then. */
-  private nextClose = Number.POSITIVE_INFINITY;
+  private readonly windows = new Map<string, Window & { n: number }>();
+  /**
+   * Keys in the order their windows opened, read from `head` (the next to close) — not the Map's own order: a Map whose
+   * oldest entries are deleted keeps their slots until it is rebuilt, and finding its first live entry walks them all,
+   * which a flood of distinct addresses would turn into a scan per request.
+   */
+  private order: string[] = [];
+  private head = 0;
+  /** Places dropped from the front of `order` when it is compacted: place n is at `order[n - dropped]`. */
+  private dropped = 0;
 
   constructor(
     private readonly windowMs: number,
@@ -45,18 +52,15 @@ export class FixedWindows {
 
   /** Counts one request of `key` at `now` (ms); the key's window, this request included. */
   hit(key: string, now: number): Window {
-    if (now >= this.nextClose) this.sweep(now);
+    this.forget(now, this.capacity);
     let w = this.windows.get(key);
-    if (w !== undefined && w.closesAt <= now) {
-      // Closed but not yet swept (the clock went back and forth): it starts again, at the back.
-      this.windows.delete(key);
-      w = undefined;
-    }
+    // Closed but not yet forgotten (the clock went back and forth): it starts again, at the back.
+    if (w !== undefined && w.closesAt <= now) w = undefined;
     if (w === undefined) {
-      if (this.windows.size >= this.capacity) this.dropFront();
-      w = { count: 0, closesAt: now + this.windowMs };
+      if (!this.windows.has(key)) this.forget(now, this.capacity - 1);
+      w = { count: 0, closesAt: now + this.windowMs, n: this.dropped + this.order.length };
       this.windows.set(key, w);
-      if (this.windows.size === 1) this.nextClose = w.closesAt;
+      this.order.push(key);
     }
     w.count++;
     return w;
@@ -66,22 +70,22 @@ export class FixedWindows {
     return this.windows.size;
   }
 
-  private sweep(now: number): void {
-    for (const [key, w] of this.windows) {
-      if (w.closesAt > now) {
-        this.nextClose = w.closesAt;
-        return;
-      }
-      this.windows.delete(key);
+  /** Drops, from the front, the windows closed by `now`, and the oldest while more than `keep` are held. */
+  private forget(now: number, keep: number): void {
+    while (this.head < this.order.length) {
+      const key = this.order[this.head];
+      const w = this.windows.get(key);
+      const current = w !== undefined && w.n === this.dropped + this.head;
+      // A window opened again later has a newer place further on: this older place is only skipped.
+      if (current && w.closesAt > now && this.windows.size <= keep) break;
+      if (current) this.windows.delete(key);
+      this.head++;
     }
-    this.nextClose = Number.POSITIVE_INFINITY;
-  }
-
-  private dropFront(): void {
-    const first = this.windows.keys().next();
-    if (!first.done) this.windows.delete(first.value);
-    const next = this.windows.values().next();
-    this.nextClose = next.done ? Number.POSITIVE_INFINITY : next.value.closesAt;
+    if (this.head > 1024 && this.head * 2 > this.order.length) {
+      this.order = this.order.slice(this.head);
+      this.dropped += this.head;
+      this.head = 0;
+    }
   }
 }
 
