@@ -63,7 +63,7 @@ const schema = z.object({
   TARTIP_FRAUD_RATE_LIMIT_PARTNER: int(1, 100_000_000).default(1_200_000),
   TARTIP_FRAUD_IMPORT_MAX: int(1, 1_000_000).default(100_000),
   TARTIP_FRAUD_REPEAT_WINDOW_S: int(0, 86_400).default(600),
-  TARTIP_FRAUD_REPEAT_MAX: int(0, 10_000_000).default(200_000),
+  TARTIP_FRAUD_REPEAT_MAX: int(0, 10_000_000).default(50_000),
 });
 
 /** Validates the `TARTIP_FRAUD_*` variables; a bad value throws ConfigError naming it (the process refuses to start). */
