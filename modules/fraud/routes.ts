@@ -1090,11 +1090,11 @@ async function routes(app: FastifyInstance, kernel: Kernel, rt: FraudRuntime) {
         `select d.* from ${
           searchBy === null
             ? 'fraud_decision d'
-            : `(select id from fraud_decision where kind = 'call' and subject->>'caller' = $5
-                union select id from fraud_decision where kind = 'call' and subject->>'called' = $5
-                union select id from fraud_decision where kind = 'transaction' and subject->>'payerHash' = $10
-                union select id from fraud_decision where kind = 'transaction' and subject->>'payeeHash' = $10
-                union select id from fraud_decision where kind = 'transaction' and subject->>'transactionId' = $11) h
+            : `(select id from fraud_decision where kind = 'call' and (subject->>'caller') collate "C" = $5
+                union select id from fraud_decision where kind = 'call' and (subject->>'called') collate "C" = $5
+                union select id from fraud_decision where kind = 'transaction' and (subject->>'payerHash') collate "C" = $10
+                union select id from fraud_decision where kind = 'transaction' and (subject->>'payeeHash') collate "C" = $10
+                union select id from fraud_decision where kind = 'transaction' and (subject->>'transactionId') collate "C" = $11) h
                join fraud_decision d on d.id = h.id`
         }
          where ($1::text is null or d.kind = $1) and ($2::timestamptz is null or (d.decided_at, d.id) < ($2::timestamptz, $3::uuid))
