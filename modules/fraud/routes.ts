@@ -1015,7 +1015,7 @@ async function routes(app: FastifyInstance, kernel: Kernel, rt: FraudRuntime) {
         tags,
         summary: 'The decision log, newest first: outcome, score, reasons, and the bank’s verdict once given',
         description:
-          '`search` finds the decisions about one thing: a phone number (a call’s caller or called number, any national form), an IBAN (a transfer’s payer or payee, matched by its hash) or else a transaction id. `outcome` or `flagged=true` (everything not allowed), and `from`/`to`, narrow the list. Searches are audited (who looked for what kind of identifier).',
+          '`search` finds the decisions about one thing: a phone number (a call’s caller or called number, any national form), an IBAN (transfers paid into it, matched by its hash) or else a transaction id. `outcome` or `flagged=true` (everything not allowed), and `from`/`to`, narrow the list. Searches are audited (who looked for what kind of identifier).',
         querystring: z.strictObject({
           kind: z.enum(['call', 'transaction']).optional(),
           search: z.string().trim().min(1).max(64).optional(),
@@ -1092,7 +1092,6 @@ async function routes(app: FastifyInstance, kernel: Kernel, rt: FraudRuntime) {
             ? 'fraud_decision d'
             : `(select id from fraud_decision where kind = 'call' and (subject->>'caller') collate "C" = $5
                 union select id from fraud_decision where kind = 'call' and (subject->>'called') collate "C" = $5
-                union select id from fraud_decision where kind = 'transaction' and (subject->>'payerHash') collate "C" = $10
                 union select id from fraud_decision where kind = 'transaction' and (subject->>'payeeHash') collate "C" = $10
                 union select id from fraud_decision where kind = 'transaction' and (subject->>'transactionId') collate "C" = $11) h
                join fraud_decision d on d.id = h.id`
