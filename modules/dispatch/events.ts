@@ -100,7 +100,7 @@ export const UNIT_POSITION = 'dispatch.unit.position';
 /** `dispatch.alert.escalated`: an alert nobody acknowledged in time, now the supervisors'. */
 export const AlertEscalated = z.object({
   alertId: z.string(),
-  kind: z.enum(['panic', 'dispatch_overdue', 'unit_no_ack', 'on_scene_overdue', 'unit_stale']),
+  kind: AlertRaised.shape.kind,
   incidentId: z.string().nullable(),
   unitId: z.string().nullable(),
   escalateTo: z.literal('supervisor'),

@@ -15,9 +15,9 @@ import { ALERT_KINDS } from './domain/sla.ts';
 import { ALERT_ACKNOWLEDGED, INCIDENT_STATUSES, UNIT_STATUSES } from './events.ts';
 import { runtime } from './runtime.ts';
 import { type Actor, incidentDetail, katoOf, link, merge, setUnitStatus, transition } from './service.ts';
-import { getIncidentRow, type IncidentRow, presentIncident, presentRunCard, presentUnit, type UnitRow } from './store.ts';
+import { getIncidentRow, type IncidentRow, presentIncident, presentRunCard, presentUnit, setPanicFlag, type UnitRow } from './store.ts';
 import { ingestTelemetry, parseTelemetry } from './telemetry.ts';
-import { assign, clearPanicFlag, createIncident, createUnit, mine, panic, recommend, UNIT_TYPES } from './units.ts';
+import { assign, createIncident, createUnit, mine, panic, recommend, UNIT_TYPES } from './units.ts';
 import { decodeCursor, encodeCursor } from '../../packages/kernel/src/cursor.ts';
 
 // ---- schemas --------------------------------------------------------------------------------------------------
@@ -671,7 +671,7 @@ export async function dispatchRoutes(app: FastifyInstance, kernel: Kernel) {
         ]);
         await uow.audit({ action: 'alert.acknowledged', entity: 'alert', entityId: id, jurisdiction: a.kato, data: { kind: a.kind } });
         // A panic that had no place had no incident to end: answering it takes the unit's PANIC flag off.
-        if (a.kind === 'panic' && a.incident_id === null && a.unit_id) await clearPanicFlag(uow, a.unit_id);
+        if (a.kind === 'panic' && a.incident_id === null && a.unit_id) await setPanicFlag(uow, a.unit_id, false);
         await uow.emit({
           subject: ALERT_ACKNOWLEDGED,
           key: a.incident_id ?? a.unit_id ?? a.id,

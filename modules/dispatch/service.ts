@@ -15,7 +15,6 @@ import {
   addTimeline,
   addTimelines,
   emitIncident,
-  emitUnit,
   getIncidentRow,
   getUnitRow,
   type IncidentRow,
@@ -24,6 +23,8 @@ import {
   presentIncident,
   presentRunCard,
   reportIdsOf,
+  setPanicFlag,
+  stampAssignment,
   type UnitRow,
   updateUnitStatus,
 } from './store.ts';
@@ -210,12 +211,7 @@ async function releaseAssignments(uow: UnitOfWork, incidentId: string, reason: s
 
 /** Clears the PANIC flag of the unit whose panic this incident was, once it is over. */
 async function clearPanic(uow: UnitOfWork, inc: IncidentRow): Promise<void> {
-  if (!inc.panic_unit_id) return;
-  const [u] = await uow.tx.query<UnitRow>(
-    `update dispatch_unit set flags = array_remove(flags, 'PANIC'), updated_at = $2 where id = $1 and 'PANIC' = any(flags) returning *`,
-    [inc.panic_unit_id, uow.now.toISOString()],
-  );
-  if (u) await emitUnit(uow, u);
+  if (inc.panic_unit_id) await setPanicFlag(uow, inc.panic_unit_id, false);
 }
 
 export interface Actor {
@@ -299,11 +295,7 @@ async function crewStep(
   const to = input.to as 'EN_ROUTE' | 'ON_SCENE';
   for (const u of crewUnits) {
     if (u.status === to || (to === 'EN_ROUTE' && u.status === 'ON_SCENE')) continue;
-    await uow.tx.query(
-      `update dispatch_assignment set acknowledged_at = coalesce(acknowledged_at, $3), on_scene_at = case when $4 then coalesce(on_scene_at, $3) else on_scene_at end
-       where incident_id = $1 and unit_id = $2 and released_at is null`,
-      [inc.id, u.id, uow.now.toISOString(), to === 'ON_SCENE'],
-    );
+    await stampAssignment(uow, inc.id, u.id, to === 'ON_SCENE');
     await updateUnitStatus(uow, u.id, to, inc.id);
     await addTimeline(uow, actor.name, inc.id, { kind: 'unit_status', position, note, data: { unitId: u.id, callSign: u.call_sign, from: u.status, to } });
   }
@@ -325,11 +317,7 @@ async function afterStatus(uow: UnitOfWork, before: IncidentRow, after: Incident
     for (const unitId of movers) {
       const u = await getUnitRow(uow.tx, unitId, true);
       if (u.current_incident_id !== after.id || u.status === to || (to === 'EN_ROUTE' && u.status === 'ON_SCENE')) continue;
-      await uow.tx.query(
-        `update dispatch_assignment set acknowledged_at = coalesce(acknowledged_at, $3), on_scene_at = case when $4 then coalesce(on_scene_at, $3) else on_scene_at end
-         where incident_id = $1 and unit_id = $2 and released_at is null`,
-        [after.id, unitId, uow.now.toISOString(), to === 'ON_SCENE'],
-      );
+      await stampAssignment(uow, after.id, unitId, to === 'ON_SCENE');
       await updateUnitStatus(uow, unitId, unitStatus as UnitStatus, after.id);
     }
   } else if (to === 'CLEARED' || to === 'CANCELLED' || to === 'PENDING') {
@@ -414,11 +402,7 @@ export async function setUnitStatus(
     const position = positionOf(unit);
     await uow.audit({ action: 'unit.status_changed', entity: 'unit', entityId: unit.id, jurisdiction: unit.home_kato, data: { from: unit.status, to: status, incidentId } });
     if (status === 'EN_ROUTE' || status === 'ON_SCENE') {
-      await uow.tx.query(
-        `update dispatch_assignment set acknowledged_at = coalesce(acknowledged_at, $3), on_scene_at = case when $4 then coalesce(on_scene_at, $3) else on_scene_at end
-         where incident_id = $1 and unit_id = $2 and released_at is null`,
-        [inc.id, unit.id, uow.now.toISOString(), status === 'ON_SCENE'],
-      );
+      await stampAssignment(uow, inc.id, unit.id, status === 'ON_SCENE');
       const u = await updateUnitStatus(uow, unit.id, status, inc.id);
       await addTimeline(uow, actor.name, inc.id, { kind: 'unit_status', position, data: { unitId: unit.id, callSign: unit.call_sign, from: unit.status, to: status } });
       const next = incidentFollowsUnit(inc.status, status);

@@ -282,3 +282,23 @@ export async function updateUnitStatus(uow: UnitOfWork, unitId: string, status: 
   await emitUnit(uow, u);
   return u;
 }
+
+/** Sets or clears a unit's PANIC flag (and announces the unit when it changed). */
+export async function setPanicFlag(uow: UnitOfWork, unitId: string, on: boolean): Promise<void> {
+  const [u] = await uow.tx.query<UnitRow>(
+    on
+      ? `update dispatch_unit set flags = array_append(flags, 'PANIC'), updated_at = $2 where id = $1 and not ('PANIC' = any(flags)) returning *`
+      : `update dispatch_unit set flags = array_remove(flags, 'PANIC'), updated_at = $2 where id = $1 and 'PANIC' = any(flags) returning *`,
+    [unitId, uow.now.toISOString()],
+  );
+  if (u) await emitUnit(uow, u);
+}
+
+/** A unit's step on its assignment: acknowledged (first EN_ROUTE or ON_SCENE), and its arrival when ON_SCENE. */
+export async function stampAssignment(uow: UnitOfWork, incidentId: string, unitId: string, onScene: boolean): Promise<void> {
+  await uow.tx.query(
+    `update dispatch_assignment set acknowledged_at = coalesce(acknowledged_at, $3), on_scene_at = case when $4 then coalesce(on_scene_at, $3) else on_scene_at end
+     where incident_id = $1 and unit_id = $2 and released_at is null`,
+    [incidentId, unitId, uow.now.toISOString(), onScene],
+  );
+}

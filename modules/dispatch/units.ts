@@ -12,7 +12,7 @@ import { evaluateRunCard, type RunCardStatus } from './domain/runcard.ts';
 import { ALERT_RAISED, type AlertRaised, UNIT_CREATED } from './events.ts';
 import { runtime } from './runtime.ts';
 import { type Actor, applyStatus, assignIn, createIncidentIn, katoOf } from './service.ts';
-import { emitUnit, getIncidentRow, getUnitRow, type IncidentRow, type Position, type UnitRow, updateUnitStatus } from './store.ts';
+import { emitUnit, getIncidentRow, getUnitRow, type IncidentRow, type Position, setPanicFlag, type UnitRow, updateUnitStatus } from './store.ts';
 
 /** Units: registration, the crew's own unit, recommendations, assignment, panic. */
 
@@ -168,11 +168,7 @@ export async function panic(
       panicUnitId: unit.id,
       actorPosition: where,
     });
-    const [flagged] = await uow.tx.query<UnitRow>(
-      `update dispatch_unit set flags = case when 'PANIC' = any(flags) then flags else array_append(flags, 'PANIC') end, updated_at = $2 where id = $1 returning *`,
-      [unit.id, uow.now.toISOString()],
-    );
-    await emitUnit(uow, flagged);
+    await setPanicFlag(uow, unit.id, true);
     const others = await uow.tx.query<UnitRow>(
       `select * from dispatch_unit where id <> $1 and status = 'AVAILABLE' and not stale and last_at is not null and current_incident_id is null`,
       [unit.id],
@@ -198,25 +194,12 @@ export async function panic(
   });
 }
 
-/** The PANIC flag off a unit (its panic had no incident to end, and an operator has answered it). */
-export async function clearPanicFlag(uow: UnitOfWork, unitId: string): Promise<void> {
-  const [u] = await uow.tx.query<UnitRow>(
-    `update dispatch_unit set flags = array_remove(flags, 'PANIC'), updated_at = $2 where id = $1 and 'PANIC' = any(flags) returning *`,
-    [unitId, uow.now.toISOString()],
-  );
-  if (u) await emitUnit(uow, u);
-}
-
 /**
  * The alarm of a unit whose position is unknown: the unit flagged PANIC, the alert raised in its home area, audited.
  * With no incident to end, the flag goes when an operator acknowledges the alert.
  */
 async function panicWithoutPlace(uow: UnitOfWork, unit: UnitRow): Promise<{ incident: null; alertId: string; nearestUnitIds: string[] }> {
-  const [flagged] = await uow.tx.query<UnitRow>(
-    `update dispatch_unit set flags = case when 'PANIC' = any(flags) then flags else array_append(flags, 'PANIC') end, updated_at = $2 where id = $1 returning *`,
-    [unit.id, uow.now.toISOString()],
-  );
-  await emitUnit(uow, flagged);
+  await setPanicFlag(uow, unit.id, true);
   const alertId = newId();
   const kato = unit.home_kato;
   await uow.tx.query(

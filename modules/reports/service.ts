@@ -82,13 +82,19 @@ export function noteText(note: string | null, code: string | null, locale: Local
   return code ? t(locale, `reports.note.${code}`) : null;
 }
 
-/** A status note for a partner: in Russian as before, its code, and in each language the platform speaks. */
-function partnerNotes(note: string | null, code: string | null) {
-  return {
+/** The partner's webhook for a report's new status: the note in Russian as before, its code, and in each language. */
+function partnerWebhookBody(r: ReportRow, status: string, note: string | null, code: string | null, incidentId: string | null, at: string): string {
+  return webhookBody({
+    reportId: r.id,
+    trackingToken: r.tracking_token,
+    status,
     statusNote: noteText(note, code, 'ru'),
     statusNoteCode: code,
     statusNotes: { ru: noteText(note, code, 'ru'), kk: noteText(note, code, 'kk'), en: noteText(note, code, 'en') },
-  };
+    incidentId,
+    duplicateOf: r.duplicate_of,
+    at,
+  });
 }
 
 export interface ReportSummary {
@@ -439,15 +445,7 @@ export class ReportsService {
     };
     await uow.emit({ subject: REPORT_STATUS_CHANGED, key: r.id, jurisdiction: r.kato, permission: 'reports:read', data: event });
     if (r.partner_key_id) {
-      const body = webhookBody({
-        reportId: r.id,
-        trackingToken: r.tracking_token,
-        status: change.status,
-        ...partnerNotes(change.note, change.noteCode),
-        incidentId: change.incidentId,
-        duplicateOf: r.duplicate_of,
-        at,
-      });
+      const body = partnerWebhookBody(r, change.status, change.note, change.noteCode, change.incidentId, at);
       await uow.tx.query(
         `insert into reports_webhook_delivery (id, partner_key_id, report_id, body, next_attempt_at, created_at)
          select $1, partner_key_id, $2, $3, $4, $4 from reports_webhook where partner_key_id = $5`,
@@ -569,15 +567,7 @@ export class ReportsService {
         };
         await uow.emit({ subject: REPORT_STATUS_CHANGED, key: r.id, jurisdiction: r.kato, permission: 'reports:read', data: event });
         if (r.partner_key_id) {
-          const body = webhookBody({
-            reportId: r.id,
-            trackingToken: r.tracking_token,
-            status: r.status,
-            ...partnerNotes(r.status_note, r.status_note_code),
-            incidentId: r.incident_id,
-            duplicateOf: r.duplicate_of,
-            at,
-          });
+          const body = partnerWebhookBody(r, r.status, r.status_note, r.status_note_code, r.incident_id, at);
           deliveries.push({ id: newId(), reportId: r.id, partnerKeyId: r.partner_key_id, body });
         }
         await uow.audit({

@@ -35,8 +35,9 @@ export function NewCallForm({ categories, picked, onPick, onCreated, onCancel }:
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
   const [missing, setMissing] = useState<{ category?: boolean; location?: boolean }>({});
-  // One key per call being entered: a double click or a retry on a bad network makes one incident.
-  const key = useRef(uuid());
+  // One key per content sent: a double click or a retry on a bad network makes one incident; a corrected call after
+  // a refusal is a new request (the same key with other content would be refused as a conflict).
+  const sent = useRef<{ json: string; key: string } | null>(null);
   // The coordinates as typed; a click on the map fills them in.
   const [latText, setLatText] = useState('');
   const [lonText, setLonText] = useState('');
@@ -58,17 +59,17 @@ export function NewCallForm({ categories, picked, onPick, onCreated, onCancel }:
     if (gaps.category || gaps.location || !picked) return;
     setBusy(true);
     setError(null);
+    const input = {
+      category,
+      location: picked,
+      ...(priority ? { priority } : {}),
+      ...(address.trim() ? { address: address.trim() } : {}),
+      ...(description.trim() ? { description: description.trim() } : {}),
+    };
+    const json = JSON.stringify(input);
+    if (sent.current?.json !== json) sent.current = { json, key: uuid() };
     try {
-      const inc = await dispatchApi.create(
-        {
-          category,
-          location: picked,
-          ...(priority ? { priority } : {}),
-          ...(address.trim() ? { address: address.trim() } : {}),
-          ...(description.trim() ? { description: description.trim() } : {}),
-        },
-        key.current,
-      );
+      const inc = await dispatchApi.create(input, sent.current.key);
       onCreated(inc);
     } catch (err) {
       setError(err);

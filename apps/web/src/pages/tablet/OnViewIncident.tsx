@@ -19,7 +19,8 @@ export function OnViewIncident({ here, onCreated }: { here: LonLat | null; onCre
   const [description, setDescription] = useState('');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
-  const key = useRef(uuid());
+  // One key per content sent (a retry makes one incident; a corrected one is a new request).
+  const sent = useRef<{ json: string; key: string } | null>(null);
 
   if (!open) {
     return (
@@ -33,9 +34,12 @@ export function OnViewIncident({ here, onCreated }: { here: LonLat | null; onCre
     if (!category || !here) return;
     setBusy(true);
     setError(null);
+    const input = { category, location: here, ...(description.trim() ? { description: description.trim() } : {}) };
+    const json = JSON.stringify(input);
+    if (sent.current?.json !== json) sent.current = { json, key: uuid() };
     try {
-      await dispatchApi.create({ category, location: here, ...(description.trim() ? { description: description.trim() } : {}) }, key.current);
-      key.current = uuid();
+      await dispatchApi.create(input, sent.current.key);
+      sent.current = null;
       setOpen(false);
       setCategory('');
       setDescription('');

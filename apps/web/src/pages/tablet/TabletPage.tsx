@@ -26,7 +26,6 @@ export default function TabletPage() {
   const [actionError, setActionError] = useState<unknown>(null);
   const [panicAt, setPanicAt] = useState<string | null>(null);
   const [panicSending, setPanicSending] = useState(false);
-  const mineLoadedOnce = useRef(false);
   const [cleared, setCleared] = useState(false);
 
   async function act(fn: () => Promise<unknown>) {
@@ -44,20 +43,17 @@ export default function TabletPage() {
 
   const unit = mine?.unit ?? null;
   const assignment = mine?.assignment ?? null;
-  // A new task gets the officer's attention: a sound and, on phones and tablets that can, a vibration.
-  const announced = useRef<string | null>(null);
+  // A new task gets the officer's attention: a sound and, on phones and tablets that can, a vibration. Not on the
+  // first load (`undefined`): a task already on screen when the page opens is not news.
+  const announced = useRef<string | null | undefined>(undefined);
   const taskId = assignment?.incident.id ?? null;
   useEffect(() => {
     if (mine === null) return;
-    if (taskId && taskId !== announced.current) {
-      // Not on the first load: a task already on screen when the page opens is not news.
-      if (mineLoadedOnce.current) {
-        beep(4);
-        navigator.vibrate?.([400, 200, 400]);
-      }
+    if (announced.current !== undefined && taskId && taskId !== announced.current) {
+      beep(4);
+      navigator.vibrate?.([400, 200, 400]);
     }
-    announced.current = taskId ?? '';
-    mineLoadedOnce.current = true;
+    announced.current = taskId;
   }, [taskId, mine]);
   const here = useTelemetry(unit?.id ?? null);
   // The steps are this crew's own: on an incident with several units, another car's arrival is not ours.
