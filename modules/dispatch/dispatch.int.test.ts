@@ -80,6 +80,7 @@ describe(`dispatch on ${backendName}`, () => {
     category: 'theft',
     priority: 'P2',
     location: ALMALY,
+    locationPrecision: 'point',
     address: 'пр. Абылай хана, 1',
     kato: '751110000',
     description: 'Украли телефон',
@@ -592,6 +593,39 @@ describe(`dispatch on ${backendName}`, () => {
     expect(officerQueue.every((i: { kato: string }) => i.kato.startsWith('751110'))).toBe(true);
     expect(ok(await as('supervisor', 'GET', '/api/v1/incidents?limit=200')).items.map((i: { id: string }) => i.id)).toContain(astana.incidentId);
     problem(await as('operator', 'POST', '/api/v1/incidents', { category: 'theft', location: ASTANA }), 403, 'outside_jurisdiction');
+  });
+
+  it('a report placed only by its address is an approximate incident until the operator puts it where it is', async () => {
+    // The gazetteer placed «Алмалинский район» inside the district: the console must not treat it as the spot.
+    const r = await submitReport({ category: 'theft', location: ALMALY, locationPrecision: 'district', address: 'Алматы, Алмалинский район' });
+    const id = await incidentOfReport(r.reportId);
+    expect(ok(await as('dispatcher', 'GET', `/api/v1/incidents/${id}`))).toMatchObject({ locationPrecision: 'district', kato: '751110000' });
+    expect((await incidentChanges(id))[0].locationPrecision).toBe('district');
+
+    // Refusals change nothing: outside Kazakhstan (400), into a jurisdiction the operator does not cover (403).
+    const timeline = await count('dispatch_timeline', 'incident_id = $1', [id]);
+    const bad = problem(await as('dispatcher', 'POST', `/api/v1/incidents/${id}/location`, { location: { lon: 74.5698, lat: 42.8746 } }, { 'accept-language': 'ru' }), 400, 'validation_failed');
+    expect(bad.errors?.[0]).toMatchObject({ path: 'body.location', code: 'outside_kazakhstan', message: 'Точка находится за пределами Казахстана.' });
+    problem(await as('dispatcher', 'POST', `/api/v1/incidents/${id}/location`, { location: ASTANA }), 403, 'outside_jurisdiction');
+    expect(await count('dispatch_timeline', 'incident_id = $1', [id])).toBe(timeline);
+
+    // The caller was called back: Bostandyk district, Timiryazev street — another district of the same city.
+    const spot = { lon: 76.9064, lat: 43.2265 };
+    const moved = ok(await as('dispatcher', 'POST', `/api/v1/incidents/${id}/location`, { location: spot, address: 'ул. Тимирязева, 42', note: 'уточнено по телефону' }));
+    expect(moved).toMatchObject({ location: spot, locationPrecision: 'point', kato: '751410000', address: 'ул. Тимирязева, 42' });
+    const step = moved.timeline.at(-1);
+    expect(step).toMatchObject({ kind: 'relocated', note: 'уточнено по телефону' });
+    expect(step.data.from).toMatchObject({ precision: 'district', kato: '751110000', address: 'Алматы, Алмалинский район' });
+    expect((await incidentChanges(id)).at(-1)).toMatchObject({ location: spot, locationPrecision: 'point', kato: '751410000' });
+    expect(await count('kernel_audit', "action = 'incident.relocated' and entity_id = $1", [id])).toBe(1);
+    // Recommendations are now measured from the real spot.
+    ok(await as('dispatcher', 'GET', `/api/v1/incidents/${id}/recommendations`));
+
+    // A finished incident keeps its place; an officer (no dispatch:write) cannot move one.
+    problem(await as('officer', 'POST', `/api/v1/incidents/${id}/location`, { location: ALMALY }), 403, 'forbidden');
+    ok(await as('dispatcher', 'POST', `/api/v1/incidents/${id}/transitions`, { to: 'CANCELLED', note: 'ложный вызов' }));
+    const finished = problem(await as('dispatcher', 'POST', `/api/v1/incidents/${id}/location`, { location: spot }, { 'accept-language': 'kk' }), 409, 'dispatch.incident_finished');
+    expect(finished.title).toBe('Оқиға аяқталған');
   });
 
   // ---- merge, link, EIDO, premise flags -----------------------------------------------------------------------

@@ -29,6 +29,8 @@ export const IncidentChanged = z.object({
   priority: z.enum(['P1', 'P2', 'P3', 'P4']),
   category: z.string(),
   location: z.object({ lon: z.number(), lat: z.number() }),
+  /** How precisely `location` is known (reports' LOCATION_PRECISIONS); absent from earlier events, which were exact. */
+  locationPrecision: z.enum(['point', 'house', 'street', 'place', 'district']).default('point'),
   kato: z.string().nullable(),
   /** Citizen reports attached to this incident (so `reports` can update each). */
   reportIds: z.array(z.string()),

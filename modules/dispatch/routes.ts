@@ -14,7 +14,7 @@ import { buildEido, Eido } from './domain/eido.ts';
 import { ALERT_KINDS } from './domain/sla.ts';
 import { ALERT_ACKNOWLEDGED, INCIDENT_STATUSES, UNIT_STATUSES } from './events.ts';
 import { runtime } from './runtime.ts';
-import { type Actor, incidentDetail, katoOf, link, merge, setUnitStatus, transition } from './service.ts';
+import { type Actor, incidentDetail, katoOf, link, merge, relocate, setUnitStatus, transition } from './service.ts';
 import { getIncidentRow, type IncidentRow, presentIncident, presentRunCard, presentUnit, setPanicFlag, type UnitRow } from './store.ts';
 import { ingestTelemetry, parseTelemetry } from './telemetry.ts';
 import { assign, createIncident, createUnit, mine, panic, recommend, UNIT_TYPES } from './units.ts';
@@ -38,6 +38,8 @@ const IncidentOut = z.object({
   source: z.string(),
   externalRef: z.string().nullable(),
   location: z.object({ lon: z.number(), lat: z.number() }),
+  /** `point` unless a report placed by its address only made it: then approximate until an operator relocates it. */
+  locationPrecision: z.enum(['point', 'house', 'street', 'place', 'district']),
   kato: z.string().nullable(),
   createdBy: z.string(),
   configVersion: z.string(),
@@ -287,6 +289,28 @@ export async function dispatchRoutes(app: FastifyInstance, kernel: Kernel) {
     async (req) => {
       const body = req.body as { to: (typeof INCIDENT_STATUSES)[number]; note?: string; priority?: (typeof PRIORITIES)[number]; position?: { lon: number; lat: number } };
       const row = await transition(kernel, ctxOf(req), actorFrom(req), (req.params as { id: string }).id, body);
+      return incidentDetail(kernel, row);
+    },
+  );
+
+  app.post(
+    '/api/v1/incidents/:id/location',
+    {
+      config: { access: staff('dispatch:write') },
+      schema: {
+        tags,
+        summary: 'Put the incident where it really is (an address-only report placed approximately, a caller’s correction)',
+        description:
+          'The point becomes exact (`locationPrecision: point`), its district is placed again — the operator must cover both the old and the ' +
+          'new — and the timeline keeps where it was. 409 on a closed, cancelled or merged incident.',
+        params: Id,
+        body: z.strictObject({ location: Point, address: z.string().trim().min(1).max(500).optional(), note: Note.optional() }),
+        response: { 200: IncidentDetailOut },
+      },
+    },
+    async (req) => {
+      const body = req.body as { location: { lon: number; lat: number }; address?: string; note?: string };
+      const row = await relocate(kernel, ctxOf(req), actorFrom(req), (req.params as { id: string }).id, body);
       return incidentDetail(kernel, row);
     },
   );

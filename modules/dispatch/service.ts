@@ -1,6 +1,7 @@
 import { covers } from '../../packages/kernel/src/auth/jurisdiction.ts';
 import { Problem } from '../../packages/kernel/src/errors.ts';
 import { newId } from '../../packages/kernel/src/ids.ts';
+import type { LocationPrecision } from '../reports/events.ts';
 import type { Kernel } from '../../packages/kernel/src/kernel.ts';
 import type { CommandContext, UnitOfWork } from '../../packages/kernel/src/outbox.ts';
 import type { Queryable } from '../../packages/kernel/src/db/types.ts';
@@ -61,6 +62,8 @@ export interface NewIncident {
   externalRef?: string | null;
   /** KATO code of the place (`katoOf`); null outside Kazakhstan. */
   kato: string | null;
+  /** How precisely `location` is known (default `point`): a report placed by its address only is approximate. */
+  locationPrecision?: LocationPrecision;
   reportIds?: string[];
   panicUnitId?: string | null;
   /** Where the actor was (a field officer's unit), for the timeline. */
@@ -91,10 +94,12 @@ export async function createIncidentsIn(uow: UnitOfWork, actor: string, inputs: 
   // transaction waits for one round trip instead of three. If the first fails, the rest fail with it.
   const inserting = uow.tx.query<IncidentRow>(
     `insert into dispatch_incident (id, status, priority, category, description, address, source, external_ref, lon, lat, kato,
-       created_by, config_version, received_at, triaged_at, panic_unit_id, updated_at)
-     select id, 'TRIAGED', priority, category, description, address, source, external_ref, lon, lat, kato, $12, $13, $14, $14, panic_unit_id, $14
-     from unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::float8[], $9::float8[], $10::text[], $11::uuid[])
-       as u(id, priority, category, description, address, source, external_ref, lon, lat, kato, panic_unit_id)
+       created_by, config_version, received_at, triaged_at, panic_unit_id, updated_at, location_precision)
+     select id, 'TRIAGED', priority, category, description, address, source, external_ref, lon, lat, kato, $12, $13, $14, $14, panic_unit_id, $14,
+       location_precision
+     from unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::float8[], $9::float8[], $10::text[], $11::uuid[],
+       $15::text[])
+       as u(id, priority, category, description, address, source, external_ref, lon, lat, kato, panic_unit_id, location_precision)
      returning *`,
     [
       col((x) => x.id),
@@ -111,6 +116,7 @@ export async function createIncidentsIn(uow: UnitOfWork, actor: string, inputs: 
       actor,
       CATALOGUE_VERSION,
       now,
+      col((x) => x.input.locationPrecision ?? 'point'),
     ],
   );
   const attached = items.flatMap((x) => (x.input.reportIds ?? []).map((reportId) => ({ reportId, incidentId: x.id })));
@@ -259,6 +265,42 @@ export async function transition(
     return row;
   });
 }
+
+/**
+ * An operator puts an incident where it really is: a report that gave only an address was placed by the gazetteer
+ * at a house, on a street or inside a district, or a caller corrects where they are. The point becomes exact, its
+ * district is placed again (the incident may move to another jurisdiction — the operator must cover both), the
+ * timeline keeps where it was, and the change is published (consoles move the marker; reports follow). Not on a
+ * finished incident: its place is part of the record.
+ */
+export async function relocate(
+  kernel: Kernel,
+  ctx: CommandContext,
+  actor: Actor,
+  incidentId: string,
+  input: { location: Position; address?: string | null; note?: string | null },
+): Promise<IncidentRow> {
+  const kato = kernel.areas.katoOf(input.location.lon, input.location.lat);
+  if (!kato) throw Problem.validation([{ path: 'body.location', code: 'outside_kazakhstan' }]);
+  return kernel.commands.run(ctx, async (uow) => {
+    const inc = await getIncidentRow(uow.tx, incidentId, true);
+    if (!covers(actor.jurisdictions, inc.kato) || !covers(actor.jurisdictions, kato)) throw new Problem('outside_jurisdiction');
+    if (FINISHED_STATUSES.includes(inc.status)) throw new Problem('dispatch.incident_finished', { status: inc.status }, [], 409);
+    const [row] = await uow.tx.query<IncidentRow>(
+      `update dispatch_incident set lon = $2, lat = $3, kato = $4, address = coalesce($5, address), location_precision = 'point', updated_at = $6
+       where id = $1 returning *`,
+      [inc.id, input.location.lon, input.location.lat, kato, input.address ?? null, uow.now.toISOString()],
+    );
+    const from = { lon: inc.lon, lat: inc.lat, kato: inc.kato, precision: inc.location_precision, address: inc.address };
+    await addTimeline(uow, actor.name, inc.id, { kind: 'relocated', position: input.location, note: input.note ?? null, data: { from, address: row.address } });
+    await uow.audit({ action: 'incident.relocated', entity: 'incident', entityId: inc.id, jurisdiction: kato, data: { from, to: { ...input.location, kato } } });
+    await emitIncident(uow, row, undefined, input.note ?? null);
+    return row;
+  });
+}
+
+/** Statuses after which an incident's facts are the record. */
+const FINISHED_STATUSES: readonly IncidentStatus[] = ['CLOSED', 'CANCELLED', 'MERGED'];
 
 /**
  * A crew's step from its tablet is its own unit's. On an incident with several units (a run card sends two cars to a

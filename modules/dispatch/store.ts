@@ -1,6 +1,7 @@
 import { Problem } from '../../packages/kernel/src/errors.ts';
 import type { Queryable } from '../../packages/kernel/src/db/types.ts';
 import type { UnitOfWork } from '../../packages/kernel/src/outbox.ts';
+import type { LocationPrecision } from '../reports/events.ts';
 import type { Priority } from './config/catalogue.ts';
 import { RUN_CARDS_VERSION } from './config/runcards.ts';
 import type { DispatchSettings } from './config/settings.ts';
@@ -43,6 +44,7 @@ export interface IncidentRow {
   merged_into: string | null;
   panic_unit_id: string | null;
   updated_at: Date;
+  location_precision: LocationPrecision;
 }
 
 export interface UnitRow {
@@ -100,6 +102,7 @@ export function presentIncident(r: IncidentRow, settings: DispatchSettings, now:
     source: r.source,
     externalRef: r.external_ref,
     location: { lon: r.lon, lat: r.lat },
+    locationPrecision: r.location_precision,
     kato: r.kato,
     createdBy: r.created_by,
     configVersion: r.config_version,
@@ -249,6 +252,7 @@ export async function emitIncident(
     priority: r.priority,
     category: r.category,
     location: { lon: r.lon, lat: r.lat },
+    locationPrecision: r.location_precision,
     kato: r.kato,
     reportIds: reportIds ?? (await reportIdsOf(uow.tx, r.id)),
     mergedInto: r.merged_into,

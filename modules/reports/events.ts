@@ -6,6 +6,16 @@ import { z } from 'zod';
 
 export const Point = z.object({ lon: z.number().min(-180).max(180), lat: z.number().min(-90).max(90) });
 
+/**
+ * How precisely a report's point is known: `point` — the reporter's own position (or an operator's pin); otherwise
+ * the gazetteer placed the address given instead, at a `house`, on a `street`, in a `place` (village,
+ * neighbourhood) or only inside a `district`. Consoles show anything but a point or a house as approximate.
+ */
+export const LOCATION_PRECISIONS = ['point', 'house', 'street', 'place', 'district'] as const;
+export type LocationPrecision = (typeof LOCATION_PRECISIONS)[number];
+/** Precise enough to compare reports by distance (duplicates) and to send the nearest unit on it. */
+export const isExactLocation = (p: LocationPrecision): boolean => p === 'point' || p === 'house';
+
 /** `reports.report.submitted` — a citizen report was accepted (201 returned to the channel). */
 export const ReportSubmitted = z.object({
   reportId: z.string(),
@@ -14,6 +24,8 @@ export const ReportSubmitted = z.object({
   /** Default priority of the category, P1 (most urgent) … P4; dispatch may re-triage. */
   priority: z.enum(['P1', 'P2', 'P3', 'P4']),
   location: Point,
+  /** Absent from events written before addresses were geocoded: those always had the reporter's point. */
+  locationPrecision: z.enum(LOCATION_PRECISIONS).default('point'),
   address: z.string().nullable(),
   /** KATO code of the district (or region) containing the point. */
   kato: z.string().nullable(),

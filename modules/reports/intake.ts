@@ -10,12 +10,15 @@ import type { ReportsSettings } from './config/settings.ts';
 import { abuseFlag } from './domain/abuse.ts';
 import { type DuplicateCandidate, duplicateLockKeys, gridCell, gridCellsWithin, pickDuplicate } from './domain/duplicate.ts';
 import type { ReportStatus } from './domain/status.ts';
-import { REPORT_SUBMITTED, type ReportSubmitted } from './events.ts';
+import { isExactLocation, type LocationPrecision, REPORT_SUBMITTED, type ReportSubmitted } from './events.ts';
 import type { IdempotencyRef, ReportRow, Submitted, Submitter, SubmitInput } from './service.ts';
 
 /** A submission that passed validation, waiting for its batch. */
 export interface Accepted {
   input: SubmitInput;
+  /** The reporter's point, or where the gazetteer placed the address. */
+  location: { lon: number; lat: number };
+  precision: LocationPrecision;
   category: Category;
   kato: string;
   who: Submitter;
@@ -27,7 +30,8 @@ function searchCells(items: readonly Accepted[], radiusM: number): [number[], nu
   const ns: number[] = [];
   const cells: number[] = [];
   items.forEach((it, i) => {
-    for (const cell of gridCellsWithin(it.input.location.lon, it.input.location.lat, radiusM)) {
+    if (!isExactLocation(it.precision)) return; // an approximate place is not compared by distance
+    for (const cell of gridCellsWithin(it.location.lon, it.location.lat, radiusM)) {
       ns.push(i + 1);
       cells.push(cell);
     }
@@ -85,7 +89,7 @@ export class ReportIntake {
     const locks = [
       ...new Set(
         items.flatMap((it) => [
-          ...duplicateLockKeys(it.category.code, it.input.location.lon, it.input.location.lat, rule.radiusM),
+          ...(isExactLocation(it.precision) ? duplicateLockKeys(it.category.code, it.location.lon, it.location.lat, rule.radiusM) : []),
           ...(it.input.deviceId === null ? [] : [`reports.device:${it.input.deviceId}`]),
           ...(it.input.contact.phone === null ? [] : [`reports.phone:${it.input.contact.phone}`]),
         ]),
@@ -164,8 +168,8 @@ export class ReportIntake {
          where ST_DWithin(r.location, q.g, $6))
        select * from (select near.*, row_number() over (partition by n order by distance_m) as k from near) x where k <= 50`,
       [
-        items.map((it) => it.input.location.lon),
-        items.map((it) => it.input.location.lat),
+        items.map((it) => it.location.lon),
+        items.map((it) => it.location.lat),
         items.map((it) => it.category.code),
         new Date(uow.now.getTime() - rule.windowMin * 60_000).toISOString(),
         now,
@@ -226,7 +230,7 @@ export class ReportIntake {
       const own: DuplicateCandidate[] = [];
       decisions.forEach((d, j) => {
         const other = items[j];
-        if (d.kind !== 'new' || other.category.code !== it.category.code) return;
+        if (d.kind !== 'new' || other.category.code !== it.category.code || !isExactLocation(other.precision) || !isExactLocation(it.precision)) return;
         own.push({
           id: d.id,
           category: other.category.code,
@@ -234,7 +238,7 @@ export class ReportIntake {
           duplicateOf: d.duplicateOf,
           falseReport: false,
           submittedAt: uow.now,
-          distanceM: haversineM(other.input.location, input.location),
+          distanceM: haversineM(other.location, it.location),
         });
       });
       const duplicateOf = pickDuplicate({ category: it.category.code, submittedAt: uow.now }, [...(candidates.get(i + 1) ?? []), ...own], rule);
@@ -255,17 +259,17 @@ export class ReportIntake {
            insert into reports_report (id, tracking_token, category, priority, categories_version, status, channel, partner_key_id,
              location, address, kato, description, attributes, anonymous, contact_name, contact_phone, contact_email, device_id,
              media_url, media_count, duplicate_of, flagged, flag_reason, idempotency_scope, idempotency_key, idempotency_hash,
-             submitted_at, updated_at, grid_cell)
+             submitted_at, updated_at, grid_cell, location_precision)
            select id, token, category, priority, $5, 'received', channel, partner_key_id,
              ST_SetSRID(ST_MakePoint(lon, lat), 4326)::geography, address, kato, description, attributes, anonymous, contact_name,
              contact_phone, contact_email, device_id, media_url, media_count, duplicate_of, flagged, flag_reason, idempotency_scope,
-             idempotency_key, idempotency_hash, $27, $27, grid_cell
+             idempotency_key, idempotency_hash, $27, $27, grid_cell, location_precision
            from unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $6::text[], $7::uuid[], $8::float8[], $9::float8[], $10::text[],
              $11::text[], $12::text[], $13::jsonb[], $14::boolean[], $15::text[], $16::text[], $17::text[], $18::text[], $19::text[],
-             $20::int[], $21::uuid[], $22::boolean[], $23::text[], $24::text[], $25::text[], $26::text[], $28::int8[])
+             $20::int[], $21::uuid[], $22::boolean[], $23::text[], $24::text[], $25::text[], $26::text[], $28::int8[], $29::text[])
              as u(id, token, category, priority, channel, partner_key_id, lon, lat, address, kato, description, attributes, anonymous,
                contact_name, contact_phone, contact_email, device_id, media_url, media_count, duplicate_of, flagged, flag_reason,
-               idempotency_scope, idempotency_key, idempotency_hash, grid_cell)
+               idempotency_scope, idempotency_key, idempotency_hash, grid_cell, location_precision)
            returning *),
          history as (insert into reports_history (report_id, status, at) select id, 'received', $27 from inserted)
          select ${this.columns} from inserted r`,
@@ -277,8 +281,8 @@ export class ReportIntake {
           CATEGORIES_VERSION,
           col((x) => x.it.who.channel),
           col((x) => x.it.who.partner?.id ?? null),
-          col((x) => x.it.input.location.lon),
-          col((x) => x.it.input.location.lat),
+          col((x) => x.it.location.lon),
+          col((x) => x.it.location.lat),
           col((x) => x.it.input.address),
           col((x) => x.it.kato),
           col((x) => x.it.input.description),
@@ -297,7 +301,9 @@ export class ReportIntake {
           col((x) => x.it.idem?.key ?? null),
           col((x) => x.it.idem?.hash ?? null),
           now,
-          col((x) => gridCell(x.it.input.location.lon, x.it.input.location.lat)),
+          // No grid cell for an approximate place: no later report is joined to it by distance.
+          col((x) => (isExactLocation(x.it.precision) ? gridCell(x.it.location.lon, x.it.location.lat) : null)),
+          col((x) => x.it.precision),
         ],
       );
       for (const r of inserted) rows.set(r.id, r);
@@ -307,7 +313,7 @@ export class ReportIntake {
         }
       }
       for (const { it, d } of fresh) {
-        const { input, category, kato, who } = it;
+        const { input, category, kato, who, location, precision } = it;
         await uow.audit({
           action: 'report.submitted',
           entity: 'report',
@@ -315,13 +321,14 @@ export class ReportIntake {
           jurisdiction: kato,
           actor: who.ctx.actor,
           requestId: who.ctx.requestId ?? null,
-          data: { category: category.code, channel: who.channel, duplicateOf: d.duplicateOf, flagged: d.flag.flagged, flagReason: d.flag.reason, media: input.media.length },
+          data: { category: category.code, channel: who.channel, locationPrecision: precision, duplicateOf: d.duplicateOf, flagged: d.flag.flagged, flagReason: d.flag.reason, media: input.media.length },
         });
         const event: ReportSubmitted = {
           reportId: d.id,
           category: category.code,
           priority: category.priority,
-          location: { lon: input.location.lon, lat: input.location.lat },
+          location: { lon: location.lon, lat: location.lat },
+          locationPrecision: precision,
           address: input.address,
           kato,
           description: input.description,

@@ -91,7 +91,9 @@ describe(`Open311 GeoReport v2 on ${backendName}`, () => {
   const almaty = (i: number) => ({ lat: (43.2567 + i * 0.004).toFixed(6), long: (76.9286 - i * 0.004).toFixed(6) });
 
   beforeAll(async () => {
-    server = await testServer();
+    // The geocoder reads a real OpenStreetMap extract (Monaco's, the one the road network tests use): addresses there
+    // are found and then refused as outside Kazakhstan, which proves the whole path from the file to the refusal.
+    server = await testServer({ env: { TARTIP_GAZETTEER_OSM: 'data/monaco-osm/monaco.osm.pbf' } });
   });
   afterAll(async () => server?.close());
 
@@ -217,6 +219,17 @@ describe(`Open311 GeoReport v2 on ${backendName}`, () => {
     expect(await stored()).toEqual(before);
   });
 
+  it('files a request with an address_string and no lat/long: placed in the district it names, shown approximate', async () => {
+    const res = await post('requests.json', { api_key: APP102, service_code: 'noise', address_string: 'Бостандыкский район, г. Алматы, мкр. Орбита-1, 20' });
+    expect(res.statusCode, res.body).toBe(200);
+    const [created] = res.json();
+    const [row] = await server.kernel.db.query<{ kato: string; location_precision: string; address: string }>(
+      'select kato, location_precision, address from reports_report where id = $1',
+      [created.service_request_id],
+    );
+    expect(row).toEqual({ kato: '751410000', location_precision: 'district', address: 'Бостандыкский район, г. Алматы, мкр. Орбита-1, 20' });
+  });
+
   it('refuses bad requests with 400 and a description per field, storing nothing', async () => {
     const before = await stored();
     const base = { api_key: APP102, service_code: 'theft', ...almaty(4) };
@@ -228,6 +241,16 @@ describe(`Open311 GeoReport v2 on ${backendName}`, () => {
     expect(errors(await post('requests.json', { ...base, phone: '+996 555 123 456' }), 400)[0]).toMatch(/^phone: /);
     expect(errors(await post('requests.json', { ...base, email: 'not-an-email' }), 400)[0]).toMatch(/^email: /);
     expect(errors(await post('requests.json', { ...base, description: 'x'.repeat(4001) }), 400)[0]).toMatch(/^description: /);
+    // GeoReport v2: lat and long together, or an address_string the gazetteer can place.
+    const { lat: _lat, long: _long, ...noPoint } = base;
+    const { long: _l, ...latOnly } = base;
+    expect(errors(await post('requests.json', latOnly), 400)).toEqual(['long: Required.']);
+    expect(errors(await post('requests.json', { ...noPoint, address_string: 'ул. Несуществующая, 5' }, 'en'), 400)).toEqual([
+      'address_string: This address was not found. Add the city and street, or put a pin on the map.',
+    ]);
+    expect(errors(await post('requests.json', { ...noPoint, address_string: 'Avenue des Papalins 6, Monaco' }, 'en'), 400)).toEqual([
+      'address_string: The point is outside Kazakhstan.',
+    ]);
     const x = parsedXml(await post('requests.xml', { ...base, long: '500' }), 400);
     expect(x.errors.error[0].description).toMatch(/^long: /);
     expect(await stored()).toEqual(before);
@@ -272,6 +295,7 @@ describe(`Open311 GeoReport v2 on ${backendName}`, () => {
       incidentId: opened ?? newId(),
       status: 'CLOSED',
       priority: 'P2',
+      locationPrecision: 'point',
       category: 'theft',
       location: { lon: Number(almaty(5).long), lat: Number(almaty(5).lat) },
       kato: '751110000',

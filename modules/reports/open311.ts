@@ -89,8 +89,10 @@ const coordinate = (min: number, max: number) =>
 
 const PostFields = z.object({
   service_code: z.string().min(1).max(100),
-  lat: coordinate(-90, 90),
-  long: coordinate(-180, 180),
+  // Both, or neither when address_string places the request (GeoReport v2: «lat & long both required if no
+  // address_string»); the gazetteer then finds the address.
+  lat: coordinate(-90, 90).optional(),
+  long: coordinate(-180, 180).optional(),
   address_string: z.string().trim().max(500).optional(),
   email: z.email().max(254).optional(),
   device_id: z.string().regex(DEVICE_ID).optional(),
@@ -260,6 +262,9 @@ export function open311Routes(kernel: Kernel, service: ReportsService) {
         if (code !== null && !categoryOf(code)) {
           throw new Open311Failure(400, [{ code: 400, description: t(locale, 'reports.open311.unknown_service', { code: code.slice(0, 100) }) }]);
         }
+        if (parsed.success && (parsed.data.lat === undefined) !== (parsed.data.long === undefined)) {
+          errors.push({ path: parsed.data.lat === undefined ? 'lat' : 'long', code: 'required' });
+        }
         const phone = parsed.success && parsed.data.phone ? normalizePhone(parsed.data.phone) : null;
         if (parsed.success && parsed.data.phone && !phone) errors.push({ path: 'phone', code: 'invalid_format', params: { format: '+7XXXXXXXXXX' } });
         if (!parsed.success || errors.length > 0) throw new Open311Failure(400, fieldErrors(errors, locale));
@@ -269,7 +274,7 @@ export function open311Routes(kernel: Kernel, service: ReportsService) {
           const { report } = await service.submit(
             {
               category: f.service_code,
-              location: { lon: f.long, lat: f.lat },
+              location: f.lat !== undefined && f.long !== undefined ? { lon: f.long, lat: f.lat } : null,
               address: f.address_string || null,
               description: f.description || null,
               media: [],
@@ -280,7 +285,7 @@ export function open311Routes(kernel: Kernel, service: ReportsService) {
               deviceId: f.device_id ?? null,
               attributes: answers,
             },
-            { location: 'lat/long', attribute: (c) => `attribute[${c}]`, media: () => 'media_url' },
+            { location: 'lat/long', address: 'address_string', attribute: (c) => `attribute[${c}]`, media: () => 'media_url' },
             { channel: partner.channel, partner, ctx: { actor: actorOf(partner), requestId: String(req.id) } },
             null,
           );

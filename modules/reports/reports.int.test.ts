@@ -90,6 +90,7 @@ describe(`reports API on ${backendName}`, () => {
   const incident = async (data: Partial<IncidentChanged> & { incidentId: string; status: IncidentStatus }) => {
     const event: IncidentChanged = {
       priority: 'P2',
+      locationPrecision: 'point',
       category: 'theft',
       location: { lon: ALMATY[0], lat: ALMATY[1] },
       kato: '751110000',
@@ -235,6 +236,33 @@ describe(`reports API on ${backendName}`, () => {
   });
 
   // ---- Idempotency-Key --------------------------------------------------------------------------------
+  it('files a report with an address and no point: placed by the gazetteer, approximate, never joined by distance', async () => {
+    // A phone with location services off: the citizen types where it happened.
+    const address = 'Алматы қаласы, Алмалы ауданы, Төле би көшесі 50';
+    const first = await created({ category: 'noise', address, deviceId: 'no-gps-1' });
+    const r = await row(first.id);
+    expect(r).toMatchObject({ location_precision: 'district', kato: '751110000', address, grid_cell: null });
+    // The point stands for the district — inside it — not for the spot.
+    expect(server.kernel.areas.katoOf(Number(r.lon), Number(r.lat))).toBe('751110000');
+    const detail = (await server.as('operator', { method: 'GET', url: `/api/v1/reports/${first.id}` })).json();
+    expect(detail).toMatchObject({ locationPrecision: 'district', kato: '751110000' });
+    // Its incident carries the same precision, so the console shows it as approximate.
+    const [incident] = await db().query<{ location_precision: string }>(
+      'select i.location_precision from dispatch_incident i join dispatch_incident_report x on x.incident_id = i.id where x.report_id = $1',
+      [first.id],
+    );
+    expect(incident.location_precision).toBe('district');
+    // A second report of the same kind «in the same district» is not a duplicate: the place is not known that well.
+    const second = await created({ category: 'noise', address, deviceId: 'no-gps-2' });
+    expect(second.duplicateOf).toBeNull();
+    // Nor does a precise report at the stand-in point join either of them.
+    const third = await created(body({ category: 'noise', location: { type: 'Point', coordinates: [Number(r.lon), Number(r.lat)] }, deviceId: 'gps-3' }));
+    expect(third.duplicateOf).toBeNull();
+    // A point given with an address is the point: the address is kept as text.
+    const both = await created(body({ category: 'noise', address: 'Есильский район', location: { type: 'Point', coordinates: offset(ALMATY, 9000, 0) }, deviceId: 'gps-4' }));
+    expect(await row(both.id)).toMatchObject({ location_precision: 'point', address: 'Есильский район' });
+  });
+
   it('a retry with the same Idempotency-Key returns the first report and stores nothing new', async () => {
     const payload = body({ category: 'drugs', location: { type: 'Point', coordinates: offset(ALMATY, -4000, 0) }, deviceId: 'phone-idem-1' });
     const headers = { 'idempotency-key': 'report-7f3a-0001' };
@@ -282,7 +310,18 @@ describe(`reports API on ${backendName}`, () => {
         lang: 'kk',
         message: 'Нүкте Қазақстан аумағынан тыс жерде.',
       },
-      { name: 'no location', payload: { category: 'theft', address: 'Алматы, Абая 10' }, field: ['body.location', 'required'] },
+      { name: 'neither a point nor an address', payload: { category: 'theft', description: 'где-то' }, field: ['body.location', 'required'] },
+      {
+        name: 'an address the gazetteer cannot find',
+        payload: { category: 'theft', address: 'ул. Несуществующая, 5' },
+        field: ['body.address', 'address_not_found'],
+        lang: 'ru',
+        message: 'Адрес не найден. Укажите город и улицу или отметьте место на карте.',
+      },
+      // Есильский район: one in Akmola, one in North Kazakhstan, one in Astana.
+      { name: 'an address that fits three districts', payload: { category: 'theft', address: 'Есильский район, ул. Ленина 3' }, field: ['body.address', 'address_ambiguous'] },
+      // Only the city is known here (no street index loaded): a unit cannot be sent to «Almaty».
+      { name: 'an address naming only the city', payload: { category: 'theft', address: 'Алматы, Абая 10' }, field: ['body.address', 'address_too_vague'], lang: 'kk' },
       { name: 'an unknown category', payload: body({ category: 'alien-landing' }), field: ['body.category', 'invalid_value'] },
       {
         name: 'a file over 5 MiB',

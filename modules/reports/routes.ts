@@ -11,6 +11,7 @@ import { CATEGORIES, CATEGORY_CODES, GROUPS, MEDIA_RULES } from './config/catego
 import { PHONE } from './domain/contact.ts';
 import { base64Size, type MediaType } from './domain/media.ts';
 import { REPORT_STATUSES } from './domain/status.ts';
+import { LOCATION_PRECISIONS } from './events.ts';
 import { type ReportsService, type SubmitInput, toSummary } from './service.ts';
 
 // ---- schemas --------------------------------------------------------------------------------------------
@@ -47,7 +48,8 @@ export const DEVICE_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 export const NewReport = z.strictObject({
   category: z.enum(CATEGORY_CODES),
-  location: GeoPoint,
+  /** The reporter's position; without it, `address` is placed by the gazetteer (one of the two is required). */
+  location: GeoPoint.optional(),
   address: z.string().trim().min(1).max(500).optional(),
   description: z.string().trim().max(4000).optional(),
   media: z
@@ -96,6 +98,7 @@ const Summary = z.object({
   statusNote: z.string().nullable(),
   channel: z.string(),
   location: z.object({ type: z.literal('Point'), coordinates: z.tuple([z.number(), z.number()]) }),
+  locationPrecision: z.enum(LOCATION_PRECISIONS),
   address: z.string().nullable(),
   kato: z.string().nullable(),
   description: z.string().nullable(),
@@ -210,7 +213,8 @@ export async function reportRoutes(app: FastifyInstance, kernel: Kernel, service
         tags: ['reports'],
         summary: 'File a citizen report (one click): anonymous web page, or a partner app with X-API-Key (reports:submit)',
         description:
-          'Location is required (a GeoJSON point inside Kazakhstan; there is no offline geocoder, so an address alone cannot place a report). ' +
+          'A GeoJSON point inside Kazakhstan, or only an address: the offline gazetteer places it (house, street, place or district — ' +
+          '`locationPrecision`) and refuses it with 422 on `body.address` when it is not found, fits several places, or names only a city. ' +
           'Up to 3 media files (JPEG, PNG, WebP, MP4), 5 MiB each decoded, base64 in JSON. Idempotency-Key is honoured; anonymous callers are ' +
           'kept apart by deviceId (or address). A report of the same category within the duplicate radius and window of an open one joins it ' +
           '(`duplicateOf`).',
@@ -225,7 +229,7 @@ export async function reportRoutes(app: FastifyInstance, kernel: Kernel, service
       const { items, errors } = decodeMedia(body.media);
       const input: SubmitInput = {
         category: body.category,
-        location: { lon: body.location.coordinates[0], lat: body.location.coordinates[1] },
+        location: body.location ? { lon: body.location.coordinates[0], lat: body.location.coordinates[1] } : null,
         address: body.address ?? null,
         description: body.description ? body.description : null,
         media: items,
@@ -238,7 +242,7 @@ export async function reportRoutes(app: FastifyInstance, kernel: Kernel, service
       const idem = req.idempotency ? { scope: req.idempotency.principal, key: req.idempotency.key, hash: req.idempotency.hash } : null;
       const { report, created } = await service.submit(
         input,
-        { location: 'body.location', attribute: (code) => `body.attributes.${code}`, media: (i) => `body.media.${i}.data` },
+        { location: 'body.location', address: 'body.address', attribute: (code) => `body.attributes.${code}`, media: (i) => `body.media.${i}.data` },
         { channel: partnerPrincipal?.channel ?? 'web', partner: partnerPrincipal, ctx: ctxOf(req) },
         idem,
         errors,

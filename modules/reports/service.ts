@@ -16,7 +16,7 @@ import { type MediaType, sniffType } from './domain/media.ts';
 import { decideIncidentChange, type NoteCode, type ReportStatus } from './domain/status.ts';
 import { webhookBody } from './domain/webhook.ts';
 import { ReportIntake } from './intake.ts';
-import { REPORT_STATUS_CHANGED, type ReportStatusChanged, } from './events.ts';
+import { type LocationPrecision, REPORT_STATUS_CHANGED, type ReportStatusChanged } from './events.ts';
 
 /** Durable group (and inbox consumer) that follows dispatch's incidents. */
 export const INCIDENT_GROUP = 'reports.incident-status';
@@ -27,7 +27,7 @@ const REPORT_COLUMNS = `r.id, r.tracking_token, r.category, r.priority, r.catego
   r.status_note_code, r.channel, r.partner_key_id, ST_X(r.location::geometry) as lon, ST_Y(r.location::geometry) as lat,
   r.address, r.kato, r.description, r.attributes, r.anonymous, r.contact_name, r.contact_phone, r.contact_email,
   r.device_id, r.media_url, r.media_count, r.duplicate_of, r.incident_id, r.incident_at, r.flagged, r.flag_reason,
-  r.false_at, r.false_reason, r.false_by, r.idempotency_hash, r.submitted_at, r.updated_at`;
+  r.false_at, r.false_reason, r.false_by, r.idempotency_hash, r.submitted_at, r.updated_at, r.location_precision`;
 
 export interface ReportRow {
   id: string;
@@ -64,6 +64,7 @@ export interface ReportRow {
   idempotency_hash: string | null;
   submitted_at: Date;
   updated_at: Date;
+  location_precision: LocationPrecision;
 }
 
 interface HistoryRow {
@@ -105,6 +106,7 @@ export interface ReportSummary {
   statusNote: string | null;
   channel: string;
   location: { type: 'Point'; coordinates: [number, number] };
+  locationPrecision: LocationPrecision;
   address: string | null;
   kato: string | null;
   description: string | null;
@@ -139,6 +141,7 @@ export function toSummary(r: ReportRow, locale: Locale): ReportSummary {
     statusNote: noteText(r.status_note, r.status_note_code, locale),
     channel: r.channel,
     location: { type: 'Point', coordinates: [r.lon, r.lat] },
+    locationPrecision: r.location_precision,
     address: r.address,
     kato: r.kato,
     description: r.description,
@@ -156,9 +159,16 @@ export function toSummary(r: ReportRow, locale: Locale): ReportSummary {
 
 // ---- inputs ---------------------------------------------------------------------------------------------
 
+/** Where a report was placed, and how precisely. */
+export interface Located {
+  point: { lon: number; lat: number };
+  precision: LocationPrecision;
+}
+
 export interface SubmitInput {
   category: string;
-  location: { lon: number; lat: number };
+  /** The reporter's point; null when only an address was given (then the gazetteer places it). */
+  location: { lon: number; lat: number } | null;
   address: string | null;
   description: string | null;
   media: { contentType: MediaType; bytes: Buffer }[];
@@ -172,6 +182,7 @@ export interface SubmitInput {
 /** Where each input sits in the caller's request, for field errors (`body.location` or Open311's `lat`). */
 export interface InputPaths {
   location: string;
+  address: string;
   attribute: (code: string) => string;
   media: (index: number) => string;
 }
@@ -245,8 +256,23 @@ export class ReportsService {
     return row ?? null;
   }
 
+  /**
+   * Where the report is: the reporter's point, or the address placed by the gazetteer — refused (422, on the address)
+   * when it cannot be found, fits several places, or names no more than a city or region: a unit cannot be sent
+   * there, and the citizen can add the street or drop a pin.
+   */
+  place(input: SubmitInput, paths: InputPaths): { point: { lon: number; lat: number }; precision: LocationPrecision } | FieldError {
+    if (input.location) return { point: input.location, precision: 'point' };
+    if (!input.address) return { path: paths.location, code: 'required' };
+    const found = this.kernel.gazetteer.geocode(input.address);
+    if (!found.found) return { path: paths.address, code: found.reason === 'ambiguous' ? 'address_ambiguous' : 'address_not_found' };
+    const { precision } = found.place;
+    if (precision === 'region') return { path: paths.address, code: 'address_too_vague' };
+    return { point: { lon: found.place.lon, lat: found.place.lat }, precision };
+  }
+
   /** Everything that can be wrong with a submission, found before anything is written. */
-  validate(input: SubmitInput, paths: InputPaths): { errors: FieldError[]; kato: string | null } {
+  validate(input: SubmitInput, paths: InputPaths): { errors: FieldError[]; kato: string | null; located: Located | null } {
     const errors: FieldError[] = [];
     const category = categoryOf(input.category);
     if (category) errors.push(...validateAttributes(category, input.attributes, paths.attribute));
@@ -257,9 +283,14 @@ export class ReportsService {
         errors.push({ path: paths.media(i), code: 'media_type_mismatch', params: { contentType: m.contentType } });
       }
     });
-    const kato = this.kernel.areas.katoOf(input.location.lon, input.location.lat);
-    if (!kato) errors.push({ path: paths.location, code: 'outside_kazakhstan' });
-    return { errors, kato };
+    const placed = this.place(input, paths);
+    if ('code' in placed) {
+      errors.push(placed);
+      return { errors, kato: null, located: null };
+    }
+    const kato = this.kernel.areas.katoOf(placed.point.lon, placed.point.lat);
+    if (!kato) errors.push({ path: input.location ? paths.location : paths.address, code: 'outside_kazakhstan' });
+    return { errors, kato, located: placed };
   }
 
   /**
@@ -275,9 +306,9 @@ export class ReportsService {
     }
     const category = categoryOf(input.category);
     if (!category) throw Problem.validation([{ path: 'body.category', code: 'invalid_value' }]);
-    const { errors, kato } = this.validate(input, paths);
-    if (preErrors.length + errors.length > 0 || !kato) throw Problem.validation([...preErrors, ...errors]);
-    return this.intake.submit({ input, category, kato, who, idem });
+    const { errors, kato, located } = this.validate(input, paths);
+    if (preErrors.length + errors.length > 0 || !kato || !located) throw Problem.validation([...preErrors, ...errors]);
+    return this.intake.submit({ input, location: located.point, precision: located.precision, category, kato, who, idem });
   }
 
   /** The citizen's view: no personal data. */

@@ -6,6 +6,7 @@ const event = (over: Partial<IncidentChanged> = {}): IncidentChanged => ({
   incidentId: 'inc-1',
   status: 'DISPATCHED',
   priority: 'P2',
+  locationPrecision: 'point',
   category: 'theft',
   location: { lon: 76.93, lat: 43.26 },
   kato: '751110000',

@@ -287,6 +287,7 @@ describe(`traffic roads on ${backendName}`, () => {
         category: 'road-defect',
         priority: 'P3',
         location: place,
+        locationPrecision: 'point',
         address: 'ул. Достык, 5',
         kato: '711110000',
         description: 'Яма',

@@ -47,8 +47,13 @@ const schema = z
     TARTIP_OUTBOX_BATCH: z.coerce.number().int().min(1).max(10_000).default(500),
     TARTIP_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10_000),
     TARTIP_WEB_DIR: z.string().optional(),
+    // An OpenStreetMap extract (.osm.pbf) whose houses, streets and places the geocoder searches (reports filed
+    // with an address only); without it, an address is placed only as far as the district it names.
+    TARTIP_GAZETTEER_OSM: z.string().min(1).optional(),
   })
   .superRefine((c, ctx) => {
+    if (c.TARTIP_GAZETTEER_OSM && !existsSync(c.TARTIP_GAZETTEER_OSM))
+      ctx.addIssue({ code: 'custom', path: ['TARTIP_GAZETTEER_OSM'], message: `file not found: ${c.TARTIP_GAZETTEER_OSM}` });
     if (c.TARTIP_MODE === 'production') {
       if (!c.TARTIP_DATABASE_URL?.startsWith('postgres'))
         ctx.addIssue({ code: 'custom', path: ['TARTIP_DATABASE_URL'], message: 'production mode needs a postgres:// URL' });
@@ -91,6 +96,8 @@ export interface Config {
   outboxBatch: number;
   shutdownGraceMs: number;
   webDir: string | undefined;
+  /** The OpenStreetMap extract the geocoder reads, if any (TARTIP_GAZETTEER_OSM). */
+  gazetteerOsm: string | undefined;
   /**
    * The `TARTIP_*` variables the configuration was read from (plus the `TARTIP_CONFIG` file's values, the
    * environment winning). Modules validate their own variables from it (e.g. `TARTIP_DISPATCH_*`).
@@ -158,6 +165,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     outboxBatch: c.TARTIP_OUTBOX_BATCH,
     shutdownGraceMs: c.TARTIP_SHUTDOWN_GRACE_MS,
     webDir: c.TARTIP_WEB_DIR,
+    gazetteerOsm: c.TARTIP_GAZETTEER_OSM,
     env: Object.fromEntries(
       [...Object.entries(fromFile), ...Object.entries(env)].filter(
         ([k, v]) => k.startsWith('TARTIP_') && (typeof v === 'string' || typeof v === 'number') && v !== '',

@@ -16,6 +16,8 @@ import { openPostgres } from './db/postgres.ts';
 import { profileStatements } from './db/statement-profile.ts';
 import type { Db } from './db/types.ts';
 import { AreaIndex } from './geo/area-index.ts';
+import { Gazetteer } from './geo/gazetteer.ts';
+import { readGazetteerSource } from './geo/gazetteer-osm.ts';
 import { loadBoundaries } from './geo/geo.ts';
 import { Commands, OutboxRelay } from './outbox.ts';
 
@@ -32,6 +34,8 @@ export interface Kernel {
   bus: Bus;
   /** Regions and districts in memory: places a point (lon/lat → KATO) without a query. */
   areas: AreaIndex;
+  /** Addresses → points, offline: the districts always, houses and streets when an OSM extract is configured. */
+  gazetteer: Gazetteer;
   commands: Commands;
   relay: OutboxRelay;
   tokens: TokenIssuer;
@@ -80,6 +84,14 @@ export async function openBus(config: Config): Promise<Bus> {
   });
 }
 
+function openGazetteer(config: Config, areas: AreaIndex, log: Logger): Gazetteer {
+  if (!config.gazetteerOsm) return new Gazetteer(areas);
+  const { ms, ...source } = readGazetteerSource(config.gazetteerOsm);
+  const gazetteer = new Gazetteer(areas, source);
+  log.info({ file: config.gazetteerOsm, ms, ...gazetteer.counts }, 'gazetteer loaded');
+  return gazetteer;
+}
+
 /** Opens the database and the bus, applies migrations, loads boundaries, starts the outbox relay. */
 export async function createKernel(config: Config, options: KernelOptions = {}): Promise<Kernel> {
   const log = options.log ?? pino({ level: config.logLevel, base: { service: 'tartip' } });
@@ -87,6 +99,7 @@ export async function createKernel(config: Config, options: KernelOptions = {}):
   const db = await openDatabase(config);
   let bus: Bus | undefined;
   let areas: AreaIndex;
+  let gazetteer: Gazetteer;
   try {
     bus = await openBus(config);
     const migrations = [...readMigrations('kernel', KERNEL_MIGRATIONS_DIR), ...(options.migrations ?? [])];
@@ -95,6 +108,7 @@ export async function createKernel(config: Config, options: KernelOptions = {}):
     const loaded = await loadBoundaries(db, GEO_DATA_DIR);
     if (loaded > 0) log.info({ areas: loaded }, 'boundaries of Kazakhstan loaded');
     areas = await AreaIndex.load(db);
+    gazetteer = openGazetteer(config, areas, log);
   } catch (e) {
     await bus?.close().catch(() => {});
     await db.close().catch(() => {});
@@ -115,6 +129,7 @@ export async function createKernel(config: Config, options: KernelOptions = {}):
     db,
     bus,
     areas,
+    gazetteer,
     commands,
     relay,
     tokens: new TokenIssuer(jwtSecret, config.accessTokenTtl),

@@ -29,12 +29,22 @@ export const FINAL_STATUSES: readonly string[] = ['CLEARED', 'CLOSED', 'CANCELLE
 /** Statuses in which an incident waits for a unit. */
 export const WAITING_STATUSES: readonly string[] = ['RECEIVED', 'TRIAGED', 'PENDING'];
 
+export const LOCATION_PRECISIONS = ['point', 'house', 'street', 'place', 'district'] as const;
+export type LocationPrecision = (typeof LOCATION_PRECISIONS)[number];
+/** Whether an incident's marker is the spot, or only stands for a street, a village or a district. */
+export const isApproximate = (p: LocationPrecision): boolean => p !== 'point' && p !== 'house';
+
 export interface IncidentSummary {
   id: string;
   status: IncidentStatus;
   priority: Priority;
   category: string;
   location: LonLat;
+  /**
+   * `point` (someone stood there, or an operator put the pin) or `house`: the spot. `street`, `place` or `district`:
+   * a citizen gave only an address and the server placed it that far — approximate until an operator relocates it.
+   */
+  locationPrecision: LocationPrecision;
   kato: string | null;
   address: string | null;
   description: string | null;
@@ -182,6 +192,7 @@ export function normalizeIncident(v: unknown): IncidentSummary {
     priority: (str(r.priority) ?? 'P3') as Priority,
     category: str(r.category) ?? 'other',
     location: point(r.location) ?? { lon: 0, lat: 0 },
+    locationPrecision: (LOCATION_PRECISIONS as readonly string[]).includes(str(r.locationPrecision) ?? '') ? (str(r.locationPrecision) as LocationPrecision) : 'point',
     kato: str(r.kato),
     address: str(r.address),
     description: str(r.description),

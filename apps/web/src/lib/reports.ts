@@ -24,7 +24,9 @@ export interface Category {
 
 export interface NewReport {
   category: string;
-  location: { type: 'Point'; coordinates: [number, number] };
+  /** The place as a point; without it, `address` is placed by the server's gazetteer. */
+  location?: { type: 'Point'; coordinates: [number, number] };
+  address?: string;
   description?: string;
   media?: { contentType: string; data: string }[];
   anonymous: boolean;

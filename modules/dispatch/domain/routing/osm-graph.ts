@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { haversineM, type LonLat } from '../eta.ts';
 import { type Edge, RoadGraph } from './graph.ts';
-import { readOsmPbf, type OsmWay } from './osm-pbf.ts';
+import { readOsmPbf, type OsmWay } from '../../../../packages/kernel/src/geo/osm-pbf.ts';
 
 /**
  * Effective speeds (km/h) by OSM `highway` type for a patrol car in town: below the posted limits, since a

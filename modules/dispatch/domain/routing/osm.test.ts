@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../../../../packages/kernel/src/kernel.ts';
 import { haversineM } from '../eta.ts';
 import { buildRoadGraph, wayDirection } from './osm-graph.ts';
-import { OsmPbfError, readOsmPbf } from './osm-pbf.ts';
+import { OsmPbfError, readOsmPbf } from '../../../../packages/kernel/src/geo/osm-pbf.ts';
 
 const MONACO = join(REPO_ROOT, 'data/monaco-osm/monaco.osm.pbf');
 const file = new Uint8Array(readFileSync(MONACO));

@@ -1,5 +1,5 @@
 import type { Queryable } from '../db/types.ts';
-import type { Area, Placement } from './geo.ts';
+import { type Area, type AreaRow, type Placement, toArea } from './geo.ts';
 
 /**
  * The boundaries held in memory for placing points (lon/lat → region and district) without a database round
@@ -99,7 +99,7 @@ export function inBandedRings(rings: readonly BandedRing[], lon: number, lat: nu
 }
 
 type Position = [number, number];
-type MultiPolygon = { type: 'MultiPolygon'; coordinates: Position[][][] } | { type: 'Polygon'; coordinates: Position[][] };
+export type MultiPolygon = { type: 'MultiPolygon'; coordinates: Position[][][] } | { type: 'Polygon'; coordinates: Position[][] };
 
 /** Even–odd rule over the rings of one polygon (holes included). */
 export function inRings(rings: readonly Float64Array[], lon: number, lat: number): boolean {
@@ -134,16 +134,21 @@ function index(area: Area, geometry: MultiPolygon): IndexedArea {
 const contains = (a: IndexedArea, lon: number, lat: number) =>
   lon >= a.box[0] && lon <= a.box[2] && lat >= a.box[1] && lat <= a.box[3] && a.polygons.some((rings) => inBandedRings(rings, lon, lat));
 
+
 export class AreaIndex {
   private readonly byKato = new Map<string, Area>();
+  private readonly indexed = new Map<string, IndexedArea>();
+  private readonly labels = new Map<string, { lon: number; lat: number }>();
 
   private constructor(
     private readonly regions: IndexedArea[],
     /** Districts grouped by their region's KATO code, so a point is tested only against its region's districts. */
     private readonly districts: Map<string | null, IndexedArea[]>,
   ) {
-    for (const a of regions) this.byKato.set(a.area.kato, a.area);
-    for (const group of districts.values()) for (const a of group) this.byKato.set(a.area.kato, a.area);
+    for (const a of [...regions, ...[...districts.values()].flat()]) {
+      this.byKato.set(a.area.kato, a.area);
+      this.indexed.set(a.area.kato, a);
+    }
   }
 
   /** The region or district with this KATO code (names in ru/kk/en), or null when there is none. */
@@ -152,25 +157,60 @@ export class AreaIndex {
   }
 
   static async load(db: Queryable): Promise<AreaIndex> {
-    const rows = await db.query<{
-      kato: string;
-      level: 'region' | 'district';
-      parent_kato: string | null;
-      iso: string | null;
-      name_ru: string;
-      name_kk: string;
-      name_en: string;
-      geometry: string;
-    }>('select kato, level, parent_kato, iso, name_ru, name_kk, name_en, ST_AsGeoJSON(geom) as geometry from kernel_geo_area order by kato');
+    const rows = await db.query<AreaRow & { geometry: string }>(
+      'select kato, level, parent_kato, iso, name_ru, name_kk, name_en, ST_AsGeoJSON(geom) as geometry from kernel_geo_area order by kato',
+    );
+    return AreaIndex.fromRows(rows.map((r) => ({ ...r, geometry: JSON.parse(r.geometry) as MultiPolygon })));
+  }
+
+  /** Built from rows shaped like `kernel_geo_area`'s (tests build one straight from the GeoJSON). */
+  static fromRows(rows: readonly (AreaRow & { geometry: MultiPolygon })[]): AreaIndex {
     const regions: IndexedArea[] = [];
     const districts = new Map<string | null, IndexedArea[]>();
     for (const r of rows) {
-      const area: Area = { kato: r.kato, level: r.level, parentKato: r.parent_kato, iso: r.iso, name: { ru: r.name_ru, kk: r.name_kk, en: r.name_en } };
-      const indexed = index(area, JSON.parse(r.geometry) as MultiPolygon);
+      const indexed = index(toArea(r), r.geometry);
       if (r.level === 'region') regions.push(indexed);
       else districts.set(r.parent_kato, [...(districts.get(r.parent_kato) ?? []), indexed]);
     }
     return new AreaIndex(regions, districts);
+  }
+
+  /** Every region and district. */
+  all(): Area[] {
+    return [...this.byKato.values()];
+  }
+
+  /**
+   * A point well inside an area, to stand for it when nothing more precise is known (an address naming only a
+   * district): the middle of the widest stretch inside it along one of 31 parallels across its box. Unlike the
+   * centroid, it is always inside — a crescent-shaped district's centroid can lie in its neighbour. Cached.
+   */
+  labelPoint(kato: string): { lon: number; lat: number } | null {
+    const cached = this.labels.get(kato);
+    if (cached) return cached;
+    const a = this.indexed.get(kato);
+    if (!a) return null;
+    let best = { width: -1, lon: 0, lat: 0 };
+    for (let k = 1; k <= 31; k++) {
+      const lat = a.box[1] + ((a.box[3] - a.box[1]) * k) / 32;
+      const xs: number[] = [];
+      for (const rings of a.polygons)
+        for (const { ring } of rings)
+          for (let i = 0, j = ring.length - 2; i < ring.length; j = i, i += 2) {
+            const yi = ring[i + 1];
+            const yj = ring[j + 1];
+            if (yi > lat !== yj > lat) xs.push(((ring[j] - ring[i]) * (lat - yi)) / (yj - yi) + ring[i]);
+          }
+      xs.sort((x, y) => x - y);
+      const scale = Math.cos((lat * Math.PI) / 180);
+      for (let i = 0; i + 1 < xs.length; i += 2) {
+        const width = (xs[i + 1] - xs[i]) * scale;
+        if (width > best.width) best = { width, lon: (xs[i] + xs[i + 1]) / 2, lat };
+      }
+    }
+    const point = best.width < 0 ? null : { lon: best.lon, lat: best.lat };
+    if (point) this.labels.set(kato, point);
+    return point;
   }
 
   get size(): number {

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Db, Queryable } from '../db/types.ts';
+import type { MultiPolygon } from './area-index.ts';
 
 /**
  * Kazakhstan's 20 regions and 224 districts (geokz 2024, CC BY 4.0), loaded from `data/geokz` into
@@ -40,37 +41,55 @@ interface GeoFeature {
   geometry: unknown;
 }
 
-/** Loads the boundaries when the table is empty. Idempotent; safe when two processes start together. */
-export async function loadBoundaries(db: Db, dataDir: string): Promise<number> {
-  const [{ n }] = await db.query<{ n: number }>('select count(*)::int8 as n from kernel_geo_area');
-  if (n > 0) return 0;
+/** A boundary as `kernel_geo_area` holds it, read from the geokz GeoJSON. */
+export type BoundaryRow = AreaRow & { geometry: MultiPolygon };
+
+/** Kazakhstan's regions, then its districts, from the geokz files in `dataDir`. */
+export function readBoundaries(dataDir: string): BoundaryRow[] {
   const read = (f: string) => JSON.parse(readFileSync(join(dataDir, f), 'utf8')) as { features: GeoFeature[] };
   const regions = read('kz-regions-2024.geojson').features;
   const districts = read('kz-districts-2024.geojson').features;
   const regionByPcode = new Map(regions.map((f) => [f.properties.ADM1_PCODE, f.properties.KATO]));
+  const row = (f: GeoFeature, level: 'region' | 'district', parent: string | null, names: AreaName): BoundaryRow => ({
+    kato: f.properties.KATO,
+    level,
+    parent_kato: parent,
+    iso: f.properties.ISO_3166_2 ?? null,
+    name_ru: names.ru,
+    name_kk: names.kk,
+    name_en: names.en,
+    geometry: f.geometry as MultiPolygon,
+  });
+  return [
+    ...regions.map((f) => row(f, 'region', null, { ru: f.properties.ADM1_RU, kk: fixKazakh(f.properties.ADM1_KK), en: f.properties.ADM1_EN })),
+    ...districts.map((f) =>
+      row(f, 'district', regionByPcode.get(f.properties.ADM1_PCODE) ?? null, { ru: f.properties.ADM2_RU, kk: fixKazakh(f.properties.ADM2_KK), en: f.properties.ADM2_EN }),
+    ),
+  ];
+}
+
+/** Loads the boundaries when the table is empty. Idempotent; safe when two processes start together. */
+export async function loadBoundaries(db: Db, dataDir: string): Promise<number> {
+  const [{ n }] = await db.query<{ n: number }>('select count(*)::int8 as n from kernel_geo_area');
+  if (n > 0) return 0;
+  const rows = readBoundaries(dataDir);
   return db.transaction(async (tx) => {
     await tx.query('lock table kernel_geo_area in exclusive mode');
     const [{ n: again }] = await tx.query<{ n: number }>('select count(*)::int8 as n from kernel_geo_area');
     if (again > 0) return 0;
-    const insert = (f: GeoFeature, level: string, parent: string | null, names: AreaName) =>
-      tx.query(
+    for (const r of rows) {
+      await tx.query(
         `insert into kernel_geo_area (kato, level, parent_kato, iso, name_ru, name_kk, name_en, geom)
          values ($1, $2, $3, $4, $5, $6, $7, ST_Multi(ST_SetSRID(ST_GeomFromGeoJSON($8), 4326)))`,
-        [f.properties.KATO, level, parent, f.properties.ISO_3166_2 ?? null, names.ru, names.kk, names.en, JSON.stringify(f.geometry)],
+        [r.kato, r.level, r.parent_kato, r.iso, r.name_ru, r.name_kk, r.name_en, JSON.stringify(r.geometry)],
       );
-    for (const f of regions) {
-      const p = f.properties;
-      await insert(f, 'region', null, { ru: p.ADM1_RU, kk: fixKazakh(p.ADM1_KK), en: p.ADM1_EN });
     }
-    for (const f of districts) {
-      const p = f.properties;
-      await insert(f, 'district', regionByPcode.get(p.ADM1_PCODE) ?? null, { ru: p.ADM2_RU, kk: fixKazakh(p.ADM2_KK), en: p.ADM2_EN });
-    }
-    return regions.length + districts.length;
+    return rows.length;
   });
 }
 
-interface AreaRow {
+/** A row of `kernel_geo_area` without its geometry. */
+export interface AreaRow {
   kato: string;
   level: 'region' | 'district';
   parent_kato: string | null;
@@ -80,7 +99,7 @@ interface AreaRow {
   name_en: string;
 }
 
-const toArea = (r: AreaRow): Area => ({
+export const toArea = (r: AreaRow): Area => ({
   kato: r.kato,
   level: r.level,
   parentKato: r.parent_kato,

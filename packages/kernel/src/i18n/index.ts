@@ -51,6 +51,9 @@ const en: Catalogue = {
   'field.invalid_json': 'Not valid JSON.',
   'field.in_future': 'The time is in the future.',
   'field.outside_kazakhstan': 'The point is outside Kazakhstan.',
+  'field.address_not_found': 'This address was not found. Add the city and street, or put a pin on the map.',
+  'field.address_ambiguous': 'There are several places with this address. Add the city or district, or put a pin on the map.',
+  'field.address_too_vague': 'The address names only a city or region. Add the street and house number, or put a pin on the map.',
   'field.unrecognized_key': 'Unknown field.',
   'field.invalid': 'Invalid value.',
 };
@@ -97,6 +100,9 @@ const ru: Catalogue = {
   'field.invalid_json': 'Некорректный JSON.',
   'field.in_future': 'Время указано в будущем.',
   'field.outside_kazakhstan': 'Точка находится за пределами Казахстана.',
+  'field.address_not_found': 'Адрес не найден. Укажите город и улицу или отметьте место на карте.',
+  'field.address_ambiguous': 'Такой адрес есть в нескольких местах. Укажите город или район или отметьте место на карте.',
+  'field.address_too_vague': 'В адресе указан только город или область. Добавьте улицу и номер дома или отметьте место на карте.',
   'field.unrecognized_key': 'Неизвестное поле.',
   'field.invalid': 'Неверное значение.',
 };
@@ -143,6 +149,9 @@ const kk: Catalogue = {
   'field.invalid_json': 'JSON жарамсыз.',
   'field.in_future': 'Уақыт болашақта көрсетілген.',
   'field.outside_kazakhstan': 'Нүкте Қазақстан аумағынан тыс жерде.',
+  'field.address_not_found': 'Мекенжай табылмады. Қала мен көшені көрсетіңіз немесе картада белгілеңіз.',
+  'field.address_ambiguous': 'Мұндай мекенжай бірнеше жерде бар. Қаланы немесе ауданды көрсетіңіз немесе картада белгілеңіз.',
+  'field.address_too_vague': 'Мекенжайда тек қала немесе облыс көрсетілген. Көше мен үй нөмірін қосыңыз немесе картада белгілеңіз.',
   'field.unrecognized_key': 'Белгісіз өріс.',
   'field.invalid': 'Мәні қате.',
 };

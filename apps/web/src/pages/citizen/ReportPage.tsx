@@ -28,6 +28,7 @@ export function ReportPage() {
   const [loadError, setLoadError] = useState<unknown>(null);
   const [category, setCategory] = useState<string | null>(null);
   const [location, setLocation] = useState<PickedLocation | null>(null);
+  const [address, setAddress] = useState('');
   const [photo, setPhoto] = useState<PreparedPhoto | null>(null);
   const [description, setDescription] = useState('');
   const [anonymous, setAnonymous] = useState(true);
@@ -60,17 +61,15 @@ export function ReportPage() {
     e.preventDefault();
     const missing: Record<string, string> = {};
     if (!category) missing.category = t('report.needCategory');
-    if (!location) missing.location = t('report.needLocation');
+    // A point, or failing that an address the server can place (a phone without location, a citizen who would rather type).
+    if (!location && !address.trim()) missing.location = t('report.needLocation');
     setErrors(missing);
     setFormError(null);
-    if (!category || !location) return;
+    if (!category || Object.keys(missing).length > 0) return;
 
-    const body: NewReport = {
-      category,
-      location: { type: 'Point', coordinates: [location.lon, location.lat] },
-      anonymous,
-      deviceId: deviceId(),
-    };
+    const body: NewReport = { category, anonymous, deviceId: deviceId() };
+    if (location) body.location = { type: 'Point', coordinates: [location.lon, location.lat] };
+    if (address.trim()) body.address = address.trim();
     if (description.trim()) body.description = description.trim();
     if (photo) body.media = [{ contentType: photo.contentType, data: photo.data }];
     if (!anonymous && phone.trim()) body.contact = { phone: normalizePhone(phone) };
@@ -97,6 +96,7 @@ export function ReportPage() {
     setSent(null);
     setCategory(null);
     setPhoto(null);
+    setAddress('');
     setDescription('');
     setErrors({});
     setFormError(null);
@@ -140,6 +140,22 @@ export function ReportPage() {
         <fieldset>
           <legend>{t('report.location')}</legend>
           <LocationField value={location} onChange={setLocation} error={errors.location} />
+          <label htmlFor="report-address">{t('report.address')}</label>
+          <input
+            id="report-address"
+            autoComplete="street-address"
+            maxLength={500}
+            value={address}
+            placeholder={t('report.addressHint')}
+            aria-describedby={errors.address ? 'report-address-error' : undefined}
+            onChange={(e) => setAddress(e.target.value)}
+            data-testid="report-address"
+          />
+          {errors.address && (
+            <p className="field-error" role="alert" id="report-address-error">
+              {errors.address}
+            </p>
+          )}
         </fieldset>
 
         <fieldset>

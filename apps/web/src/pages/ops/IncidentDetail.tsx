@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useState } from 'react';
 import { api } from '../../lib/api.ts';
-import { FINAL_STATUSES, type IncidentDetail as Detail, type IncidentSummary, normalizeIncidentDetail } from '../../lib/dispatch.ts';
+import { FINAL_STATUSES, type IncidentDetail as Detail, type IncidentSummary, isApproximate, normalizeIncidentDetail } from '../../lib/dispatch.ts';
 import { errorMessage } from '../../lib/errors.ts';
 import { formatDateTime, formatLatLon } from '../../lib/format.ts';
 import { useLang } from '../../lib/lang.tsx';
@@ -9,6 +9,7 @@ import { categoryName } from '../../lib/useCategories.ts';
 import { AttachedReports } from './AttachedReports.tsx';
 import { codeLabel, IncidentStatusLabel, PriorityBadge } from './Badges.tsx';
 import { PremiseFlags } from './PremiseFlags.tsx';
+import { type Relocation, RelocateIncident } from './RelocateIncident.tsx';
 import { Recommendations } from './Recommendations.tsx';
 import { SlaCountdown } from './SlaCountdown.tsx';
 import { TransitionControls } from './TransitionControls.tsx';
@@ -38,12 +39,15 @@ interface Props {
   others: IncidentSummary[];
   categories: Map<string, Category>;
   now: number;
+  /** Whether the user may move incidents (dispatch:write), and the page's map pick for it. */
+  relocation: Relocation | null;
   onClose: () => void;
   onChanged: () => void;
+  onMoved: (to: { lon: number; lat: number }) => void;
 }
 
 /** One incident (mount it with `key={id}`): what, where, premise warnings, recommend-and-dispatch, assigned units, reports and timeline. */
-export function IncidentDetail({ id, version, others, categories, now, onClose, onChanged }: Props) {
+export function IncidentDetail({ id, version, others, categories, now, relocation, onClose, onChanged, onMoved }: Props) {
   const { t, lang } = useLang();
   const [data, setData] = useState<Detail | null>(null);
   const [runCard, setRunCard] = useState<RunCard | null>(null);
@@ -119,6 +123,23 @@ export function IncidentDetail({ id, version, others, categories, now, onClose, 
           {data.address && <div>{data.address}</div>}
           <code>{formatLatLon(data.location.lat, data.location.lon)}</code>
           {data.kato && <span className="muted"> · {t('map.kato')} {data.kato}</span>}
+          {relocation && !terminal ? (
+            <RelocateIncident
+              incidentId={data.id}
+              precision={data.locationPrecision}
+              relocation={relocation}
+              onMoved={(to) => {
+                changed();
+                onMoved(to);
+              }}
+            />
+          ) : (
+            isApproximate(data.locationPrecision) && (
+              <p className="notice" role="note" data-testid="approximate" data-precision={data.locationPrecision}>
+                {t('ops.approximateShort')}
+              </p>
+            )
+          )}
         </dd>
         <dt>{t('ops.number')}</dt>
         <dd>

@@ -1,5 +1,5 @@
 import { categoryName } from '../../lib/useCategories.ts';
-import type { IncidentSummary } from '../../lib/dispatch.ts';
+import { type IncidentSummary, isApproximate } from '../../lib/dispatch.ts';
 import { formatClock } from '../../lib/format.ts';
 import { useLang } from '../../lib/lang.tsx';
 import type { Category } from '../../lib/reports.ts';
@@ -45,6 +45,11 @@ export function IncidentQueue({ queue, cleared, selected, onSelect, categories, 
                 </span>
                 <span className="queue-bottom muted">
                   <IncidentStatusLabel status={i.status} />
+                  {isApproximate(i.locationPrecision) && (
+                    <span className="approx" title={t('ops.approximateShort')} data-testid="queue-approximate">
+                      ≈ {t('ops.approximateShort')}
+                    </span>
+                  )}
                   <span title={t('ops.age')}>
                     {t('ops.ageValue', { time: formatClock(now - Date.parse(i.receivedAt)) })}
                   </span>

@@ -27,7 +27,10 @@ export default function OpsPage({ user }: { user: SessionUser }) {
   // A 102 call being entered: the right pane holds its form and a map click gives its place.
   const [newCall, setNewCall] = useState(false);
   const [picked, setPicked] = useState<{ lon: number; lat: number } | null>(null);
+  // An incident being put where it really is: a map click gives its new place.
+  const [relocating, setRelocating] = useState<string | null>(null);
   const canCreate = hasPermission(user.permissions, 'dispatch:write');
+  const picking = newCall || relocating !== null;
 
   useEffect(() => unlockAudioOnGesture(), []);
 
@@ -35,6 +38,7 @@ export default function OpsPage({ user }: { user: SessionUser }) {
   const select = useCallback(
     (id: string) => {
       setSelected(id);
+      setRelocating(null);
       const i = data.queue.find((x) => x.id === id);
       if (i) fly(i.location);
     },
@@ -68,6 +72,7 @@ export default function OpsPage({ user }: { user: SessionUser }) {
                 setNewCall(true);
                 setPicked(null);
                 setSelected(null);
+                setRelocating(null);
               }}
             >
               {t('ops.newCall')}
@@ -85,8 +90,8 @@ export default function OpsPage({ user }: { user: SessionUser }) {
               onSelect={select}
               jurisdictions={user.jurisdictions}
               focus={focus}
-              onPick={newCall ? setPicked : null}
-              picked={newCall ? picked : null}
+              onPick={picking ? setPicked : null}
+              picked={picking ? picked : null}
             />
           </div>
           <UnitBoard units={data.units} now={now} onPick={pickUnit} />
@@ -114,8 +119,28 @@ export default function OpsPage({ user }: { user: SessionUser }) {
               others={data.queue}
               categories={categories}
               now={now}
-              onClose={() => setSelected(null)}
+              relocation={
+                canCreate
+                  ? {
+                      active: relocating === selected,
+                      picked: relocating === selected ? picked : null,
+                      start: () => {
+                        setPicked(null);
+                        setRelocating(selected);
+                      },
+                      stop: () => {
+                        setRelocating(null);
+                        setPicked(null);
+                      },
+                    }
+                  : null
+              }
+              onClose={() => {
+                setSelected(null);
+                setRelocating(null);
+              }}
               onChanged={data.refresh}
+              onMoved={fly}
             />
           ) : (
             <p className="muted hint">{t('ops.selectHint')}</p>

@@ -1,5 +1,5 @@
 import type { LayerSpecification } from 'maplibre-gl';
-import type { IncidentSummary, Unit } from '../../lib/dispatch.ts';
+import { type IncidentSummary, isApproximate, type Unit } from '../../lib/dispatch.ts';
 
 export const OPS_SOURCES = { incidents: 'incidents', units: 'units' } as const;
 
@@ -24,7 +24,14 @@ export function incidentFeatures(items: IncidentSummary[], selected: string | nu
     features: items.map((i) => ({
       type: 'Feature' as const,
       geometry: { type: 'Point' as const, coordinates: [i.location.lon, i.location.lat] },
-      properties: { id: i.id, priority: i.priority, rank: PRIO_RANK[i.priority] ?? 4, status: i.status, selected: i.id === selected },
+      properties: {
+        id: i.id,
+        priority: i.priority,
+        rank: PRIO_RANK[i.priority] ?? 4,
+        status: i.status,
+        selected: i.id === selected,
+        approximate: isApproximate(i.locationPrecision),
+      },
     })),
   };
 }
@@ -89,6 +96,21 @@ export function opsLayers(): LayerSpecification[] {
       minzoom: 11,
       layout: { 'text-field': ['get', 'callSign'] as never, 'text-size': 11, 'text-offset': [0, 1.3], 'text-anchor': 'top' },
       paint: { 'text-color': '#0f172a', 'text-halo-color': '#fff', 'text-halo-width': 1.2 },
+    },
+    // An incident placed only by its address (a street, a village, a district): a wide pale ring says «somewhere here».
+    {
+      id: 'incident-approximate',
+      type: 'circle',
+      source: OPS_SOURCES.incidents,
+      filter: ['all', ['!', ['has', 'point_count']], ['get', 'approximate']] as never,
+      paint: {
+        'circle-color': matchColour('priority', PRIORITY_COLOURS, PRIORITY_COLOURS.P4),
+        'circle-opacity': 0.15,
+        'circle-radius': 26,
+        'circle-stroke-color': matchColour('priority', PRIORITY_COLOURS, PRIORITY_COLOURS.P4),
+        'circle-stroke-width': 1,
+        'circle-stroke-opacity': 0.6,
+      },
     },
     {
       id: 'incidents',

@@ -6,13 +6,15 @@ import { PbfReader } from 'pbf';
  * build a road graph: the file is a sequence of [4-byte big-endian length][BlobHeader][Blob]; each Blob holds a
  * zlib-compressed (or raw) OSMHeader or OSMData block. OSMData is a PrimitiveBlock (string table, granularity,
  * offsets) of PrimitiveGroups holding Nodes, DenseNodes (delta-coded ids and coordinates) and Ways (delta-coded
- * node refs). Relations and metadata are skipped.
+ * node refs). Relations and metadata are skipped. Shared by the road graph (dispatch, analytics) and the gazetteer.
  */
 
 export interface OsmNode {
   id: number;
   lon: number;
   lat: number;
+  /** The node's tags — decoded only when the visitor sets `nodeTags` (most nodes have none; routing needs none). */
+  tags?: Record<string, string>;
 }
 
 export interface OsmWay {
@@ -24,6 +26,8 @@ export interface OsmWay {
 export interface OsmVisitor {
   /** Called for every node (plain or dense); omit it to skip node decoding entirely. */
   node?: (node: OsmNode) => void;
+  /** Decode nodes' tags too (addresses and places live on nodes); nodes without tags then get `tags: {}`. */
+  nodeTags?: boolean;
   /** Called for every way; omit it to skip way decoding. */
   way?: (way: OsmWay) => void;
 }
@@ -77,6 +81,7 @@ function checkHeader(buf: Uint8Array): void {
 
 interface BlockContext {
   strings: string[];
+  nodeTags: boolean;
   granularity: number;
   latOffset: number;
   lonOffset: number;
@@ -84,7 +89,7 @@ interface BlockContext {
 
 function readPrimitiveBlock(buf: Uint8Array, visitor: OsmVisitor): void {
   // The string table and granularity may follow the groups in the byte stream: read them first, then the groups.
-  const ctx: BlockContext = { strings: [], granularity: 100, latOffset: 0, lonOffset: 0 };
+  const ctx: BlockContext = { strings: [], nodeTags: visitor.nodeTags === true, granularity: 100, latOffset: 0, lonOffset: 0 };
   const groups: [number, number][] = [];
   const pbf = new PbfReader(buf);
   pbf.readFields(
@@ -127,12 +132,19 @@ function readNode(p: PbfReader, ctx: BlockContext, emit: (n: OsmNode) => void): 
   const raw = p.readMessage(
     (tag, n, r) => {
       if (tag === 1) n.id = r.readSVarint();
+      else if (tag === 2 && ctx.nodeTags) r.readPackedVarint(n.keys);
+      else if (tag === 3 && ctx.nodeTags) r.readPackedVarint(n.vals);
       else if (tag === 8) n.lat = r.readSVarint();
       else if (tag === 9) n.lon = r.readSVarint();
     },
-    { id: 0, lat: 0, lon: 0 },
+    { id: 0, lat: 0, lon: 0, keys: [] as number[], vals: [] as number[] },
   );
-  emit({ id: raw.id, lat: coord(ctx.latOffset, ctx.granularity, raw.lat), lon: coord(ctx.lonOffset, ctx.granularity, raw.lon) });
+  const node: OsmNode = { id: raw.id, lat: coord(ctx.latOffset, ctx.granularity, raw.lat), lon: coord(ctx.lonOffset, ctx.granularity, raw.lon) };
+  if (ctx.nodeTags) {
+    node.tags = {};
+    for (let i = 0; i < raw.keys.length; i++) node.tags[ctx.strings[raw.keys[i]]] = ctx.strings[raw.vals[i]];
+  }
+  emit(node);
 }
 
 function readDense(p: PbfReader, ctx: BlockContext, emit: (n: OsmNode) => void): void {
@@ -141,18 +153,30 @@ function readDense(p: PbfReader, ctx: BlockContext, emit: (n: OsmNode) => void):
       if (tag === 1) r.readPackedSVarint(x.ids);
       else if (tag === 8) r.readPackedSVarint(x.lats);
       else if (tag === 9) r.readPackedSVarint(x.lons);
+      else if (tag === 10 && ctx.nodeTags) r.readPackedVarint(x.keysVals);
     },
-    { ids: [] as number[], lats: [] as number[], lons: [] as number[] },
+    { ids: [] as number[], lats: [] as number[], lons: [] as number[], keysVals: [] as number[] },
   );
   if (d.lats.length !== d.ids.length || d.lons.length !== d.ids.length) throw new OsmPbfError('dense nodes: id, lat and lon counts differ');
   let id = 0;
   let lat = 0;
   let lon = 0;
+  // keys_vals: for each node in turn, key/value string indexes, then a 0 (empty when no node has tags).
+  let kv = 0;
   for (let i = 0; i < d.ids.length; i++) {
     id += d.ids[i];
     lat += d.lats[i];
     lon += d.lons[i];
-    emit({ id, lat: coord(ctx.latOffset, ctx.granularity, lat), lon: coord(ctx.lonOffset, ctx.granularity, lon) });
+    const node: OsmNode = { id, lat: coord(ctx.latOffset, ctx.granularity, lat), lon: coord(ctx.lonOffset, ctx.granularity, lon) };
+    if (ctx.nodeTags) {
+      node.tags = {};
+      while (kv < d.keysVals.length && d.keysVals[kv] !== 0) {
+        node.tags[ctx.strings[d.keysVals[kv]]] = ctx.strings[d.keysVals[kv + 1]];
+        kv += 2;
+      }
+      kv++;
+    }
+    emit(node);
   }
 }
 
