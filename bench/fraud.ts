@@ -189,10 +189,12 @@ async function inProcess() {
     for (let round = 0; round < ROUNDS + 1; round++) {
       const inputs: TxInput[] = Array.from({ length: PER_ROUND }, (_, j) => {
         const i = m + j;
+        const amount = 1000 + ((i * 7919) % 499_000);
         return {
           id: `b${i}`,
-          amount: 1000 + ((i * 7919) % 499_000),
+          amount,
           currency: 'KZT',
+          amountKzt: amount,
           payer: { account: kzIban(20_000_001 + (i % 100_000)), phone: kzNumber(3_000_000 + (i % 100_000)), openedAt: null },
           payee: { account: kzIban((i * 31) % 10_000_000), phone: null, card: null, openedAt: null },
           override: false,

@@ -181,6 +181,11 @@ describe('anti-fraud back-office', () => {
       expect(await text(page, `[data-decision="${tx.body.id}"]`)).toContain(`${ruNumber(AMOUNT)} ₸`);
       await txRow.click();
       await page.locator(`[data-testid="decision-detail"][data-decision="${tx.body.id}"]`).waitFor();
+      // The indicator that fired is named in the decision, its history one click away (to review or revoke it).
+      const fired = page.locator(`[data-testid="decision-detail"] [data-testid="matched-indicators"] li[data-indicator="${indicatorId}"]`);
+      await fired.waitFor();
+      await fired.locator('summary').click();
+      await expect.poll(() => fired.locator('[data-testid="indicator-history"] li[data-change="added"]').count()).toBe(1);
       // The analyst is asked about the fraudster's number: the search finds its call, not the transfer.
       await page.locator('[data-testid="decision-search-text"]').fill(FRAUDSTER);
       await page.locator('[data-action="search-decisions"]').click();

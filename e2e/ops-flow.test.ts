@@ -28,14 +28,31 @@ interface Opened {
   errors: string[];
 }
 
-async function open(e: E2eEnv, options: Parameters<Browser['newContext']>[0]): Promise<Opened> {
+async function open(e: E2eEnv, options: Parameters<Browser['newContext']>[0], init?: () => void): Promise<Opened> {
   const ctx = await e.browser.newContext({ locale: 'ru-RU', ...options });
+  if (init) await ctx.addInitScript(init);
   const page = await ctx.newPage();
   page.setDefaultTimeout(30_000);
   const errors: string[] = [];
   page.on('pageerror', (err) => errors.push(err.message));
   await page.goto(`${e.server.url}/`);
   return { ctx, page, errors };
+}
+
+/** Counts the page's Screen Wake Lock requests and the locks it holds (`window.__wakeLocks`). */
+function spyOnWakeLock(): void {
+  const w = window as unknown as { __wakeLocks: { requested: number; held: number } };
+  w.__wakeLocks = { requested: 0, held: 0 };
+  if (!('wakeLock' in navigator)) return;
+  const wakeLock = navigator.wakeLock;
+  const request = wakeLock.request.bind(wakeLock);
+  wakeLock.request = async (type?: 'screen') => {
+    w.__wakeLocks.requested++;
+    const lock = await request(type);
+    w.__wakeLocks.held++;
+    lock.addEventListener('release', () => w.__wakeLocks.held--);
+    return lock;
+  };
 }
 
 /** The live map of the console (window.__tartipMap), as far as the assertions use it. */
@@ -59,12 +76,16 @@ describe('operations control centre: from a citizen’s tap to a patrol on scene
     });
     const operator = await open(e, { viewport: { width: 1600, height: 900 } });
     // The tablet's own position (its unit's patrol area): it reports it as the unit's telemetry.
-    const officer = await open(e, {
-      viewport: { width: 800, height: 1280 },
-      hasTouch: true,
-      geolocation: { longitude: 76.9285, latitude: 43.2566 },
-      permissions: ['geolocation'],
-    });
+    const officer = await open(
+      e,
+      {
+        viewport: { width: 800, height: 1280 },
+        hasTouch: true,
+        geolocation: { longitude: 76.9285, latitude: 43.2566 },
+        permissions: ['geolocation'],
+      },
+      spyOnWakeLock,
+    );
     try {
       // ---- the operator's console is open and live before the citizen reports -------------------------------
       await signIn(operator.page, 'operator', 'demo');
@@ -102,6 +123,13 @@ describe('operations control centre: from a citizen’s tap to a patrol on scene
       });
       expect(officerUnit, 'the officer is crew of a demo unit').not.toBeNull();
       expect(await officer.page.locator('.tablet-head h1').textContent()).toContain(officerUnit!.callSign);
+      // Tracking its unit, the tablet asks to keep its screen on (a sleeping tablet's page is hidden and stops
+      // reporting), and asks again whenever the page is shown (the browser drops the lock when it is hidden). Headless
+      // Chromium refuses the lock itself; the refusal is handled (no page error).
+      const wakeLocks = () => officer.page.evaluate(() => (window as unknown as { __wakeLocks: { requested: number; held: number } }).__wakeLocks.requested);
+      await expect.poll(wakeLocks).toBe(1);
+      await officer.page.evaluate(() => document.dispatchEvent(new Event('visibilitychange')));
+      await expect.poll(wakeLocks).toBe(2);
       await shot(officer.page, 'ops-01-tablet-idle-kk.png');
       // The tablet's sounds, counted (every beep is one oscillator): a new task must be heard.
       const countBeeps = (page: Page) =>

@@ -33,6 +33,8 @@ export interface CallDecision extends DecisionCommon {
   ingress: string;
   trunk: string | null;
   attestation: string | null;
+  /** The indicators that matched (their ids): what an analyst reviews or revokes. Absent or empty: none. */
+  indicators?: readonly string[];
 }
 
 /** A transfer's decision. */
@@ -45,6 +47,8 @@ export interface TransactionDecision extends DecisionCommon {
   payerHash: Uint8Array;
   payeeHash: Uint8Array;
   typologies: readonly { id: string; score: number }[];
+  /** The indicators that matched (their ids). Absent or empty: none. */
+  indicators?: readonly string[];
 }
 
 export const CALL: 0;

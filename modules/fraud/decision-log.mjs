@@ -12,6 +12,7 @@
 //   refs: outcome, one per reason, policyVersion, partner, channel, area, region
 //   a call: text caller, text called, refs ingress, trunk, attestation
 //   a transaction: text transactionId, 32 bytes payer hash, 32 bytes payee hash, per typology (ref id, f64 score)
+//   u8 number of indicators that matched, then each one's id (a UUID's text, 36 bytes)
 //   ref currency
 // (the order of the JSON, so that it is read front to back).
 // A ref is u16: 0 for null, the string's number in the `StringTable`, or 0xFFFF followed by the text itself (when
@@ -57,7 +58,24 @@ const room = (s) => (s === null || s === undefined ? 2 : 6 + 3 * s.length);
 export function callBound(r) {
   let n = FIXED + room(r.outcome) + room(r.policyVersion) + room(r.partner) + room(r.channel) + room(r.area) + room(r.region) + 2;
   for (const reason of r.reasons) n += room(reason);
-  return n + room(r.caller) + room(r.called) + room(r.ingress) + room(r.trunk) + room(r.attestation);
+  return n + room(r.caller) + room(r.called) + room(r.ingress) + room(r.trunk) + room(r.attestation) + indicatorsRoom(r);
+}
+
+/** The matched indicators' part of a record: a count and their ids. */
+const indicatorsRoom = (r) => 1 + ID_BYTES * (r.indicators?.length ?? 0);
+
+/** Writes the ids of the indicators that matched (at most 255; a decision matches a handful). */
+function indicators(seg, at, ids) {
+  const n = ids ? Math.min(ids.length, 255) : 0;
+  seg.buf[at] = n;
+  let p = at + 1;
+  for (let k = 0; k < n; k++) {
+    const id = ids[k];
+    if (id.length !== ID_BYTES) throw new Error(`indicator id must be a UUID, got ${JSON.stringify(id)}`);
+    for (let i = 0; i < ID_BYTES; i++) seg.buf[p + i] = id.charCodeAt(i);
+    p += ID_BYTES;
+  }
+  return p;
 }
 
 /** At most how many bytes `encodeTransaction` writes for `r`. */
@@ -65,7 +83,7 @@ export function transactionBound(r) {
   let n = FIXED + room(r.outcome) + room(r.policyVersion) + room(r.partner) + room(r.channel) + room(r.area) + room(r.region) + room(r.currency);
   for (const reason of r.reasons) n += room(reason);
   for (const t of r.typologies) n += room(t.id) + 8;
-  return n + room(r.transactionId) + 64;
+  return n + room(r.transactionId) + 64 + indicatorsRoom(r);
 }
 
 /** Writes `s` as u32 byte length + UTF-8 at `at`; returns the end. ASCII byte by byte, anything else by Buffer. */
@@ -126,6 +144,7 @@ export function encodeCall(seg, table, r) {
   p = ref(seg, p, table, r.ingress);
   p = ref(seg, p, table, r.trunk ?? null);
   p = ref(seg, p, table, r.attestation ?? null);
+  p = indicators(seg, p, r.indicators);
   p = ref(seg, p, table, null); // currency
   seg.view.setUint32(at, p - at, true);
   return p;
@@ -146,6 +165,7 @@ export function encodeTransaction(seg, table, r) {
     seg.view.setFloat64(p, typologies[i].score, true);
     p += 8;
   }
+  p = indicators(seg, p, r.indicators);
   p = ref(seg, p, table, r.currency);
   seg.view.setUint32(at, p - at, true);
   return p;
@@ -189,6 +209,7 @@ const SUBJECT = {
   typologies: ascii('","typologies":['),
   typologyId: ascii('{"id":'),
   typologyScore: ascii(',"score":'),
+  indicators: ascii(',"indicators":['),
 };
 
 /**
@@ -306,6 +327,7 @@ export class DecisionDecoder {
       this.field(SUBJECT.ingress);
       this.field(SUBJECT.trunk);
       this.field(SUBJECT.attestation);
+      this.indicators();
     } else {
       this.put(SUBJECT.transactionId);
       this.text();
@@ -323,8 +345,24 @@ export class DecisionDecoder {
         this.byte(0x7d); // }
       }
       this.byte(0x5d); // ]
+      this.indicators();
     }
     this.byte(0x7d); // }
+  }
+
+  /** The ids of the indicators that matched, as `,"indicators":[…]` — nothing when none did (most decisions). */
+  indicators() {
+    const n = this.in[this.p++];
+    if (n === 0) return;
+    this.put(SUBJECT.indicators);
+    for (let k = 0; k < n; k++) {
+      if (k > 0) this.byte(0x2c);
+      this.byte(0x22);
+      this.uuid(this.p);
+      this.p += ID_BYTES;
+      this.byte(0x22);
+    }
+    this.byte(0x5d); // ]
   }
 
   /**
@@ -350,13 +388,18 @@ export class DecisionDecoder {
     return h;
   }
 
-  /** The id of the record at `at`: a UUID's text, checked to be nothing else (so that it needs no escaping). */
+  /** The id of the record at `at`. */
   id(at) {
+    this.uuid(at + 8);
+  }
+
+  /** A UUID's text at `from`, checked to be nothing else (so that it needs no escaping). */
+  uuid(from) {
     const buf = this.in;
     this.room(ID_BYTES);
     for (let i = 0; i < ID_BYTES; i++) {
-      const c = buf[at + 8 + i];
-      if (!((c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x66) || c === 0x2d)) throw new Error('decision log: a decision id that is not a UUID');
+      const c = buf[from + i];
+      if (!((c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x66) || c === 0x2d)) throw new Error('decision log: an id that is not a UUID');
       this.out[this.n++] = c;
     }
   }

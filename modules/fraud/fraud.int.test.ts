@@ -68,6 +68,7 @@ const ENV = {
   // The test's certificate server is on 127.0.0.1.
   TARTIP_FRAUD_SHAKEN_ALLOW_PRIVATE: 'true',
   TARTIP_FRAUD_HEALTH_MS: '100',
+  TARTIP_FRAUD_KZT_RATES: 'USD=470,EUR=510',
 };
 
 describe(`fraud API on ${backendName}`, () => {
@@ -119,7 +120,15 @@ describe(`fraud API on ${backendName}`, () => {
       const after = await writes();
       expect(after).toEqual({ indicators: before.indicators + 1, events: before.events + 1, audit: before.audit + 1 });
       expect(await count('kernel_audit', "action = 'indicator.upserted' and entity_id = $1 and actor = 'partner:demo-bank'", [body.id])).toBe(1);
-      expect(await call({ caller: '+77051112233', called: '+77011234567' })).toMatchObject({ outcome: 'block', reasons: ['caller_listed_block', 'shaken_absent'] });
+      const blocked = await call({ caller: '+77051112233', called: '+77011234567' });
+      expect(blocked).toMatchObject({ outcome: 'block', reasons: ['caller_listed_block', 'shaken_absent'] });
+      // The decision log says which indicator fired — what an analyst opens to review or revoke it; a decision that
+      // matched none says nothing of indicators.
+      const clean = await call({ caller: '+77051112299', called: '+77011234567' });
+      await fraudRuntime(server.kernel).recorder.flush();
+      const subjectOf = async (id: string) => (await server.kernel.db.query<{ subject: Record<string, unknown> }>('select subject from fraud_decision where id = $1', [id]))[0].subject;
+      expect((await subjectOf(blocked.id)).indicators).toEqual([body.id]);
+      expect(await subjectOf(clean.id)).not.toHaveProperty('indicators');
     });
 
     it('the same contributor sending it again replaces it rather than adding one', async () => {
@@ -585,6 +594,29 @@ describe(`fraud API on ${backendName}`, () => {
       const blocked = await tx({ payer: { account: IBAN_H, phone: payer2 }, payee: { account: IBAN_E } });
       expect(blocked).toMatchObject({ outcome: 'block', reasons: ['typology_T-CALL_interdiction'] });
       expect(blocked.typologies.find((t) => t.id === 'T-CALL')?.score).toBe(650);
+    });
+
+    it('amounts are judged in tenge: 1,500 USD after a call from abroad is large, 1,500 KZT is not; an unrated currency is refused', async () => {
+      const payer = { account: 'KZ86125KZT6660000001', phone: '+77015550031' };
+      const payee = { account: 'KZ59125KZT6660000002' };
+      // The payer has paid this payee before: not a first transfer.
+      expect((await tx({ payer, payee, amount: 5_000 })).outcome).toBe('allow');
+      expect((await call({ caller: '+442079460931', called: payer.phone, ingress: 'international' })).outcome).toBe('allow');
+      // 1,500 tenge is small: allowed. 1,500 dollars is 705,000 tenge at the configured rate — large: held.
+      expect((await tx({ payer, payee, amount: 1_500, currency: 'KZT' })).outcome).toBe('allow');
+      expect(await tx({ payer, payee, amount: 1_500, currency: 'USD' })).toMatchObject({ outcome: 'hold', reasons: ['typology_T-CALL_alert'] });
+      // The decision log keeps what the bank sent (prevented loss is summed per currency).
+      await fraudRuntime(server.kernel).recorder.flush();
+      expect(await count('fraud_decision', "amount = 1500 and currency = 'USD' and outcome = 'hold'")).toBe(1);
+      // A currency with no rate is not judged as if it were tenge: 400 on the field, in the partner's language.
+      const before = await count('fraud_decision');
+      const res = await screenTx({ id: newId(), amount: 10_000, currency: 'CNY', payer, payee });
+      expect(res.statusCode).toBe(400);
+      expect(res.json().errors).toEqual([
+        expect.objectContaining({ path: 'body.currency', code: 'fraud.currency_unrated', message: 'No tenge rate for CNY: transfers are taken in KZT, USD, EUR.' }),
+      ]);
+      await fraudRuntime(server.kernel).recorder.flush();
+      expect(await count('fraud_decision')).toBe(before);
     });
 
     it('a transfer sent again gets its first decision back, recorded once; the same id with other content is decided anew', async () => {

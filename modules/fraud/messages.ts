@@ -6,6 +6,7 @@ import type { Locale } from '../../packages/kernel/src/i18n/index.ts';
  */
 export const MESSAGES: Record<Locale, Record<string, string>> = {
   ru: {
+    'field.fraud.currency_unrated': 'Нет курса тенге для валюты {currency}: переводы принимаются в {rated}.',
     'fraud.indicator_revoked.title': 'Индикатор отозван',
     'fraud.indicator_revoked.detail': 'Отозванный индикатор нельзя изменить; добавьте новый.',
     'fraud.policy_conflict.title': 'Политику уже изменили',
@@ -43,6 +44,7 @@ export const MESSAGES: Record<Locale, Record<string, string>> = {
     'field.fraud.too_many_lines': 'Слишком много строк: не более {maximum}.',
   },
   kk: {
+    'field.fraud.currency_unrated': '{currency} валютасының теңгемен бағамы жоқ: аударымдар {rated} валюталарында қабылданады.',
     'fraud.indicator_revoked.title': 'Индикатор кері қайтарылған',
     'fraud.indicator_revoked.detail': 'Кері қайтарылған индикаторды өзгертуге болмайды; жаңасын қосыңыз.',
     'fraud.policy_conflict.title': 'Саясат өзгертіліп қойған',
@@ -80,6 +82,7 @@ export const MESSAGES: Record<Locale, Record<string, string>> = {
     'field.fraud.too_many_lines': 'Жолдар тым көп: {maximum}-нан аспауы керек.',
   },
   en: {
+    'field.fraud.currency_unrated': 'No tenge rate for {currency}: transfers are taken in {rated}.',
     'fraud.indicator_revoked.title': 'Indicator revoked',
     'fraud.indicator_revoked.detail': 'A revoked indicator cannot be edited; add a new one.',
     'fraud.policy_conflict.title': 'The policy has changed meanwhile',

@@ -44,14 +44,28 @@ const row = (r: CallDecision | TransactionDecision, kind: DecisionRecord['kind']
 });
 
 const callRow = (r: CallDecision) =>
-  row(r, 'call', { score: null, subject: { caller: r.caller, called: r.called, ingress: r.ingress, trunk: r.trunk, attestation: r.attestation }, amount: null, currency: null });
+  row(r, 'call', {
+    score: null,
+    subject: { caller: r.caller, called: r.called, ingress: r.ingress, trunk: r.trunk, attestation: r.attestation, ...matched(r) },
+    amount: null,
+    currency: null,
+  });
+
+/** The indicators that matched, in the subject only when there were any. */
+const matched = (r: CallDecision | TransactionDecision) => (r.indicators?.length ? { indicators: [...r.indicators] } : {});
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 
 const transactionRow = (r: TransactionDecision) =>
   row(r, 'transaction', {
     score: r.score,
-    subject: { transactionId: r.transactionId, payerHash: hex(r.payerHash), payeeHash: hex(r.payeeHash), typologies: r.typologies.map((t) => ({ id: t.id, score: t.score })) },
+    subject: {
+      transactionId: r.transactionId,
+      payerHash: hex(r.payerHash),
+      payeeHash: hex(r.payeeHash),
+      typologies: r.typologies.map((t) => ({ id: t.id, score: t.score })),
+      ...matched(r),
+    },
     amount: r.amount,
     currency: r.currency,
   });

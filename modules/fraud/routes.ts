@@ -16,6 +16,7 @@ import { EFFECTS, SOURCES } from './domain/indicator-set.ts';
 import { parsePacs008, renderPacs002 } from './domain/iso20022.ts';
 import { ATTESTATIONS } from './domain/passport.ts';
 import type { Cdr, SimBoxFinding } from './domain/simbox.ts';
+import { toKzt } from './domain/money.ts';
 import { TX_OUTCOMES } from './domain/typologies.ts';
 import type { CallResult, DecisionOrigin, FraudRuntime, TxInput } from './runtime.ts';
 import { decodeCursor, encodeCursor } from '../../packages/kernel/src/cursor.ts';
@@ -245,6 +246,13 @@ function area(rt: FraudRuntime, kato: string | null | undefined, path: string, e
 /** Calls or transfers in one batch request. */
 const BATCH_MAX = 1000;
 
+/** The amount in tenge; a currency without a configured rate is a field error naming the ones there are. */
+function inTenge(rt: FraudRuntime, amount: number, currency: string, path: string, errors: FieldError[]): number {
+  const kzt = toKzt(amount, currency, rt.settings.kztRates);
+  if (kzt === null) errors.push({ path, code: 'fraud.currency_unrated', params: { currency, rated: [...rt.settings.kztRates.keys()].join(', ') } });
+  return kzt ?? 0;
+}
+
 function txInput(rt: FraudRuntime, body: z.infer<typeof TxBody>, prefix: string): { input: TxInput; area: string | null } {
   const errors: FieldError[] = [];
   const where = area(rt, body.region, `${prefix}.region`, errors);
@@ -252,6 +260,7 @@ function txInput(rt: FraudRuntime, body: z.infer<typeof TxBody>, prefix: string)
     id: body.id,
     amount: body.amount,
     currency: body.currency,
+    amountKzt: inTenge(rt, body.amount, body.currency, `${prefix}.currency`, errors),
     payer: {
       account: field('iban', body.payer.account, `${prefix}.payer.account`, errors) ?? '',
       phone: field('phone', body.payer.phone, `${prefix}.payer.phone`, errors),
@@ -937,6 +946,7 @@ async function routes(app: FastifyInstance, kernel: Kernel, rt: FraudRuntime) {
           id: tx.endToEndId,
           amount: tx.amount,
           currency: tx.currency,
+          amountKzt: inTenge(rt, tx.amount, tx.currency, `${p}.IntrBkSttlmAmt.Ccy`, errors),
           payer: { account: field('iban', tx.debtorIban, `${p}.DbtrAcct.Id.IBAN`, errors) ?? '', phone: field('phone', tx.debtorPhone ?? undefined, `${p}.Dbtr.CtctDtls.MobNb`, errors), openedAt: null },
           payee: { account: field('iban', tx.creditorIban, `${p}.CdtrAcct.Id.IBAN`, errors) ?? '', phone: field('phone', tx.creditorPhone ?? undefined, `${p}.Cdtr.CtctDtls.MobNb`, errors), card: null, openedAt: null },
           override: false,

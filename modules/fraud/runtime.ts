@@ -69,6 +69,8 @@ export interface TxInput {
   id: string;
   amount: number;
   currency: string;
+  /** The amount in tenge (the policy's unit), converted at the configured rates when it came in another currency. */
+  amountKzt: number;
   payer: { account: string; phone: string | null; openedAt: string | null };
   payee: { account: string; phone: string | null; card: string | null; openedAt: string | null };
   override: boolean;
@@ -383,6 +385,7 @@ export class FraudRuntime {
     shaken: ShakenResult | null,
   ): CallResult {
     const degraded = this.degraded;
+    const deviceListed = input.imsi || input.imei ? worseMatch(this.lookup('imsi', input.imsi ?? null, now), this.lookup('imei', input.imei ?? null, now)) : null;
     const decision = decideCall(
       {
         caller: input.caller,
@@ -391,7 +394,7 @@ export class FraudRuntime {
         callerIsKazakhstan,
         callerRoaming,
         callerListed,
-        deviceListed: input.imsi || input.imei ? worseMatch(this.lookup('imsi', input.imsi ?? null, now), this.lookup('imei', input.imei ?? null, now)) : null,
+        deviceListed,
         callerKnown: this.calls.knows(input.called, input.caller, now),
         shaken,
         degraded,
@@ -421,6 +424,7 @@ export class FraudRuntime {
       ingress: input.ingress,
       trunk: input.trunk,
       attestation,
+      indicators: matchedIds(callerListed, deviceListed),
     });
     return { id, outcome: decision.outcome, reasons: decision.reasons, attestation, degraded, latencyUs, policyVersion };
   }
@@ -447,7 +451,8 @@ export class FraudRuntime {
     if (payerAccount?.effect === 'block') conditions.push({ party: 'payer', overridable: payerAccount.overridable });
     let listed = 0;
     let payeeBlock: Match | null = null;
-    for (const m of [this.lookup('iban', input.payee.account, now, payeeDigest), this.lookup('phone', input.payee.phone, now), this.lookup('card', input.payee.card, now)]) {
+    const payeeMatches = [this.lookup('iban', input.payee.account, now, payeeDigest), this.lookup('phone', input.payee.phone, now), this.lookup('card', input.payee.card, now)];
+    for (const m of payeeMatches) {
       if (!m) continue;
       if (m.effect === 'block') payeeBlock = payeeBlock && !payeeBlock.overridable ? payeeBlock : m;
       else listed = Math.max(listed, m.confidence);
@@ -457,7 +462,7 @@ export class FraudRuntime {
     const transfer = {
       payer: input.payer.account,
       payee: input.payee.account,
-      amount: input.amount,
+      amount: input.amountKzt,
       at: now,
       payerOpenedAt: input.payer.openedAt ? Date.parse(input.payer.openedAt) : null,
       payeeOpenedAt: input.payee.openedAt ? Date.parse(input.payee.openedAt) : null,
@@ -468,7 +473,7 @@ export class FraudRuntime {
       values,
       conditions,
       override: input.override,
-      amount: input.amount,
+      amount: input.amountKzt,
       degradedHoldAmount: degraded ? this.settings.degradedHoldAmount : null,
       policy,
     });
@@ -494,6 +499,7 @@ export class FraudRuntime {
       payerHash: payerDigest,
       payeeHash: payeeDigest,
       typologies: decision.typologies,
+      indicators: matchedIds(payerAccount, ...payeeMatches),
     });
     const result: TxResult = { id, transactionId: input.id, ...decision, repeated: false, degraded, latencyUs, policyVersion: String(active.version) };
     // Kept small (a few objects, not the explanation's dozens): at thousands of transfers a second, 200,000 full
@@ -506,6 +512,13 @@ export class FraudRuntime {
 }
 
 /** The more severe of two matches: a block over a warning, else the more confident. */
+/** The ids of the indicators that matched (undefined when none did — almost every decision: nothing is allocated). */
+function matchedIds(...matches: (Match | null)[]): string[] | undefined {
+  let ids: string[] | undefined;
+  for (const m of matches) if (m && m.ids.length > 0) ids = ids ? [...ids, ...m.ids] : m.ids;
+  return ids;
+}
+
 function worseMatch(a: Match | null, b: Match | null): Match | null {
   if (!a || !b) return a ?? b;
   if (a.effect !== b.effect) return a.effect === 'block' ? a : b;

@@ -3,6 +3,8 @@ import type { Locale } from '../../packages/kernel/src/i18n/index.ts';
 /** The reports module's texts in ru, kk and en (same keys in each; a unit test checks). */
 export const MESSAGES: Record<Locale, Record<string, string>> = {
   ru: {
+    'reports.delivery_pending.title': 'Доставка ещё повторяется',
+    'reports.delivery_pending.detail': 'Это событие ещё не доставлено, и попытки продолжаются; отправить заново можно доставленное или отклонённое.',
     'reports.notice.received': 'Ваше сообщение принято и передано в полицию. Следить за его статусом можно по ссылке отслеживания.',
     'reports.notice.duplicate':
       'О том же происшествии рядом уже сообщили. Ваше сообщение присоединено к нему и поможет полиции; статус можно отслеживать по ссылке.',
@@ -19,6 +21,8 @@ export const MESSAGES: Record<Locale, Record<string, string>> = {
     'field.invalid_base64': 'Файл должен быть передан в кодировке base64.',
   },
   kk: {
+    'reports.delivery_pending.title': 'Жеткізу әлі қайталануда',
+    'reports.delivery_pending.detail': 'Бұл оқиға әлі жеткізілмеген, әрекеттер жалғасуда; қайта жіберуге жеткізілгенді немесе бас тартылғанды болады.',
     'reports.notice.received': 'Хабарламаңыз қабылданып, полицияға жіберілді. Оның мәртебесін бақылау сілтемесі арқылы қадағалай аласыз.',
     'reports.notice.duplicate':
       'Осы маңдағы дәл осы оқиға туралы бұрын хабарланған. Сіздің хабарламаңыз соған қосылды және полицияға көмектеседі; мәртебесін сілтеме арқылы қадағалай аласыз.',
@@ -35,6 +39,8 @@ export const MESSAGES: Record<Locale, Record<string, string>> = {
     'field.invalid_base64': 'Файл base64 кодтауымен жіберілуі керек.',
   },
   en: {
+    'reports.delivery_pending.title': 'Still being delivered',
+    'reports.delivery_pending.detail': 'This event has not been delivered yet and is still being retried; only a delivered or failed one can be sent again.',
     'reports.notice.received': 'Your report has been received and passed to the police. You can follow its status with your tracking link.',
     'reports.notice.duplicate':
       'The same incident nearby has already been reported. Your report has been joined to it and will help the police; you can follow its status with your tracking link.',

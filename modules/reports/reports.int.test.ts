@@ -47,8 +47,8 @@ describe(`reports API on ${backendName}`, () => {
   let hook: Server;
   let hookUrl: string;
   const received: Received[] = [];
-  /** Reports whose next delivery the listener refuses (500), once. */
-  const failNext = new Set<string>();
+  /** Reports whose next deliveries the listener refuses (500), and how many more times. */
+  const failNext = new Map<string, number>();
 
   const db = () => server.kernel.db;
   const count = async (table: string, where = 'true', params: unknown[] = []) =>
@@ -118,7 +118,9 @@ describe(`reports API on ${backendName}`, () => {
         try {
           reportId = JSON.parse(text).reportId;
         } catch {}
-        const answered = failNext.delete(reportId) ? 500 : 200;
+        const failing = failNext.get(reportId) ?? 0;
+        if (failing > 0) failNext.set(reportId, failing - 1);
+        const answered = failing > 0 ? 500 : 200;
         received.push({ body: text, headers: req.headers, answered });
         res.statusCode = answered;
         res.end();
@@ -129,6 +131,8 @@ describe(`reports API on ${backendName}`, () => {
     server = await testServer({
       env: {
         TARTIP_REPORTS_WEBHOOK_BACKOFF_MS: '100',
+        // A delivery refused twice is given up (the partner then sees it failed and asks for it again).
+        TARTIP_REPORTS_WEBHOOK_MAX_ATTEMPTS: '2',
         TARTIP_REPORTS_WEBHOOK_POLL_MS: '50',
         TARTIP_REPORTS_RATE_LIMIT_DEVICE: '5',
         TARTIP_REPORTS_RATE_LIMIT_IP: '10000',
@@ -553,7 +557,7 @@ describe(`reports API on ${backendName}`, () => {
     // Follow whatever incident dispatch opened for it, if it did; otherwise one of our own.
     const incidentId = ((await row(r.id)).incident_id as string | null) ?? newId();
     const seen = received.length;
-    failNext.add(r.id); // the first delivery fails and must be retried
+    failNext.set(r.id, 1); // the first delivery fails and must be retried
 
     await incident({ incidentId, status: 'DISPATCHED', reportIds: [r.id] });
     await until('dispatched', async () => (await statusOf(r.id)) === 'dispatched');
@@ -607,6 +611,62 @@ describe(`reports API on ${backendName}`, () => {
     expect(retried).toHaveLength(1);
     expect(retried[0].body).toBe(failed?.body);
     expect(new Set(deliveries.filter((d) => d.answered === 200).map((d) => d.headers['x-tartip-event-id'])).size).toBe(ok.length);
+  });
+
+  it('a partner lists its webhook deliveries and has the failed ones sent again once its endpoint is fixed', async () => {
+    // The 102 app's webhook is registered (previous test). Its endpoint is down for this report's first change.
+    const r = await created(body({ category: 'noise', location: { type: 'Point', coordinates: offset(ALMATY, -4000, 3000) } }), { 'x-api-key': APP102 });
+    await settle();
+    failNext.set(r.id, 2);
+    const incidentId = ((await row(r.id)).incident_id as string | null) ?? newId();
+    await incident({ incidentId, status: 'DISPATCHED', reportIds: [r.id] });
+    const list = async (query = '', key = APP102) => {
+      const res = await server.app.inject({ method: 'GET', url: `/api/v1/reports/webhook/deliveries${query}`, headers: { 'x-api-key': key } });
+      expect(res.statusCode, res.body).toBe(200);
+      return res.json() as { items: { id: string; reportId: string; state: string; attempts: number; lastStatus: number | null; body: { status: string } }[]; nextCursor: string | null };
+    };
+    // Two attempts, both refused: given up, and the partner can see why.
+    const failed = await until('given up', async () => (await list('?state=failed')).items.find((d) => d.reportId === r.id));
+    expect(failed).toMatchObject({ state: 'failed', attempts: 2, lastStatus: 500, body: { status: 'dispatched' } });
+    const sentBefore = received.filter((x) => x.headers['x-tartip-event-id'] === failed.id).length;
+    expect(sentBefore).toBe(2);
+
+    // Another key's delivery is not found, nor listed to it.
+    problem(
+      await server.app.inject({ method: 'POST', url: `/api/v1/reports/webhook/deliveries/${failed.id}/redeliver`, headers: { 'x-api-key': EGOV } }),
+      404,
+      'not_found',
+    );
+    expect((await list('', EGOV)).items.map((d) => d.id)).not.toContain(failed.id);
+
+    // Fixed: every failed delivery of the key goes again, with the same event id, and arrives.
+    const again = await server.app.inject({ method: 'POST', url: '/api/v1/reports/webhook/deliveries/redeliver-failed', headers: { 'x-api-key': APP102 } });
+    expect(again.statusCode, again.body).toBe(202);
+    expect(again.json().queued).toBeGreaterThanOrEqual(1);
+    const delivered = await until('delivered again', async () => (await list('?state=delivered')).items.find((d) => d.id === failed.id));
+    expect(delivered).toMatchObject({ state: 'delivered', attempts: 1, lastStatus: 200 });
+    const arrived = received.filter((x) => x.headers['x-tartip-event-id'] === failed.id);
+    expect(arrived.map((x) => x.answered)).toEqual([500, 500, 200]);
+    expect(new Set(arrived.map((x) => x.body)).size).toBe(1);
+    // One delivered event can be asked for again (a partner that lost what it stored); pages go by cursor.
+    const one = await server.app.inject({ method: 'POST', url: `/api/v1/reports/webhook/deliveries/${failed.id}/redeliver`, headers: { 'x-api-key': APP102 } });
+    expect(one.json()).toEqual({ queued: 1 });
+    await until('sent a fourth time', async () => received.filter((x) => x.headers['x-tartip-event-id'] === failed.id).length === 4);
+    // A delivery still waiting for its next attempt is not pushed again: it is being retried (409, localised).
+    await db().query("update reports_webhook_delivery set delivered_at = null, next_attempt_at = now() + interval '1 hour' where id = $1", [failed.id]);
+    const pending = problem(
+      await server.app.inject({ method: 'POST', url: `/api/v1/reports/webhook/deliveries/${failed.id}/redeliver`, headers: { 'x-api-key': APP102, 'accept-language': 'ru' } }),
+      409,
+      'reports.delivery_pending',
+    );
+    expect(pending.title).toBe('Доставка ещё повторяется');
+    const page1 = await list('?limit=1');
+    expect(page1.items).toHaveLength(1);
+    const page2 = await list(`?limit=1&cursor=${page1.nextCursor}`);
+    expect(page2.items[0].id).not.toBe(page1.items[0].id);
+    expect(await count('kernel_audit', "action = 'report.webhook.redelivered'")).toBe(2);
+    // Only partners read deliveries: a user's token is refused.
+    expect((await server.as('operator', { method: 'GET', url: '/api/v1/reports/webhook/deliveries' })).statusCode).toBe(403);
   });
 
   it("writes a report's status changes in place, adding no entry to any of its indexes", async () => {

@@ -12,7 +12,7 @@ import { PHONE } from './domain/contact.ts';
 import { base64Size, type MediaType } from './domain/media.ts';
 import { REPORT_STATUSES } from './domain/status.ts';
 import { LOCATION_PRECISIONS } from './events.ts';
-import { type ReportsService, type SubmitInput, toSummary } from './service.ts';
+import { DELIVERY_STATES, type ReportsService, type SubmitInput, toSummary } from './service.ts';
 
 // ---- schemas --------------------------------------------------------------------------------------------
 
@@ -394,6 +394,94 @@ export async function reportRoutes(app: FastifyInstance, kernel: Kernel, service
         throw Problem.validation([{ path: 'body.url', code: 'invalid_format', params: { format: 'https URL' } }]);
       }
       return service.registerWebhook(p, url, secret, ctxOf(req));
+    },
+  );
+
+  const partnerRoute = { access: partner('reports:submit'), rateLimit: { max: kernel.config.publicRateLimit, timeWindow: 60_000 } };
+  const Delivery = z.object({
+    id: z.string(),
+    reportId: z.string(),
+    state: z.enum(DELIVERY_STATES),
+    attempts: z.number(),
+    nextAttemptAt: z.string().nullable(),
+    lastStatus: z.number().nullable(),
+    lastError: z.string().nullable(),
+    deliveredAt: z.string().nullable(),
+    failedAt: z.string().nullable(),
+    createdAt: z.string(),
+    /** The exact body that was (or will be) POSTed and signed. */
+    body: z.unknown(),
+  });
+  const iso = (d: Date | null) => (d ? new Date(d).toISOString() : null);
+
+  app.get(
+    '/api/v1/reports/webhook/deliveries',
+    {
+      config: partnerRoute,
+      schema: {
+        tags: ['reports'],
+        summary: 'The calling key’s webhook deliveries, newest first: state, attempts, what the endpoint last answered, the body',
+        description: 'Delivered ones are kept 7 days, failed ones 30. `state`: pending (retrying), delivered, failed (given up).',
+        querystring: z.strictObject({
+          state: z.enum(DELIVERY_STATES).optional(),
+          limit: queryNumber().pipe(z.number().int().min(1).max(500)).default(100),
+          cursor: Cursor.optional(),
+        }),
+        response: { 200: z.object({ items: z.array(Delivery), nextCursor: z.string().nullable() }) },
+      },
+    },
+    async (req) => {
+      const q = req.query as { state?: (typeof DELIVERY_STATES)[number]; limit: number; cursor?: string };
+      const before = q.cursor ? Number(decodeCursor(q.cursor)) : null;
+      if (before !== null && !Number.isSafeInteger(before)) throw Problem.validation([{ path: 'query.cursor', code: 'invalid_format', params: { format: 'cursor' } }]);
+      const rows = await service.deliveries(partnerOf(req).id, { state: q.state, limit: q.limit + 1, beforeSeq: before });
+      const items = rows.slice(0, q.limit).map((d) => ({
+        id: d.id,
+        reportId: d.report_id,
+        state: d.delivered_at ? ('delivered' as const) : d.failed_at ? ('failed' as const) : ('pending' as const),
+        attempts: d.attempts,
+        nextAttemptAt: d.delivered_at || d.failed_at ? null : iso(d.next_attempt_at),
+        lastStatus: d.last_status,
+        lastError: d.last_error,
+        deliveredAt: iso(d.delivered_at),
+        failedAt: iso(d.failed_at),
+        createdAt: iso(d.created_at) as string,
+        body: JSON.parse(d.body),
+      }));
+      return { items, nextCursor: rows.length > q.limit ? encodeCursor(String(rows[q.limit - 1].seq)) : null };
+    },
+  );
+
+  app.post(
+    '/api/v1/reports/webhook/deliveries/:id/redeliver',
+    {
+      config: partnerRoute,
+      schema: {
+        tags: ['reports'],
+        summary: 'Send one delivered or failed delivery again (same event id, to deduplicate by); 409 while it is still being retried',
+        params: z.strictObject({ id: z.uuid() }),
+        response: { 202: z.object({ queued: z.number() }) },
+      },
+    },
+    async (req, reply) => {
+      const queued = await service.redeliver(partnerOf(req), { id: (req.params as { id: string }).id }, ctxOf(req));
+      return reply.code(202).send({ queued });
+    },
+  );
+
+  app.post(
+    '/api/v1/reports/webhook/deliveries/redeliver-failed',
+    {
+      config: partnerRoute,
+      schema: {
+        tags: ['reports'],
+        summary: 'Send every failed delivery of the calling key again — once its endpoint is fixed after an outage',
+        response: { 202: z.object({ queued: z.number() }) },
+      },
+    },
+    async (req, reply) => {
+      const queued = await service.redeliver(partnerOf(req), { failed: true }, ctxOf(req));
+      return reply.code(202).send({ queued });
     },
   );
 }

@@ -159,6 +159,23 @@ export function toSummary(r: ReportRow, locale: Locale): ReportSummary {
 
 // ---- inputs ---------------------------------------------------------------------------------------------
 
+export const DELIVERY_STATES = ['pending', 'delivered', 'failed'] as const;
+export type DeliveryState = (typeof DELIVERY_STATES)[number];
+
+export interface DeliveryRow {
+  seq: string;
+  id: string;
+  report_id: string;
+  attempts: number;
+  next_attempt_at: Date;
+  last_status: number | null;
+  last_error: string | null;
+  delivered_at: Date | null;
+  failed_at: Date | null;
+  created_at: Date;
+  body: string;
+}
+
 /** Where a report was placed, and how precisely. */
 export interface Located {
   point: { lon: number; lat: number };
@@ -498,6 +515,59 @@ export class ReportsService {
       await uow.audit({ action: 'report.webhook.registered', entity: 'report_webhook', entityId: partner.id, data: { url, channel: partner.channel } });
       return { url, channel: partner.channel, updatedAt: now };
     });
+  }
+
+  /**
+   * The calling key's webhook deliveries, newest first: what was sent, how often, what its endpoint answered —
+   * so an integration engineer sees what their side missed. `state`: pending (not yet delivered, retrying),
+   * delivered, failed (given up after the last attempt).
+   */
+  async deliveries(partnerId: string, q: { state?: DeliveryState; limit: number; beforeSeq: number | null }): Promise<DeliveryRow[]> {
+    return this.db.query<DeliveryRow>(
+      `select seq, id, report_id, attempts, next_attempt_at, last_status, last_error, delivered_at, failed_at, created_at, body
+       from reports_webhook_delivery
+       where partner_key_id = $1 and ($2::int8 is null or seq < $2)
+         and case $3::text when 'pending' then delivered_at is null and failed_at is null
+                           when 'delivered' then delivered_at is not null
+                           when 'failed' then failed_at is not null
+                           else true end
+       order by seq desc limit $4`,
+      [partnerId, q.beforeSeq, q.state ?? null, q.limit],
+    );
+  }
+
+  /**
+   * Sends deliveries again, once the partner's endpoint is fixed: one (by its event id, delivered or failed — a
+   * partner that lost what it received may ask again; it deduplicates by the same `X-Tartip-Event-Id`), or every
+   * failed one of the key. Each goes back to the queue as new — first attempt now, its own report's order kept.
+   * A delivery still pending is left alone (it is being retried). Audited.
+   */
+  async redeliver(partner: Extract<Principal, { kind: 'partner' }>, which: { id: string } | { failed: true }, ctx: CommandContext): Promise<number> {
+    const n = await this.kernel.commands.run(ctx, async (uow) => {
+      const rows = await uow.tx.query<{ id: string }>(
+        `update reports_webhook_delivery
+         set delivered_at = null, failed_at = null, attempts = 0, lease_until = null, next_attempt_at = $3
+         where partner_key_id = $1 and (delivered_at is not null or failed_at is not null)
+           and ${'id' in which ? 'id = $2::uuid' : '$2::uuid is null and failed_at is not null'}
+         returning id`,
+        [partner.id, 'id' in which ? which.id : null, uow.now.toISOString()],
+      );
+      if ('id' in which && rows.length === 0) {
+        const [exists] = await uow.tx.query<{ id: string }>('select id from reports_webhook_delivery where partner_key_id = $1 and id = $2', [partner.id, which.id]);
+        throw exists ? new Problem('reports.delivery_pending', {}, [], 409) : Problem.notFound();
+      }
+      if (rows.length > 0) {
+        await uow.audit({
+          action: 'report.webhook.redelivered',
+          entity: 'report_webhook',
+          entityId: partner.id,
+          data: { deliveries: rows.length, ...('id' in which ? { id: which.id } : { failed: true }) },
+        });
+      }
+      return rows.length;
+    });
+    if (n > 0) this.onDeliveriesQueued();
+    return n;
   }
 
   /**

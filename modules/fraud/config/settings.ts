@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { X509Certificate } from 'node:crypto';
 import { z } from 'zod';
 import { ConfigError, parseSettings } from '../../../packages/kernel/src/config.ts';
+import { type KztRates, parseKztRates } from '../domain/money.ts';
 import { parseChain } from '../domain/passport.ts';
 import { CALL_POLICY, TRANSACTION_POLICY } from './policy.ts';
 
@@ -32,6 +33,8 @@ export interface FraudSettings {
   degradedHoldAmount: number;
   callWindowMin: number;
   largeAmount: number;
+  /** Tenge per unit of each currency transfers may come in (KZT = 1 always); others are refused. */
+  kztRates: KztRates;
   /** Screening requests per partner key per minute. */
   rateLimitPartner: number;
   /** Lines in one bulk import. */
@@ -60,6 +63,7 @@ const schema = z.object({
   TARTIP_FRAUD_DEGRADED_HOLD_AMOUNT: int(0, 1_000_000_000_000).default(100_000),
   TARTIP_FRAUD_CALL_WINDOW_MIN: int(1, 24 * 60).default(TRANSACTION_POLICY.callWindowMin),
   TARTIP_FRAUD_LARGE_AMOUNT: int(1, 1_000_000_000_000).default(TRANSACTION_POLICY.largeAmount),
+  TARTIP_FRAUD_KZT_RATES: z.string().max(4000).default(''),
   TARTIP_FRAUD_RATE_LIMIT_PARTNER: int(1, 100_000_000).default(1_200_000),
   TARTIP_FRAUD_IMPORT_MAX: int(1, 1_000_000).default(100_000),
   TARTIP_FRAUD_REPEAT_WINDOW_S: int(0, 86_400).default(600),
@@ -71,6 +75,12 @@ export function loadFraudSettings(env: Readonly<Record<string, string | undefine
   const c = parseSettings(schema, env);
   if (mode === 'production' && c.TARTIP_FRAUD_HASH_KEY === DEMO_HASH_KEY) {
     throw new ConfigError([{ variable: 'TARTIP_FRAUD_HASH_KEY', message: 'production mode needs the shared key agreed with partners' }]);
+  }
+  let kztRates: KztRates;
+  try {
+    kztRates = parseKztRates(c.TARTIP_FRAUD_KZT_RATES);
+  } catch (e) {
+    throw new ConfigError([{ variable: 'TARTIP_FRAUD_KZT_RATES', message: (e as Error).message }]);
   }
   const trustAnchors: X509Certificate[] = [];
   for (const file of (c.TARTIP_FRAUD_SHAKEN_TRUST_ANCHORS ?? '').split(',').map((s) => s.trim()).filter(Boolean)) {
@@ -98,6 +108,7 @@ export function loadFraudSettings(env: Readonly<Record<string, string | undefine
     degradedHoldAmount: c.TARTIP_FRAUD_DEGRADED_HOLD_AMOUNT,
     callWindowMin: c.TARTIP_FRAUD_CALL_WINDOW_MIN,
     largeAmount: c.TARTIP_FRAUD_LARGE_AMOUNT,
+    kztRates,
     rateLimitPartner: c.TARTIP_FRAUD_RATE_LIMIT_PARTNER,
     importMax: c.TARTIP_FRAUD_IMPORT_MAX,
     repeatWindowMs: c.TARTIP_FRAUD_REPEAT_WINDOW_S * 1000,

@@ -24,6 +24,8 @@ export function randomDecisions(n: number, seed: number): (CallDecision | Transa
       area: maybe(pick(['750000000', '751110000', `${i}`])),
       region: maybe(pick(['Алматы', 'Astana'])),
       decidedAt: Date.parse('2026-12-07T00:00:00Z') + Math.floor(rnd() * 86_400_000),
+      // A fifth matched one to three indicators; some list none (absent), some an empty list.
+      indicators: rnd() < 0.2 ? Array.from({ length: 1 + Math.floor(rnd() * 3) }, () => newId()) : rnd() < 0.5 ? [] : undefined,
     };
     if (rnd() < 0.5) {
       return { ...common, caller: pick(['+77011234567', '+447700900123', ...ODD]), called: `+7701${1_000_000 + i}`, ingress: pick(['domestic', 'international']), trunk: maybe(pick(['t1', `trunk-${i}`, ...ODD])), attestation: maybe(pick(['A', 'B', 'C'])) };

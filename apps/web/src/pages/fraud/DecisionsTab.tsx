@@ -6,7 +6,12 @@ import { useLang } from '../../lib/lang.tsx';
 import type { SessionUser } from '../../lib/session.ts';
 import { useInterval } from '../../lib/useInterval.ts';
 import { hasPermission } from '../../sections.ts';
+import { IndicatorHistory } from './IndicatorHistory.tsx';
 import { moveIn, OutcomeBadge, Reasons, useShortcuts } from './parts.tsx';
+
+/** The ids of the indicators that matched, as the decision log recorded them (none for most decisions). */
+const matchedIndicators = (d: Decision): string[] =>
+  Array.isArray(d.subject.indicators) ? d.subject.indicators.filter((x): x is string => typeof x === 'string') : [];
 
 type KindFilter = '' | 'call' | 'transaction';
 
@@ -281,6 +286,24 @@ export function DecisionsTab({ user, version }: { user: SessionUser; version: nu
             </dl>
             <h3>{t('fraud.reasons')}</h3>
             <Reasons reasons={current.reasons} />
+            {matchedIndicators(current).length > 0 && (
+              <>
+                <h3>{t('fraud.matchedIndicators')}</h3>
+                {/* Each indicator as it stands now, with its history: what was in force when the decision was made, and since. */}
+                <ul className="matched-indicators" data-testid="matched-indicators">
+                  {matchedIndicators(current).map((id) => (
+                    <li key={id} data-indicator={id}>
+                      <details>
+                        <summary>
+                          <code>{id}</code>
+                        </summary>
+                        <IndicatorHistory id={id} version={current.id} />
+                      </details>
+                    </li>
+                  ))}
+                </ul>
+              </>
+            )}
             {actionError != null && (
               <div role="alert" className="alert">
                 {errorMessage(actionError, t)}
