@@ -124,6 +124,21 @@ describe('a report with an address and no position', () => {
       expect(moved.timeline.at(-1)?.kind).toBe('relocated');
       await expect.poll(() => item.locator('[data-testid="queue-approximate"]').count(), { timeout: 15_000 }).toBe(0);
       await shot(o, 'address-03-console-placed.png');
+
+      // ---- a 102 call: the operator types the address the caller gives and finds it on the map ---------------
+      await o.locator('[data-action="new-call"]').click();
+      await o.locator('[data-testid="new-call-address"]').fill('Бостандыкский район, Алматы');
+      await o.locator('[data-action="geocode"]').click();
+      await expect.poll(() => o.locator('[data-testid="geocode-result"]').textContent()).toContain('Бостандыкский, Алматы');
+      // Only the district is known: the marker goes inside it, and the operator is told to click the spot.
+      expect(await o.locator('[data-testid="geocode-result"]').textContent()).toContain(ru['ops.geocodeApproximate']);
+      const lat = Number(await o.locator('[data-testid="new-call-lat"]').inputValue());
+      const lon = Number(await o.locator('[data-testid="new-call-lon"]').inputValue());
+      const placed = await fetch(`${e.server.url}/api/v1/geocode?q=${encodeURIComponent('Бостандыкский район, Алматы')}`, { headers: { authorization: `Bearer ${token}` } });
+      expect((await placed.json()).place.location).toEqual({ lon: expect.closeTo(lon, 5), lat: expect.closeTo(lat, 5) });
+      await o.locator('[data-testid="new-call-address"]').fill('ул. Несуществующая, 5');
+      await o.locator('[data-testid="new-call-address"]').press('Enter');
+      await expect.poll(() => o.locator('[data-testid="geocode-result"]').textContent()).toBe(ru['ops.geocodeNotFound']);
       expect(citizen.pageErrors).toEqual([]);
       expect(operator.pageErrors).toEqual([]);
     } finally {

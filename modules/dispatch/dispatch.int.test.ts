@@ -628,6 +628,15 @@ describe(`dispatch on ${backendName}`, () => {
     expect(finished.title).toBe('Оқиға аяқталған');
   });
 
+  it('finds an address a caller gives, offline, with how precisely it is known; staff only', async () => {
+    const found = ok(await as('operator', 'GET', `/api/v1/geocode?q=${encodeURIComponent('Алматы, Бостандыкский район')}`));
+    expect(found).toMatchObject({ found: true, reason: null, place: { precision: 'district', kato: '751410000', label: 'Бостандыкский, Алматы' } });
+    expect(ok(await as('operator', 'GET', `/api/v1/geocode?q=${encodeURIComponent('Есильский район')}`))).toEqual({ found: false, reason: 'ambiguous', place: null });
+    expect(ok(await as('operator', 'GET', `/api/v1/geocode?q=${encodeURIComponent('ул. Несуществующая, 5')}`))).toEqual({ found: false, reason: 'not_found', place: null });
+    problem(await as('operator', 'GET', '/api/v1/geocode?q='), 400, 'validation_failed');
+    expect((await server.app.inject({ method: 'GET', url: '/api/v1/geocode?q=Almaty' })).statusCode).toBe(401);
+  });
+
   // ---- merge, link, EIDO, premise flags -----------------------------------------------------------------------
   it('merges a duplicate (reports move, REPLACED/REPLACING), links incidents, and exports a valid EIDO', async () => {
     const r = await submitReport({ category: 'hooliganism', priority: 'P3', location: north(ALMALY, 500) });

@@ -6,6 +6,7 @@ import { username } from '../../packages/kernel/src/auth/identity.ts';
 import { covers, jurisdictionFilter, KATO_PATTERN } from '../../packages/kernel/src/auth/jurisdiction.ts';
 import { actorOf } from '../../packages/kernel/src/auth/principal.ts';
 import { Problem } from '../../packages/kernel/src/errors.ts';
+import { PRECISIONS } from '../../packages/kernel/src/geo/gazetteer.ts';
 import { t } from '../../packages/kernel/src/i18n/index.ts';
 import type { Kernel } from '../../packages/kernel/src/kernel.ts';
 import { FlagPremiseInput, flagPremise, Point } from './api.ts';
@@ -706,6 +707,37 @@ export async function dispatchRoutes(app: FastifyInstance, kernel: Kernel) {
         return updated;
       });
       return presentAlert(row);
+    },
+  );
+
+  // ---- addresses -------------------------------------------------------------------------------------------
+  app.get(
+    '/api/v1/geocode',
+    {
+      config: { access: staff('dispatch:read') },
+      schema: {
+        tags,
+        summary: 'An address as a caller says it → a point on the map, offline (the kernel’s gazetteer), with how precisely it is known',
+        description:
+          '`found: false` with `reason` `not_found` or `ambiguous` (the name fits several districts or towns: add the town). A `region` or ' +
+          '`district` answer is only where to look; a unit needs a house, a street or a click on the map.',
+        querystring: z.strictObject({ q: z.string().trim().min(1).max(500) }),
+        response: {
+          200: z.object({
+            found: z.boolean(),
+            reason: z.enum(['not_found', 'ambiguous']).nullable(),
+            place: z
+              .object({ location: Point, precision: z.enum(PRECISIONS), label: z.string(), kato: z.string().nullable() })
+              .nullable(),
+          }),
+        },
+      },
+    },
+    async (req) => {
+      const r = kernel.gazetteer.geocode((req.query as { q: string }).q);
+      if (!r.found) return { found: false, reason: r.reason, place: null };
+      const { lon, lat, precision, label } = r.place;
+      return { found: true, reason: null, place: { location: { lon, lat }, precision, label, kato: kernel.areas.katoOf(lon, lat) } };
     },
   );
 

@@ -363,7 +363,16 @@ async function allPages(path: string, signal?: AbortSignal): Promise<unknown[]> 
   return items;
 }
 
+/** What the server's gazetteer made of an address. */
+export interface Geocoded {
+  found: boolean;
+  reason: 'not_found' | 'ambiguous' | null;
+  place: { location: LonLat; precision: LocationPrecision | 'region'; label: string; kato: string | null } | null;
+}
+
 export const dispatchApi = {
+  /** An address as the caller says it → a point and how precisely it is known (offline, on the server). */
+  geocode: (q: string, signal?: AbortSignal) => api<Geocoded>(`/api/v1/geocode?q=${encodeURIComponent(q)}`, { signal }),
   /** Every open incident in the operator's areas (all pages). */
   incidents: async (signal?: AbortSignal) => (await allPages('/api/v1/incidents', signal)).map(normalizeIncident),
   incident: async (id: string, signal?: AbortSignal) => normalizeIncidentDetail(await api<unknown>(`/api/v1/incidents/${enc(id)}`, { signal })),

@@ -11,6 +11,8 @@ interface Props {
   /** The place clicked on the map while this form is open. */
   picked: LonLat | null;
   onPick: (p: LonLat | null) => void;
+  /** The address was found: mark it and show it (the map flies there). */
+  onFound: (p: LonLat) => void;
   onCreated: (incident: IncidentDetail) => void;
   onCancel: () => void;
 }
@@ -26,7 +28,7 @@ const coordinate = (s: string): number | null => {
  * where — a click on the map, or the coordinates the caller's phone gave — the address as said, and a few words. On
  * save the incident opens in the detail pane with its recommended units: two clicks more and a unit is on its way.
  */
-export function NewCallForm({ categories, picked, onPick, onCreated, onCancel }: Props) {
+export function NewCallForm({ categories, picked, onPick, onFound, onCreated, onCancel }: Props) {
   const { t, lang } = useLang();
   const [category, setCategory] = useState('');
   const [priority, setPriority] = useState<Priority | ''>('');
@@ -34,6 +36,8 @@ export function NewCallForm({ categories, picked, onPick, onCreated, onCancel }:
   const [description, setDescription] = useState('');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
+  /** What the last «find» said: where it put the marker and how precisely, or why it could not. */
+  const [lookup, setLookup] = useState<{ text: string; approximate: boolean } | null>(null);
   const [missing, setMissing] = useState<{ category?: boolean; location?: boolean }>({});
   // One key per content sent: a double click or a retry on a bad network makes one incident; a corrected call after
   // a refusal is a new request (the same key with other content would be refused as a conflict).
@@ -50,6 +54,25 @@ export function NewCallForm({ categories, picked, onPick, onCreated, onCancel }:
     const lat = coordinate(latText);
     const lon = coordinate(lonText);
     if (lat !== null && lon !== null && Math.abs(lat) <= 90 && Math.abs(lon) <= 180) onPick({ lon, lat });
+  };
+
+  // The address as the caller says it, placed by the server's gazetteer: a house or a street is the place; a
+  // district or a town is only where to look — the marker goes there and the operator clicks the exact spot.
+  const find = async () => {
+    if (!address.trim()) return;
+    setLookup(null);
+    try {
+      const r = await dispatchApi.geocode(address.trim());
+      if (!r.found || !r.place) {
+        setLookup({ text: t(r.reason === 'ambiguous' ? 'ops.geocodeAmbiguous' : 'ops.geocodeNotFound'), approximate: true });
+        return;
+      }
+      const approximate = !['house', 'street'].includes(r.place.precision);
+      onFound(r.place.location);
+      setLookup({ text: `${r.place.label}${approximate ? ` — ${t('ops.geocodeApproximate')}` : ''}`, approximate });
+    } catch (err) {
+      setError(err);
+    }
   };
 
   const submit = async (e: FormEvent) => {
@@ -108,8 +131,29 @@ export function NewCallForm({ categories, picked, onPick, onCreated, onCancel }:
       </fieldset>
       <label>
         {t('ops.callAddress')}
-        <input value={address} onChange={(e) => setAddress(e.target.value)} maxLength={500} data-testid="new-call-address" />
+        <span className="input-with-button">
+          <input
+            value={address}
+            onChange={(e) => setAddress(e.target.value)}
+            onKeyDown={(e) => {
+              if (e.key === 'Enter') {
+                e.preventDefault();
+                void find();
+              }
+            }}
+            maxLength={500}
+            data-testid="new-call-address"
+          />
+          <button type="button" onClick={() => void find()} disabled={!address.trim()} data-action="geocode">
+            {t('ops.geocode')}
+          </button>
+        </span>
       </label>
+      {lookup && (
+        <p className={lookup.approximate ? 'notice small' : 'muted small'} role="status" data-testid="geocode-result">
+          {lookup.text}
+        </p>
+      )}
       <label>
         {t('ops.callDescription')}
         <textarea rows={3} value={description} onChange={(e) => setDescription(e.target.value)} maxLength={4000} data-testid="new-call-description" />

@@ -102,6 +102,10 @@ export default function OpsPage({ user }: { user: SessionUser }) {
               categories={categories}
               picked={picked}
               onPick={setPicked}
+              onFound={(p) => {
+                setPicked(p);
+                fly(p);
+              }}
               onCancel={() => setNewCall(false)}
               onCreated={(inc) => {
                 setNewCall(false);
