@@ -133,6 +133,7 @@ export function NewCallForm({ categories, picked, onPick, onFound, onCreated, on
         {t('ops.callAddress')}
         <span className="input-with-button">
           <input
+            className="input-grow"
             value={address}
             onChange={(e) => setAddress(e.target.value)}
             onKeyDown={(e) => {
