@@ -214,7 +214,7 @@ export async function reportRoutes(app: FastifyInstance, kernel: Kernel, service
         summary: 'File a citizen report (one click): anonymous web page, or a partner app with X-API-Key (reports:submit)',
         description:
           'A GeoJSON point inside Kazakhstan, or only an address: the offline gazetteer places it (house, street, place or district — ' +
-          '`locationPrecision`) and refuses it with 422 on `body.address` when it is not found, fits several places, or names only a city. ' +
+          '`locationPrecision`) and refuses it with 400 on `body.address` when it is not found, fits several places, or names only a city. ' +
           'Up to 3 media files (JPEG, PNG, WebP, MP4), 5 MiB each decoded, base64 in JSON. Idempotency-Key is honoured; anonymous callers are ' +
           'kept apart by deviceId (or address). A report of the same category within the duplicate radius and window of an open one joins it ' +
           '(`duplicateOf`).',

@@ -274,7 +274,7 @@ export class ReportsService {
   }
 
   /**
-   * Where the report is: the reporter's point, or the address placed by the gazetteer — refused (422, on the address)
+   * Where the report is: the reporter's point, or the address placed by the gazetteer — refused (400, on the address)
    * when it cannot be found, fits several places, or names no more than a city or region: a unit cannot be sent
    * there, and the citizen can add the street or drop a pin.
    */
