@@ -278,7 +278,7 @@ export class ReportsService {
    * when it cannot be found, fits several places, or names no more than a city or region: a unit cannot be sent
    * there, and the citizen can add the street or drop a pin.
    */
-  place(input: SubmitInput, paths: InputPaths): { point: { lon: number; lat: number }; precision: LocationPrecision } | FieldError {
+  place(input: SubmitInput, paths: InputPaths): Located | FieldError {
     if (input.location) return { point: input.location, precision: 'point' };
     if (!input.address) return { path: paths.location, code: 'required' };
     const found = this.kernel.gazetteer.geocode(input.address);
