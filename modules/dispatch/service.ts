@@ -7,7 +7,7 @@ import type { CommandContext, UnitOfWork } from '../../packages/kernel/src/outbo
 import type { Queryable } from '../../packages/kernel/src/db/types.ts';
 import { CATALOGUE_VERSION, incidentType, type Priority } from './config/catalogue.ts';
 import { runCardFor } from './config/runcards.ts';
-import { checkTransition, COMMITTED, incidentFollowsUnit, type TransitionCheck, unitFollowsIncident, type Via, WAITING } from './domain/lifecycle.ts';
+import { checkTransition, COMMITTED, incidentFollowsUnit, TERMINAL, type TransitionCheck, unitFollowsIncident, type Via, WAITING } from './domain/lifecycle.ts';
 import { evaluateRunCard } from './domain/runcard.ts';
 import { INCIDENT_CREATED, type IncidentStatus, type UnitStatus } from './events.ts';
 import { runtime } from './runtime.ts';
@@ -285,7 +285,7 @@ export async function relocate(
   return kernel.commands.run(ctx, async (uow) => {
     const inc = await getIncidentRow(uow.tx, incidentId, true);
     if (!covers(actor.jurisdictions, inc.kato) || !covers(actor.jurisdictions, kato)) throw new Problem('outside_jurisdiction');
-    if (FINISHED_STATUSES.includes(inc.status)) throw new Problem('dispatch.incident_finished', { status: inc.status }, [], 409);
+    if (TERMINAL.includes(inc.status)) throw new Problem('dispatch.incident_finished', { status: inc.status }, [], 409);
     const [row] = await uow.tx.query<IncidentRow>(
       `update dispatch_incident set lon = $2, lat = $3, kato = $4, address = coalesce($5, address), location_precision = 'point', updated_at = $6
        where id = $1 returning *`,
@@ -298,9 +298,6 @@ export async function relocate(
     return row;
   });
 }
-
-/** Statuses after which an incident's facts are the record. */
-const FINISHED_STATUSES: readonly IncidentStatus[] = ['CLOSED', 'CANCELLED', 'MERGED'];
 
 /**
  * A crew's step from its tablet is its own unit's. On an incident with several units (a run card sends two cars to a

@@ -12,7 +12,7 @@ import { PHONE } from './domain/contact.ts';
 import { base64Size, type MediaType } from './domain/media.ts';
 import { REPORT_STATUSES } from './domain/status.ts';
 import { LOCATION_PRECISIONS } from './events.ts';
-import { DELIVERY_STATES, type ReportsService, type SubmitInput, toSummary } from './service.ts';
+import { DELIVERY_STATES, presentDelivery, type ReportsService, type SubmitInput, toSummary } from './service.ts';
 
 // ---- schemas --------------------------------------------------------------------------------------------
 
@@ -412,7 +412,6 @@ export async function reportRoutes(app: FastifyInstance, kernel: Kernel, service
     /** The exact body that was (or will be) POSTed and signed. */
     body: z.unknown(),
   });
-  const iso = (d: Date | null) => (d ? new Date(d).toISOString() : null);
 
   app.get(
     '/api/v1/reports/webhook/deliveries',
@@ -435,19 +434,7 @@ export async function reportRoutes(app: FastifyInstance, kernel: Kernel, service
       const before = q.cursor ? Number(decodeCursor(q.cursor)) : null;
       if (before !== null && !Number.isSafeInteger(before)) throw Problem.validation([{ path: 'query.cursor', code: 'invalid_format', params: { format: 'cursor' } }]);
       const rows = await service.deliveries(partnerOf(req).id, { state: q.state, limit: q.limit + 1, beforeSeq: before });
-      const items = rows.slice(0, q.limit).map((d) => ({
-        id: d.id,
-        reportId: d.report_id,
-        state: d.delivered_at ? ('delivered' as const) : d.failed_at ? ('failed' as const) : ('pending' as const),
-        attempts: d.attempts,
-        nextAttemptAt: d.delivered_at || d.failed_at ? null : iso(d.next_attempt_at),
-        lastStatus: d.last_status,
-        lastError: d.last_error,
-        deliveredAt: iso(d.delivered_at),
-        failedAt: iso(d.failed_at),
-        createdAt: iso(d.created_at) as string,
-        body: JSON.parse(d.body),
-      }));
+      const items = rows.slice(0, q.limit).map(presentDelivery);
       return { items, nextCursor: rows.length > q.limit ? encodeCursor(String(rows[q.limit - 1].seq)) : null };
     },
   );

@@ -176,6 +176,24 @@ export interface DeliveryRow {
   body: string;
 }
 
+/** A webhook delivery as its partner reads it: its state derived from the stamps, the body as sent. */
+export function presentDelivery(d: DeliveryRow) {
+  const done = d.delivered_at ?? d.failed_at;
+  return {
+    id: d.id,
+    reportId: d.report_id,
+    state: d.delivered_at ? ('delivered' as const) : d.failed_at ? ('failed' as const) : ('pending' as const),
+    attempts: d.attempts,
+    nextAttemptAt: done ? null : iso(d.next_attempt_at),
+    lastStatus: d.last_status,
+    lastError: d.last_error,
+    deliveredAt: d.delivered_at ? iso(d.delivered_at) : null,
+    failedAt: d.failed_at ? iso(d.failed_at) : null,
+    createdAt: iso(d.created_at),
+    body: JSON.parse(d.body) as unknown,
+  };
+}
+
 /** Where a report was placed, and how precisely. */
 export interface Located {
   point: { lon: number; lat: number };
