@@ -93,6 +93,13 @@ export const houseNumberKey = (n: string): string | null => {
   return w && /^\d/.test(w) ? w : null;
 };
 
+/** A house or one segment of a street: where it is and what it is called. */
+interface Spot {
+  label: string;
+  lon: number;
+  lat: number;
+}
+
 interface Named {
   key: string;
   words: string[];
@@ -167,10 +174,10 @@ export class Gazetteer {
   private readonly areas = new WordIndex<NamedArea>();
   private readonly places = new WordIndex<NamedPlace>();
   /** Street name key → the street's points (one per segment), and the index of keys by word. */
-  private readonly streetPoints = new Map<string, Named[]>();
+  private readonly streetPoints = new Map<string, Spot[]>();
   private readonly streetNames = new WordIndex<{ key: string; words: string[] }>();
   /** Street (or place) name key → house number → the houses. */
-  private readonly houses = new Map<string, Map<string, Named[]>>();
+  private readonly houses = new Map<string, Map<string, Spot[]>>();
   readonly counts = { areas: 0, places: 0, streets: 0, houses: 0 };
 
   constructor(
@@ -204,7 +211,7 @@ export class Gazetteer {
         this.streetPoints.set(key, points);
         this.streetNames.add({ key, words: key.split(' ') });
       }
-      points.push({ key, words: [], label: name, lon, lat });
+      points.push({ label: name, lon, lat });
       return key;
     };
     for (const s of source.streets) if (street(s.name, s.lon, s.lat)) this.counts.streets++;
@@ -219,7 +226,7 @@ export class Gazetteer {
         this.houses.set(key, byNumber);
       }
       const list = byNumber.get(number) ?? [];
-      list.push({ key, words: [], label: `${h.street} ${h.number}`, lon: h.lon, lat: h.lat });
+      list.push({ label: `${h.street} ${h.number}`, lon: h.lon, lat: h.lat });
       byNumber.set(number, list);
       this.counts.houses++;
     }
