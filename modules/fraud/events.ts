@@ -53,6 +53,19 @@ export const RiskyCalls = z.object({
 export type RiskyCalls = z.infer<typeof RiskyCalls>;
 export const CALLS_RISKY = 'fraud.calls.risky';
 
+/**
+ * `fraud.transfers.committed` — published straight to the bus, like `fraud.calls.risky`, with the transfers a process
+ * let through (allowed or held) in the last few milliseconds: the accounts by their hashes, the amount in tenge, the
+ * time decided. Every other process adds them to its payment stream, so a payer's velocity, usual amount and first
+ * transfers are the same whichever process screens the next one. Consumed live.
+ */
+export const TransfersCommitted = z.object({
+  origin: z.string(),
+  items: z.array(z.object({ payer: z.string(), payee: z.string(), amount: z.number(), at: z.number() })),
+});
+export type TransfersCommitted = z.infer<typeof TransfersCommitted>;
+export const TRANSFERS_COMMITTED = 'fraud.transfers.committed';
+
 /** `fraud.sim_limit.changed` — a person (IIN) went over the SIM-card limit, changed count while over it, or came back under it. */
 export const SimLimitChanged = z.object({ iin: z.string(), active: z.number().int(), exceeded: z.boolean(), limit: z.number().int(), at: z.string() });
 export type SimLimitChanged = z.infer<typeof SimLimitChanged>;

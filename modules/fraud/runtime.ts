@@ -14,7 +14,19 @@ import { RecentDecisions } from './domain/repeats.ts';
 import { SimBoxDetector } from './domain/simbox.ts';
 import { CallStream, PaymentStream } from './domain/streams.ts';
 import { type Condition, decideTransaction, type TxDecision } from './domain/typologies.ts';
-import { CALLS_RISKY, INDICATORS_CHANGED, IndicatorsChanged, POLICY_CHANGED, PolicyChanged, ROAMING_CHANGED, RiskyCalls, RoamingChanged } from './events.ts';
+import { toKzt } from './domain/money.ts';
+import {
+  CALLS_RISKY,
+  INDICATORS_CHANGED,
+  IndicatorsChanged,
+  POLICY_CHANGED,
+  PolicyChanged,
+  ROAMING_CHANGED,
+  RiskyCalls,
+  RoamingChanged,
+  TRANSFERS_COMMITTED,
+  TransfersCommitted,
+} from './events.ts';
 import { DecisionRecorder } from './recorder.ts';
 
 /** Is this number roaming abroad now? The default reads what operators fed through the API; an HLR/CAMARA lookup can replace it. */
@@ -113,7 +125,10 @@ export interface TxResult extends TxDecision {
 }
 
 const SWEEP_MS = 60_000;
-const RISKY_FLUSH_MS = 20;
+const SHARE_FLUSH_MS = 20;
+const SHARE_MAX = 500;
+/** Rows per page when the payment stream is read back from the decision log. */
+const RESTORE_PAGE = 10_000;
 const CALL_MEMORY_MS = 6 * 3_600_000;
 
 /**
@@ -131,8 +146,16 @@ export class FraudRuntime {
   readonly recorder: DecisionRecorder;
   /** Replaced whole (never mutated) when a new version arrives, so a decision reads one version throughout. */
   active: ActivePolicy;
-  /** This process, to ignore its own risky-call events coming back from the bus. */
+  /** This process, to ignore its own risky-call and transfer events coming back from the bus. */
   readonly origin = newId();
+  /** Risky calls and let-through transfers on their way to the other processes. */
+  private readonly riskyCalls: BusBatch<RiskyCalls['items'][number]>;
+  private readonly committedTransfers: BusBatch<TransfersCommitted['items'][number]>;
+  /** Transfers from other processes that arrived while the stream was being read back: applied after it, in order. */
+  private arrivedWhileRestoring: TransfersCommitted['items'][] | null = null;
+  /** Transfers read back from the decision log at start, and transfers other processes let through, applied here. */
+  restoredTransfers = 0;
+  sharedTransfers = 0;
   degraded = false;
   private subscriptions: Subscription[] = [];
   private timers: NodeJS.Timeout[] = [];
@@ -158,6 +181,8 @@ export class FraudRuntime {
     this.digests = new IdentifierDigests(settings.hashKey);
     this.recentTransfers = new RecentDecisions(settings.repeatWindowMs, settings.repeatMax);
     this.active = { version: 1, ...defaultPolicy(settings) };
+    this.riskyCalls = new BusBatch(kernel, CALLS_RISKY, this.origin, 'risky calls');
+    this.committedTransfers = new BusBatch(kernel, TRANSFERS_COMMITTED, this.origin, 'transfers');
     this.recorder = new DecisionRecorder(
       kernel.db,
       kernel.log.child({ component: 'fraud-recorder' }),
@@ -226,6 +251,13 @@ export class FraudRuntime {
         const parsed = RiskyCalls.safeParse(e.data);
         if (parsed.success && parsed.data.origin !== this.origin) for (const c of parsed.data.items) this.calls.record(c.called, c.caller, c.risk, c.at);
       }),
+      await bus.subscribe({ subject: TRANSFERS_COMMITTED }, async (e: BusEvent) => {
+        if ((e.data as { origin?: unknown } | null)?.origin === this.origin) return;
+        const parsed = TransfersCommitted.safeParse(e.data);
+        if (!parsed.success) return;
+        if (this.arrivedWhileRestoring) this.arrivedWhileRestoring.push(parsed.data.items);
+        else this.applyShared(parsed.data.items);
+      }),
     );
     let after: [string, string] = ['-infinity', '00000000-0000-0000-0000-000000000000'];
     for (;;) {
@@ -246,6 +278,7 @@ export class FraudRuntime {
       'select msisdn, roaming, until, updated_at from fraud_roaming where roaming and (until is null or until > now())',
     );
     for (const r of roaming) this.roaming.apply({ msisdn: r.msisdn, roaming: r.roaming, until: r.until?.toISOString() ?? null, updatedAt: r.updated_at.toISOString() });
+    await this.restoreHistory();
     this.timers.push(
       setInterval(() => {
         db.ping().then(
@@ -263,7 +296,7 @@ export class FraudRuntime {
         const now = this.kernel.clock.nowMs();
         this.calls.sweep(now);
         this.simbox.sweep(now);
-        this.payments.sweep(now, this.policy.muleWindowMin * 60_000 * 2);
+        this.payments.sweep(now, this.historyMs());
       }, SWEEP_MS),
     );
     for (const t of this.timers) t.unref();
@@ -285,35 +318,67 @@ export class FraudRuntime {
     else this.kernel.log.error({ policyVersion: latest.version, errors: p.errors }, 'stored fraud policy version refused; the built-in default decides');
   }
 
-  private riskyOut: RiskyCalls['items'] = [];
-  private riskyTimer: NodeJS.Timeout | null = null;
-
-  /** Risky calls go to the other processes in one bus event per few milliseconds (or per 500 calls), never awaited. */
-  private shareRiskyCall(c: RiskyCalls['items'][number]): void {
-    this.riskyOut.push(c);
-    if (this.riskyOut.length >= 500) this.publishRisky();
-    else if (!this.riskyTimer) this.riskyTimer = setTimeout(() => this.publishRisky(), RISKY_FLUSH_MS);
+  /** How long an idle account's transfers are kept: twice the mule window, the longest any rule looks back. */
+  private historyMs(): number {
+    return this.policy.muleWindowMin * 60_000 * 2;
   }
 
-  private publishRisky(): void {
-    if (this.riskyTimer) clearTimeout(this.riskyTimer);
-    this.riskyTimer = null;
-    const items = this.riskyOut;
-    if (items.length === 0) return;
-    this.riskyOut = [];
-    const event: BusEvent<RiskyCalls> = {
-      id: newId(),
-      subject: CALLS_RISKY,
-      occurredAt: new Date().toISOString(),
-      jurisdiction: null,
-      permission: 'fraud:read',
-      data: { origin: this.origin, items },
-    };
-    this.kernel.bus.publish(event).catch((e) => this.kernel.log.warn({ err: e, calls: items.length }, 'risky calls not shared with other processes'));
+  /**
+   * Rebuilds the payment stream from the decision log: the transfers let through (allowed or held) within
+   * `historyMs` of now, the newest `historyRestoreMax` at most, replayed oldest first into the stream — what a
+   * process that had been running all along would hold. Accounts are known by their hashes, as the log keeps them;
+   * amounts are converted to tenge at today's rates (a currency no longer rated is left out). Transfers other processes
+   * share meanwhile wait and are applied after, so the stream's order holds. The module is not ready until this ends.
+   */
+  private async restoreHistory(): Promise<void> {
+    const max = this.settings.historyRestoreMax;
+    if (max === 0) return;
+    const { db, clock } = this.kernel;
+    this.arrivedWhileRestoring = [];
+    try {
+      const since = new Date(clock.nowMs() - this.historyMs()).toISOString();
+      const where = `kind = 'transaction' and outcome in ('allow', 'hold') and decided_at >= $1`;
+      // Where to begin: the newest `max` transfers, through the partial index (decided_at, id) of migration 0007.
+      const [first] = await db.query<{ decided_at: Date; id: string }>(
+        `select decided_at, id from fraud_decision where ${where} order by decided_at desc, id desc offset $2 limit 1`,
+        [since, max - 1],
+      );
+      let after: [string, string] = first ? [first.decided_at.toISOString(), first.id] : [since, '00000000-0000-0000-0000-000000000000'];
+      let inclusive = first !== undefined;
+      for (;;) {
+        const rows = await db.query<{ decided_at: Date; id: string; payer: string | null; payee: string | null; amount: string | null; currency: string | null }>(
+          `select decided_at, id, subject->>'payerHash' as payer, subject->>'payeeHash' as payee, amount, currency
+           from fraud_decision where ${where} and (decided_at, id) ${inclusive ? '>=' : '>'} ($2::timestamptz, $3::uuid)
+           order by decided_at, id limit ${RESTORE_PAGE}`,
+          [since, ...after],
+        );
+        for (const r of rows) {
+          const amount = r.amount === null || r.currency === null ? null : toKzt(Number(r.amount), r.currency, this.settings.kztRates);
+          if (amount === null || !r.payer || !r.payee) continue;
+          this.payments.commit({ payer: r.payer, payee: r.payee, amount, at: r.decided_at.getTime(), payerOpenedAt: null, payeeOpenedAt: null });
+          this.restoredTransfers++;
+        }
+        if (rows.length < RESTORE_PAGE) break;
+        const last = rows[rows.length - 1];
+        after = [last.decided_at.toISOString(), last.id];
+        inclusive = false;
+      }
+      if (this.restoredTransfers > 0) this.kernel.log.info({ transfers: this.restoredTransfers, accounts: this.payments.size }, 'fraud payment stream read back from the decision log');
+    } finally {
+      const arrived = this.arrivedWhileRestoring;
+      this.arrivedWhileRestoring = null;
+      for (const items of arrived) this.applyShared(items);
+    }
+  }
+
+  private applyShared(items: TransfersCommitted['items']): void {
+    for (const t of items) this.payments.commit({ payer: t.payer, payee: t.payee, amount: t.amount, at: t.at, payerOpenedAt: null, payeeOpenedAt: null });
+    this.sharedTransfers += items.length;
   }
 
   async stop(): Promise<void> {
-    this.publishRisky();
+    this.riskyCalls.flush();
+    this.committedTransfers.flush();
     for (const t of this.timers) clearInterval(t);
     this.timers = [];
     for (const s of this.subscriptions.splice(0)) await s.unsubscribe().catch(() => {});
@@ -402,7 +467,7 @@ export class FraudRuntime {
       this.callPolicyFor(policy),
     );
     this.calls.record(input.called, input.caller, decision.risk, now);
-    if (decision.risk) this.shareRiskyCall({ called: input.called, caller: input.caller, risk: decision.risk, at: now });
+    if (decision.risk) this.riskyCalls.push({ called: input.called, caller: input.caller, risk: decision.risk, at: now });
     const id = newId();
     const attestation = shaken?.ok ? shaken.attest : null;
     const policyVersion = String(policy.version);
@@ -459,9 +524,10 @@ export class FraudRuntime {
     }
     if (payeeBlock) conditions.push({ party: 'payee', overridable: payeeBlock.overridable });
     const call = input.payer.phone ? this.calls.riskiest(input.payer.phone, now, policy.callWindowMin * 60_000) : { value: 0 };
+    // Accounts are held in the stream by their hashes, as the decision log and the other processes know them.
     const transfer = {
-      payer: input.payer.account,
-      payee: input.payee.account,
+      payer: hex(payerDigest),
+      payee: hex(payeeDigest),
       amount: input.amountKzt,
       at: now,
       payerOpenedAt: input.payer.openedAt ? Date.parse(input.payer.openedAt) : null,
@@ -477,7 +543,10 @@ export class FraudRuntime {
       degradedHoldAmount: degraded ? this.settings.degradedHoldAmount : null,
       policy,
     });
-    if (decision.outcome !== 'block') this.payments.commit(transfer);
+    if (decision.outcome !== 'block') {
+      this.payments.commit(transfer);
+      this.committedTransfers.push({ payer: transfer.payer, payee: transfer.payee, amount: transfer.amount, at: now });
+    }
     const id = newId();
     const latencyUs = Math.round((performance.now() - t0) * 1000);
     this.recorder.recordTransaction({
@@ -508,6 +577,47 @@ export class FraudRuntime {
     const { typologies: _t, rules: _r, ...answer } = result;
     this.recentTransfers.remember(key, { content, answer }, now);
     return result;
+  }
+}
+
+const hex = (d: Uint8Array) => Buffer.from(d.buffer, d.byteOffset, d.byteLength).toString('hex');
+
+/**
+ * Items for the other processes, sent in one bus event per few milliseconds (or per SHARE_MAX items) and never
+ * awaited: screening does not wait for the bus, and a lost event costs the others a little history, not a decision.
+ */
+class BusBatch<T> {
+  private items: T[] = [];
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly kernel: Kernel,
+    private readonly subject: string,
+    private readonly origin: string,
+    private readonly what: string,
+  ) {}
+
+  push(item: T): void {
+    this.items.push(item);
+    if (this.items.length >= SHARE_MAX) this.flush();
+    else if (!this.timer) this.timer = setTimeout(() => this.flush(), SHARE_FLUSH_MS);
+  }
+
+  flush(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    const items = this.items;
+    if (items.length === 0) return;
+    this.items = [];
+    const event: BusEvent<{ origin: string; items: T[] }> = {
+      id: newId(),
+      subject: this.subject,
+      occurredAt: new Date().toISOString(),
+      jurisdiction: null,
+      permission: 'fraud:read',
+      data: { origin: this.origin, items },
+    };
+    this.kernel.bus.publish(event).catch((e) => this.kernel.log.warn({ err: e, items: items.length }, `${this.what} not shared with other processes`));
   }
 }
 

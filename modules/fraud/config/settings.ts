@@ -42,6 +42,8 @@ export interface FraudSettings {
   /** How long, and for how many transfers at most, a transfer sent again gets its first decision back. */
   repeatWindowMs: number;
   repeatMax: number;
+  /** Transfers read back from the decision log at start to rebuild the payment stream (0: start empty). */
+  historyRestoreMax: number;
 }
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
@@ -68,6 +70,7 @@ const schema = z.object({
   TARTIP_FRAUD_IMPORT_MAX: int(1, 1_000_000).default(100_000),
   TARTIP_FRAUD_REPEAT_WINDOW_S: int(0, 86_400).default(600),
   TARTIP_FRAUD_REPEAT_MAX: int(0, 10_000_000).default(50_000),
+  TARTIP_FRAUD_HISTORY_RESTORE_MAX: int(0, 100_000_000).default(2_000_000),
 });
 
 /** Validates the `TARTIP_FRAUD_*` variables; a bad value throws ConfigError naming it (the process refuses to start). */
@@ -113,5 +116,6 @@ export function loadFraudSettings(env: Readonly<Record<string, string | undefine
     importMax: c.TARTIP_FRAUD_IMPORT_MAX,
     repeatWindowMs: c.TARTIP_FRAUD_REPEAT_WINDOW_S * 1000,
     repeatMax: c.TARTIP_FRAUD_REPEAT_MAX,
+    historyRestoreMax: c.TARTIP_FRAUD_HISTORY_RESTORE_MAX,
   };
 }

@@ -1,0 +1,117 @@
+/**
+ * A payer's history outlives the process that saw it, and is the same in every process (PGlite + memory bus, or
+ * PostgreSQL + NATS when the test URLs are set). A process that starts reads the transfers let through back from the
+ * decision log; a process already running receives the others' transfers over the bus. Each case is checked against a
+ * process that does neither, which sees the same transfer as the payer's first: so the test fails if either path is lost.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type TestServer, testServer, until } from '../../apps/server/src/testing.ts';
+import { newId } from '../../packages/kernel/src/ids.ts';
+import { backendName } from '../../packages/kernel/src/testing.ts';
+import { fraudRuntime } from './index.ts';
+import { FraudRuntime, type TxInput, type TxResult } from './runtime.ts';
+
+const BANK = 'tk_bank_demo_Pm3kJ6hG9fD2sA5zX8cV1bN4';
+const ORIGIN = { partner: 'partner:demo-bank', channel: 'bank', area: null };
+
+/** A transfer as the route passes it to the runtime (accounts in normal form, amount converted to tenge). */
+const input = (payer: string, payee: string, amountKzt: number, o: Partial<TxInput> = {}): TxInput => ({
+  id: newId(),
+  amount: amountKzt,
+  currency: 'KZT',
+  amountKzt,
+  payer: { account: payer, phone: null, openedAt: null },
+  payee: { account: payee, phone: null, card: null, openedAt: null },
+  override: false,
+  ...o,
+});
+const rule = (r: TxResult, id: string) => r.rules.find((x) => x.rule === id)?.value;
+
+describe(`fraud payment history across restarts and processes on ${backendName}`, () => {
+  let server: TestServer;
+  const started: FraudRuntime[] = [];
+  const screen = async (body: Record<string, unknown>) => {
+    const res = await server.app.inject({
+      method: 'POST',
+      url: '/api/v1/fraud/transactions/screen',
+      payload: { id: newId(), amount: 20_000, ...body },
+      headers: { 'x-api-key': BANK, 'accept-language': 'en' },
+    });
+    expect(res.statusCode, res.body).toBe(200);
+    return res.json() as { id: string; outcome: string; rules: { rule: string; value: number }[] };
+  };
+  const halt = async (rt: FraudRuntime) => {
+    started.splice(started.indexOf(rt), 1);
+    await rt.stop();
+  };
+  /** Another process on the same database and bus, started as the module starts one. */
+  const process = async (o: { restoreMax?: number } = {}) => {
+    const rt = fraudRuntime(server.kernel);
+    const other = new FraudRuntime(server.kernel, { ...rt.settings, historyRestoreMax: o.restoreMax ?? rt.settings.historyRestoreMax });
+    started.push(other);
+    await other.start();
+    return other;
+  };
+
+  beforeAll(async () => {
+    server = await testServer({ env: { TARTIP_FRAUD_KZT_RATES: 'USD=470' } });
+  });
+  afterAll(async () => {
+    for (const rt of started) await rt.stop();
+    await server?.close();
+  });
+
+  it('a process that starts reads back the transfers let through: velocity, known payee and usual amount as before the restart', async () => {
+    const payer = 'KZ59125KZT5004100101';
+    const payee = 'KZ48125KZT2069100101';
+    // Five transfers to one payee, one of them in dollars, and one the bank's list blocks (it must not count).
+    for (let i = 0; i < 4; i++) expect((await screen({ payer: { account: payer }, payee: { account: payee } })).outcome).toBe('allow');
+    expect((await screen({ amount: 100, currency: 'USD', payer: { account: payer }, payee: { account: payee } })).outcome).toBe('allow');
+    const listed = 'KZ60722S000012345601';
+    const ind = await server.app.inject({
+      method: 'POST',
+      url: '/api/v1/fraud/indicators',
+      payload: { kind: 'iban', value: listed, source: 'bank', confidence: 0.99, effect: 'block', overridable: false },
+      headers: { 'x-api-key': BANK },
+    });
+    expect(ind.statusCode, ind.body).toBe(201);
+    expect((await screen({ payer: { account: payer }, payee: { account: listed } })).outcome).toBe('block');
+    await fraudRuntime(server.kernel).recorder.flush();
+
+    const restarted = await process();
+    expect(restarted.restoredTransfers).toBeGreaterThanOrEqual(5);
+    const next = restarted.screenTransaction(input(payer, payee, 30_000), ORIGIN);
+    // The five let through, and this one; the blocked transfer is not history.
+    expect(rule(next, 'velocity')).toBe(6);
+    expect(rule(next, 'first_or_large')).toBe(0);
+    // 30,000 against a median of 20,000 (the 100 USD came back as 47,000 tenge): the history is in tenge.
+    expect(rule(next, 'amount_unusual')).toBeCloseTo(1.5, 5);
+
+    // A process that does not read the log back sees the same transfer as the payer's first. (The restarted one is
+    // stopped first: its transfer has gone out on the bus and into the log before this one starts listening.)
+    await halt(restarted);
+    const blank = await process({ restoreMax: 0 });
+    expect(blank.restoredTransfers).toBe(0);
+    const fresh = blank.screenTransaction(input(payer, payee, 30_000), ORIGIN);
+    expect(rule(fresh, 'velocity')).toBe(1);
+    expect(rule(fresh, 'first_or_large')).toBe(1);
+    await halt(blank);
+  });
+
+  it('a transfer one process lets through is in every other process’s history within moments', async () => {
+    const payer = 'KZ32125KZT5004100102';
+    const payee = 'KZ21125KZT2069100102';
+    const other = await process({ restoreMax: 0 });
+    const before = other.screenTransaction(input(payer, 'KZ21125KZT2069100199', 1_000), ORIGIN);
+    expect(rule(before, 'velocity')).toBe(1);
+
+    // Three transfers through the server's own process; the other one hears of them on the bus.
+    const shared = other.sharedTransfers;
+    for (let i = 0; i < 3; i++) await screen({ payer: { account: payer }, payee: { account: payee } });
+    await until('the other process to receive the three transfers', () => other.sharedTransfers >= shared + 3);
+    // 1 before, 3 from the server, and this one; the payee is known.
+    const seen = other.screenTransaction(input(payer, payee, 20_000), ORIGIN);
+    expect(rule(seen, 'velocity')).toBe(5);
+    expect(rule(seen, 'first_or_large')).toBe(0);
+  });
+});
