@@ -55,13 +55,14 @@ export const CALLS_RISKY = 'fraud.calls.risky';
 
 /**
  * `fraud.transfers.committed` — published straight to the bus, like `fraud.calls.risky`, with the transfers a process
- * let through (allowed or held) in the last few milliseconds: the accounts by their hashes, the amount in tenge, the
+ * let through (allowed or held) in the last few milliseconds: the accounts by their keys (the first 53 bits of their
+ * keyed hashes, `accountKey`), the amount in tenge, the
  * time decided. Every other process adds them to its payment stream, so a payer's velocity, usual amount and first
  * transfers are the same whichever process screens the next one. Consumed live.
  */
 export const TransfersCommitted = z.object({
   origin: z.string(),
-  items: z.array(z.object({ payer: z.string(), payee: z.string(), amount: z.number(), at: z.number() })),
+  items: z.array(z.object({ payer: z.number(), payee: z.number(), amount: z.number(), at: z.number() })),
 });
 export type TransfersCommitted = z.infer<typeof TransfersCommitted>;
 export const TRANSFERS_COMMITTED = 'fraud.transfers.committed';

@@ -12,7 +12,7 @@ import { HttpCertificateFetcher } from './cert-fetcher.ts';
 import { type Attestation, type CertificateFetcher, type ShakenResult, verifyIdentity } from './domain/passport.ts';
 import { RecentDecisions } from './domain/repeats.ts';
 import { SimBoxDetector } from './domain/simbox.ts';
-import { CallStream, PaymentStream } from './domain/streams.ts';
+import { accountKey, accountKeyOfHex, CallStream, PaymentStream } from './domain/streams.ts';
 import { type Condition, decideTransaction, type TxDecision } from './domain/typologies.ts';
 import { toKzt } from './domain/money.ts';
 import {
@@ -354,8 +354,10 @@ export class FraudRuntime {
         );
         for (const r of rows) {
           const amount = r.amount === null || r.currency === null ? null : toKzt(Number(r.amount), r.currency, this.settings.kztRates);
-          if (amount === null || !r.payer || !r.payee) continue;
-          this.payments.commit({ payer: r.payer, payee: r.payee, amount, at: r.decided_at.getTime(), payerOpenedAt: null, payeeOpenedAt: null });
+          const payer = r.payer === null ? Number.NaN : accountKeyOfHex(r.payer);
+          const payee = r.payee === null ? Number.NaN : accountKeyOfHex(r.payee);
+          if (amount === null || Number.isNaN(payer) || Number.isNaN(payee)) continue;
+          this.payments.commit({ payer, payee, amount, at: r.decided_at.getTime(), payerOpenedAt: null, payeeOpenedAt: null });
           this.restoredTransfers++;
         }
         if (rows.length < RESTORE_PAGE) break;
@@ -524,10 +526,10 @@ export class FraudRuntime {
     }
     if (payeeBlock) conditions.push({ party: 'payee', overridable: payeeBlock.overridable });
     const call = input.payer.phone ? this.calls.riskiest(input.payer.phone, now, policy.callWindowMin * 60_000) : { value: 0 };
-    // Accounts are held in the stream by their hashes, as the decision log and the other processes know them.
+    // Accounts are held in the stream by their keyed hashes (as numbers), as the decision log and the other processes know them.
     const transfer = {
-      payer: hex(payerDigest),
-      payee: hex(payeeDigest),
+      payer: accountKey(payerDigest),
+      payee: accountKey(payeeDigest),
       amount: input.amountKzt,
       at: now,
       payerOpenedAt: input.payer.openedAt ? Date.parse(input.payer.openedAt) : null,
@@ -580,8 +582,6 @@ export class FraudRuntime {
   }
 }
 
-const hex = (d: Uint8Array) => Buffer.from(d.buffer, d.byteOffset, d.byteLength).toString('hex');
-
 /**
  * Items for the other processes, sent in one bus event per few milliseconds (or per SHARE_MAX items) and never
  * awaited: screening does not wait for the bus, and a lost event costs the others a little history, not a decision.
@@ -589,15 +589,23 @@ const hex = (d: Uint8Array) => Buffer.from(d.buffer, d.byteOffset, d.byteLength)
 class BusBatch<T> {
   private items: T[] = [];
   private timer: NodeJS.Timeout | null = null;
+  /**
+   * Embedded mode runs one process: there is nobody to tell, and the memory bus keeps its latest 10,000 events for
+   * groups joining late — up to five million calls or transfers held for nothing.
+   */
+  private readonly enabled: boolean;
 
   constructor(
     private readonly kernel: Kernel,
     private readonly subject: string,
     private readonly origin: string,
     private readonly what: string,
-  ) {}
+  ) {
+    this.enabled = kernel.bus.kind !== 'memory';
+  }
 
   push(item: T): void {
+    if (!this.enabled) return;
     this.items.push(item);
     if (this.items.length >= SHARE_MAX) this.flush();
     else if (!this.timer) this.timer = setTimeout(() => this.flush(), SHARE_FLUSH_MS);

@@ -1,6 +1,7 @@
+import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { TRANSACTION_POLICY as P, type TransactionPolicy } from '../config/policy.ts';
-import { PaymentStream, type Transfer } from './streams.ts';
+import { type AccountKey, accountKey, accountKeyOfHex, PaymentStream, type Transfer } from './streams.ts';
 
 const MIN = 60_000;
 const DAY = 86_400_000;
@@ -12,7 +13,7 @@ const T0 = Date.parse('2026-11-24T10:00:00Z');
  * held, as the stream does, so an account forgotten and seen again is a new one.
  */
 class Reference {
-  private readonly accounts = new Map<string, { serial: number; out: { at: number; amount: number; party: number }[]; in: { at: number; amount: number; party: number }[] }>();
+  private readonly accounts = new Map<AccountKey, { serial: number; out: { at: number; amount: number; party: number }[]; in: { at: number; amount: number; party: number }[] }>();
   private next = 1;
   constructor(private readonly maxKeys: number) {}
 
@@ -60,7 +61,7 @@ class Reference {
     return this.accounts.size;
   }
 
-  private hold(key: string) {
+  private hold(key: AccountKey) {
     const held = this.accounts.get(key) ?? { serial: this.next++, out: [], in: [] };
     this.accounts.delete(key);
     if (this.accounts.size >= this.maxKeys) this.accounts.delete(this.accounts.keys().next().value as string);
@@ -132,5 +133,21 @@ describe('payment stream, held flat', () => {
     expect(s.features({ ...base, payee: 'EARLY', amount: 1_000, at: T0 + 701 * 1000 }, P).first_or_large).toBe(1);
     // Q received 700 transfers from one payer: counted once, with nothing older than the window.
     expect(s.features({ ...base, payer: 'R', amount: 1_000, at: T0 + 701 * 1000, payeeOpenedAt: T0 }, P).mule_inbound).toBe(2);
+  });
+
+  it('knows an account by the same key from its keyed hash as bytes (screening) and as hex (the decision log)', () => {
+    const seen = new Set<number>();
+    for (let i = 0; i < 2_000; i++) {
+      const digest = createHmac('sha256', 'key').update(`iban:KZ${i}`).digest();
+      const key = accountKey(digest);
+      expect(Number.isSafeInteger(key)).toBe(true);
+      expect(accountKeyOfHex(digest.toString('hex'))).toBe(key);
+      seen.add(key);
+    }
+    expect(seen.size).toBe(2_000);
+    // All 53 bits are used: the highest byte's top bits are dropped, the rest kept.
+    expect(accountKey(Buffer.from('ffffffffffffff', 'hex'))).toBe(Number.MAX_SAFE_INTEGER);
+    expect(accountKeyOfHex('ffffffffffffff')).toBe(Number.MAX_SAFE_INTEGER);
+    expect(accountKeyOfHex('not a hash')).toBeNaN();
   });
 });
