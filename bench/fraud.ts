@@ -10,8 +10,8 @@ import { MODULES } from '../apps/server/src/modules.ts';
 import { migrationsOf } from '../packages/kernel/src/module.ts';
 import { testKernel } from '../packages/kernel/src/testing.ts';
 import { fraudRuntime } from '../modules/fraud/index.ts';
-import type { CallInput, TxInput } from '../modules/fraud/runtime.ts';
-import { type BenchResult, gcFn, log, memoryOf, type Metric, round, sleep } from './lib.ts';
+import { type CallInput, FraudRuntime, type TxInput } from '../modules/fraud/runtime.ts';
+import { type BenchResult, gcFn, log, memoryOf, type Metric, requirePostgres, round, scratchDatabase, sleep } from './lib.ts';
 import { closedLoop, type Target } from './load.ts';
 import { call, cpuMs, cpuOfProcesses, cpuUsed, type Running, sql, startVariant } from './ops-lib.ts';
 
@@ -447,11 +447,52 @@ async function http() {
   }
 }
 
+const RESTORE_TRANSFERS = Number(process.env.TARTIP_BENCH_FRAUD_RESTORE || 1_000_000);
+
+/**
+ * A process starting on a decision log that holds RESTORE_TRANSFERS transfers let through in the last 28 hours (one
+ * every 100 ms, 200,000 payers paying 300,000 payees) and as many calls: the time `FraudRuntime.start` takes to read them
+ * back into the payment stream (the module is not ready until it ends), and the heap it holds after. PostgreSQL.
+ */
+async function historyRestore() {
+  await requirePostgres();
+  const db = await scratchDatabase();
+  const kernel = await testKernel({ migrations: migrationsOf(MODULES), env: { TARTIP_DATABASE_URL: db.url } });
+  try {
+    const fill = (kind: string, subject: string) =>
+      kernel.db.query(
+        `insert into fraud_decision (id, kind, outcome, score, reasons, latency_us, degraded, policy_version, partner, subject, amount, currency, decided_at)
+         select gen_random_uuid(), '${kind}', case when i % 20 = 0 then 'hold' else 'allow' end, 0, '{}', 10, false, '1', 'partner:bench', ${subject},
+                20000 + (i % 7) * 1000, 'KZT', now() - i * interval '100 ms'
+         from generate_series(1, ${RESTORE_TRANSFERS}) as g(i)`,
+      );
+    await fill('transaction', `jsonb_build_object('transactionId', 't' || i, 'payerHash', encode(sha256(('p' || (i % 200000))::bytea), 'hex'), 'payeeHash', encode(sha256(('q' || (i % 300000))::bytea), 'hex'))`);
+    await fill('call', `jsonb_build_object('caller', '+7701' || lpad((i % 9000000)::text, 7, '0'), 'called', '+7727' || lpad((i % 50000)::text, 7, '0'))`);
+    await kernel.db.query('analyze fraud_decision');
+    gcFn()();
+    const heap0 = process.memoryUsage().heapUsed;
+    const rt = new FraudRuntime(kernel, fraudRuntime(kernel).settings);
+    const t0 = performance.now();
+    await rt.start();
+    const ms = performance.now() - t0;
+    gcFn()();
+    const heapMiB = (process.memoryUsage().heapUsed - heap0) / 2 ** 20;
+    await rt.stop();
+    log(`  payment stream read back: ${rt.restoredTransfers} transfers, ${rt.payments.size} accounts in ${round(ms / 1000, 2)} s, heap +${round(heapMiB, 0)} MiB`);
+    return { transfers: rt.restoredTransfers, accounts: rt.payments.size, seconds: round(ms / 1000, 2), heapMiB: round(heapMiB, 0) };
+  } finally {
+    await kernel.close();
+    await db.drop();
+  }
+}
+
 export async function fraud(): Promise<Pick<BenchResult, 'metrics' | 'details'>> {
   log('  indicator set in memory …');
   const memory = indicatorMemory();
   log('  decisions in process …');
   const local = await inProcess();
+  log('  payment stream read back at start …');
+  const restore = await historyRestore();
   const h = await http();
   const processes = (r: HttpRun) => `${r.processes} server process${r.processes > 1 ? 'es' : ''}`;
   const httpRows = (name: string, what: string, r: HttpRun, target: number | null, p99: number | null): Metric[] => [
@@ -472,6 +513,8 @@ export async function fraud(): Promise<Pick<BenchResult, 'metrics' | 'details'>>
     { label: `indicator set: ${INDICATORS.toLocaleString('en')} indicators held in memory`, value: round(memory.heldBytes / 2 ** 30, 2), unit: 'GiB', target: { op: '<=', value: TARGETS.memoryGiB } },
     { label: 'indicator set: lookup of a 32-byte identifier hash (half present)', value: memory.lookupNs, unit: 'ns', target: { op: '<=', value: TARGETS.lookupNs } },
     { label: 'indicator set: HMAC-SHA256 of a number in the clear + lookup', value: memory.hmacLookupNs, unit: 'ns' },
+    { label: `start: payment stream read back from the decision log (PostgreSQL), ${restore.transfers.toLocaleString('en')} transfers of ${restore.accounts.toLocaleString('en')} accounts`, value: restore.seconds, unit: 's' },
+    { label: 'start: heap the read-back payment stream holds', value: restore.heapMiB, unit: 'MiB' },
     { label: 'calls in process (FraudRuntime.screenCall, one thread)', value: local.callsPerSecond, unit: 'decisions/s', target: { op: '>=', value: TARGETS.callsInProcess } },
     { label: "calls in process: the decision log's own thread, making each decision's row", value: local.callWriterUs, unit: 'µs/decision' },
     { label: 'transactions in process (FraudRuntime.screenTransaction, one thread)', value: local.txPerSecond, unit: 'decisions/s' },
@@ -490,8 +533,8 @@ export async function fraud(): Promise<Pick<BenchResult, 'metrics' | 'details'>>
     `HTTP loads: ${PROCESSES} \`tartip start\` processes on one PostgreSQL database and one NATS stream (one per core, as docs/deploy.md runs them), load from bench/load.ts spread over them; the load generator shares the two cores.`,
     `CPU bound of the single-decision loads — calls: ${bound(h.calls)}; transfers: ${bound(h.transactions)}. One process alone, its one thread busy: ${h.callsOneProcess.decisionsPerSecond.toLocaleString('en')} calls/s.`,
   ];
-  return { metrics, details: { notes, memory, inProcess: local, http: h, processes: PROCESSES, loadGenerator: 'bench/load.ts (closed loop, keep-alive)', connections: CONNECTIONS, batch: BATCH, batchConnections: BATCH_CONNECTIONS, warmupS: WARMUP_S, durationS: DURATION_S } };
+  return { metrics, details: { notes, memory, inProcess: local, historyRestore: restore, http: h, processes: PROCESSES, loadGenerator: 'bench/load.ts (closed loop, keep-alive)', connections: CONNECTIONS, batch: BATCH, batchConnections: BATCH_CONNECTIONS, warmupS: WARMUP_S, durationS: DURATION_S } };
 }
 
 /** The parts, to run one alone while working on the module. */
-export const _internal = { inProcess, indicatorMemory, http };
+export const _internal = { inProcess, indicatorMemory, http, historyRestore };

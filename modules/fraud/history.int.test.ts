@@ -5,11 +5,13 @@
  * process that does neither, which sees the same transfer as the payer's first: so the test fails if either path is lost.
  * Sharing is tested on NATS only: embedded mode runs one process and publishes nothing.
  */
+import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type TestServer, testServer, until } from '../../apps/server/src/testing.ts';
 import { newId } from '../../packages/kernel/src/ids.ts';
 import { backendName, TEST_NATS_URL } from '../../packages/kernel/src/testing.ts';
 import { fraudRuntime } from './index.ts';
+import { accountKeyOfHex } from './domain/streams.ts';
 import { FraudRuntime, type TxInput, type TxResult } from './runtime.ts';
 
 const BANK = 'tk_bank_demo_Pm3kJ6hG9fD2sA5zX8cV1bN4';
@@ -97,6 +99,33 @@ describe(`fraud payment history across restarts and processes on ${backendName}`
     expect(rule(fresh, 'velocity')).toBe(1);
     expect(rule(fresh, 'first_or_large')).toBe(1);
     await halt(blank);
+  });
+
+  it('reads back page after page, the newest transfers first when there are more than it may hold, and none twice', async () => {
+    // 12,345 transfers in the log (more than one page of 10,000), at times with microseconds, as PostgreSQL keeps
+    // them: payer `old` pays in the oldest 345 only, payer `new` in the rest. Hashes are the log's own (hex).
+    const hash = (s: string) => createHash('sha256').update(s).digest('hex');
+    await server.kernel.db.query(
+      `insert into fraud_decision (id, kind, outcome, score, reasons, latency_us, degraded, policy_version, partner, subject, amount, currency, decided_at)
+       select gen_random_uuid(), 'transaction', 'allow', 0, '{}', 10, false, '1', 'partner:test',
+              jsonb_build_object('transactionId', 'bulk-' || i, 'payerHash', case when i > 12000 then $1::text else $2::text end, 'payeeHash', $3::text),
+              1000, 'KZT', now() - interval '1 hour' - i * interval '1001 microseconds'
+       from generate_series(1, 12345) as g(i)`,
+      [hash('old'), hash('new'), hash('payee')],
+    );
+    const before = started.length;
+    const all = await process();
+    const [{ n }] = await server.kernel.db.query<{ n: number }>("select count(*)::int as n from fraud_decision where kind = 'transaction' and outcome <> 'block'");
+    expect(n).toBeGreaterThan(12_345); // and the earlier test's transfers
+    expect(all.restoredTransfers).toBe(n);
+    const capped = await process({ restoreMax: 12_000 });
+    expect(capped.restoredTransfers).toBe(12_000);
+    const held = (rt: FraudRuntime, payer: string) => rt.payments.features({ payer: accountKeyOfHex(hash(payer)), payee: accountKeyOfHex(hash('payee')), amount: 1000, at: Date.now(), payerOpenedAt: null, payeeOpenedAt: null }, rt.policy);
+    // The cap keeps the newest: `new`'s transfers (12,000 minus the few newer ones of the earlier test), not `old`'s.
+    expect(held(all, 'old').first_or_large).toBe(0);
+    expect(held(capped, 'old').first_or_large).toBe(1);
+    expect(held(capped, 'new').first_or_large).toBe(0);
+    for (const rt of started.slice(before)) await halt(rt);
   });
 
   // Several processes need NATS: embedded mode is one process, and shares nothing (runtime.ts, BusBatch).

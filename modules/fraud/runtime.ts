@@ -339,15 +339,16 @@ export class FraudRuntime {
       const since = new Date(clock.nowMs() - this.historyMs()).toISOString();
       const where = `kind = 'transaction' and outcome in ('allow', 'hold') and decided_at >= $1`;
       // Where to begin: the newest `max` transfers, through the partial index (decided_at, id) of migration 0007.
-      const [first] = await db.query<{ decided_at: Date; id: string }>(
-        `select decided_at, id from fraud_decision where ${where} order by decided_at desc, id desc offset $2 limit 1`,
+      // Cursors carry the time as the database's text (microseconds): a Date would cut it to milliseconds.
+      const [first] = await db.query<{ cursor: string; id: string }>(
+        `select decided_at::text as cursor, id from fraud_decision where ${where} order by decided_at desc, id desc offset $2 limit 1`,
         [since, max - 1],
       );
-      let after: [string, string] = first ? [first.decided_at.toISOString(), first.id] : [since, '00000000-0000-0000-0000-000000000000'];
+      let after: [string, string] = first ? [first.cursor, first.id] : [since, '00000000-0000-0000-0000-000000000000'];
       let inclusive = first !== undefined;
       for (;;) {
-        const rows = await db.query<{ decided_at: Date; id: string; payer: string | null; payee: string | null; amount: string | null; currency: string | null }>(
-          `select decided_at, id, subject->>'payerHash' as payer, subject->>'payeeHash' as payee, amount, currency
+        const rows = await db.query<{ decided_at: Date; cursor: string; id: string; payer: string | null; payee: string | null; amount: string | null; currency: string | null }>(
+          `select decided_at, decided_at::text as cursor, id, subject->>'payerHash' as payer, subject->>'payeeHash' as payee, amount, currency
            from fraud_decision where ${where} and (decided_at, id) ${inclusive ? '>=' : '>'} ($2::timestamptz, $3::uuid)
            order by decided_at, id limit ${RESTORE_PAGE}`,
           [since, ...after],
@@ -362,7 +363,7 @@ export class FraudRuntime {
         }
         if (rows.length < RESTORE_PAGE) break;
         const last = rows[rows.length - 1];
-        after = [last.decided_at.toISOString(), last.id];
+        after = [last.cursor, last.id];
         inclusive = false;
       }
       if (this.restoredTransfers > 0) this.kernel.log.info({ transfers: this.restoredTransfers, accounts: this.payments.size }, 'fraud payment stream read back from the decision log');
