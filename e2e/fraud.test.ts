@@ -355,6 +355,21 @@ describe('anti-fraud back-office', () => {
       await interdiction.fill('700');
       await alert.fill('500');
       await page.screenshot({ path: join(e.shots, 'fraud-09-policy.png') });
+      // Before saving, the draft is backtested: it goes to the backtest screen, preselected and marked unsaved, runs,
+      // is kept in the list as a draft, and comes back to the typology screen as it was left — nothing is in force yet.
+      await page.locator('[data-action="backtest-draft"]').click();
+      await page.locator('[data-testid="backtest-tab"]').waitFor();
+      expect(await page.locator('#backtest-policy').inputValue()).toBe('draft');
+      await page.locator('#backtest-file').setInputFiles({ name: 'paysim.csv', mimeType: 'text/csv', buffer: Buffer.from(paysimSample()) });
+      await page.locator('[data-action="run-backtest"]').click();
+      await page.locator('[data-testid="backtest-result"]').waitFor();
+      expect(await text(page, '[data-testid="bt-ran"]')).toBe(ru['fraud.backtest.ran'].replace('{file}', 'paysim.csv').replace('{version}', ru['fraud.backtest.draft']));
+      expect(await page.locator('[data-testid="backtest-runs"] tr[data-draft="true"]').count()).toBe(1);
+      expect((await transfer()).body).toMatchObject({ outcome: 'hold', policyVersion: '1' });
+      await page.locator('.tabs a[data-tab="policy"]').click();
+      await page.locator('[data-testid="policy-tab"][data-version="1"]').waitFor();
+      await expect.poll(() => alert.inputValue()).toBe('500');
+      expect(await interdiction.inputValue()).toBe('700');
       await page.locator('#policy-comment').fill('T-LIST: задерживать с 500 по итогам бэктеста');
       await page.locator('[data-action="save-policy"]').click();
       await expect.poll(() => text(page, '[data-testid="policy-notice"]')).toBe(ru['fraud.policy.saved'].replace('{version}', '2'));
@@ -379,6 +394,11 @@ describe('anti-fraud back-office', () => {
       expect(await text(page, '[data-testid="bt-typologies"] tr[data-typology="T-MULE"] td[data-col="fraudAlerts"]')).toBe(
         (await page.getAttribute('[data-testid="bt-chart"] g[data-typology="T-MULE"]', 'data-fraud-alerts')) ?? 'x',
       );
+      // Both runs are kept, newest first: version 2 in force above the draft; the draft's result opens again.
+      expect(await page.locator('[data-testid="backtest-runs"] tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-draft')))).toEqual(['false', 'true']);
+      expect(await text(page, '[data-testid="backtest-runs"] tbody tr:first-child td:nth-child(2)')).toBe(ru['fraud.backtest.version'].replace('{version}', '2'));
+      await page.locator('[data-testid="backtest-runs"] tr[data-draft="true"] [data-action="open-backtest"]').click();
+      await expect.poll(() => text(page, '[data-testid="bt-ran"]')).toContain(ru['fraud.backtest.draft']);
       await page.screenshot({ path: join(e.shots, 'fraud-10-backtest.png') });
       // A file that is not PaySim: the server names the line and columns.
       await page.locator('#backtest-file').setInputFiles({ name: 'bad.csv', mimeType: 'text/csv', buffer: Buffer.from('step,type\n1,PAYMENT') });

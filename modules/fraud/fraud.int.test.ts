@@ -5,6 +5,7 @@
  * the in-memory set following the module's events, asynchronous decision records, feedback and precision, and
  * screening that goes on, on safe defaults, when the database is gone.
  */
+import { createHash } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -706,6 +707,52 @@ describe(`fraud API on ${backendName}`, () => {
       expect(res.json().auc).toBeCloseTo(220 / 260);
       expect(problem(await post('step,type\n1,PAYMENT'), 400, 'validation_failed').errors?.map((e) => e.path)).toEqual(['body.0.amount', 'body.0.nameOrig', 'body.0.nameDest', 'body.0.isFraud']);
       problem(await post(paysimSample(), 'analyst'), 403, 'forbidden');
+    });
+
+    it('a draft policy is backtested on the same file before it is saved; every run is kept with the policy it tested', async () => {
+      const rt = fraudRuntime(server.kernel);
+      const csv = paysimSample();
+      const staff = (o: { method: 'GET' | 'POST'; url: string; payload?: unknown; csv?: boolean }) =>
+        server.as('fraud', { method: o.method, url: o.url, headers: { 'accept-language': 'en', ...(o.csv ? { 'content-type': 'text/csv' } : {}) }, payload: o.payload as string });
+      const inForce = await staff({ method: 'POST', url: '/api/v1/fraud/backtests?fileName=paysim.csv', payload: csv, csv: true });
+      expect(inForce.statusCode, inForce.body).toBe(200);
+      expect(inForce.json()).toMatchObject({ policyVersion: String(rt.active.version), draft: false, fileName: 'paysim.csv', fileSha256: createHash('sha256').update(csv).digest('hex'), createdBy: 'user:fraud', flagged: 9 });
+
+      // The draft holds at a lower score: more alerts, on the same file — and the policy in force does not change.
+      const policy = structuredClone({ transactions: rt.active.transactions, calls: rt.active.calls });
+      for (const t of policy.transactions.typologies) t.alert = Math.max(1, Math.floor(t.alert / 4));
+      const versionBefore = rt.active.version;
+      const draft = await staff({ method: 'POST', url: '/api/v1/fraud/backtests/draft', payload: { csv, policy, fileName: 'paysim.csv' } });
+      expect(draft.statusCode, draft.body).toBe(200);
+      const d = draft.json();
+      expect(d).toMatchObject({ policyVersion: null, draft: true, rows: 33, fileSha256: inForce.json().fileSha256 });
+      expect(d.flagged).toBeGreaterThan(inForce.json().flagged);
+      expect(rt.active.version).toBe(versionBefore);
+
+      // A bad draft is refused field by field and nothing is kept; an unknown version is 404.
+      const kept = await count('fraud_backtest');
+      const bad = structuredClone(policy);
+      bad.transactions.typologies[0].alert = bad.transactions.typologies[0].interdiction + 1;
+      const refused = problem(await staff({ method: 'POST', url: '/api/v1/fraud/backtests/draft', payload: { csv, policy: bad } }), 400, 'validation_failed');
+      expect(refused.errors?.[0].path).toMatch(/^body\.policy\.transactions\.typologies\.0\./);
+      problem(await staff({ method: 'POST', url: '/api/v1/fraud/backtests?version=9999', payload: csv, csv: true }), 404, 'not_found');
+      problem(await staff({ method: 'POST', url: '/api/v1/fraud/backtests/draft', payload: { csv: 'step,type\n1,PAYMENT', policy } }), 400, 'validation_failed');
+      expect(await count('fraud_backtest')).toBe(kept);
+
+      // Kept, newest first, each with the policy exactly as tested; audited.
+      const list = await staff({ method: 'GET', url: '/api/v1/fraud/backtests?limit=2' });
+      expect(list.statusCode, list.body).toBe(200);
+      expect(list.json().items.map((x: { id: string }) => x.id)).toEqual([d.id, inForce.json().id]);
+      const one = await staff({ method: 'GET', url: `/api/v1/fraud/backtests/${d.id}` });
+      expect(one.statusCode, one.body).toBe(200);
+      expect(one.json().policy.transactions.typologies.map((t: { alert: number }) => t.alert)).toEqual(policy.transactions.typologies.map((t) => t.alert));
+      expect(one.json().flagged).toBe(d.flagged);
+      problem(await staff({ method: 'GET', url: `/api/v1/fraud/backtests/${newId()}` }), 404, 'not_found');
+      expect(await count('kernel_audit', "action = 'backtest.run' and entity_id = $1", [d.id])).toBe(1);
+      // A supervisor (fraud:read) reads the results but cannot run one; a crime analyst without fraud rights sees none.
+      expect((await server.as('supervisor', { method: 'GET', url: `/api/v1/fraud/backtests/${d.id}` })).statusCode).toBe(200);
+      problem(await server.as('supervisor', { method: 'POST', url: '/api/v1/fraud/backtests/draft', payload: { csv, policy } }), 403, 'forbidden');
+      problem(await server.as('analyst', { method: 'GET', url: '/api/v1/fraud/backtests' }), 403, 'forbidden');
     });
   });
 

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { anyOf, partner, queryNumber, staff } from '../../apps/server/src/http/context.ts';
@@ -6,7 +7,7 @@ import { type FieldError, fieldErrorsFromZod, Problem, parseReporting } from '..
 import { newId } from '../../packages/kernel/src/ids.ts';
 import type { Kernel } from '../../packages/kernel/src/kernel.ts';
 import { RULE_IDS, SIM_LIMIT, SIMBOX_POLICY } from './config/policy.ts';
-import { checkPolicy, PolicyDoc } from './domain/policy-check.ts';
+import { checkPolicy, type Policy, PolicyDoc } from './domain/policy-check.ts';
 import { TRACKED } from './domain/indicator-history.ts';
 import { CALL_OUTCOMES } from './domain/calls.ts';
 import { type IdentifierKind, KINDS, normalise } from './domain/identifiers.ts';
@@ -27,6 +28,10 @@ import {
   checkIndicator,
   currentPolicy,
   editIndicator,
+  getBacktest,
+  listBacktests,
+  policyOfVersion,
+  saveBacktest,
   feedRoaming,
   indicatorHistory,
   policyVersions,
@@ -965,35 +970,110 @@ async function routes(app: FastifyInstance, kernel: Kernel, rt: FraudRuntime) {
   );
 
   // ---- backtest -----------------------------------------------------------------------------------------
+  const BacktestOut = z.object({
+    id: z.string(),
+    policyVersion: z.string().nullable(),
+    draft: z.boolean(),
+    fileName: z.string().nullable(),
+    fileSha256: z.string(),
+    createdBy: z.string(),
+    createdAt: z.string(),
+    rows: z.number(),
+    frauds: z.number(),
+    flagged: z.number(),
+    truePositives: z.number(),
+    precision: z.number().nullable(),
+    recall: z.number().nullable(),
+    auc: z.number().nullable(),
+    outcomes: z.object({ allow: z.number(), hold: z.number(), block: z.number() }),
+    typologies: z.array(z.object({ id: z.string(), alerts: z.number(), fraudAlerts: z.number() })),
+  });
+  const FileName = z.string().trim().min(1).max(200);
+  /** Replays the file through a policy's typologies and keeps the result. */
+  const runBacktest = async (req: FastifyRequest, csv: string, policy: Policy, version: number | null, fileName: string | null) => {
+    const parsed = parsePaySim(csv, settings.importMax * 10);
+    if (!parsed.ok) throw Problem.validation(parsed.errors);
+    const result = backtest(parsed.rows, policy.transactions);
+    return saveBacktest(kernel, ctxOf(req), { policy, policyVersion: version, fileName, fileSha256: createHash('sha256').update(csv).digest('hex'), result });
+  };
   app.post(
     '/api/v1/fraud/backtests',
     {
       config: { access: staff('fraud:write') },
       schema: {
         tags,
-        summary: 'Replay a labelled CSV with PaySim columns (text/csv) through the current typologies: precision and recall of hold-or-block, ROC AUC of the score, alerts per typology',
-        response: {
-          200: z.object({
-            policyVersion: z.string(),
-            rows: z.number(),
-            frauds: z.number(),
-            flagged: z.number(),
-            truePositives: z.number(),
-            precision: z.number().nullable(),
-            recall: z.number().nullable(),
-            auc: z.number().nullable(),
-            outcomes: z.object({ allow: z.number(), hold: z.number(), block: z.number() }),
-            typologies: z.array(z.object({ id: z.string(), alerts: z.number(), fraudAlerts: z.number() })),
-          }),
-        },
+        summary: 'Replay a labelled CSV with PaySim columns (text/csv) through the typologies of the version in force, or of `version`: precision and recall of hold-or-block, ROC AUC of the score, alerts per typology; the result is kept',
+        querystring: z.strictObject({ version: queryNumber().pipe(z.number().int().min(1)).optional(), fileName: FileName.optional() }),
+        response: { 200: BacktestOut },
       },
     },
     async (req) => {
       if (typeof req.body !== 'string') throw new Problem('unsupported_media_type');
-      const parsed = parsePaySim(req.body, settings.importMax * 10);
-      if (!parsed.ok) throw Problem.validation(parsed.errors);
-      const active = rt.active;
-      return { policyVersion: String(active.version), ...backtest(parsed.rows, active.transactions) };
+      const q = req.query as { version?: number; fileName?: string };
+      const version = q.version ?? rt.active.version;
+      const policy = q.version === undefined ? { transactions: rt.active.transactions, calls: rt.active.calls } : await policyOfVersion(kernel, q.version);
+      if (!policy) throw Problem.notFound();
+      return runBacktest(req, req.body, policy, version, q.fileName ?? null);
+    },
+  );
+
+  app.post(
+    '/api/v1/fraud/backtests/draft',
+    {
+      config: { access: staff('fraud:write') },
+      bodyLimit: 64 * 1024 * 1024,
+      schema: {
+        tags,
+        summary: 'Backtest a draft policy before saving it: the CSV and the whole policy (as PUT /policy takes it) in one JSON body; the result is kept with the draft',
+        description: 'The draft is checked as PUT /policy checks it (400 with the fields named under `body.policy`) and is not applied: only the backtest sees it.',
+        body: z.strictObject({ csv: z.string().min(1).max(64 * 1024 * 1024), policy: PolicyDoc, fileName: FileName.optional() }),
+        response: { 200: BacktestOut },
+      },
+    },
+    async (req) => {
+      const body = req.body as { csv: string; policy: PolicyDoc; fileName?: string };
+      const checked = checkPolicy(body.policy, 'body.policy');
+      if (!checked.ok) throw Problem.validation(checked.errors);
+      return runBacktest(req, body.csv, checked.value, null, body.fileName ?? null);
+    },
+  );
+
+  app.get(
+    '/api/v1/fraud/backtests',
+    {
+      config: { access: staff('fraud:read') },
+      schema: {
+        tags,
+        summary: 'Backtests run, newest first: the policy version (or draft), the file and its SHA-256, who, when, and the result',
+        querystring: z.strictObject({ limit: Limit, cursor: Cursor.optional() }),
+        response: { 200: z.object({ items: z.array(BacktestOut), nextCursor: z.string().nullable() }) },
+      },
+    },
+    async (req) => {
+      const q = req.query as { limit: number; cursor?: string };
+      const after = q.cursor ? decodeCursor(q.cursor, z.tuple([z.iso.datetime(), z.uuid()])) : null;
+      const rows = await listBacktests(kernel, q.limit + 1, after);
+      const page = rows.slice(0, q.limit);
+      const last = page[page.length - 1];
+      return { items: page, nextCursor: rows.length > q.limit ? encodeCursor([last.createdAt, last.id]) : null };
+    },
+  );
+
+  app.get(
+    '/api/v1/fraud/backtests/:id',
+    {
+      config: { access: staff('fraud:read') },
+      schema: {
+        tags,
+        summary: 'One backtest, with the policy exactly as it was tested',
+        params: z.strictObject({ id: z.uuid() }),
+        response: { 200: BacktestOut.extend({ policy: PolicyDoc.nullable() }) },
+      },
+    },
+    async (req) => {
+      const found = await getBacktest(kernel, (req.params as { id: string }).id);
+      if (!found) throw Problem.notFound();
+      return found;
     },
   );
 

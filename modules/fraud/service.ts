@@ -7,6 +7,7 @@ import { CITIZEN_POLICY, type SimBoxPolicy } from './config/policy.ts';
 import { HASH_PATTERN, type IdentifierKind, normalise } from './domain/identifiers.ts';
 import type { Effect, IndicatorSource } from './domain/indicator-set.ts';
 import type { SimBoxFinding } from './domain/simbox.ts';
+import type { BacktestResult } from './domain/backtest.ts';
 import { canonicalState, changesBetween, type FieldChange } from './domain/indicator-history.ts';
 import { type Policy, parsePolicy } from './domain/policy-check.ts';
 import { CASE_OPENED, DECISION_CONFIRMED, INDICATORS_CHANGED, POLICY_CHANGED, ROAMING_CHANGED, SIM_LIMIT_CHANGED } from './events.ts';
@@ -390,6 +391,94 @@ export async function savePolicy(kernel: Kernel, rt: FraudRuntime, ctx: CommandC
   });
   rt.applyPolicy(saved.version, policy);
   return saved;
+}
+
+/** A backtest as kept: the policy exactly as tested (a stored version, or a draft), the file, who, when, the result. */
+export interface BacktestRun extends BacktestResult {
+  id: string;
+  policyVersion: string | null;
+  draft: boolean;
+  fileName: string | null;
+  fileSha256: string;
+  createdBy: string;
+  createdAt: string;
+}
+
+interface BacktestRow {
+  id: string;
+  policy_version: number | null;
+  draft: boolean;
+  policy?: unknown;
+  file_name: string | null;
+  file_sha256: string;
+  result: BacktestResult;
+  created_by: string;
+  created_at: Date;
+}
+
+const backtestRun = (r: BacktestRow): BacktestRun => ({
+  ...r.result,
+  id: r.id,
+  policyVersion: r.policy_version === null ? null : String(r.policy_version),
+  draft: r.draft,
+  fileName: r.file_name,
+  fileSha256: r.file_sha256,
+  createdBy: r.created_by,
+  createdAt: new Date(r.created_at).toISOString(),
+});
+
+/** A stored version of the policy, or null when there is no such version. */
+export async function policyOfVersion(kernel: Kernel, version: number): Promise<Policy | null> {
+  const [r] = await kernel.db.query<{ policy: unknown }>('select policy from fraud_policy_version where version = $1', [version]);
+  if (!r) return null;
+  const p = parsePolicy(r.policy, 'policy');
+  return p.ok ? p.value : null;
+}
+
+/** Keeps a backtest's result with the policy it tested (audited: a policy change may later rest on it). */
+export async function saveBacktest(
+  kernel: Kernel,
+  ctx: CommandContext,
+  run: { policy: Policy; policyVersion: number | null; fileName: string | null; fileSha256: string; result: BacktestResult },
+): Promise<BacktestRun> {
+  return kernel.commands.run(ctx, async (uow) => {
+    const id = newId();
+    const [row] = await uow.tx.query<BacktestRow>(
+      `insert into fraud_backtest (id, policy_version, draft, policy, file_name, file_sha256, rows, result, created_by, created_at)
+       values ($1, $2, $3, $4::jsonb, $5, $6, $7, $8::jsonb, $9, $10)
+       returning id, policy_version, draft, file_name, file_sha256, result, created_by, created_at`,
+      [id, run.policyVersion, run.policyVersion === null, JSON.stringify(run.policy), run.fileName, run.fileSha256, run.result.rows, JSON.stringify(run.result), ctx.actor, uow.now.toISOString()],
+    );
+    await uow.audit({
+      action: 'backtest.run',
+      entity: 'fraud_backtest',
+      entityId: id,
+      data: { policyVersion: run.policyVersion, draft: run.policyVersion === null, fileSha256: run.fileSha256, rows: run.result.rows, precision: run.result.precision, recall: run.result.recall, auc: run.result.auc },
+    });
+    return backtestRun(row);
+  });
+}
+
+/** Backtests, newest first, after a cursor (created_at, id). */
+export async function listBacktests(kernel: Kernel, limit: number, after: [string, string] | null): Promise<BacktestRun[]> {
+  const rows = await kernel.db.query<BacktestRow>(
+    `select id, policy_version, draft, file_name, file_sha256, result, created_by, created_at from fraud_backtest
+     where ($2::timestamptz is null or (created_at, id) < ($2::timestamptz, $3::uuid))
+     order by created_at desc, id desc limit $1`,
+    [limit, after?.[0] ?? null, after?.[1] ?? null],
+  );
+  return rows.map(backtestRun);
+}
+
+/** One backtest with the policy it tested, or null. */
+export async function getBacktest(kernel: Kernel, id: string): Promise<(BacktestRun & { policy: Policy | null }) | null> {
+  const [r] = await kernel.db.query<BacktestRow>(
+    'select id, policy_version, draft, policy, file_name, file_sha256, result, created_by, created_at from fraud_backtest where id = $1',
+    [id],
+  );
+  if (!r) return null;
+  const p = parsePolicy(r.policy, 'policy');
+  return { ...backtestRun(r), policy: p.ok ? p.value : null };
 }
 
 export interface IndicatorQuery {

@@ -160,7 +160,13 @@ export interface PolicyVersionInfo {
 }
 
 export interface BacktestResult {
-  policyVersion: string;
+  id: string;
+  /** The stored version tested; null for a draft. */
+  policyVersion: string | null;
+  draft: boolean;
+  fileName: string | null;
+  createdBy: string;
+  createdAt: string;
   rows: number;
   frauds: number;
   flagged: number;
@@ -318,7 +324,12 @@ export function normalizeBacktest(v: unknown): BacktestResult {
   const o = obj(v);
   const out = obj(o.outcomes);
   return {
-    policyVersion: str(o.policyVersion) ?? '',
+    id: str(o.id) ?? '',
+    policyVersion: str(o.policyVersion),
+    draft: o.draft === true,
+    fileName: str(o.fileName),
+    createdBy: str(o.createdBy) ?? '',
+    createdAt: str(o.createdAt) ?? '',
     rows: num(o.rows) ?? 0,
     frauds: num(o.frauds) ?? 0,
     flagged: num(o.flagged) ?? 0,
@@ -565,8 +576,20 @@ export const fraudApi = {
   async policyVersions(signal?: AbortSignal): Promise<{ current: number; items: PolicyVersionInfo[] }> {
     return api('/api/v1/fraud/policy/versions?limit=100', { signal });
   },
-  async backtest(csv: string): Promise<BacktestResult> {
-    return normalizeBacktest(await api<unknown>('/api/v1/fraud/backtests', { method: 'POST', body: csv, contentType: 'text/csv' }));
+  /** Runs a backtest through the version in force, or `version`; the result is kept. */
+  async backtest(csv: string, o: { version?: number; fileName?: string } = {}): Promise<BacktestResult> {
+    const p = new URLSearchParams();
+    if (o.version !== undefined) p.set('version', String(o.version));
+    if (o.fileName) p.set('fileName', o.fileName.slice(0, 200));
+    const q = p.toString();
+    return normalizeBacktest(await api<unknown>(`/api/v1/fraud/backtests${q ? `?${q}` : ''}`, { method: 'POST', body: csv, contentType: 'text/csv' }));
+  },
+  /** Runs a backtest through a draft policy that is not saved (nor applied). */
+  async backtestDraft(csv: string, policy: PolicyDocument, fileName?: string): Promise<BacktestResult> {
+    return normalizeBacktest(await api<unknown>('/api/v1/fraud/backtests/draft', { method: 'POST', body: { csv, policy, ...(fileName ? { fileName: fileName.slice(0, 200) } : {}) } }));
+  },
+  async backtests(signal?: AbortSignal): Promise<BacktestResult[]> {
+    return arr((await api<{ items: unknown[] }>('/api/v1/fraud/backtests?limit=50', { signal })).items).map(normalizeBacktest);
   },
   async cases(signal?: AbortSignal): Promise<FraudCase[]> {
     return arr((await api<{ items: unknown[] }>('/api/v1/fraud/cases?limit=200', { signal })).items).map(normalizeCase);
@@ -582,3 +605,23 @@ export const fraudApi = {
 
 /** Live events of the fraud module (SSE names them exactly). */
 export const FRAUD_SUBJECTS: readonly string[] = ['fraud.indicators.changed', 'fraud.decision.confirmed', 'fraud.case.opened', 'fraud.policy.changed'];
+
+/** Where the policy screen leaves a draft for the backtest screen (this tab only). */
+const DRAFT_KEY = 'tartip.fraud.policyDraft';
+
+export function keepPolicyDraft(policy: PolicyDocument, basedOn: number): void {
+  sessionStorage.setItem(DRAFT_KEY, JSON.stringify({ policy, basedOn }));
+}
+
+export function clearPolicyDraft(): void {
+  sessionStorage.removeItem(DRAFT_KEY);
+}
+
+export function policyDraft(): { policy: PolicyDocument; basedOn: number } | null {
+  try {
+    const v = JSON.parse(sessionStorage.getItem(DRAFT_KEY) ?? 'null') as { policy?: PolicyDocument; basedOn?: number } | null;
+    return v?.policy && typeof v.basedOn === 'number' ? { policy: v.policy, basedOn: v.basedOn } : null;
+  } catch {
+    return null;
+  }
+}

@@ -1,16 +1,18 @@
-import { type FormEvent, useRef, useState } from 'react';
+import { type FormEvent, useCallback, useEffect, useRef, useState } from 'react';
 import { errorMessage } from '../../lib/errors.ts';
-import { type BacktestResult, codeText, formatNumber, formatShare, fraudApi } from '../../lib/fraud.ts';
+import { formatDateTime } from '../../lib/format.ts';
+import { type BacktestResult, codeText, formatNumber, formatShare, fraudApi, type PolicyVersionInfo, policyDraft } from '../../lib/fraud.ts';
 import { ApiError } from '../../lib/api.ts';
 import { useLang } from '../../lib/lang.tsx';
 import type { SessionUser } from '../../lib/session.ts';
 import { hasPermission } from '../../sections.ts';
 
 /**
- * Backtest results (`#/fraud/backtest`): a labelled PaySim CSV is replayed through the typologies in force
- * (`POST /api/v1/fraud/backtests`) → precision and recall of hold-or-block, ROC AUC of the score, the outcomes, and the
- * alerts of each typology (all, and on rows labelled fraud) as a table and a bar chart. Rows the server refuses are
- * listed with their line and column.
+ * Backtest results (`#/fraud/backtest`): a labelled PaySim CSV is replayed through the typologies in force, a stored
+ * version, or the draft the policy screen left here (`POST /api/v1/fraud/backtests`, `…/backtests/draft`) → precision
+ * and recall of hold-or-block, ROC AUC of the score, the outcomes, and the alerts of each typology (all, and on rows
+ * labelled fraud) as a table and a bar chart. Every run is kept: the list below compares them, and opens any of them.
+ * Rows the server refuses are listed with their line and column.
  */
 export function BacktestTab({ user }: { user: SessionUser }) {
   const { t, lang } = useLang();
@@ -22,6 +24,33 @@ export function BacktestTab({ user }: { user: SessionUser }) {
   const [localError, setLocalError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const input = useRef<HTMLInputElement>(null);
+  const [versions, setVersions] = useState<PolicyVersionInfo[]>([]);
+  const [current, setCurrent] = useState<number | null>(null);
+  const [draft] = useState(policyDraft);
+  /** `current`, `draft`, or a version number. */
+  const [policyChoice, setPolicyChoice] = useState<string>(() => (draft ? 'draft' : 'current'));
+  const [runs, setRuns] = useState<BacktestResult[]>([]);
+
+  const loadRuns = useCallback(async (signal?: AbortSignal) => {
+    try {
+      setRuns(await fraudApi.backtests(signal));
+    } catch (err) {
+      if (!signal?.aborted) setProblem(err);
+    }
+  }, []);
+  useEffect(() => {
+    const c = new AbortController();
+    void loadRuns(c.signal);
+    fraudApi.policyVersions(c.signal).then(
+      (v) => {
+        setVersions(v.items);
+        setCurrent(v.current);
+      },
+      () => {},
+    );
+    return () => c.abort();
+  }, [loadRuns]);
+  const policyLabel = (r: BacktestResult) => (r.draft ? t('fraud.backtest.draft') : t('fraud.backtest.version', { version: r.policyVersion ?? '—' }));
 
   const run = async (e: FormEvent) => {
     e.preventDefault();
@@ -34,9 +63,14 @@ export function BacktestTab({ user }: { user: SessionUser }) {
     }
     setBusy(true);
     try {
-      const r = await fraudApi.backtest(await file.text());
+      const csv = await file.text();
+      const r =
+        policyChoice === 'draft' && draft
+          ? await fraudApi.backtestDraft(csv, draft.policy, file.name)
+          : await fraudApi.backtest(csv, { fileName: file.name, ...(policyChoice === 'current' ? {} : { version: Number(policyChoice) }) });
       setResult(r);
       setFileName(file.name);
+      setRuns((rs) => [r, ...rs.filter((x) => x.id !== r.id)]);
     } catch (err) {
       setProblem(err);
     } finally {
@@ -63,6 +97,20 @@ export function BacktestTab({ user }: { user: SessionUser }) {
               onChange={(e) => setFile(e.target.files?.[0] ?? null)}
               {...(localError ? { 'aria-invalid': true as const, 'aria-describedby': 'backtest-file-error' } : {})}
             />
+          </label>
+          <label>
+            <span>{t('fraud.backtest.policy')}</span>
+            <select id="backtest-policy" value={policyChoice} onChange={(e) => setPolicyChoice(e.target.value)}>
+              <option value="current">{t('fraud.backtest.inForce', { version: current ?? '…' })}</option>
+              {draft && <option value="draft">{t('fraud.backtest.draftFrom', { version: draft.basedOn })}</option>}
+              {versions
+                .filter((v) => v.version !== current)
+                .map((v) => (
+                  <option key={v.version} value={String(v.version)}>
+                    {t('fraud.backtest.version', { version: v.version })} — {v.comment}
+                  </option>
+                ))}
+            </select>
           </label>
           <button type="submit" className="primary" data-action="run-backtest" disabled={busy}>
             {busy ? t('fraud.backtest.running') : t('fraud.backtest.run')}
@@ -95,7 +143,9 @@ export function BacktestTab({ user }: { user: SessionUser }) {
       )}
       {result && (
         <section data-testid="backtest-result" aria-label={t('fraud.backtest.result')}>
-          <p className="muted small">{t('fraud.backtest.ran', { file: fileName ?? '', version: result.policyVersion })}</p>
+          <p className="muted small" data-testid="bt-ran">
+            {t('fraud.backtest.ran', { file: fileName ?? result.fileName ?? '—', version: policyLabel(result) })}
+          </p>
           <div className="kpis">
             <div className="kpi">
               <span className="kpi-label">{t('fraud.backtest.rows')}</span>
@@ -199,6 +249,58 @@ export function BacktestTab({ user }: { user: SessionUser }) {
           </figure>
         </section>
       )}
+      <section data-testid="backtest-runs" aria-label={t('fraud.backtest.runs')}>
+        <h3>{t('fraud.backtest.runs')}</h3>
+        {runs.length === 0 ? (
+          <p className="muted">{t('fraud.backtest.noRuns')}</p>
+        ) : (
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">{t('fraud.backtest.when')}</th>
+                <th scope="col">{t('fraud.backtest.policy')}</th>
+                <th scope="col">{t('fraud.backtest.file')}</th>
+                <th scope="col">{t('fraud.backtest.rows')}</th>
+                <th scope="col">{t('fraud.precision')}</th>
+                <th scope="col">{t('fraud.recall')}</th>
+                <th scope="col">{t('fraud.backtest.auc')}</th>
+                <th scope="col">{t('fraud.backtest.who')}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {runs.map((r) => (
+                <tr key={r.id} data-run={r.id} data-draft={r.draft} aria-current={result?.id === r.id ? 'true' : undefined}>
+                  <td>
+                    <button
+                      type="button"
+                      className="link"
+                      data-action="open-backtest"
+                      onClick={() => {
+                        setResult(r);
+                        setFileName(r.fileName);
+                        setProblem(null);
+                      }}
+                    >
+                      {formatDateTime(r.createdAt, lang)}
+                    </button>
+                  </td>
+                  <td>{policyLabel(r)}</td>
+                  <td className="ident">{r.fileName ?? '—'}</td>
+                  <td className="num">{formatNumber(r.rows, lang)}</td>
+                  <td className="num" data-col="precision">
+                    {formatShare(r.precision, lang)}
+                  </td>
+                  <td className="num" data-col="recall">
+                    {formatShare(r.recall, lang)}
+                  </td>
+                  <td className="num">{r.auc === null ? '—' : formatNumber(r.auc, lang, 3)}</td>
+                  <td className="ident">{r.createdBy}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </section>
     </div>
   );
 }

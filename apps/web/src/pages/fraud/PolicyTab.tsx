@@ -8,6 +8,9 @@ import {
   formatNumber,
   fraudApi,
   type PolicyDocument,
+  clearPolicyDraft,
+  keepPolicyDraft,
+  policyDraft,
   type PolicyVersionInfo,
   parseNumberInput,
   problemFieldErrors,
@@ -96,7 +99,9 @@ export function PolicyTab({ user, version }: { user: SessionUser; version: numbe
       setLoaded(p);
       setVersions(v.items);
       if (!keepDraft) {
-        setDraft(structuredClone(p.policy));
+        // A draft taken to the backtest screen comes back with the analyst, while it is still based on the version in force.
+        const kept = policyDraft();
+        setDraft(kept && kept.basedOn === p.version ? kept.policy : structuredClone(p.policy));
         setBad(new Set());
         setFormKey((k) => k + 1);
       }
@@ -149,6 +154,7 @@ export function PolicyTab({ user, version }: { user: SessionUser; version: numbe
     try {
       const saved = await fraudApi.savePolicy(draft, comment.trim(), loaded.version);
       setNotice(t('fraud.policy.saved', { version: saved.version }));
+      clearPolicyDraft();
       setComment('');
       await load(undefined, false);
     } catch (err) {
@@ -449,9 +455,21 @@ export function PolicyTab({ user, version }: { user: SessionUser; version: numbe
             </button>
             <button
               type="button"
+              data-action="backtest-draft"
+              disabled={busy || bad.size > 0}
+              onClick={() => {
+                keepPolicyDraft(draft, loaded.version);
+                window.location.hash = '#/fraud/backtest';
+              }}
+            >
+              {t('fraud.policy.backtestDraft')}
+            </button>
+            <button
+              type="button"
               data-action="reset-policy"
               disabled={busy || !dirty}
               onClick={() => {
+                clearPolicyDraft();
                 setDraft(structuredClone(loaded.policy));
                 setBad(new Set());
                 setErrors({});
