@@ -42,9 +42,9 @@ export type DecisionConfirmed = z.infer<typeof DecisionConfirmed>;
 export const DECISION_CONFIRMED = 'fraud.decision.confirmed';
 
 /**
- * `fraud.calls.risky` — published straight to the bus (not through the outbox: it is a stream, not a state change)
- * with the calls a process screened in the last few milliseconds that are risky for call-then-transfer, so every
- * process's call stream holds them. Consumed live.
+ * `fraud.calls.risky` — broadcast (`Bus.broadcast`: not through the outbox, not stored: it is a stream of observations,
+ * not a state change) with the calls a process screened in the last few milliseconds that are risky for
+ * call-then-transfer, so every process's call stream holds them.
  */
 export const RiskyCalls = z.object({
   origin: z.string(),
@@ -54,11 +54,11 @@ export type RiskyCalls = z.infer<typeof RiskyCalls>;
 export const CALLS_RISKY = 'fraud.calls.risky';
 
 /**
- * `fraud.transfers.committed` — published straight to the bus, like `fraud.calls.risky`, with the transfers a process
+ * `fraud.transfers.committed` — broadcast like `fraud.calls.risky`, with the transfers a process
  * let through (allowed or held) in the last few milliseconds: the accounts by their keys (the first 53 bits of their
  * keyed hashes, `accountKey`), the amount in tenge, the
  * time decided. Every other process adds them to its payment stream, so a payer's velocity, usual amount and first
- * transfers are the same whichever process screens the next one. Consumed live.
+ * transfers are the same whichever process screens the next one.
  */
 export const TransfersCommitted = z.object({
   origin: z.string(),

@@ -649,7 +649,7 @@ describe(`fraud API on ${backendName}`, () => {
 
     it('calls screened by another process count too (fraud.calls.risky)', async () => {
       const phone = '+77015550003';
-      await server.kernel.bus.publish({
+      server.kernel.bus.broadcast({
         id: newId(),
         subject: CALLS_RISKY,
         occurredAt: new Date().toISOString(),

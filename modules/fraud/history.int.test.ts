@@ -3,13 +3,12 @@
  * PostgreSQL + NATS when the test URLs are set). A process that starts reads the transfers let through back from the
  * decision log; a process already running receives the others' transfers over the bus. Each case is checked against a
  * process that does neither, which sees the same transfer as the payer's first: so the test fails if either path is lost.
- * Sharing is tested on NATS only: embedded mode runs one process and publishes nothing.
  */
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type TestServer, testServer, until } from '../../apps/server/src/testing.ts';
 import { newId } from '../../packages/kernel/src/ids.ts';
-import { backendName, TEST_NATS_URL } from '../../packages/kernel/src/testing.ts';
+import { backendName } from '../../packages/kernel/src/testing.ts';
 import { fraudRuntime } from './index.ts';
 import { accountKeyOfHex } from './domain/streams.ts';
 import { FraudRuntime, type TxInput, type TxResult } from './runtime.ts';
@@ -128,8 +127,7 @@ describe(`fraud payment history across restarts and processes on ${backendName}`
     for (const rt of started.slice(before)) await halt(rt);
   });
 
-  // Several processes need NATS: embedded mode is one process, and shares nothing (runtime.ts, BusBatch).
-  it.runIf(TEST_NATS_URL)('a transfer one process lets through is in every other process’s history within moments', async () => {
+  it('a transfer one process lets through is in every other process’s history within moments', async () => {
     const payer = 'KZ32125KZT5004100102';
     const payee = 'KZ21125KZT2069100102';
     const other = await process({ restoreMax: 0 });

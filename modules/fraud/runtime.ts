@@ -181,8 +181,8 @@ export class FraudRuntime {
     this.digests = new IdentifierDigests(settings.hashKey);
     this.recentTransfers = new RecentDecisions(settings.repeatWindowMs, settings.repeatMax);
     this.active = { version: 1, ...defaultPolicy(settings) };
-    this.riskyCalls = new BusBatch(kernel, CALLS_RISKY, this.origin, 'risky calls');
-    this.committedTransfers = new BusBatch(kernel, TRANSFERS_COMMITTED, this.origin, 'transfers');
+    this.riskyCalls = new BusBatch(kernel, CALLS_RISKY, this.origin);
+    this.committedTransfers = new BusBatch(kernel, TRANSFERS_COMMITTED, this.origin);
     this.recorder = new DecisionRecorder(
       kernel.db,
       kernel.log.child({ component: 'fraud-recorder' }),
@@ -245,13 +245,13 @@ export class FraudRuntime {
         if (p.ok) this.applyPolicy(parsed.data.version, p.value);
         else this.kernel.log.error({ policyVersion: parsed.data.version, errors: p.errors }, 'fraud policy version refused');
       }),
-      await bus.subscribe({ subject: CALLS_RISKY }, async (e: BusEvent) => {
+      await bus.subscribe({ subject: CALLS_RISKY, broadcast: true }, async (e: BusEvent) => {
         // This process's own events come back too: skip them before parsing (up to 500 calls each).
         if ((e.data as { origin?: unknown } | null)?.origin === this.origin) return;
         const parsed = RiskyCalls.safeParse(e.data);
         if (parsed.success && parsed.data.origin !== this.origin) for (const c of parsed.data.items) this.calls.record(c.called, c.caller, c.risk, c.at);
       }),
-      await bus.subscribe({ subject: TRANSFERS_COMMITTED }, async (e: BusEvent) => {
+      await bus.subscribe({ subject: TRANSFERS_COMMITTED, broadcast: true }, async (e: BusEvent) => {
         if ((e.data as { origin?: unknown } | null)?.origin === this.origin) return;
         const parsed = TransfersCommitted.safeParse(e.data);
         if (!parsed.success) return;
@@ -584,29 +584,21 @@ export class FraudRuntime {
 }
 
 /**
- * Items for the other processes, sent in one bus event per few milliseconds (or per SHARE_MAX items) and never
- * awaited: screening does not wait for the bus, and a lost event costs the others a little history, not a decision.
+ * Items for the other processes, broadcast (`Bus.broadcast`: not stored) in one event per few milliseconds or per
+ * SHARE_MAX items: screening never waits for the bus, and a lost event costs the others a little history, not a
+ * decision. Stored in the stream, these would be most of its bytes — at 20,000 calls a second, 150 GB a day.
  */
 class BusBatch<T> {
   private items: T[] = [];
   private timer: NodeJS.Timeout | null = null;
-  /**
-   * Embedded mode runs one process: there is nobody to tell, and the memory bus keeps its latest 10,000 events for
-   * groups joining late — up to five million calls or transfers held for nothing.
-   */
-  private readonly enabled: boolean;
 
   constructor(
     private readonly kernel: Kernel,
     private readonly subject: string,
     private readonly origin: string,
-    private readonly what: string,
-  ) {
-    this.enabled = kernel.bus.kind !== 'memory';
-  }
+  ) {}
 
   push(item: T): void {
-    if (!this.enabled) return;
     this.items.push(item);
     if (this.items.length >= SHARE_MAX) this.flush();
     else if (!this.timer) this.timer = setTimeout(() => this.flush(), SHARE_FLUSH_MS);
@@ -626,7 +618,7 @@ class BusBatch<T> {
       permission: 'fraud:read',
       data: { origin: this.origin, items },
     };
-    this.kernel.bus.publish(event).catch((e) => this.kernel.log.warn({ err: e, items: items.length }, `${this.what} not shared with other processes`));
+    this.kernel.bus.broadcast(event);
   }
 }
 

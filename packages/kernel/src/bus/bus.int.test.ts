@@ -340,6 +340,42 @@ describe.each(impls)('$name bus honours the Bus contract', (impl) => {
     expect(ignored.events).toEqual([]);
   });
 
+  it('broadcasts reach broadcast subscribers in every process, and nothing keeps them', async () => {
+    const bus = await impl.open();
+    const other = await impl.peer(bus);
+    const here = recorder();
+    const there = recorder();
+    const ignored = recorder();
+    const live = recorder();
+    const group = recorder();
+    await bus.subscribe({ subject: 'fraud.calls.>', broadcast: true }, here.handler);
+    await other.subscribe({ subject: 'fraud.calls.>', broadcast: true }, there.handler);
+    await other.subscribe({ subject: 'fraud.transfers.>', broadcast: true }, ignored.handler);
+    await other.subscribe({ subject: 'fraud.>' }, live.handler);
+    await other.subscribe({ subject: 'fraud.>', group: 'fraud-durable' }, group.handler);
+
+    const sent = [ev('fraud.calls.risky', { n: 1 }), ev('fraud.calls.risky', { n: 2 })];
+    for (const e of sent) bus.broadcast(e);
+    await waitFor('both processes to get both broadcasts', () => here.events.length >= 2 && there.events.length >= 2);
+    expect(there.events.map((e) => e.data)).toEqual([{ n: 1 }, { n: 2 }]);
+    expect(here.ids()).toEqual(sent.map((e) => e.id));
+
+    // A stored event published after them reaches the live subscriber and the group; the broadcasts never do, and a
+    // group that joins afterwards replays only the stored one.
+    const stored = ev('fraud.policy.changed');
+    await bus.publish(stored);
+    await waitFor('the stored event', () => live.events.length >= 1 && group.events.length >= 1);
+    const late = recorder();
+    await bus.subscribe({ subject: 'fraud.>', group: 'fraud-late' }, late.handler);
+    await waitFor('the late group', () => late.events.length >= 1);
+    await sleep(50);
+    expect(live.ids()).toEqual([stored.id]);
+    expect(group.ids()).toEqual([stored.id]);
+    expect(late.ids()).toEqual([stored.id]);
+    expect(ignored.events).toEqual([]);
+    if (impl.name === 'memory') expect((bus as MemoryBus).retained).toBe(1);
+  });
+
   it('stops delivery on unsubscribe; a group keeps its position for the next member', async () => {
     const bus = await impl.open();
     const liveGone = recorder();

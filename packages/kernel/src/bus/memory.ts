@@ -41,6 +41,7 @@ export class MemoryBus implements Bus {
   private readonly seen = new Set<string>();
   private readonly groups = new Map<string, Group>();
   private readonly live = new Set<{ filter: string; handler: BusHandler; active: boolean }>();
+  private readonly broadcasts = new Set<{ filter: string; handler: BusHandler; active: boolean }>();
   private readonly inflight = new Set<Promise<void>>();
   private closed = false;
 
@@ -54,6 +55,13 @@ export class MemoryBus implements Bus {
     }
     for (const group of this.groups.values()) this.pump(group);
     this.settle();
+  }
+
+  broadcast(event: BusEvent): void {
+    if (this.closed) return;
+    for (const sub of this.broadcasts) {
+      if (sub.active && subjectMatches(sub.filter, event.subject)) this.track(Promise.resolve().then(() => this.deliverLive(sub, event)));
+    }
   }
 
   /**
@@ -93,11 +101,12 @@ export class MemoryBus implements Bus {
   async subscribe(options: SubscribeOptions, handler: BusHandler): Promise<Subscription> {
     if (options.group) return this.join({ ...options, group: options.group, maxBatch: 1 }, (events) => handler(events[0]));
     const sub = { filter: options.subject, handler, active: true };
-    this.live.add(sub);
+    const set = options.broadcast ? this.broadcasts : this.live;
+    set.add(sub);
     return {
       unsubscribe: async () => {
         sub.active = false;
-        this.live.delete(sub);
+        set.delete(sub);
       },
     };
   }
@@ -140,6 +149,7 @@ export class MemoryBus implements Bus {
     this.closed = true;
     while (this.inflight.size > 0) await Promise.allSettled([...this.inflight]);
     this.live.clear();
+    this.broadcasts.clear();
     this.groups.clear();
   }
 

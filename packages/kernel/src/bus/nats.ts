@@ -135,8 +135,19 @@ export class NatsBus implements Bus {
     });
   }
 
+  /** Core NATS, outside the stream: `<prefix>-broadcast.<subject>` is not captured by `<prefix>.>`. */
+  broadcast(event: BusEvent): void {
+    if (this.closed || this.nc.isClosed()) return;
+    try {
+      this.nc.publish(`${this.prefix}-broadcast.${event.subject}`, JSON.stringify(event));
+    } catch {
+      // Disconnected past the client's buffer: a broadcast may be lost by design.
+    }
+  }
+
   async subscribe(options: SubscribeOptions, handler: BusHandler): Promise<Subscription> {
     if (this.closed) throw new Error('bus is closed');
+    if (!options.group && options.broadcast) return this.subscribeBroadcast(options, handler);
     if (!options.group) return this.subscribeLive(options, handler);
     return this.subscribeGroup({ ...options, group: options.group, maxBatch: 1 }, (events) => handler(events[0]));
   }
@@ -293,6 +304,27 @@ export class NatsBus implements Bus {
     } finally {
       clearInterval(keepAlive);
     }
+  }
+
+  /** A broadcast subscriber: a core NATS subscription, nothing stored or acknowledged; a bad message is skipped. */
+  private async subscribeBroadcast(options: SubscribeOptions, handler: BusHandler): Promise<Subscription> {
+    const sub = this.nc.subscribe(`${this.prefix}-broadcast.${options.subject}`, {
+      callback: (err, msg) => {
+        if (err) return;
+        let event: BusEvent;
+        try {
+          event = JSON.parse(msg.string()) as BusEvent;
+        } catch {
+          return;
+        }
+        const p = handler(event).catch(() => {});
+        this.inflight.add(p);
+        void p.finally(() => this.inflight.delete(p));
+      },
+    });
+    // The server knows of the subscription once this resolves: a broadcast sent after it is delivered.
+    await this.nc.flush();
+    return { unsubscribe: async () => sub.unsubscribe() };
   }
 
   /** A live subscriber: served by the connection's shared ordered consumer, from the current end of the stream. */

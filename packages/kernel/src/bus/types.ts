@@ -39,6 +39,11 @@ export interface SubscribeOptions {
    * subscriber gets every event (fan-out), and nothing is remembered — what SSE streams use.
    */
   group?: string;
+  /**
+   * Without a group: receive the events `Bus.broadcast` sends on this subject (and only those), instead of the stored
+   * ones.
+   */
+  broadcast?: boolean;
   /** With a group: where a brand-new group starts. `all` (default) replays the whole log. */
   startAt?: 'all' | 'new';
   /** Delay before an event whose handler threw is delivered again. Default 1000 ms. */
@@ -60,6 +65,14 @@ export interface Bus {
   readonly kind: 'memory' | 'nats';
   /** Resolves once the bus has durably accepted the event (JetStream ack). Publishing the same id twice is a no-op. */
   publish(event: BusEvent): Promise<void>;
+  /**
+   * Sends an event at once to the `broadcast` subscribers of its subject in every process, and keeps nothing: it is
+   * not stored, never replayed, unseen by durable groups and by ordinary live subscribers, and lost to a process that
+   * is not listening or not connected. For observations other processes hold in memory and can miss for a moment (a
+   * stream of calls or transfers at thousands a second), where storing each would cost more than it is worth: on
+   * NATS, a stream of them would fill the JetStream stream's disk and push out the events that matter.
+   */
+  broadcast(event: BusEvent): void;
   /** A handler that throws gets the event again after `retryDelayMs`; one that resolves acknowledges it. */
   subscribe(options: SubscribeOptions, handler: BusHandler): Promise<Subscription>;
   /**
