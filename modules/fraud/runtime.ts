@@ -153,6 +153,11 @@ export class FraudRuntime {
   private readonly committedTransfers: BusBatch<TransfersCommitted['items'][number]>;
   /** Transfers from other processes that arrived while the stream was being read back: applied after it, in order. */
   private arrivedWhileRestoring: TransfersCommitted['items'][] | null = null;
+  /**
+   * When this process began to listen for other processes' transfers: the read-back takes what was decided before it,
+   * the broadcasts what was decided from it on, so a transfer decided while the process starts counts once.
+   */
+  private listeningSince = 0;
   /** Transfers read back from the decision log at start, and transfers other processes let through, applied here. */
   restoredTransfers = 0;
   sharedTransfers = 0;
@@ -229,6 +234,8 @@ export class FraudRuntime {
   /** Subscribes to the module's events (live, every process), then loads the tables; applying is idempotent by version. */
   async start(): Promise<void> {
     const { bus, db } = this.kernel;
+    this.listeningSince = this.kernel.clock.nowMs();
+    this.arrivedWhileRestoring = [];
     this.subscriptions.push(
       await bus.subscribe({ subject: INDICATORS_CHANGED }, async (e: BusEvent) => {
         const parsed = IndicatorsChanged.safeParse(e.data);
@@ -332,12 +339,15 @@ export class FraudRuntime {
    */
   private async restoreHistory(): Promise<void> {
     const max = this.settings.historyRestoreMax;
-    if (max === 0) return;
-    const { db, clock } = this.kernel;
-    this.arrivedWhileRestoring = [];
+    if (max === 0) {
+      this.applyArrived();
+      return;
+    }
+    const { db } = this.kernel;
     try {
-      const since = new Date(clock.nowMs() - this.historyMs()).toISOString();
-      const where = `kind = 'transaction' and outcome in ('allow', 'hold') and decided_at >= $1`;
+      const since = new Date(this.listeningSince - this.historyMs()).toISOString();
+      const until = new Date(this.listeningSince).toISOString();
+      const where = `kind = 'transaction' and outcome in ('allow', 'hold') and decided_at >= $1 and decided_at < '${until}'::timestamptz`;
       // Where to begin: the newest `max` transfers, through the partial index (decided_at, id) of migration 0007.
       // Cursors carry the time as the database's text (microseconds): a Date would cut it to milliseconds.
       const [first] = await db.query<{ cursor: string; id: string }>(
@@ -368,10 +378,15 @@ export class FraudRuntime {
       }
       if (this.restoredTransfers > 0) this.kernel.log.info({ transfers: this.restoredTransfers, accounts: this.payments.size }, 'fraud payment stream read back from the decision log');
     } finally {
-      const arrived = this.arrivedWhileRestoring;
-      this.arrivedWhileRestoring = null;
-      for (const items of arrived) this.applyShared(items);
+      this.applyArrived();
     }
+  }
+
+  /** The transfers broadcast while the stream was read back, those decided since this process listened. */
+  private applyArrived(): void {
+    const arrived = this.arrivedWhileRestoring ?? [];
+    this.arrivedWhileRestoring = null;
+    for (const items of arrived) this.applyShared(items.filter((t) => t.at >= this.listeningSince));
   }
 
   private applyShared(items: TransfersCommitted['items']): void {
