@@ -743,6 +743,9 @@ describe(`fraud API on ${backendName}`, () => {
       const list = await staff({ method: 'GET', url: '/api/v1/fraud/backtests?limit=2' });
       expect(list.statusCode, list.body).toBe(200);
       expect(list.json().items.map((x: { id: string }) => x.id)).toEqual([d.id, inForce.json().id]);
+      const first = await staff({ method: 'GET', url: '/api/v1/fraud/backtests?limit=1' });
+      const next = await staff({ method: 'GET', url: `/api/v1/fraud/backtests?limit=1&cursor=${first.json().nextCursor}` });
+      expect([...first.json().items, ...next.json().items].map((x: { id: string }) => x.id)).toEqual([d.id, inForce.json().id]);
       const one = await staff({ method: 'GET', url: `/api/v1/fraud/backtests/${d.id}` });
       expect(one.statusCode, one.body).toBe(200);
       expect(one.json().policy.transactions.typologies.map((t: { alert: number }) => t.alert)).toEqual(policy.transactions.typologies.map((t) => t.alert));
