@@ -11,6 +11,7 @@ import { newId } from '../../packages/kernel/src/ids.ts';
 import { backendName } from '../../packages/kernel/src/testing.ts';
 import { fraudRuntime } from './index.ts';
 import { accountKeyOfHex } from './domain/streams.ts';
+import { TRANSFERS_COMMITTED } from './events.ts';
 import { FraudRuntime, type TxInput, type TxResult } from './runtime.ts';
 
 const BANK = 'tk_bank_demo_Pm3kJ6hG9fD2sA5zX8cV1bN4';
@@ -125,6 +126,44 @@ describe(`fraud payment history across restarts and processes on ${backendName}`
     expect(held(capped, 'old').first_or_large).toBe(1);
     expect(held(capped, 'new').first_or_large).toBe(0);
     for (const rt of started.slice(before)) await halt(rt);
+  });
+
+  it('a transfer decided before a process began to listen comes from the log, one decided after from the broadcast: never both', async () => {
+    const hash = (s: string) => createHash('sha256').update(s).digest('hex');
+    const key = (s: string) => accountKeyOfHex(hash(s));
+    // In the log, decided a minute after the process below begins to listen: its broadcast is what counts, not the row.
+    await server.kernel.db.query(
+      `insert into fraud_decision (id, kind, outcome, score, reasons, latency_us, degraded, policy_version, partner, subject, amount, currency, decided_at)
+       values (gen_random_uuid(), 'transaction', 'allow', 0, '{}', 10, false, '1', 'partner:test',
+               jsonb_build_object('transactionId', 'later', 'payerHash', $1::text, 'payeeHash', $2::text), 1000, 'KZT', now() + interval '1 minute')`,
+      [hash('later-payer'), hash('payee')],
+    );
+    const rt = await process();
+    const known = (payer: string) =>
+      rt.payments.features({ payer: key(payer), payee: key('payee'), amount: 1000, at: Date.now(), payerOpenedAt: null, payeeOpenedAt: null }, rt.policy).first_or_large === 0;
+    expect(known('later-payer')).toBe(false);
+
+    // A broadcast arriving now of a transfer decided before the process listened is the log's: skipped.
+    const shared = rt.sharedTransfers;
+    server.kernel.bus.broadcast({
+      id: newId(),
+      subject: TRANSFERS_COMMITTED,
+      occurredAt: new Date().toISOString(),
+      jurisdiction: null,
+      permission: 'fraud:read',
+      data: {
+        origin: 'another-process',
+        items: [
+          { payer: key('early-payer'), payee: key('payee'), amount: 1000, at: Date.now() - 60_000 },
+          { payer: key('late-payer'), payee: key('payee'), amount: 1000, at: Date.now() },
+        ],
+      },
+    });
+    await until('the broadcast to be applied', () => rt.sharedTransfers > shared);
+    expect(rt.sharedTransfers).toBe(shared + 1);
+    expect(known('early-payer')).toBe(false);
+    expect(known('late-payer')).toBe(true);
+    await halt(rt);
   });
 
   it('a transfer one process lets through is in every other process’s history within moments', async () => {

@@ -338,60 +338,61 @@ export class FraudRuntime {
    * share meanwhile wait and are applied after, so the stream's order holds. The module is not ready until this ends.
    */
   private async restoreHistory(): Promise<void> {
-    const max = this.settings.historyRestoreMax;
-    if (max === 0) {
-      this.applyArrived();
-      return;
-    }
-    const { db } = this.kernel;
     try {
-      const since = new Date(this.listeningSince - this.historyMs()).toISOString();
-      const until = new Date(this.listeningSince).toISOString();
-      const where = `kind = 'transaction' and outcome in ('allow', 'hold') and decided_at >= $1 and decided_at < '${until}'::timestamptz`;
-      // Where to begin: the newest `max` transfers, through the partial index (decided_at, id) of migration 0007.
-      // Cursors carry the time as the database's text (microseconds): a Date would cut it to milliseconds.
-      const [first] = await db.query<{ cursor: string; id: string }>(
-        `select decided_at::text as cursor, id from fraud_decision where ${where} order by decided_at desc, id desc offset $2 limit 1`,
-        [since, max - 1],
-      );
-      let after: [string, string] = first ? [first.cursor, first.id] : [since, '00000000-0000-0000-0000-000000000000'];
-      let inclusive = first !== undefined;
-      for (;;) {
-        const rows = await db.query<{ decided_at: Date; cursor: string; id: string; payer: string | null; payee: string | null; amount: string | null; currency: string | null }>(
-          `select decided_at, decided_at::text as cursor, id, subject->>'payerHash' as payer, subject->>'payeeHash' as payee, amount, currency
-           from fraud_decision where ${where} and (decided_at, id) ${inclusive ? '>=' : '>'} ($2::timestamptz, $3::uuid)
-           order by decided_at, id limit ${RESTORE_PAGE}`,
-          [since, ...after],
-        );
-        for (const r of rows) {
-          const amount = r.amount === null || r.currency === null ? null : toKzt(Number(r.amount), r.currency, this.settings.kztRates);
-          const payer = r.payer === null ? Number.NaN : accountKeyOfHex(r.payer);
-          const payee = r.payee === null ? Number.NaN : accountKeyOfHex(r.payee);
-          if (amount === null || Number.isNaN(payer) || Number.isNaN(payee)) continue;
-          this.payments.commit({ payer, payee, amount, at: r.decided_at.getTime(), payerOpenedAt: null, payeeOpenedAt: null });
-          this.restoredTransfers++;
-        }
-        if (rows.length < RESTORE_PAGE) break;
-        const last = rows[rows.length - 1];
-        after = [last.cursor, last.id];
-        inclusive = false;
-      }
-      if (this.restoredTransfers > 0) this.kernel.log.info({ transfers: this.restoredTransfers, accounts: this.payments.size }, 'fraud payment stream read back from the decision log');
+      if (this.settings.historyRestoreMax > 0) await this.readBack(this.settings.historyRestoreMax);
     } finally {
-      this.applyArrived();
+      const arrived = this.arrivedWhileRestoring ?? [];
+      this.arrivedWhileRestoring = null;
+      for (const items of arrived) this.applyShared(items);
     }
   }
 
-  /** The transfers broadcast while the stream was read back, those decided since this process listened. */
-  private applyArrived(): void {
-    const arrived = this.arrivedWhileRestoring ?? [];
-    this.arrivedWhileRestoring = null;
-    for (const items of arrived) this.applyShared(items.filter((t) => t.at >= this.listeningSince));
+  /** The newest `max` transfers let through in the history window before this process listened, oldest first. */
+  private async readBack(max: number): Promise<void> {
+    const { db } = this.kernel;
+    const window = [new Date(this.listeningSince - this.historyMs()).toISOString(), new Date(this.listeningSince).toISOString()];
+    const where = `kind = 'transaction' and outcome in ('allow', 'hold') and decided_at >= $1 and decided_at < $2`;
+    // Where to begin: the newest `max` transfers, through the partial index (decided_at, id) of migration 0007.
+    // Cursors carry the time as the database's text (microseconds): a Date would cut it to milliseconds.
+    const [first] = await db.query<{ cursor: string; id: string }>(
+      `select decided_at::text as cursor, id from fraud_decision where ${where} order by decided_at desc, id desc offset $3 limit 1`,
+      [...window, max - 1],
+    );
+    let after: [string, string] = first ? [first.cursor, first.id] : [window[0], '00000000-0000-0000-0000-000000000000'];
+    let inclusive = first !== undefined;
+    for (;;) {
+      const rows = await db.query<{ decided_at: Date; cursor: string; id: string; payer: string | null; payee: string | null; amount: string | null; currency: string | null }>(
+        `select decided_at, decided_at::text as cursor, id, subject->>'payerHash' as payer, subject->>'payeeHash' as payee, amount, currency
+         from fraud_decision where ${where} and (decided_at, id) ${inclusive ? '>=' : '>'} ($3::timestamptz, $4::uuid)
+         order by decided_at, id limit ${RESTORE_PAGE}`,
+        [...window, ...after],
+      );
+      for (const r of rows) {
+        const amount = r.amount === null || r.currency === null ? null : toKzt(Number(r.amount), r.currency, this.settings.kztRates);
+        const payer = r.payer === null ? Number.NaN : accountKeyOfHex(r.payer);
+        const payee = r.payee === null ? Number.NaN : accountKeyOfHex(r.payee);
+        if (amount === null || Number.isNaN(payer) || Number.isNaN(payee)) continue;
+        this.payments.commit({ payer, payee, amount, at: r.decided_at.getTime(), payerOpenedAt: null, payeeOpenedAt: null });
+        this.restoredTransfers++;
+      }
+      if (rows.length < RESTORE_PAGE) break;
+      const last = rows[rows.length - 1];
+      after = [last.cursor, last.id];
+      inclusive = false;
+    }
+    if (this.restoredTransfers > 0) this.kernel.log.info({ transfers: this.restoredTransfers, accounts: this.payments.size }, 'fraud payment stream read back from the decision log');
   }
 
+  /**
+   * Other processes' transfers, those decided since this process began to listen: an earlier one is the decision
+   * log's to give (read back at start), and counting it from a late broadcast too would count it twice.
+   */
   private applyShared(items: TransfersCommitted['items']): void {
-    for (const t of items) this.payments.commit({ payer: t.payer, payee: t.payee, amount: t.amount, at: t.at, payerOpenedAt: null, payeeOpenedAt: null });
-    this.sharedTransfers += items.length;
+    for (const t of items) {
+      if (t.at < this.listeningSince) continue;
+      this.payments.commit({ payer: t.payer, payee: t.payee, amount: t.amount, at: t.at, payerOpenedAt: null, payeeOpenedAt: null });
+      this.sharedTransfers++;
+    }
   }
 
   async stop(): Promise<void> {

@@ -407,7 +407,6 @@ export interface BacktestRun extends BacktestResult {
 interface BacktestRow {
   id: string;
   policy_version: number | null;
-  draft: boolean;
   policy?: unknown;
   file_name: string | null;
   file_sha256: string;
@@ -420,7 +419,7 @@ const backtestRun = (r: BacktestRow): BacktestRun => ({
   ...r.result,
   id: r.id,
   policyVersion: r.policy_version === null ? null : String(r.policy_version),
-  draft: r.draft,
+  draft: r.policy_version === null,
   fileName: r.file_name,
   fileSha256: r.file_sha256,
   createdBy: r.created_by,
@@ -444,10 +443,10 @@ export async function saveBacktest(
   return kernel.commands.run(ctx, async (uow) => {
     const id = newId();
     const [row] = await uow.tx.query<BacktestRow>(
-      `insert into fraud_backtest (id, policy_version, draft, policy, file_name, file_sha256, rows, result, created_by, created_at)
-       values ($1, $2, $3, $4::jsonb, $5, $6, $7, $8::jsonb, $9, $10)
-       returning id, policy_version, draft, file_name, file_sha256, result, created_by, created_at`,
-      [id, run.policyVersion, run.policyVersion === null, JSON.stringify(run.policy), run.fileName, run.fileSha256, run.result.rows, JSON.stringify(run.result), ctx.actor, uow.now.toISOString()],
+      `insert into fraud_backtest (id, policy_version, policy, file_name, file_sha256, rows, result, created_by, created_at)
+       values ($1, $2, $3::jsonb, $4, $5, $6, $7::jsonb, $8, $9)
+       returning id, policy_version, file_name, file_sha256, result, created_by, created_at`,
+      [id, run.policyVersion, JSON.stringify(run.policy), run.fileName, run.fileSha256, run.result.rows, JSON.stringify(run.result), ctx.actor, uow.now.toISOString()],
     );
     await uow.audit({
       action: 'backtest.run',
@@ -462,7 +461,7 @@ export async function saveBacktest(
 /** Backtests, newest first, after a cursor (created_at, id). */
 export async function listBacktests(kernel: Kernel, limit: number, after: [string, string] | null): Promise<BacktestRun[]> {
   const rows = await kernel.db.query<BacktestRow>(
-    `select id, policy_version, draft, file_name, file_sha256, result, created_by, created_at from fraud_backtest
+    `select id, policy_version, file_name, file_sha256, result, created_by, created_at from fraud_backtest
      where ($2::timestamptz is null or (created_at, id) < ($2::timestamptz, $3::uuid))
      order by created_at desc, id desc limit $1`,
     [limit, after?.[0] ?? null, after?.[1] ?? null],
@@ -473,7 +472,7 @@ export async function listBacktests(kernel: Kernel, limit: number, after: [strin
 /** One backtest with the policy it tested, or null. */
 export async function getBacktest(kernel: Kernel, id: string): Promise<(BacktestRun & { policy: Policy | null }) | null> {
   const [r] = await kernel.db.query<BacktestRow>(
-    'select id, policy_version, draft, policy, file_name, file_sha256, result, created_by, created_at from fraud_backtest where id = $1',
+    'select id, policy_version, policy, file_name, file_sha256, result, created_by, created_at from fraud_backtest where id = $1',
     [id],
   );
   if (!r) return null;

@@ -3,15 +3,13 @@
 -- file before saving it, and an auditor sees which evidence a policy change rested on.
 create table fraud_backtest (
   id uuid primary key,
-  policy_version integer,
-  draft boolean not null,
+  policy_version integer, -- null: a draft, never saved as a version
   policy jsonb not null,
   file_name text,
   file_sha256 text not null,
   rows integer not null,
   result jsonb not null,
   created_by text not null,
-  created_at timestamptz not null,
-  check (draft = (policy_version is null))
+  created_at timestamptz not null
 );
 create index fraud_backtest_created on fraud_backtest (created_at desc, id desc);
