@@ -10,6 +10,7 @@ import { MODULES } from '../apps/server/src/modules.ts';
 import { migrationsOf } from '../packages/kernel/src/module.ts';
 import { testKernel } from '../packages/kernel/src/testing.ts';
 import { fraudRuntime } from '../modules/fraud/index.ts';
+import { CallStream } from '../modules/fraud/domain/streams.ts';
 import { type CallInput, FraudRuntime, type TxInput } from '../modules/fraud/runtime.ts';
 import { type BenchResult, gcFn, log, memoryOf, type Metric, requirePostgres, round, scratchDatabase, sleep } from './lib.ts';
 import { closedLoop, type Target } from './load.ts';
@@ -33,6 +34,37 @@ const KINDS = ['phone', 'iban', 'card', 'imsi', 'iccid', 'imei'] as const;
 const SOURCES = ['police_case', 'bank', 'operator', 'citizen_report'] as const;
 
 /** 10 million indicators in the set: bytes held after a full GC, load rate, and lookups of present and absent identifiers. */
+const CALLED_NUMBERS = 1_000_000;
+
+/**
+ * The call stream's heap per called number, at its default bound (a million numbers): each called once by a number
+ * it knew (not risky), and each called four times, every other call risky — the stream of a busy switch.
+ */
+function callStreamMemory() {
+  const gc = gcFn();
+  const used = () => {
+    gc();
+    gc();
+    return process.memoryUsage().heapUsed;
+  };
+  const perNumber = (calls: number, riskyEvery: number) => {
+    const before = used();
+    const stream = new CallStream(6 * 3_600_000, 2 * CALLED_NUMBERS);
+    const now = Date.now();
+    for (let i = 0; i < CALLED_NUMBERS; i++) {
+      const called = kzNumber(5_000_000 + i);
+      for (let k = 0; k < calls; k++) stream.record(called, kzNumber((i * 7 + k * 13) % 9_000_000), riskyEvery > 0 && k % riskyEvery === 0 ? 'unknown' : null, now + k);
+    }
+    const bytes = (used() - before) / CALLED_NUMBERS;
+    if (stream.size !== CALLED_NUMBERS) throw new Error('call stream lost numbers');
+    return round(bytes, 0);
+  };
+  const once = perNumber(1, 0);
+  const busy = perNumber(4, 2);
+  log(`  call stream: ${once} bytes per number called once, ${busy} bytes per number called four times (two risky)`);
+  return { once, busy };
+}
+
 function indicatorMemory() {
   const gc = gcFn();
   const used = () => {
@@ -448,26 +480,36 @@ async function http() {
 }
 
 const RESTORE_TRANSFERS = Number(process.env.TARTIP_BENCH_FRAUD_RESTORE || 1_000_000);
+const RESTORE_CALLS = Number(process.env.TARTIP_BENCH_FRAUD_RESTORE_CALLS || 2_000_000);
 
 /**
  * A process starting on a decision log that holds RESTORE_TRANSFERS transfers let through in the last 28 hours (one
- * every 100 ms, 200,000 payers paying 300,000 payees) and as many calls: the time `FraudRuntime.start` takes to read them
- * back into the payment stream (the module is not ready until it ends), and the heap it holds after. PostgreSQL.
+ * every 100 ms, 200,000 payers paying 300,000 payees) and RESTORE_CALLS calls in the last 29 minutes, every other one
+ * risky (to 500,000 numbers): the time `FraudRuntime.start` takes to read the transfers back into the payment stream
+ * and the risky calls into the call stream (the module is not ready until it ends), and the heap they hold after.
+ * PostgreSQL.
  */
 async function historyRestore() {
   await requirePostgres();
   const db = await scratchDatabase();
   const kernel = await testKernel({ migrations: migrationsOf(MODULES), env: { TARTIP_DATABASE_URL: db.url } });
   try {
-    const fill = (kind: string, subject: string) =>
-      kernel.db.query(
-        `insert into fraud_decision (id, kind, outcome, score, reasons, latency_us, degraded, policy_version, partner, subject, amount, currency, decided_at)
-         select gen_random_uuid(), '${kind}', case when i % 20 = 0 then 'hold' else 'allow' end, 0, '{}', 10, false, '1', 'partner:bench', ${subject},
-                20000 + (i % 7) * 1000, 'KZT', now() - i * interval '100 ms'
-         from generate_series(1, ${RESTORE_TRANSFERS}) as g(i)`,
-      );
-    await fill('transaction', `jsonb_build_object('transactionId', 't' || i, 'payerHash', encode(sha256(('p' || (i % 200000))::bytea), 'hex'), 'payeeHash', encode(sha256(('q' || (i % 300000))::bytea), 'hex'))`);
-    await fill('call', `jsonb_build_object('caller', '+7701' || lpad((i % 9000000)::text, 7, '0'), 'called', '+7727' || lpad((i % 50000)::text, 7, '0'))`);
+    await kernel.db.query(
+      `insert into fraud_decision (id, kind, outcome, score, reasons, latency_us, degraded, policy_version, partner, subject, amount, currency, decided_at)
+       select gen_random_uuid(), 'transaction', case when i % 20 = 0 then 'hold' else 'allow' end, 0, '{}', 10, false, '1', 'partner:bench',
+              jsonb_build_object('transactionId', 't' || i, 'payerHash', encode(sha256(('p' || (i % 200000))::bytea), 'hex'), 'payeeHash', encode(sha256(('q' || (i % 300000))::bytea), 'hex')),
+              20000 + (i % 7) * 1000, 'KZT', now() - i * interval '100 ms'
+       from generate_series(1, ${RESTORE_TRANSFERS}) as g(i)`,
+    );
+    const callEveryUs = Math.floor((29 * 60 * 1e6) / RESTORE_CALLS);
+    await kernel.db.query(
+      `insert into fraud_decision (id, kind, outcome, score, reasons, latency_us, degraded, policy_version, partner, subject, decided_at)
+       select gen_random_uuid(), 'call', 'allow', null, '{shaken_absent}', 10, false, '1', 'partner:bench',
+              jsonb_build_object('caller', '+7701' || lpad((i % 9000000)::text, 7, '0'), 'called', '+7702' || lpad((i % 500000)::text, 7, '0'), 'ingress', 'domestic')
+                || case when i % 2 = 0 then jsonb_build_object('risk', case when i % 10 = 0 then 'international' else 'unknown' end) else '{}'::jsonb end,
+              now() - i * interval '${callEveryUs} microseconds'
+       from generate_series(1, ${RESTORE_CALLS}) as g(i)`,
+    );
     await kernel.db.query('analyze fraud_decision');
     gcFn()();
     const heap0 = process.memoryUsage().heapUsed;
@@ -478,8 +520,10 @@ async function historyRestore() {
     gcFn()();
     const heapMiB = (process.memoryUsage().heapUsed - heap0) / 2 ** 20;
     await rt.stop();
-    log(`  payment stream read back: ${rt.restoredTransfers} transfers, ${rt.payments.size} accounts in ${round(ms / 1000, 2)} s, heap +${round(heapMiB, 0)} MiB`);
-    return { transfers: rt.restoredTransfers, accounts: rt.payments.size, seconds: round(ms / 1000, 2), heapMiB: round(heapMiB, 0) };
+    log(
+      `  streams read back: ${rt.restoredTransfers} transfers (${rt.payments.size} accounts) and ${rt.restoredCalls} risky calls (${rt.calls.size} numbers) in ${round(ms / 1000, 2)} s, heap +${round(heapMiB, 0)} MiB`,
+    );
+    return { transfers: rt.restoredTransfers, accounts: rt.payments.size, calls: rt.restoredCalls, calledNumbers: rt.calls.size, seconds: round(ms / 1000, 2), heapMiB: round(heapMiB, 0) };
   } finally {
     await kernel.close();
     await db.drop();
@@ -489,9 +533,10 @@ async function historyRestore() {
 export async function fraud(): Promise<Pick<BenchResult, 'metrics' | 'details'>> {
   log('  indicator set in memory …');
   const memory = indicatorMemory();
+  const callStream = callStreamMemory();
   log('  decisions in process …');
   const local = await inProcess();
-  log('  payment stream read back at start …');
+  log('  payment and call streams read back at start …');
   const restore = await historyRestore();
   const h = await http();
   const processes = (r: HttpRun) => `${r.processes} server process${r.processes > 1 ? 'es' : ''}`;
@@ -513,8 +558,14 @@ export async function fraud(): Promise<Pick<BenchResult, 'metrics' | 'details'>>
     { label: `indicator set: ${INDICATORS.toLocaleString('en')} indicators held in memory`, value: round(memory.heldBytes / 2 ** 30, 2), unit: 'GiB', target: { op: '<=', value: TARGETS.memoryGiB } },
     { label: 'indicator set: lookup of a 32-byte identifier hash (half present)', value: memory.lookupNs, unit: 'ns', target: { op: '<=', value: TARGETS.lookupNs } },
     { label: 'indicator set: HMAC-SHA256 of a number in the clear + lookup', value: memory.hmacLookupNs, unit: 'ns' },
-    { label: `start: payment stream read back from the decision log (PostgreSQL), ${restore.transfers.toLocaleString('en')} transfers of ${restore.accounts.toLocaleString('en')} accounts`, value: restore.seconds, unit: 's' },
-    { label: 'start: heap the read-back payment stream holds', value: restore.heapMiB, unit: 'MiB' },
+    { label: `call stream: heap per called number, ${CALLED_NUMBERS.toLocaleString('en')} numbers called once each`, value: callStream.once, unit: 'B' },
+    { label: `call stream: heap per called number, ${CALLED_NUMBERS.toLocaleString('en')} numbers called four times each (two risky)`, value: callStream.busy, unit: 'B' },
+    {
+      label: `start: payment and call streams read back from the decision log (PostgreSQL), ${restore.transfers.toLocaleString('en')} transfers of ${restore.accounts.toLocaleString('en')} accounts and ${restore.calls.toLocaleString('en')} risky calls to ${restore.calledNumbers.toLocaleString('en')} numbers`,
+      value: restore.seconds,
+      unit: 's',
+    },
+    { label: 'start: heap the read-back streams hold', value: restore.heapMiB, unit: 'MiB' },
     { label: 'calls in process (FraudRuntime.screenCall, one thread)', value: local.callsPerSecond, unit: 'decisions/s', target: { op: '>=', value: TARGETS.callsInProcess } },
     { label: "calls in process: the decision log's own thread, making each decision's row", value: local.callWriterUs, unit: 'µs/decision' },
     { label: 'transactions in process (FraudRuntime.screenTransaction, one thread)', value: local.txPerSecond, unit: 'decisions/s' },
@@ -533,8 +584,8 @@ export async function fraud(): Promise<Pick<BenchResult, 'metrics' | 'details'>>
     `HTTP loads: ${PROCESSES} \`tartip start\` processes on one PostgreSQL database and one NATS stream (one per core, as docs/deploy.md runs them), load from bench/load.ts spread over them; the load generator shares the two cores.`,
     `CPU bound of the single-decision loads — calls: ${bound(h.calls)}; transfers: ${bound(h.transactions)}. One process alone, its one thread busy: ${h.callsOneProcess.decisionsPerSecond.toLocaleString('en')} calls/s.`,
   ];
-  return { metrics, details: { notes, memory, inProcess: local, historyRestore: restore, http: h, processes: PROCESSES, loadGenerator: 'bench/load.ts (closed loop, keep-alive)', connections: CONNECTIONS, batch: BATCH, batchConnections: BATCH_CONNECTIONS, warmupS: WARMUP_S, durationS: DURATION_S } };
+  return { metrics, details: { notes, memory, callStream, inProcess: local, historyRestore: restore, http: h, processes: PROCESSES, loadGenerator: 'bench/load.ts (closed loop, keep-alive)', connections: CONNECTIONS, batch: BATCH, batchConnections: BATCH_CONNECTIONS, warmupS: WARMUP_S, durationS: DURATION_S } };
 }
 
 /** The parts, to run one alone while working on the module. */
-export const _internal = { inProcess, indicatorMemory, http, historyRestore };
+export const _internal = { inProcess, indicatorMemory, callStreamMemory, http, historyRestore };

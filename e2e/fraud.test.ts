@@ -191,6 +191,10 @@ describe('anti-fraud back-office', () => {
       await page.locator('[data-action="search-decisions"]').click();
       await expect.poll(() => page.locator('[data-testid="decision-list"] button[data-decision]').count()).toBe(1);
       await callRow.waitFor();
+      // The call is the risk call-then-transfer weighed (a listed caller), as the log keeps it.
+      await callRow.click();
+      await page.locator(`[data-testid="decision-detail"][data-decision="${call.body.id}"]`).waitFor();
+      expect(await text(page, '[data-testid="decision-detail"] [data-testid="call-risk"]')).toBe(ru['fcallrisk.flagged']);
       await page.getByRole('button', { name: ru['fraud.clearSearch'] }).click();
       await txRow.waitFor();
       await page.screenshot({ path: join(e.shots, 'fraud-02-decisions.png') });

@@ -33,6 +33,11 @@ export interface CallDecision extends DecisionCommon {
   ingress: string;
   trunk: string | null;
   attestation: string | null;
+  /**
+   * The call's risk for call-then-transfer (`flagged`, `international`, `unknown`); absent or null for a call that
+   * carries none. In the subject only when there is one: the start of a process reads risky calls back by it.
+   */
+  risk?: string | null;
   /** The indicators that matched (their ids): what an analyst reviews or revokes. Absent or empty: none. */
   indicators?: readonly string[];
 }

@@ -10,7 +10,7 @@
 //   36 bytes: the decision id (a UUID's text)
 //   f64 score · f64 amount (NaN for none) · f64 decidedAt (epoch ms) · u32 latency (µs)
 //   refs: outcome, one per reason, policyVersion, partner, channel, area, region
-//   a call: text caller, text called, refs ingress, trunk, attestation
+//   a call: text caller, text called, refs ingress, trunk, attestation, risk
 //   a transaction: text transactionId, 32 bytes payer hash, 32 bytes payee hash, per typology (ref id, f64 score)
 //   u8 number of indicators that matched, then each one's id (a UUID's text, 36 bytes)
 //   ref currency
@@ -58,7 +58,7 @@ const room = (s) => (s === null || s === undefined ? 2 : 6 + 3 * s.length);
 export function callBound(r) {
   let n = FIXED + room(r.outcome) + room(r.policyVersion) + room(r.partner) + room(r.channel) + room(r.area) + room(r.region) + 2;
   for (const reason of r.reasons) n += room(reason);
-  return n + room(r.caller) + room(r.called) + room(r.ingress) + room(r.trunk) + room(r.attestation) + indicatorsRoom(r);
+  return n + room(r.caller) + room(r.called) + room(r.ingress) + room(r.trunk) + room(r.attestation) + room(r.risk) + indicatorsRoom(r);
 }
 
 /** The matched indicators' part of a record: a count and their ids. */
@@ -144,6 +144,7 @@ export function encodeCall(seg, table, r) {
   p = ref(seg, p, table, r.ingress);
   p = ref(seg, p, table, r.trunk ?? null);
   p = ref(seg, p, table, r.attestation ?? null);
+  p = ref(seg, p, table, r.risk ?? null);
   p = indicators(seg, p, r.indicators);
   p = ref(seg, p, table, null); // currency
   seg.view.setUint32(at, p - at, true);
@@ -203,6 +204,7 @@ const SUBJECT = {
   ingress: ascii(',"ingress":'),
   trunk: ascii(',"trunk":'),
   attestation: ascii(',"attestation":'),
+  risk: ascii(',"risk":'),
   transactionId: ascii('{"transactionId":'),
   payerHash: ascii(',"payerHash":"'),
   payeeHash: ascii('","payeeHash":"'),
@@ -314,7 +316,7 @@ export class DecisionDecoder {
   }
 
   /**
-   * The record's subject at the cursor, as a JSON object: a call's numbers, ingress, trunk and attestation, or a
+   * The record's subject at the cursor, as a JSON object: a call's numbers, ingress, trunk, attestation and risk, or a
    * transfer's id, account hashes and typologies. Strings go through `text` and `ref`, so a subclass that quotes them
    * differently (COPY) writes the same object.
    */
@@ -327,6 +329,7 @@ export class DecisionDecoder {
       this.field(SUBJECT.ingress);
       this.field(SUBJECT.trunk);
       this.field(SUBJECT.attestation);
+      this.present(SUBJECT.risk);
       this.indicators();
     } else {
       this.put(SUBJECT.transactionId);
@@ -461,6 +464,15 @@ export class DecisionDecoder {
   field(key) {
     this.put(key);
     this.ref();
+  }
+
+  /** A key and the ref at the cursor as its value, or nothing at all when the ref is null (a call that is not risky). */
+  present(key) {
+    if (this.view.getUint16(this.p, true) === 0) {
+      this.p += 2;
+      return;
+    }
+    this.field(key);
   }
 
   /** The ref at the cursor, as JSON. */

@@ -11,10 +11,11 @@ import { newId } from '../../packages/kernel/src/ids.ts';
 import { backendName } from '../../packages/kernel/src/testing.ts';
 import { fraudRuntime } from './index.ts';
 import { accountKeyOfHex } from './domain/streams.ts';
-import { TRANSFERS_COMMITTED } from './events.ts';
+import { CALLS_RISKY, TRANSFERS_COMMITTED } from './events.ts';
 import { FraudRuntime, type TxInput, type TxResult } from './runtime.ts';
 
 const BANK = 'tk_bank_demo_Pm3kJ6hG9fD2sA5zX8cV1bN4';
+const TELECOM = 'tk_telecom_demo_Lw4qE7rT1yU5iO8pA2sD6fG9';
 const ORIGIN = { partner: 'partner:demo-bank', channel: 'bank', area: null };
 
 /** A transfer as the route passes it to the runtime (accounts in normal form, amount converted to tenge). */
@@ -48,9 +49,13 @@ describe(`fraud payment history across restarts and processes on ${backendName}`
     await rt.stop();
   };
   /** Another process on the same database and bus, started as the module starts one. */
-  const process = async (o: { restoreMax?: number } = {}) => {
+  const process = async (o: { restoreMax?: number; callRestoreMax?: number } = {}) => {
     const rt = fraudRuntime(server.kernel);
-    const other = new FraudRuntime(server.kernel, { ...rt.settings, historyRestoreMax: o.restoreMax ?? rt.settings.historyRestoreMax });
+    const other = new FraudRuntime(server.kernel, {
+      ...rt.settings,
+      historyRestoreMax: o.restoreMax ?? rt.settings.historyRestoreMax,
+      callRestoreMax: o.callRestoreMax ?? rt.settings.callRestoreMax,
+    });
     started.push(other);
     await other.start();
     return other;
@@ -181,5 +186,79 @@ describe(`fraud payment history across restarts and processes on ${backendName}`
     const seen = other.screenTransaction(input(payer, payee, 20_000), ORIGIN);
     expect(rule(seen, 'velocity')).toBe(5);
     expect(rule(seen, 'first_or_large')).toBe(0);
+  });
+
+  it('a process that starts reads back the risky calls of the call window: call-then-transfer holds after a restart', async () => {
+    const phone = '+77015550101';
+    const screenCall = async (body: Record<string, unknown>) => {
+      const res = await server.app.inject({
+        method: 'POST',
+        url: '/api/v1/fraud/calls/screen',
+        payload: { trunk: 't1', ...body },
+        headers: { 'x-api-key': TELECOM, 'accept-language': 'en' },
+      });
+      expect(res.statusCode, res.body).toBe(200);
+      return res.json() as { id: string };
+    };
+    // A call from abroad to the payer's phone (risky: international), then a domestic number calling it twice: its
+    // first call is risky (unknown, not attested A), its second is not.
+    const abroad = await screenCall({ caller: '+447700900123', called: phone, ingress: 'international' });
+    const first = await screenCall({ caller: '+77017770101', called: phone, ingress: 'domestic' });
+    const again = await screenCall({ caller: '+77017770101', called: phone, ingress: 'domestic' });
+    await fraudRuntime(server.kernel).recorder.flush();
+    const risk = async (id: string) =>
+      (await server.kernel.db.query<{ risk: string | null }>("select subject->>'risk' as risk from fraud_decision where id = $1", [id]))[0]?.risk;
+    expect(await risk(abroad.id)).toBe('international');
+    expect(await risk(first.id)).toBe('unknown');
+    expect(await risk(again.id)).toBeNull();
+    // A flagged call older than the 30-minute window, to another phone: outside what call-then-transfer looks at.
+    const stale = '+77015550102';
+    await server.kernel.db.query(
+      `insert into fraud_decision (id, kind, outcome, score, reasons, latency_us, degraded, policy_version, partner, subject, decided_at)
+       values (gen_random_uuid(), 'call', 'label', null, '{caller_listed_warn}', 10, false, '1', 'partner:test',
+               jsonb_build_object('caller', '+77019990000', 'called', $1::text, 'ingress', 'domestic', 'risk', 'flagged'), now() - interval '31 minutes')`,
+      [stale],
+    );
+
+    const payer = 'KZ75125KZT5004100103';
+    const transfer = (rt: FraudRuntime, payerPhone: string) =>
+      rt.screenTransaction(input(payer, 'KZ86125KZT2069100103', 300_000, { payer: { account: payer, phone: payerPhone, openedAt: null } }), ORIGIN);
+    const restarted = await process();
+    expect(restarted.restoredCalls).toBeGreaterThanOrEqual(2);
+    const after = transfer(restarted, phone);
+    expect(rule(after, 'call_then_transfer')).toBe(2); // international, the riskiest of the two
+    expect(after.outcome).toBe('hold');
+    expect(rule(transfer(restarted, stale), 'call_then_transfer')).toBe(0);
+    await halt(restarted);
+
+    // A process that does not read calls back sees no call before the same transfer.
+    const blank = await process({ callRestoreMax: 0 });
+    expect(blank.restoredCalls).toBe(0);
+    expect(rule(transfer(blank, phone), 'call_then_transfer')).toBe(0);
+    await halt(blank);
+  });
+
+  it('a risky call screened before a process began to listen comes from the log, one screened after from the broadcast', async () => {
+    const rt = await process({ restoreMax: 0 });
+    const shared = rt.sharedCalls;
+    server.kernel.bus.broadcast({
+      id: newId(),
+      subject: CALLS_RISKY,
+      occurredAt: new Date().toISOString(),
+      jurisdiction: null,
+      permission: 'fraud:read',
+      data: {
+        origin: 'another-process',
+        items: [
+          { called: '+77015550201', caller: '+447700900201', risk: 'international', at: Date.now() - 60_000 },
+          { called: '+77015550202', caller: '+447700900202', risk: 'flagged', at: Date.now() },
+        ],
+      },
+    });
+    await until('the broadcast to be applied', () => rt.sharedCalls > shared);
+    expect(rt.sharedCalls).toBe(shared + 1);
+    expect(rt.calls.riskiest('+77015550201', Date.now(), 1_800_000).value).toBe(0);
+    expect(rt.calls.riskiest('+77015550202', Date.now(), 1_800_000).value).toBe(3);
+    await halt(rt);
   });
 });

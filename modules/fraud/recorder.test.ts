@@ -46,7 +46,7 @@ const row = (r: CallDecision | TransactionDecision, kind: DecisionRecord['kind']
 const callRow = (r: CallDecision) =>
   row(r, 'call', {
     score: null,
-    subject: { caller: r.caller, called: r.called, ingress: r.ingress, trunk: r.trunk, attestation: r.attestation, ...matched(r) },
+    subject: { caller: r.caller, called: r.called, ingress: r.ingress, trunk: r.trunk, attestation: r.attestation, ...(r.risk != null ? { risk: r.risk } : {}), ...matched(r) },
     amount: null,
     currency: null,
   });

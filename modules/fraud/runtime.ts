@@ -12,7 +12,7 @@ import { HttpCertificateFetcher } from './cert-fetcher.ts';
 import { type Attestation, type CertificateFetcher, type ShakenResult, verifyIdentity } from './domain/passport.ts';
 import { RecentDecisions } from './domain/repeats.ts';
 import { SimBoxDetector } from './domain/simbox.ts';
-import { accountKey, accountKeyOfHex, CallStream, PaymentStream } from './domain/streams.ts';
+import { accountKey, accountKeyOfHex, CallStream, isCallRisk, PaymentStream } from './domain/streams.ts';
 import { type Condition, decideTransaction, type TxDecision } from './domain/typologies.ts';
 import { toKzt } from './domain/money.ts';
 import {
@@ -127,7 +127,7 @@ export interface TxResult extends TxDecision {
 const SWEEP_MS = 60_000;
 const SHARE_FLUSH_MS = 20;
 const SHARE_MAX = 500;
-/** Rows per page when the payment stream is read back from the decision log. */
+/** Rows per page when the payment and call streams are read back from the decision log. */
 const RESTORE_PAGE = 10_000;
 const CALL_MEMORY_MS = 6 * 3_600_000;
 
@@ -151,16 +151,19 @@ export class FraudRuntime {
   /** Risky calls and let-through transfers on their way to the other processes. */
   private readonly riskyCalls: BusBatch<RiskyCalls['items'][number]>;
   private readonly committedTransfers: BusBatch<TransfersCommitted['items'][number]>;
-  /** Transfers from other processes that arrived while the stream was being read back: applied after it, in order. */
-  private arrivedWhileRestoring: TransfersCommitted['items'][] | null = null;
+  /** What other processes shared while the streams were being read back: applied after it, in order. */
+  private arrivedWhileRestoring: (() => void)[] | null = null;
   /**
-   * When this process began to listen for other processes' transfers: the read-back takes what was decided before it,
-   * the broadcasts what was decided from it on, so a transfer decided while the process starts counts once.
+   * When this process began to listen for other processes' risky calls and transfers: the read-back takes what was
+   * decided before it, the broadcasts what was decided from it on, so one decided while the process starts counts once.
    */
   private listeningSince = 0;
   /** Transfers read back from the decision log at start, and transfers other processes let through, applied here. */
   restoredTransfers = 0;
   sharedTransfers = 0;
+  /** Risky calls read back from the decision log at start, and risky calls other processes screened, applied here. */
+  restoredCalls = 0;
+  sharedCalls = 0;
   degraded = false;
   private subscriptions: Subscription[] = [];
   private timers: NodeJS.Timeout[] = [];
@@ -256,14 +259,18 @@ export class FraudRuntime {
         // This process's own events come back too: skip them before parsing (up to 500 calls each).
         if ((e.data as { origin?: unknown } | null)?.origin === this.origin) return;
         const parsed = RiskyCalls.safeParse(e.data);
-        if (parsed.success && parsed.data.origin !== this.origin) for (const c of parsed.data.items) this.calls.record(c.called, c.caller, c.risk, c.at);
+        if (!parsed.success) return;
+        const items = parsed.data.items;
+        if (this.arrivedWhileRestoring) this.arrivedWhileRestoring.push(() => this.applySharedCalls(items));
+        else this.applySharedCalls(items);
       }),
       await bus.subscribe({ subject: TRANSFERS_COMMITTED, broadcast: true }, async (e: BusEvent) => {
         if ((e.data as { origin?: unknown } | null)?.origin === this.origin) return;
         const parsed = TransfersCommitted.safeParse(e.data);
         if (!parsed.success) return;
-        if (this.arrivedWhileRestoring) this.arrivedWhileRestoring.push(parsed.data.items);
-        else this.applyShared(parsed.data.items);
+        const items = parsed.data.items;
+        if (this.arrivedWhileRestoring) this.arrivedWhileRestoring.push(() => this.applySharedTransfers(items));
+        else this.applySharedTransfers(items);
       }),
     );
     let after: [string, string] = ['-infinity', '00000000-0000-0000-0000-000000000000'];
@@ -331,67 +338,114 @@ export class FraudRuntime {
   }
 
   /**
-   * Rebuilds the payment stream from the decision log: the transfers let through (allowed or held) within
-   * `historyMs` of now, the newest `historyRestoreMax` at most, replayed oldest first into the stream — what a
-   * process that had been running all along would hold. Accounts are known by their hashes, as the log keeps them;
-   * amounts are converted to tenge at today's rates (a currency no longer rated is left out). Transfers other processes
-   * share meanwhile wait and are applied after, so the stream's order holds. The module is not ready until this ends.
+   * Rebuilds the payment and call streams from the decision log — what a process that had been running all along
+   * would hold: the transfers let through (allowed or held) within `historyMs` before this process began to listen,
+   * the newest `historyRestoreMax` at most, and the risky calls within the call-then-transfer window, the newest
+   * `callRestoreMax` at most, each replayed oldest first. Accounts are known by their hashes, as the log keeps them;
+   * amounts are converted to tenge at today's rates (a currency no longer rated is left out). What other processes
+   * share meanwhile waits and is applied after, so each stream's order holds. The module is not ready until this ends.
    */
   private async restoreHistory(): Promise<void> {
     try {
-      if (this.settings.historyRestoreMax > 0) await this.readBack(this.settings.historyRestoreMax);
+      await Promise.all([this.readBackTransfers(), this.readBackCalls()]);
     } finally {
       const arrived = this.arrivedWhileRestoring ?? [];
       this.arrivedWhileRestoring = null;
-      for (const items of arrived) this.applyShared(items);
+      for (const apply of arrived) apply();
     }
   }
 
-  /** The newest `max` transfers let through in the history window before this process listened, oldest first. */
-  private async readBack(max: number): Promise<void> {
-    const { db } = this.kernel;
-    const window = [new Date(this.listeningSince - this.historyMs()).toISOString(), new Date(this.listeningSince).toISOString()];
-    const where = `kind = 'transaction' and outcome in ('allow', 'hold') and decided_at >= $1 and decided_at < $2`;
-    // Where to begin: the newest `max` transfers, through the partial index (decided_at, id) of migration 0007.
-    // Cursors carry the time as the database's text (microseconds): a Date would cut it to milliseconds.
-    const [first] = await db.query<{ cursor: string; id: string }>(
-      `select decided_at::text as cursor, id from fraud_decision where ${where} order by decided_at desc, id desc offset $3 limit 1`,
-      [...window, max - 1],
-    );
-    let after: [string, string] = first ? [first.cursor, first.id] : [window[0], '00000000-0000-0000-0000-000000000000'];
-    let inclusive = first !== undefined;
-    for (;;) {
-      const rows = await db.query<{ decided_at: Date; cursor: string; id: string; payer: string | null; payee: string | null; amount: string | null; currency: string | null }>(
-        `select decided_at, decided_at::text as cursor, id, subject->>'payerHash' as payer, subject->>'payeeHash' as payee, amount, currency
-         from fraud_decision where ${where} and (decided_at, id) ${inclusive ? '>=' : '>'} ($3::timestamptz, $4::uuid)
-         order by decided_at, id limit ${RESTORE_PAGE}`,
-        [...window, ...after],
-      );
-      for (const r of rows) {
+  private async readBackTransfers(): Promise<void> {
+    const max = this.settings.historyRestoreMax;
+    if (max <= 0) return;
+    type Row = { payer: string | null; payee: string | null; amount: string | null; currency: string | null };
+    await this.readLog<Row>(
+      // The partial index (decided_at, id) of migration 0007.
+      `kind = 'transaction' and outcome in ('allow', 'hold')`,
+      `subject->>'payerHash' as payer, subject->>'payeeHash' as payee, amount, currency`,
+      this.historyMs(),
+      max,
+      (r, at) => {
         const amount = r.amount === null || r.currency === null ? null : toKzt(Number(r.amount), r.currency, this.settings.kztRates);
         const payer = r.payer === null ? Number.NaN : accountKeyOfHex(r.payer);
         const payee = r.payee === null ? Number.NaN : accountKeyOfHex(r.payee);
-        if (amount === null || Number.isNaN(payer) || Number.isNaN(payee)) continue;
-        this.payments.commit({ payer, payee, amount, at: r.decided_at.getTime(), payerOpenedAt: null, payeeOpenedAt: null });
+        if (amount === null || Number.isNaN(payer) || Number.isNaN(payee)) return;
+        this.payments.commit({ payer, payee, amount, at, payerOpenedAt: null, payeeOpenedAt: null });
         this.restoredTransfers++;
-      }
+      },
+    );
+    if (this.restoredTransfers > 0) this.kernel.log.info({ transfers: this.restoredTransfers, accounts: this.payments.size }, 'fraud payment stream read back from the decision log');
+  }
+
+  private async readBackCalls(): Promise<void> {
+    const max = this.settings.callRestoreMax;
+    if (max <= 0) return;
+    type Row = { caller: string | null; called: string | null; risk: string | null };
+    await this.readLog<Row>(
+      // The partial index (decided_at, id) of migration 0009: a call is logged with its risk only when it has one.
+      `kind = 'call' and subject ? 'risk'`,
+      `subject->>'caller' as caller, subject->>'called' as called, subject->>'risk' as risk`,
+      this.policy.callWindowMin * 60_000,
+      max,
+      (r, at) => {
+        if (r.caller === null || r.called === null || !isCallRisk(r.risk)) return;
+        this.calls.record(r.called, r.caller, r.risk, at);
+        this.restoredCalls++;
+      },
+    );
+    if (this.restoredCalls > 0) this.kernel.log.info({ calls: this.restoredCalls, called: this.calls.size }, 'fraud call stream read back from the decision log');
+  }
+
+  /**
+   * The newest `max` decisions matching `where` in the `windowMs` before this process began to listen, oldest first,
+   * page by page through a partial index on (decided_at, id), each with its time in epoch ms. The time
+   * is read as epoch microseconds, a float8 that holds them exactly (a Date would cut them to milliseconds and the
+   * cursor would read a row twice; parsing a Date per row was also most of a row's cost).
+   */
+  private async readLog<Row>(where: string, columns: string, windowMs: number, max: number, apply: (row: Row, at: number) => void): Promise<void> {
+    const { db } = this.kernel;
+    const window = [new Date(this.listeningSince - windowMs).toISOString(), new Date(this.listeningSince).toISOString()];
+    const within = `${where} and decided_at >= $1 and decided_at < $2`;
+    const us = `(extract(epoch from decided_at) * 1000000)::float8`;
+    const [first] = await db.query<{ us: number; id: string }>(
+      `select ${us} as us, id from fraud_decision where ${within} order by decided_at desc, id desc offset $3 limit 1`,
+      [...window, max - 1],
+    );
+    let after: [string, string] = first ? [String(first.us), first.id] : [String((this.listeningSince - windowMs) * 1000), '00000000-0000-0000-0000-000000000000'];
+    let inclusive = first !== undefined;
+    for (;;) {
+      const rows = await db.query<Row & { us: number; id: string }>(
+        `select ${us} as us, id, ${columns}
+         from fraud_decision where ${within} and (decided_at, id) ${inclusive ? '>=' : '>'} (timestamptz 'epoch' + $3::int8 * interval '1 microsecond', $4::uuid)
+         order by decided_at, id limit ${RESTORE_PAGE}`,
+        [...window, ...after],
+      );
+      for (const r of rows) apply(r, Math.floor(r.us / 1000));
       if (rows.length < RESTORE_PAGE) break;
       const last = rows[rows.length - 1];
-      after = [last.cursor, last.id];
+      after = [String(last.us), last.id];
       inclusive = false;
     }
-    if (this.restoredTransfers > 0) this.kernel.log.info({ transfers: this.restoredTransfers, accounts: this.payments.size }, 'fraud payment stream read back from the decision log');
   }
 
   /**
    * Other processes' transfers, those decided since this process began to listen: an earlier one is the decision
    * log's to give (read back at start), and counting it from a late broadcast too would count it twice.
    */
-  private applyShared(items: TransfersCommitted['items']): void {
+  private applySharedTransfers(items: TransfersCommitted['items']): void {
     for (const t of items) {
       if (t.at < this.listeningSince) continue;
       this.payments.commit({ payer: t.payer, payee: t.payee, amount: t.amount, at: t.at, payerOpenedAt: null, payeeOpenedAt: null });
       this.sharedTransfers++;
+    }
+  }
+
+  /** Other processes' risky calls, those screened since this process began to listen (as for transfers). */
+  private applySharedCalls(items: RiskyCalls['items']): void {
+    for (const c of items) {
+      if (c.at < this.listeningSince) continue;
+      this.calls.record(c.called, c.caller, c.risk, c.at);
+      this.sharedCalls++;
     }
   }
 
@@ -508,6 +562,7 @@ export class FraudRuntime {
       ingress: input.ingress,
       trunk: input.trunk,
       attestation,
+      risk: decision.risk,
       indicators: matchedIds(callerListed, deviceListed),
     });
     return { id, outcome: decision.outcome, reasons: decision.reasons, attestation, degraded, latencyUs, policyVersion };

@@ -44,6 +44,8 @@ export interface FraudSettings {
   repeatMax: number;
   /** Transfers read back from the decision log at start to rebuild the payment stream (0: start empty). */
   historyRestoreMax: number;
+  /** Risky calls read back from the decision log at start to rebuild the call stream (0: start empty). */
+  callRestoreMax: number;
 }
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
@@ -71,6 +73,7 @@ const schema = z.object({
   TARTIP_FRAUD_REPEAT_WINDOW_S: int(0, 86_400).default(600),
   TARTIP_FRAUD_REPEAT_MAX: int(0, 10_000_000).default(50_000),
   TARTIP_FRAUD_HISTORY_RESTORE_MAX: int(0, 100_000_000).default(2_000_000),
+  TARTIP_FRAUD_CALL_RESTORE_MAX: int(0, 100_000_000).default(1_000_000),
 });
 
 /** Validates the `TARTIP_FRAUD_*` variables; a bad value throws ConfigError naming it (the process refuses to start). */
@@ -117,5 +120,6 @@ export function loadFraudSettings(env: Readonly<Record<string, string | undefine
     repeatWindowMs: c.TARTIP_FRAUD_REPEAT_WINDOW_S * 1000,
     repeatMax: c.TARTIP_FRAUD_REPEAT_MAX,
     historyRestoreMax: c.TARTIP_FRAUD_HISTORY_RESTORE_MAX,
+    callRestoreMax: c.TARTIP_FRAUD_CALL_RESTORE_MAX,
   };
 }

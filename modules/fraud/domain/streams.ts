@@ -8,6 +8,9 @@ import type { RuleId, TransactionPolicy } from '../config/policy.ts';
 export type CallRisk = 'flagged' | 'international' | 'unknown';
 const RISK_VALUE: Record<CallRisk, number> = { unknown: 1, international: 2, flagged: 3 };
 
+/** A risk as the decision log or the bus gives it back: one of the three, nothing else. */
+export const isCallRisk = (x: unknown): x is CallRisk => x === 'unknown' || x === 'international' || x === 'flagged';
+
 const MAX_CALLERS = 32;
 
 /**
@@ -27,60 +30,93 @@ export function phoneKey(e164: string): number {
 }
 
 /**
- * What is remembered of one called number, in flat arrays of numbers (no object per call): its last MAX_CALLERS
- * distinct callers with the time of each one's latest call, and its last MAX_CALLERS risky calls.
+ * Slots for numbers, exactly `n` (a pair to start with; `push` would leave room for 16 more, which most numbers never
+ * use). Made of doubles from the start (NaN, then copies), so that storing a time never changes the array's kind.
+ */
+const pair = (): number[] => [Number.NaN, Number.NaN];
+const doubled = (from: number[]): number[] => from.concat(from);
+
+/**
+ * What is remembered of one called number, in flat arrays of numbers (no object per call, no string): its last
+ * MAX_CALLERS distinct callers with the time of each one's latest call, and its last MAX_CALLERS risky calls. The
+ * arrays start at one entry and double, so a number called once — most of them — costs about 200 bytes with its map
+ * entry, not the 800 that three pushed-to arrays took.
  */
 class CalledNumber {
-  /** Callers (phoneKey), the latest time each called, and when each was last recorded (to forget the least recent). */
-  readonly callers: number[] = [];
-  readonly times: number[] = [];
-  readonly touched: number[] = [];
-  private tick = 0;
-  /** Risky calls as a ring of MAX_CALLERS: time, risk value (1–3) and caller; `riskyNext` is the next slot to write. */
-  readonly riskyAt: number[] = [];
-  readonly riskyValue: number[] = [];
-  readonly riskyCaller: string[] = [];
+  /** Pairs: caller (phoneKey), the latest time it called; `callerCount` pairs are in use. */
+  private callers: number[];
+  private callerCount = 0;
+  /** Risky calls as a ring of at most MAX_CALLERS pairs: time, risk value (1–3); `riskyNext` is the next pair to write. */
+  private risky: number[] | null = null;
+  private riskyCount = 0;
   private riskyNext = 0;
   last: number;
 
   constructor(at: number) {
     this.last = at;
+    this.callers = pair();
   }
 
-  indexOf(caller: number): number {
-    const callers = this.callers;
-    for (let i = 0; i < callers.length; i++) if (callers[i] === caller) return i;
-    return -1;
+  /** When `caller` last called, or NaN if it is not among the callers held. */
+  calledAt(caller: number): number {
+    const c = this.callers;
+    for (let i = 0, n = 2 * this.callerCount; i < n; i += 2) if (c[i] === caller) return c[i + 1];
+    return Number.NaN;
   }
 
   call(caller: number, at: number): void {
     if (Number.isNaN(caller)) return; // not a number in normal form: never known
-    const tick = ++this.tick;
-    const i = this.indexOf(caller);
-    if (i >= 0) {
-      if (at > this.times[i]) this.times[i] = at;
-      this.touched[i] = tick;
+    const n = 2 * this.callerCount;
+    let c = this.callers;
+    for (let i = 0; i < n; i += 2) {
+      if (c[i] === caller) {
+        if (at > c[i + 1]) c[i + 1] = at;
+        return;
+      }
+    }
+    if (this.callerCount < MAX_CALLERS) {
+      if (n === c.length) this.callers = c = doubled(c);
+      c[n] = caller;
+      c[n + 1] = at;
+      this.callerCount++;
       return;
     }
-    if (this.callers.length < MAX_CALLERS) {
-      this.callers.push(caller);
-      this.times.push(at);
-      this.touched.push(tick);
-      return;
-    }
+    // Full: the caller whose latest call is the oldest makes room (a late copy of an older call refreshes nothing).
     let oldest = 0;
-    for (let k = 1; k < MAX_CALLERS; k++) if (this.touched[k] < this.touched[oldest]) oldest = k;
-    this.callers[oldest] = caller;
-    this.times[oldest] = at;
-    this.touched[oldest] = tick;
+    for (let i = 2; i < n; i += 2) if (c[i + 1] < c[oldest + 1]) oldest = i;
+    if (c[oldest + 1] > at) return;
+    c[oldest] = caller;
+    c[oldest + 1] = at;
   }
 
-  risky(caller: string, value: number, at: number): void {
+  riskyCall(value: number, at: number): void {
+    let r = this.risky;
+    if (r === null) this.risky = r = pair();
     const k = this.riskyNext;
+    if (2 * k === r.length) this.risky = r = doubled(r);
+    r[2 * k] = at;
+    r[2 * k + 1] = value;
+    if (this.riskyCount < MAX_CALLERS) this.riskyCount++;
     this.riskyNext = k + 1 === MAX_CALLERS ? 0 : k + 1;
-    this.riskyAt[k] = at;
-    this.riskyValue[k] = value;
-    this.riskyCaller[k] = caller;
+  }
+
+  /** The highest risk value among the risky calls within `windowMs` before `now` (0 for none), and the latest such call's time. */
+  riskiest(now: number, windowMs: number): { value: number; at: number | null } {
+    const r = this.risky;
+    let value = 0;
+    let latest: number | null = null;
+    if (r === null) return { value, at: latest };
+    for (let i = 0, n = 2 * this.riskyCount; i < n; i += 2) {
+      const at = r[i];
+      if (at > now || now - at > windowMs) continue;
+      const v = r[i + 1];
+      // Equal values: the later call (the ring's slots are not in time order).
+      if (v > value || (v === value && latest !== null && at > latest)) {
+        value = v;
+        latest = at;
+      }
+    }
+    return { value, at: latest };
   }
 }
 
@@ -125,31 +161,22 @@ export class CallStream {
       this.current.set(called, state);
     }
     state.call(phoneKey(caller), at);
-    if (risk) state.risky(caller, RISK_VALUE[risk], at);
+    if (risk) state.riskyCall(RISK_VALUE[risk], at);
     if (at > state.last) state.last = at;
   }
 
   /** The caller called this number before, within memory. */
   knows(called: string, caller: string, now: number): boolean {
-    const state = this.find(called);
-    if (!state) return false;
-    const i = state.indexOf(phoneKey(caller));
-    return i >= 0 && now - state.times[i] <= this.memoryMs;
+    const at = this.find(called)?.calledAt(phoneKey(caller)) ?? Number.NaN;
+    return now - at <= this.memoryMs;
   }
 
-  /** 0 when no risky call reached `phone` in the `windowMs` before `now`; else 1 unknown, 2 international, 3 flagged. */
-  riskiest(phone: string, now: number, windowMs: number): { value: number; caller: string | null; at: number | null } {
-    let best = { value: 0, caller: null as string | null, at: null as number | null };
-    const state = this.find(phone);
-    if (!state) return best;
-    for (let i = 0; i < state.riskyAt.length; i++) {
-      const at = state.riskyAt[i];
-      if (at > now || now - at > windowMs) continue;
-      const v = state.riskyValue[i];
-      // Equal values: the later call (the ring's slots are not in time order).
-      if (v > best.value || (v === best.value && best.at !== null && at > best.at)) best = { value: v, caller: state.riskyCaller[i], at };
-    }
-    return best;
+  /**
+   * 0 when no risky call reached `phone` in the `windowMs` before `now`; else 1 unknown, 2 international, 3 flagged,
+   * with the time of that call (the latest of equally risky ones).
+   */
+  riskiest(phone: string, now: number, windowMs: number): { value: number; at: number | null } {
+    return this.find(phone)?.riskiest(now, windowMs) ?? { value: 0, at: null };
   }
 
   sweep(now: number): void {

@@ -128,7 +128,7 @@ describe('call stream', () => {
     const c = new CallStream(6 * 60 * MIN);
     c.record('+77011234567', '+77770001122', 'unknown', T0);
     c.record('+77011234567', '+442079460958', 'international', T0 + 5 * MIN);
-    expect(c.riskiest('+77011234567', T0 + 10 * MIN, 30 * MIN)).toEqual({ value: 2, caller: '+442079460958', at: T0 + 5 * MIN });
+    expect(c.riskiest('+77011234567', T0 + 10 * MIN, 30 * MIN)).toEqual({ value: 2, at: T0 + 5 * MIN });
     expect(c.riskiest('+77011234567', T0 + 34 * MIN, 30 * MIN).value).toBe(2);
     expect(c.riskiest('+77011234567', T0 + 36 * MIN, 30 * MIN).value).toBe(0);
     expect(c.riskiest('+77019999999', T0, 30 * MIN).value).toBe(0);
@@ -154,22 +154,26 @@ describe('call stream', () => {
     expect(c.knows(called, caller(1), T0 + 30 * MIN)).toBe(false);
     expect(c.knows(called, caller(0), T0 + 30 * MIN)).toBe(true);
     expect(c.knows(called, caller(32), T0 + 30 * MIN)).toBe(true);
+    // Full, a late copy of a call older than every caller held pushes none of them out.
+    c.record(called, caller(99), null, T0 + 1);
+    expect(c.knows(called, caller(99), T0 + 30 * MIN)).toBe(false);
+    for (const i of [0, ...Array.from({ length: 31 }, (_, k) => k + 2)]) expect(c.knows(called, caller(i), T0 + 30 * MIN)).toBe(true);
     // Calls without risk never count as risky ones.
     expect(c.riskiest(called, T0 + 30 * MIN, 60 * MIN).value).toBe(0);
   });
 
-  it('keeps the last 32 risky calls of a number, and of equally risky ones names the latest', () => {
+  it('keeps the last 32 risky calls of a number, and of equally risky ones gives the latest one’s time', () => {
     const c = new CallStream(6 * 60 * MIN);
     const called = '+77011234567';
     // 40 calls from abroad, one a minute: the first 8 (minutes 0–7) are no longer held, minute 8's is the oldest still there.
     for (let i = 0; i < 40; i++) c.record(called, `+44207946${String(i).padStart(4, '0')}`, 'international', T0 + i * MIN);
-    expect(c.riskiest(called, T0 + 39 * MIN, 60 * MIN)).toEqual({ value: 2, caller: '+442079460039', at: T0 + 39 * MIN });
+    expect(c.riskiest(called, T0 + 39 * MIN, 60 * MIN)).toEqual({ value: 2, at: T0 + 39 * MIN });
     expect(c.riskiest(called, T0 + 7 * MIN, 0).value).toBe(0);
-    expect(c.riskiest(called, T0 + 8 * MIN, 0)).toEqual({ value: 2, caller: '+442079460008', at: T0 + 8 * MIN });
+    expect(c.riskiest(called, T0 + 8 * MIN, 0)).toEqual({ value: 2, at: T0 + 8 * MIN });
     // A flagged call outranks later international ones.
     c.record(called, '+77009998877', 'flagged', T0 + 40 * MIN);
     c.record(called, '+442079461000', 'international', T0 + 41 * MIN);
-    expect(c.riskiest(called, T0 + 41 * MIN, 60 * MIN)).toEqual({ value: 3, caller: '+77009998877', at: T0 + 40 * MIN });
+    expect(c.riskiest(called, T0 + 41 * MIN, 60 * MIN)).toEqual({ value: 3, at: T0 + 40 * MIN });
   });
 
   it('compares callers as numbers: exact to 15 digits; a number not in normal form is never known, its risk still counts', () => {
@@ -183,7 +187,7 @@ describe('call stream', () => {
     expect(c.knows('+77011234567', '+999999999999998', T0 + MIN)).toBe(false);
     c.record('+77011234567', 'anonymous', 'unknown', T0);
     expect(c.knows('+77011234567', 'anonymous', T0 + MIN)).toBe(false);
-    expect(c.riskiest('+77011234567', T0 + MIN, 30 * MIN)).toEqual({ value: 1, caller: 'anonymous', at: T0 });
+    expect(c.riskiest('+77011234567', T0 + MIN, 30 * MIN)).toEqual({ value: 1, at: T0 });
   });
 
   it('at scale: never more than maxKeys numbers, and a number called again outlives those called once before it', () => {

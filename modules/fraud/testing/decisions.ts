@@ -28,7 +28,7 @@ export function randomDecisions(n: number, seed: number): (CallDecision | Transa
       indicators: rnd() < 0.2 ? Array.from({ length: 1 + Math.floor(rnd() * 3) }, () => newId()) : rnd() < 0.5 ? [] : undefined,
     };
     if (rnd() < 0.5) {
-      return { ...common, caller: pick(['+77011234567', '+447700900123', ...ODD]), called: `+7701${1_000_000 + i}`, ingress: pick(['domestic', 'international']), trunk: maybe(pick(['t1', `trunk-${i}`, ...ODD])), attestation: maybe(pick(['A', 'B', 'C'])) };
+      return { ...common, caller: pick(['+77011234567', '+447700900123', ...ODD]), called: `+7701${1_000_000 + i}`, ingress: pick(['domestic', 'international']), trunk: maybe(pick(['t1', `trunk-${i}`, ...ODD])), attestation: maybe(pick(['A', 'B', 'C'])), risk: rnd() < 0.2 ? undefined : maybe(pick(['unknown', 'international', 'flagged', ...ODD])) };
     }
     return {
       ...common,

@@ -273,6 +273,12 @@ export function DecisionsTab({ user, version }: { user: SessionUser; version: nu
               <dd>{current.latencyUs != null ? t('fraud.us', { n: formatNumber(current.latencyUs, lang) }) : '—'}</dd>
               <dt>{t('fraud.policy')}</dt>
               <dd>{current.policyVersion ?? '—'}</dd>
+              {typeof current.subject.risk === 'string' && (
+                <>
+                  <dt>{t('fraud.callRisk')}</dt>
+                  <dd data-testid="call-risk">{codeText(t, 'fcallrisk', current.subject.risk)}</dd>
+                </>
+              )}
               {current.outcomeAt && (
                 <>
                   <dt>{t('fraud.verdict')}</dt>
