@@ -61,6 +61,17 @@ describe(`fraud payment history across restarts and processes on ${backendName}`
     return other;
   };
 
+  /** What another process shares: its broadcast of risky calls or let-through transfers. */
+  const fromAnotherProcess = (subject: string, items: unknown[]) =>
+    server.kernel.bus.broadcast({
+      id: newId(),
+      subject,
+      occurredAt: new Date().toISOString(),
+      jurisdiction: null,
+      permission: 'fraud:read',
+      data: { origin: 'another-process', items },
+    });
+
   beforeAll(async () => {
     server = await testServer({ env: { TARTIP_FRAUD_KZT_RATES: 'USD=470' } });
   });
@@ -150,20 +161,10 @@ describe(`fraud payment history across restarts and processes on ${backendName}`
 
     // A broadcast arriving now of a transfer decided before the process listened is the log's: skipped.
     const shared = rt.sharedTransfers;
-    server.kernel.bus.broadcast({
-      id: newId(),
-      subject: TRANSFERS_COMMITTED,
-      occurredAt: new Date().toISOString(),
-      jurisdiction: null,
-      permission: 'fraud:read',
-      data: {
-        origin: 'another-process',
-        items: [
-          { payer: key('early-payer'), payee: key('payee'), amount: 1000, at: Date.now() - 60_000 },
-          { payer: key('late-payer'), payee: key('payee'), amount: 1000, at: Date.now() },
-        ],
-      },
-    });
+    fromAnotherProcess(TRANSFERS_COMMITTED, [
+      { payer: key('early-payer'), payee: key('payee'), amount: 1000, at: Date.now() - 60_000 },
+      { payer: key('late-payer'), payee: key('payee'), amount: 1000, at: Date.now() },
+    ]);
     await until('the broadcast to be applied', () => rt.sharedTransfers > shared);
     expect(rt.sharedTransfers).toBe(shared + 1);
     expect(known('early-payer')).toBe(false);
@@ -241,20 +242,10 @@ describe(`fraud payment history across restarts and processes on ${backendName}`
   it('a risky call screened before a process began to listen comes from the log, one screened after from the broadcast', async () => {
     const rt = await process({ restoreMax: 0 });
     const shared = rt.sharedCalls;
-    server.kernel.bus.broadcast({
-      id: newId(),
-      subject: CALLS_RISKY,
-      occurredAt: new Date().toISOString(),
-      jurisdiction: null,
-      permission: 'fraud:read',
-      data: {
-        origin: 'another-process',
-        items: [
-          { called: '+77015550201', caller: '+447700900201', risk: 'international', at: Date.now() - 60_000 },
-          { called: '+77015550202', caller: '+447700900202', risk: 'flagged', at: Date.now() },
-        ],
-      },
-    });
+    fromAnotherProcess(CALLS_RISKY, [
+      { called: '+77015550201', caller: '+447700900201', risk: 'international', at: Date.now() - 60_000 },
+      { called: '+77015550202', caller: '+447700900202', risk: 'flagged', at: Date.now() },
+    ]);
     await until('the broadcast to be applied', () => rt.sharedCalls > shared);
     expect(rt.sharedCalls).toBe(shared + 1);
     expect(rt.calls.riskiest('+77015550201', Date.now(), 1_800_000).value).toBe(0);
