@@ -30,8 +30,9 @@ export function phoneKey(e164: string): number {
 }
 
 /**
- * Slots for numbers, exactly `n` (a pair to start with; `push` would leave room for 16 more, which most numbers never
- * use). Made of doubles from the start (NaN, then copies), so that storing a time never changes the array's kind.
+ * Room for one pair of numbers, exactly (`push` would leave room for 16 more, which most numbers never use), and the
+ * same array grown to twice its room. Made of doubles from the start (NaN, then copies), so that storing a time never
+ * changes the array's kind.
  */
 const pair = (): number[] => [Number.NaN, Number.NaN];
 const doubled = (from: number[]): number[] => from.concat(from);
