@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { KINDS } from './domain/identifiers.ts';
 import { EFFECTS, SOURCES } from './domain/indicator-set.ts';
+import { CALL_RISKS } from './domain/streams.ts';
 
 /**
  * Events the `fraud` module publishes. Other modules (and the module's own in-memory sets in every process) depend
@@ -48,7 +49,7 @@ export const DECISION_CONFIRMED = 'fraud.decision.confirmed';
  */
 export const RiskyCalls = z.object({
   origin: z.string(),
-  items: z.array(z.object({ called: z.string(), caller: z.string(), risk: z.enum(['flagged', 'international', 'unknown']), at: z.number() })),
+  items: z.array(z.object({ called: z.string(), caller: z.string(), risk: z.enum(CALL_RISKS), at: z.number() })),
 });
 export type RiskyCalls = z.infer<typeof RiskyCalls>;
 export const CALLS_RISKY = 'fraud.calls.risky';

@@ -693,7 +693,6 @@ class BusBatch<T> {
   }
 }
 
-/** The more severe of two matches: a block over a warning, else the more confident. */
 /** The ids of the indicators that matched (undefined when none did — almost every decision: nothing is allocated). */
 function matchedIds(...matches: (Match | null)[]): string[] | undefined {
   let ids: string[] | undefined;
@@ -701,6 +700,7 @@ function matchedIds(...matches: (Match | null)[]): string[] | undefined {
   return ids;
 }
 
+/** The more severe of two matches: a block over a warning, else the more confident. */
 function worseMatch(a: Match | null, b: Match | null): Match | null {
   if (!a || !b) return a ?? b;
   if (a.effect !== b.effect) return a.effect === 'block' ? a : b;

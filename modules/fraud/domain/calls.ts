@@ -1,6 +1,7 @@
 import type { CallPolicy } from '../config/policy.ts';
 import type { Match } from './indicator-set.ts';
 import type { ShakenResult } from './passport.ts';
+import type { CallRisk } from './streams.ts';
 
 export const CALL_OUTCOMES = ['allow', 'label', 'block'] as const;
 export type CallOutcome = (typeof CALL_OUTCOMES)[number];
@@ -29,7 +30,7 @@ export interface CallDecision {
   outcome: CallOutcome;
   reasons: string[];
   /** Risk for call-then-transfer: a flagged caller, a call from abroad, or a first call from a number not attested A. */
-  risk: 'flagged' | 'international' | 'unknown' | null;
+  risk: CallRisk | null;
 }
 
 const RANK: Record<CallOutcome, number> = { allow: 0, label: 1, block: 2 };

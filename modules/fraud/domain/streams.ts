@@ -5,11 +5,13 @@ import type { RuleId, TransactionPolicy } from '../config/policy.ts';
  * passed in (ms since the epoch). Bounded: lists keep their last entries and `sweep` drops idle keys.
  */
 
-export type CallRisk = 'flagged' | 'international' | 'unknown';
+/** A call's risk for call-then-transfer, least to most: a first call not attested A, a call from abroad, a listed caller. */
+export const CALL_RISKS = ['unknown', 'international', 'flagged'] as const;
+export type CallRisk = (typeof CALL_RISKS)[number];
 const RISK_VALUE: Record<CallRisk, number> = { unknown: 1, international: 2, flagged: 3 };
 
 /** A risk as the decision log or the bus gives it back: one of the three, nothing else. */
-export const isCallRisk = (x: unknown): x is CallRisk => x === 'unknown' || x === 'international' || x === 'flagged';
+export const isCallRisk = (x: unknown): x is CallRisk => (CALL_RISKS as readonly unknown[]).includes(x);
 
 const MAX_CALLERS = 32;
 
