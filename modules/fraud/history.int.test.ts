@@ -49,12 +49,13 @@ describe(`fraud payment history across restarts and processes on ${backendName}`
     await rt.stop();
   };
   /** Another process on the same database and bus, started as the module starts one. */
-  const process = async (o: { restoreMax?: number; callRestoreMax?: number } = {}) => {
+  const process = async (o: { restoreMax?: number; callRestoreMax?: number; logSettleMs?: number } = {}) => {
     const rt = fraudRuntime(server.kernel);
     const other = new FraudRuntime(server.kernel, {
       ...rt.settings,
       historyRestoreMax: o.restoreMax ?? rt.settings.historyRestoreMax,
       callRestoreMax: o.callRestoreMax ?? rt.settings.callRestoreMax,
+      logSettleMs: o.logSettleMs ?? rt.settings.logSettleMs,
     });
     started.push(other);
     await other.start();
@@ -237,6 +238,26 @@ describe(`fraud payment history across restarts and processes on ${backendName}`
     expect(blank.restoredCalls).toBe(0);
     expect(rule(transfer(blank, phone), 'call_then_transfer')).toBe(0);
     await halt(blank);
+  });
+
+  it('a risky call another process made just before this one began to listen, and logged after that, is still read back', async () => {
+    // Another process screened a call from abroad to this phone a moment ago, and broadcast it before the process
+    // below listened; its recorder writes the call to the log only after the process has begun to start.
+    const phone = '+77015550301';
+    const screenedAt = new Date(Date.now() - 5);
+    const starting = process({ logSettleMs: 1500 });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await server.kernel.db.query(
+      `insert into fraud_decision (id, kind, outcome, score, reasons, latency_us, degraded, policy_version, partner, subject, decided_at)
+       values (gen_random_uuid(), 'call', 'label', null, '{}', 10, false, '1', 'partner:another-process',
+               jsonb_build_object('caller', '+447700900301', 'called', $1::text, 'ingress', 'international', 'risk', 'international'), $2)`,
+      [phone, screenedAt.toISOString()],
+    );
+    const rt = await starting;
+    // Read back after the late write landed: call-then-transfer sees the call (international: 2). Without the wait
+    // the read-back runs before the write and the value is 0.
+    expect(rt.calls.riskiest(phone, Date.now(), 1_800_000).value).toBe(2);
+    await halt(rt);
   });
 
   it('a risky call screened before a process began to listen comes from the log, one screened after from the broadcast', async () => {

@@ -126,6 +126,8 @@ export interface TxResult extends TxDecision {
 
 const SWEEP_MS = 60_000;
 const SHARE_FLUSH_MS = 20;
+/** How long a process waits, from when it begins to listen, for other processes' decisions to reach the log (PostgreSQL). */
+const DEFAULT_LOG_SETTLE_MS = 1000;
 const SHARE_MAX = 500;
 /** Rows per page when the payment and call streams are read back from the decision log. */
 const RESTORE_PAGE = 10_000;
@@ -237,7 +239,6 @@ export class FraudRuntime {
   /** Subscribes to the module's events (live, every process), then loads the tables; applying is idempotent by version. */
   async start(): Promise<void> {
     const { bus, db } = this.kernel;
-    this.listeningSince = this.kernel.clock.nowMs();
     this.arrivedWhileRestoring = [];
     this.subscriptions.push(
       await bus.subscribe({ subject: INDICATORS_CHANGED }, async (e: BusEvent) => {
@@ -273,6 +274,11 @@ export class FraudRuntime {
         else this.applySharedTransfers(items);
       }),
     );
+    // Each subscription is known to the bus once it resolves, so every decision made from here on reaches this process
+    // (another process shares it after making it); one made before is the log's to give. Set before the subscriptions,
+    // a decision made while they were being set up would have been missed by both.
+    this.listeningSince = this.kernel.clock.nowMs();
+    const listening = performance.now();
     let after: [string, string] = ['-infinity', '00000000-0000-0000-0000-000000000000'];
     for (;;) {
       const rows = await db.query<IndicatorRow>(
@@ -292,6 +298,7 @@ export class FraudRuntime {
       'select msisdn, roaming, until, updated_at from fraud_roaming where roaming and (until is null or until > now())',
     );
     for (const r of roaming) this.roaming.apply({ msisdn: r.msisdn, roaming: r.roaming, until: r.until?.toISOString() ?? null, updatedAt: r.updated_at.toISOString() });
+    await this.settle(listening);
     await this.restoreHistory();
     this.timers.push(
       setInterval(() => {
@@ -330,6 +337,19 @@ export class FraudRuntime {
     const p = parsePolicy(latest.policy, 'policy');
     if (p.ok) this.applyPolicy(Number(latest.version), p.value);
     else this.kernel.log.error({ policyVersion: latest.version, errors: p.errors }, 'stored fraud policy version refused; the built-in default decides');
+  }
+
+  /**
+   * Before the log is read back: another process writes its decisions to the log a little after it makes them (its
+   * recorder batches them), so one made just before this process began to listen may not be there yet, and its
+   * broadcast went out before this process listened. Waiting `logSettleMs` from that moment (the time spent loading
+   * the indicators counts) lets those writes land. On PGlite there is no other process.
+   */
+  private async settle(listening: number): Promise<void> {
+    if (this.settings.historyRestoreMax <= 0 && this.settings.callRestoreMax <= 0) return;
+    const settleMs = this.settings.logSettleMs ?? (this.kernel.db.kind === 'pglite' ? 0 : DEFAULT_LOG_SETTLE_MS);
+    const wait = settleMs - (performance.now() - listening);
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
   }
 
   /** How long an idle account's transfers are kept: twice the mule window, the longest any rule looks back. */

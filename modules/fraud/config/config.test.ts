@@ -12,6 +12,9 @@ describe('fraud settings', () => {
     expect(s).toMatchObject({ hashKey: DEMO_HASH_KEY, shakenFreshnessS: 60, degradedCall: 'label', degradedHoldAmount: 100_000, trustAnchors: [] });
     const t = loadFraudSettings({ TARTIP_FRAUD_SHAKEN_FRESHNESS_S: '30', TARTIP_FRAUD_SHAKEN_TRUST_ANCHORS: `${PKI_DIR}/sti-ca.pem` }, 'embedded');
     expect(t.shakenFreshnessS).toBe(30);
+    // The wait before the read-back is the database's to choose unless set.
+    expect(s.logSettleMs).toBeNull();
+    expect(loadFraudSettings({ TARTIP_FRAUD_LOG_SETTLE_MS: '250' }, 'embedded').logSettleMs).toBe(250);
     expect(t.trustAnchors.map((c) => c.subject)).toEqual([expect.stringContaining('Tartip Test STI-CA')]);
   });
 
@@ -28,6 +31,7 @@ describe('fraud settings', () => {
     expect(names({ TARTIP_FRAUD_HASH_KEY: 'short' })).toEqual(['TARTIP_FRAUD_HASH_KEY']);
     expect(names({ TARTIP_FRAUD_DEGRADED_CALL: 'block' })).toEqual(['TARTIP_FRAUD_DEGRADED_CALL']);
     expect(names({ TARTIP_FRAUD_SHAKEN_TRUST_ANCHORS: '/nonexistent.pem' })).toEqual(['TARTIP_FRAUD_SHAKEN_TRUST_ANCHORS']);
+    expect(names({ TARTIP_FRAUD_LOG_SETTLE_MS: '-1' })).toEqual(['TARTIP_FRAUD_LOG_SETTLE_MS']);
     expect(names({}, 'production')).toEqual(['TARTIP_FRAUD_HASH_KEY']);
     expect(names({ TARTIP_FRAUD_HASH_KEY: 'x'.repeat(40) }, 'production')).toEqual([]);
   });

@@ -46,6 +46,12 @@ export interface FraudSettings {
   historyRestoreMax: number;
   /** Risky calls read back from the decision log at start to rebuild the call stream (0: start empty). */
   callRestoreMax: number;
+  /**
+   * How long after it begins to listen a process waits before it reads the log back, so that what other processes
+   * decided just before is in the log by then (their writes trail their decisions); null: 1000 ms on PostgreSQL, 0
+   * on PGlite (one process only).
+   */
+  logSettleMs: number | null;
 }
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
@@ -74,6 +80,7 @@ const schema = z.object({
   TARTIP_FRAUD_REPEAT_MAX: int(0, 10_000_000).default(50_000),
   TARTIP_FRAUD_HISTORY_RESTORE_MAX: int(0, 100_000_000).default(2_000_000),
   TARTIP_FRAUD_CALL_RESTORE_MAX: int(0, 100_000_000).default(1_000_000),
+  TARTIP_FRAUD_LOG_SETTLE_MS: int(0, 60_000).optional(),
 });
 
 /** Validates the `TARTIP_FRAUD_*` variables; a bad value throws ConfigError naming it (the process refuses to start). */
@@ -121,5 +128,6 @@ export function loadFraudSettings(env: Readonly<Record<string, string | undefine
     repeatMax: c.TARTIP_FRAUD_REPEAT_MAX,
     historyRestoreMax: c.TARTIP_FRAUD_HISTORY_RESTORE_MAX,
     callRestoreMax: c.TARTIP_FRAUD_CALL_RESTORE_MAX,
+    logSettleMs: c.TARTIP_FRAUD_LOG_SETTLE_MS ?? null,
   };
 }
