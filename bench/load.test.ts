@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { closedLoop, parseHead } from './load.ts';
+import { closedLoop, fixedRate, parseHead } from './load.ts';
 
 describe('parseHead', () => {
   it('reads the status and content-length, in any case; refuses what it cannot follow', () => {
@@ -70,5 +70,66 @@ describe('closedLoop against a real server', () => {
     const r = await closedLoop({ targets: [{ host: '127.0.0.1', port: 1 }], method: 'GET', path: '/', headers: {}, connections: 2, durationMs: 100, body: () => '' });
     expect(r.errors).toBe(2);
     expect(r.ok).toBe(0);
+  });
+});
+
+describe('fixedRate against a real server', () => {
+  let server: http.Server;
+  let port: number;
+  let delayMs = 0;
+  const seen: number[] = [];
+  beforeAll(async () => {
+    server = http.createServer((req, res) => {
+      let body = '';
+      req.on('data', (c) => {
+        body += c;
+      });
+      req.on('end', () => {
+        seen.push(Number(JSON.parse(body).n));
+        setTimeout(() => res.end(JSON.stringify({ ok: true })), delayMs);
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    port = (server.address() as AddressInfo).port;
+  });
+  afterAll(() => new Promise<void>((r) => server.close(() => r())));
+
+  const load = (ratePerSecond: number, connections: number, durationMs: number, graceMs = 5000) => {
+    let n = 0;
+    return fixedRate({ targets: [{ host: '127.0.0.1', port }], method: 'POST', path: '/x', headers: {}, connections, durationMs, ratePerSecond, graceMs, body: () => JSON.stringify({ n: n++ }) });
+  };
+
+  it('sends exactly the scheduled requests, each once, whatever the answers', async () => {
+    seen.length = 0;
+    delayMs = 0;
+    const r = await load(500, 4, 400);
+    expect(r.offered).toBe(200);
+    expect(r.ok).toBe(200);
+    expect(r.unanswered).toBe(0);
+    expect([...seen].sort((a, b) => a - b)).toEqual(Array.from({ length: 200 }, (_, i) => i));
+    // It took the schedule's time, not less: an open loop does not run ahead of its rate.
+    expect(r.elapsedMs).toBeGreaterThanOrEqual(390);
+  });
+
+  it('charges a slow server for every request that arrived while it was busy, counted from when each was due', async () => {
+    // One connection, answers after 20 ms, 200 requests/s offered for 200 ms: 40 requests, served one per 20 ms, so
+    // the last waits some 600 ms. A closed loop would report 20 ms for each.
+    seen.length = 0;
+    delayMs = 20;
+    const r = await load(200, 1, 200);
+    expect(r.ok).toBe(40);
+    expect(r.latency.p50).toBeGreaterThan(150);
+    expect(r.latency.max).toBeGreaterThan(500);
+    // In order, one at a time.
+    expect(seen).toEqual(Array.from({ length: 40 }, (_, i) => i));
+  });
+
+  it('stops after the grace period and counts what was never answered', async () => {
+    delayMs = 300;
+    const r = await load(100, 1, 100, 200);
+    expect(r.offered).toBe(10);
+    expect(r.ok).toBeLessThan(10);
+    expect(r.unanswered).toBe(10 - r.ok);
+    delayMs = 0;
   });
 });
