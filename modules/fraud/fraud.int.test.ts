@@ -228,6 +228,70 @@ describe(`fraud API on ${backendName}`, () => {
       expect(await tx({ payer: { account: IBAN_A }, payee: { account: IBAN_D }, override: true })).toMatchObject({ outcome: 'block', reasons: ['payee_listed_block'] });
     });
 
+    it('an identifier on several lines of one import, or twice in one roaming feed, is stored once, as its last mention says', async () => {
+      // The same number in its national and international forms, then the same account twice: before, one statement
+      // touched a row twice and PostgreSQL refused it (a 500, nothing stored).
+      const lines = [
+        { kind: 'phone', value: '8 702 000 00 09', source: 'bank', confidence: 0.4, effect: 'warn' },
+        { kind: 'iban', value: IBAN_D, source: 'bank', confidence: 0.5, effect: 'warn' },
+        { kind: 'phone', value: '+77020000009', source: 'bank', confidence: 0.9, effect: 'block' },
+        { kind: 'iban', value: IBAN_D, source: 'bank', confidence: 0.99, effect: 'block', overridable: false },
+      ];
+      const res = await key(BANK, { method: 'POST', url: '/api/v1/fraud/indicators/import', headers: { 'content-type': 'application/x-ndjson' }, payload: lines.map((l) => JSON.stringify(l)).join('\n') });
+      expect(res.statusCode, res.body).toBe(200);
+      expect(res.json()).toEqual({ imported: 2 });
+      const rows = await db().query<{ kind: string; confidence: number; effect: string }>(
+        "select kind, confidence, effect from fraud_indicator where contributor = 'partner:demo-bank' and value in ('+77020000009', $1) order by kind",
+        [IBAN_D],
+      );
+      expect(rows).toEqual([
+        { kind: 'iban', confidence: 0.99, effect: 'block' },
+        { kind: 'phone', confidence: 0.9, effect: 'block' },
+      ]);
+      expect(fraudRuntime(server.kernel).indicators.lookup('phone', h('phone', '+77020000009'), Date.now())).toMatchObject({ effect: 'block' });
+
+      const fed = await key(TELECOM, {
+        method: 'PUT',
+        url: '/api/v1/fraud/roaming',
+        payload: { items: [{ msisdn: '+77012223355', roaming: true }, { msisdn: '8 701 222 33 55', roaming: false }] },
+      });
+      expect(fed.statusCode, fed.body).toBe(200);
+      expect(fed.json()).toEqual({ updated: 1 });
+      expect(await db().query("select roaming from fraud_roaming where msisdn = '+77012223355'")).toEqual([{ roaming: false }]);
+    });
+
+    it('the export holds the indicators in force only, and is imported again as it is', async () => {
+      // One that has expired (a SIM-box warning of last month) and one not yet in force: neither is exported.
+      await db().query(
+        `insert into fraud_indicator (id, kind, value_hash, value, source, confidence, effect, overridable, valid_from, valid_until, contributor, created_at, updated_at)
+         values (gen_random_uuid(), 'phone', $1, '+77020000101', 'operator', 0.9, 'warn', true, now() - interval '60 days', now() - interval '30 days', 'partner:demo-telecom', now(), now()),
+                (gen_random_uuid(), 'phone', $2, '+77020000102', 'operator', 0.9, 'warn', true, now() + interval '1 day', null, 'partner:demo-telecom', now(), now())`,
+        [h('phone', '+77020000101'), h('phone', '+77020000102')],
+      );
+      expect((await indicator(BANK, { kind: 'phone', value: '+77020000103', source: 'bank', confidence: 0.8, effect: 'warn' })).statusCode).toBe(201);
+      const exported = await server.as('fraud', { method: 'GET', url: '/api/v1/fraud/indicators/export' });
+      expect(exported.statusCode).toBe(200);
+      const lines = exported.body.trim().split('\n');
+      const values = lines.map((l) => JSON.parse(l).value);
+      expect(values).not.toContain('+77020000101');
+      expect(values).not.toContain('+77020000102');
+      expect(values).toContain('+77020000103');
+
+      // The same file, imported by the analyst as it is: every line taken, each now the analyst's own as well.
+      const before = await count('fraud_indicator', "contributor like 'user:%'");
+      const res = await server.as('fraud', { method: 'POST', url: '/api/v1/fraud/indicators/import', headers: { 'content-type': 'application/x-ndjson' }, payload: exported.body });
+      expect(res.statusCode, res.body).toBe(200);
+      const distinct = new Set(lines.map((l) => `${JSON.parse(l).kind}:${JSON.parse(l).hash}`)).size;
+      expect(res.json()).toEqual({ imported: distinct });
+      expect(await count('fraud_indicator', "contributor like 'user:%'")).toBeGreaterThan(before);
+      // A line that says it was revoked is not an indicator to import.
+      const revoked = { ...JSON.parse(lines[0]), revoked: true };
+      const refused = await server.as('fraud', { method: 'POST', url: '/api/v1/fraud/indicators/import', headers: { 'content-type': 'application/x-ndjson', 'accept-language': 'en' }, payload: JSON.stringify(revoked) });
+      expect(problem(refused, 400, 'validation_failed').errors?.map((e) => [e.path, e.code])).toEqual([['body.0.revoked', 'unrecognized_key']]);
+      // The two rows written beside the API are not the running process's: remove them for the tests that follow.
+      await db().query("delete from fraud_indicator where value in ('+77020000101', '+77020000102')");
+    });
+
     it('revocation takes an indicator out of force; a partner may revoke only its own', async () => {
       const created = (await indicator(BANK, { kind: 'phone', value: '+77059990000', source: 'bank', confidence: 0.9, effect: 'block' })).json();
       expect((await call({ caller: '+77059990000', called: '+77011234567' })).outcome).toBe('block');
@@ -527,6 +591,25 @@ describe(`fraud API on ${backendName}`, () => {
       expect((await call({ caller: '+77070000003', called: '+77273334455', imsi: '401012222222222' })).outcome).toBe('allow');
       // A malformed IMEI on a call is refused, naming it.
       expect(problem(await screenCall({ trunk: 't', ingress: 'domestic', caller: '+77070000004', called: '+77273334455', imei: '356938035643800' }), 400, 'validation_failed').errors?.[0]).toMatchObject({ path: 'body.imei', code: 'fraud.bad_check_digit' });
+    });
+
+    it('two SIM-boxes of one gateway, sharing a handset, flagged in one batch: both listed, the handset once', async () => {
+      const gateway = '353918057314219';
+      const box = (n: number) => ({ imsi: `40101888888888${n}`, msisdn: `+7707888888${n}`, imei: gateway, cell: 'AST-0007' });
+      const lines: unknown[] = [];
+      for (let i = 0; i < 120; i++) for (const n of [1, 2]) lines.push({ ...box(n), direction: 'out', durationS: 20, at: new Date(t0 + i * 30_000).toISOString() });
+      const res = await post(ndjson(lines));
+      expect(res.statusCode, res.body).toBe(200);
+      expect(res.json().flagged.map((f: { imsi: string }) => f.imsi)).toEqual([box(1).imsi, box(2).imsi]);
+      const kinds = await db().query<{ kind: string; n: number }>(
+        "select kind, count(*)::int as n from fraud_indicator where contributor = 'partner:demo-telecom' and value in ($1, $2, $3, $4, $5) group by kind order by kind",
+        [gateway, box(1).imsi, box(2).imsi, box(1).msisdn, box(2).msisdn],
+      );
+      expect(kinds).toEqual([
+        { kind: 'imei', n: 1 },
+        { kind: 'imsi', n: 2 },
+        { kind: 'phone', n: 2 },
+      ]);
     });
   });
 

@@ -207,6 +207,22 @@ const PolicyVersionOut = z.object({ version: z.number(), comment: z.string(), cr
 const ctxOf = (req: FastifyRequest) => ({ actor: actorOf(req.principal), requestId: String(req.id) });
 
 
+/**
+ * A line of GET /indicators/export, read as an import line, so that an export can be imported as it is (into another
+ * installation, or by another partner): the record's own fields (id, contributor, times) are dropped — the importing
+ * key is the contributor —, fields exported empty are left out, and a line with the identifier in the clear gives it
+ * alone (its hash is made again under this installation's key). A revoked line is not one (`revoked: true` is refused).
+ * Any other line is returned as it is.
+ */
+function fromExported(raw: unknown): unknown {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw) || !('contributor' in raw)) return raw;
+  const { id, contributor, createdAt, updatedAt, revoked, ...rest } = raw as Record<string, unknown>;
+  const line: Record<string, unknown> = revoked === false ? {} : { revoked };
+  for (const [k, v] of Object.entries(rest)) if (v !== null) line[k] = v;
+  if (line.value !== undefined) delete line.hash;
+  return line;
+}
+
 /** Staff see every identifier in the clear; a partner sees its own contributions in the clear and the others' hashes. */
 function present(r: StoredIndicator, req: FastifyRequest): z.infer<typeof IndicatorOut> {
   const mine = req.principal?.kind === 'user' || r.contributor === actorOf(req.principal);
@@ -350,7 +366,8 @@ async function routes(app: FastifyInstance, kernel: Kernel, rt: FraudRuntime) {
       config: { access: writeIndicators },
       schema: {
         tags,
-        summary: 'Bulk import: NDJSON (application/x-ndjson), one indicator per line as in POST /indicators; all or nothing',
+        summary:
+          'Bulk import: NDJSON (application/x-ndjson), one indicator per line as in POST /indicators, or as GET /indicators/export writes it; all or nothing; an identifier on several lines is stored once, as its last line says',
         response: { 200: z.object({ imported: z.number() }) },
       },
     },
@@ -375,7 +392,7 @@ async function routes(app: FastifyInstance, kernel: Kernel, rt: FraudRuntime) {
           errors.push({ path: `body.${i}`, code: 'fraud.invalid_json_line' });
           continue;
         }
-        const parsed = parseReporting(IndicatorBody, raw);
+        const parsed = parseReporting(IndicatorBody, fromExported(raw));
         if (!parsed.success) {
           errors.push(...fieldErrorsFromZod(parsed.error.issues, `body.${i}`));
           continue;
@@ -450,7 +467,7 @@ async function routes(app: FastifyInstance, kernel: Kernel, rt: FraudRuntime) {
       const out: string[] = [];
       let after: { updatedAt: string; id: string } | undefined;
       for (;;) {
-        const rows = await listIndicators(kernel, ctxOf(req), { kind: q.kind, limit: 5000, after, includeRevoked: false }, 'indicators.exported');
+        const rows = await listIndicators(kernel, ctxOf(req), { kind: q.kind, limit: 5000, after, includeRevoked: false, inForce: true }, 'indicators.exported');
         for (const r of rows) out.push(JSON.stringify(present(r, req)));
         if (rows.length < 5000) break;
         const last = rows[rows.length - 1];
@@ -757,7 +774,13 @@ async function routes(app: FastifyInstance, kernel: Kernel, rt: FraudRuntime) {
       }
       if (flagged.length > 0) {
         const now = kernel.clock.now();
-        await upsertIndicators(kernel, rt, ctxOf(req), flagged.flatMap((f) => simboxIndicators(rt, f, now, SIMBOX_POLICY)), 'detected');
+        try {
+          await upsertIndicators(kernel, rt, ctxOf(req), flagged.flatMap((f) => simboxIndicators(rt, f, now, SIMBOX_POLICY)), 'detected');
+        } catch (e) {
+          // Not stored: the operator's retry (or its next records) must be able to flag these SIMs again.
+          for (const f of flagged) rt.simbox.unflag(f.imsi);
+          throw e;
+        }
       }
       return { accepted: cdrs.length, flagged };
     },

@@ -199,8 +199,23 @@ export async function upsertIndicators(
   return rows;
 }
 
-/** Upserts indicators of one contributor inside a command, and queues their `fraud.indicators.changed` events. */
-async function writeIndicators(uow: UnitOfWork, contributor: string, items: readonly CheckedIndicator[], actor = contributor): Promise<StoredIndicator[]> {
+/**
+ * The last of the items that share a key, in the order of those last ones: what applying them one after another
+ * would leave. One insert … on conflict statement may not touch a row twice (PostgreSQL refuses the whole statement),
+ * and a batch may name one thing twice: an import with a number in two forms, two SIM-boxes in one gateway.
+ */
+export function lastOfEach<T>(items: readonly T[], keyOf: (item: T) => string): T[] {
+  const last = new Map<string, number>();
+  for (const [i, item] of items.entries()) last.set(keyOf(item), i);
+  return items.filter((item, i) => last.get(keyOf(item)) === i);
+}
+
+/**
+ * Upserts indicators of one contributor inside a command, and queues their `fraud.indicators.changed` events. An
+ * identifier named more than once is written once, as its last mention says.
+ */
+async function writeIndicators(uow: UnitOfWork, contributor: string, named: readonly CheckedIndicator[], actor = contributor): Promise<StoredIndicator[]> {
+  const items = lastOfEach(named, (x) => `${x.kind}:${x.hash}`);
   const stored: StoredIndicator[] = [];
   for (let i = 0; i < items.length; i += CHUNK) {
     const chunk = items.slice(i, i + CHUNK).map((x) => ({ ...x, id: newId() }));
@@ -486,6 +501,8 @@ export interface IndicatorQuery {
   limit: number;
   after?: { updatedAt: string; id: string };
   includeRevoked: boolean;
+  /** Only those in force now: not revoked, valid from before now, not expired (the export). */
+  inForce?: boolean;
 }
 
 /** Newest first; the read is audited (phone numbers and accounts are personal data). */
@@ -495,8 +512,9 @@ export async function listIndicators(kernel: Kernel, ctx: CommandContext, q: Ind
       `select * from fraud_indicator
        where ($1::text is null or kind = $1) and ($2::text is null or value_hash = $2) and ($3 or revoked_at is null)
          and ($4::timestamptz is null or (updated_at, id) < ($4::timestamptz, $5::uuid))
+         and (not $7 or (valid_from <= $8 and (valid_until is null or valid_until > $8)))
        order by updated_at desc, id desc limit $6`,
-      [q.kind ?? null, q.hash ?? null, q.includeRevoked, q.after?.updatedAt ?? null, q.after?.id ?? null, q.limit],
+      [q.kind ?? null, q.hash ?? null, q.includeRevoked, q.after?.updatedAt ?? null, q.after?.id ?? null, q.limit, q.inForce === true, uow.now.toISOString()],
     );
     await uow.audit({ action, entity: 'fraud_indicator', data: { count: rows.length, kind: q.kind ?? null, hash: q.hash ?? null } });
     return rows;
@@ -509,8 +527,9 @@ export interface RoamingItem {
   until: string | null;
 }
 
-/** Stores an operator's roaming statuses and tells every process (`fraud.roaming.changed`). */
-export async function feedRoaming(kernel: Kernel, rt: FraudRuntime, ctx: CommandContext, items: readonly RoamingItem[]): Promise<number> {
+/** Stores an operator's roaming statuses and tells every process (`fraud.roaming.changed`); a number sent twice takes its last status. */
+export async function feedRoaming(kernel: Kernel, rt: FraudRuntime, ctx: CommandContext, sent: readonly RoamingItem[]): Promise<number> {
+  const items = lastOfEach(sent, (i) => i.msisdn);
   const applied = await kernel.commands.run(ctx, async (uow) => {
     const at = uow.now.toISOString();
     await uow.tx.query(

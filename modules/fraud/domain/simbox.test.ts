@@ -28,6 +28,14 @@ describe('SIM-box detection from CDRs', () => {
     ]);
   });
 
+  it('a SIM whose finding could not be stored (unflag) is flagged again by its next call', () => {
+    const d = new SimBoxDetector(P);
+    expect(feed(d, P.minOutgoing).length).toBe(1);
+    expect(d.add(cdr({ at: T0 + P.minOutgoing * MIN }))).toBeNull();
+    d.unflag('401011234567890');
+    expect(d.add(cdr({ at: T0 + (P.minOutgoing + 1) * MIN }))).toMatchObject({ imsi: '401011234567890' });
+  });
+
   it('does not flag an ordinary busy subscriber: incoming calls, movement, longer calls, or too few calls', () => {
     const withIncoming = new SimBoxDetector(P);
     for (let i = 0; i < 10; i++) withIncoming.add(cdr({ direction: 'in', at: T0 + i }));

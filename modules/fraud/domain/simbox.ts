@@ -92,6 +92,12 @@ export class SimBoxDetector {
     };
   }
 
+  /** Forgets that a SIM was flagged (its indicators could not be stored), so that its next record can flag it again. */
+  unflag(imsi: string): void {
+    const s = this.sims.get(imsi);
+    if (s) s.flaggedAt = null;
+  }
+
   sweep(now: number): void {
     const idle = this.policy.windowMin * 60_000;
     for (const [k, s] of this.sims) if (now - s.last > idle) this.sims.delete(k);
