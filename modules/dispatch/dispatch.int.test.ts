@@ -556,6 +556,18 @@ describe(`dispatch on ${backendName}`, () => {
     const badFix = ok(await as('officer', 'POST', `/api/v1/units/${alm101}/panic`, { position: { lon: 200, lat: 0 } }), 201);
     expect(badFix.incident.location).toEqual(ALMALY);
     ok(await as('dispatcher', 'POST', `/api/v1/incidents/${badFix.incident.id}/transitions`, { to: 'CANCELLED', note: 'Test of a panic with a bad fix' }));
+    // A badge that says JSON and sends nothing, half a body, or an array: the alarm all the same, at the last position.
+    const json = { 'content-type': 'application/json' };
+    for (const payload of ['', '{"position": {"lon": 76.9', '[1, 2]']) {
+      const res = await as('officer', 'POST', `/api/v1/units/${alm101}/panic`, payload, json);
+      expect(res.statusCode, `${JSON.stringify(payload)}: ${res.body}`).toBe(201);
+      const sent = res.json();
+      expect(sent.incident.location).toEqual(ALMALY);
+      ok(await as('dispatcher', 'POST', `/api/v1/incidents/${sent.incident.id}/transitions`, { to: 'CANCELLED', note: 'Test of a panic with a broken body' }));
+    }
+    // Elsewhere a malformed body is still refused.
+    const other = await as('operator', 'POST', '/api/v1/incidents', '{"category":', json);
+    expect(other.statusCode).toBe(400);
     // A unit that has never sent a position and whose device has no fix: the alarm is raised all the same.
     const blind = ok(await as('dispatcher', 'POST', '/api/v1/units', { callSign: 'NO-FIX-1', type: 'FOOT_PATROL', homeKato: '751110000', crew: ['officer'] }), 201);
     const incidents = await count('dispatch_incident');
@@ -754,6 +766,17 @@ describe(`dispatch on ${backendName}`, () => {
     await new Promise((r) => setTimeout(r, 300));
     expect(await count('kernel_audit', "action = 'alert.escalated' and entity_id = $1", [overdue.id])).toBe(1);
     expect((ok(await as('supervisor', 'GET', '/api/v1/alerts?kind=unit_stale&limit=200')).items as { unitId: string; escalatedAt: string | null }[]).find((a) => a.unitId === alm102)?.escalatedAt).toBeNull();
+
+    // A P1 whose unit was called off before it arrived waits again: it is overdue again a minute later, by its own alert.
+    const requeued = ok(await as('operator', 'POST', '/api/v1/incidents', { category: 'robbery', location: north(ALMALY, 950) }), 201);
+    const diverted = ok(await as('dispatcher', 'POST', '/api/v1/units', { callSign: 'ALM-903', type: 'PATROL_CAR', homeKato: '751110000', crew: [] }), 201).id as string;
+    ok(await as('dispatcher', 'POST', `/api/v1/incidents/${requeued.id}/assignments`, { unitId: diverted }), 201);
+    ok(await as('dispatcher', 'POST', `/api/v1/incidents/${requeued.id}/transitions`, { to: 'PENDING', note: 'ALM-903 diverted' }));
+    await new Promise((r) => setTimeout(r, 300));
+    expect((await alertsOf('dispatch_overdue')).filter((a) => a.incidentId === requeued.id)).toEqual([]);
+    clock.advance(61_000);
+    await waitFor('dispatch_overdue after the requeue', async () => (await alertsOf('dispatch_overdue')).find((a) => a.incidentId === requeued.id));
+    expect(await count('dispatch_alert', "kind = 'dispatch_overdue' and incident_id = $1 and condition_key like $2", [requeued.id, `dispatch_overdue:${requeued.id}:%`])).toBe(1);
 
     const acked = ok(await as('dispatcher', 'POST', `/api/v1/alerts/${overdue.id}/acknowledge`));
     expect(acked).toMatchObject({ acknowledgedBy: 'user:dispatcher' });

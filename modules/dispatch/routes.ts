@@ -590,6 +590,20 @@ export async function dispatchRoutes(app: FastifyInstance, kernel: Kernel) {
     },
   );
 
+  // A badge or gateway may post its panic with a JSON content type and no body, half a body, or an array: the alarm is
+  // raised all the same. The route lives in a scope of its own whose JSON parser never refuses (anything it cannot
+  // read is no body); everywhere else a malformed body stays a 400.
+  await app.register(async (panicScope) => {
+    panicScope.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, text, done) => {
+      try {
+        done(null, text === '' ? null : JSON.parse(text as string));
+      } catch {
+        done(null, null);
+      }
+    });
+    panicRoute(panicScope);
+  });
+  function panicRoute(app: FastifyInstance) {
   app.post(
     '/api/v1/units/:id/panic',
     {
@@ -601,7 +615,7 @@ export async function dispatchRoutes(app: FastifyInstance, kernel: Kernel) {
           'The tablet or badge sends the position it has (`{ position: { lon, lat } }`); without one — or with one that cannot be used, out of range or malformed — the unit’s last reported position is used. A unit with no position at all still raises the alarm — the unit flagged PANIC, the consoles sounding — and `incident` is null: never a refusal.',
         params: Id,
         // A panic is never refused for its body: a position that cannot be used is left out (see the handler).
-        body: z.object({ position: z.unknown().optional() }).nullish(),
+        body: z.unknown(),
         response: { 201: z.object({ alertId: z.string(), nearestUnitIds: z.array(z.string()), incident: IncidentDetailOut.nullable() }) },
       },
     },
@@ -613,12 +627,14 @@ export async function dispatchRoutes(app: FastifyInstance, kernel: Kernel) {
       const crew = unit.crew.includes(me.username ?? '');
       if (!crew && !me.permissions.has('dispatch:write')) throw new Problem('dispatch.not_crew', {}, [], 403);
       if (!crew && !covers(me.jurisdictions, unit.home_kato)) throw new Problem('outside_jurisdiction');
-      const given = Point.safeParse((req.body as { position?: unknown } | null | undefined)?.position);
+      const body = req.body;
+      const given = Point.safeParse(typeof body === 'object' && body !== null && !Array.isArray(body) ? (body as { position?: unknown }).position : undefined);
       const position = given.success ? given.data : null;
       const r = await panic(kernel, ctxOf(req), id, position);
       return reply.code(201).send({ alertId: r.alertId, nearestUnitIds: r.nearestUnitIds, incident: r.incident ? await incidentDetail(kernel, r.incident) : null });
     },
   );
+  }
 
   // ---- alerts --------------------------------------------------------------------------------------------
   interface AlertRow {

@@ -28,9 +28,25 @@ export async function runTimers(kernel: Kernel): Promise<{ raised: Condition[]; 
     return rows.length;
   });
 
-  const incidents = await kernel.db.query<{ id: string; priority: Priority; status: IncidentStatus; kato: string | null; received_at: Date; dispatched_at: Date | null; on_scene_at: Date | null }>(
-    `select id, priority, status, kato, received_at, dispatched_at, on_scene_at from dispatch_incident
-     where status in ('RECEIVED', 'TRIAGED', 'PENDING', 'DISPATCHED', 'EN_ROUTE')`,
+  const incidents = await kernel.db.query<{
+    id: string;
+    priority: Priority;
+    status: IncidentStatus;
+    kato: string | null;
+    received_at: Date;
+    dispatched_at: Date | null;
+    on_scene_at: Date | null;
+    requeued_at: Date | null;
+  }>(
+    // An incident waiting although a unit was dispatched to it once went back to waiting: when, from its timeline.
+    `select i.id, i.priority, i.status, i.kato, i.received_at, i.dispatched_at, i.on_scene_at,
+            case when i.status in ('RECEIVED', 'TRIAGED', 'PENDING') and i.dispatched_at is not null then
+              (select t.at from dispatch_timeline t
+               where t.incident_id = i.id and t.kind = 'status' and t.from_status not in ('RECEIVED', 'TRIAGED', 'PENDING')
+               order by t.seq desc limit 1)
+            end as requeued_at
+     from dispatch_incident i
+     where i.status in ('RECEIVED', 'TRIAGED', 'PENDING', 'DISPATCHED', 'EN_ROUTE')`,
   );
   const assignments = await kernel.db.query<{ id: string; incident_id: string; unit_id: string; kato: string | null; assigned_at: Date; acknowledged_at: Date | null }>(
     `select a.id, a.incident_id, a.unit_id, i.kato, a.assigned_at, a.acknowledged_at from dispatch_assignment a
@@ -51,6 +67,7 @@ export async function runTimers(kernel: Kernel): Promise<{ raised: Condition[]; 
         receivedAt: new Date(i.received_at),
         dispatchedAt: i.dispatched_at ? new Date(i.dispatched_at) : null,
         onSceneAt: i.on_scene_at ? new Date(i.on_scene_at) : null,
+        requeuedAt: i.requeued_at ? new Date(i.requeued_at) : null,
       })),
       assignments: assignments.map<SlaAssignment>((a) => ({
         id: a.id,

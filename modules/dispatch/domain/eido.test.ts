@@ -49,6 +49,20 @@ describe('EIDO export', () => {
     expect(doc.linkComponent[0].linkDirectionCode).toBe('RELATED');
   });
 
+  it('a unit released and sent again is one resource with two dispatches, and the document still validates', () => {
+    const first = { ...input.units[0], status: 'AVAILABLE', flags: [], assignedAt: '2026-03-01T10:00:40.000Z' };
+    const again = { ...input.units[0], assignedAt: '2026-03-01T10:06:00.000Z' };
+    const doc = buildEido({ ...input, units: [first, again] });
+    expect(Eido.safeParse(doc).error?.issues ?? []).toEqual([]);
+    expect(doc.emergencyResourceComponent).toHaveLength(1);
+    expect(doc.emergencyResourceComponent[0]).toMatchObject({ primaryUnitStatusRegistryText: 'OnScene', lastUpdateTimeStamp: '2026-03-01T10:06:00.000Z' });
+    expect(doc.dispatchComponent.map((d) => [d.$id.split(':').slice(-2).join(':'), d.lastUpdateTimeStamp])).toEqual([
+      ['dispatch:u1', '2026-03-01T10:00:40.000Z'],
+      ['u1:2', '2026-03-01T10:06:00.000Z'],
+    ]);
+    expect(doc.locationInformationComponent.filter((l) => l.$id.endsWith('location:unit:u1'))).toHaveLength(1);
+  });
+
   it('the schema catches broken documents: a dangling $ref, a missing prologue, a wrong version', () => {
     const doc = buildEido(input);
     const dangling = structuredClone(doc);

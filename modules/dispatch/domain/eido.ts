@@ -166,6 +166,7 @@ export interface EidoInput {
     updatedAt: string;
     receivedAt: string;
   };
+  /** Every assignment, oldest first (a unit sent twice is here twice). */
   units: {
     id: string;
     callSign: string;
@@ -256,7 +257,11 @@ export function buildEido(x: EidoInput): Eido {
   };
   const locations = [location];
 
-  const resources = x.units.map((u) => {
+  // A unit sent twice (released, then sent again) is one resource, described as it was last assigned; each
+  // assignment is a dispatch of its own.
+  const lastOf = new Map<string, (typeof x.units)[number]>();
+  for (const u of x.units) lastOf.set(u.id, u);
+  const resources = [...lastOf.values()].map((u) => {
     let unitLocationReference: { $ref: string } | undefined;
     if (u.position) {
       const id = `location:unit:${u.id}`;
@@ -283,12 +288,17 @@ export function buildEido(x: EidoInput): Eido {
     };
   });
 
-  const dispatches = x.units.map((u) => ({
-    ...prologue(`dispatch:${u.id}`, u.assignedAt, agentId(u.assignedBy)),
-    organizationIdentification: x.agency,
-    agentReference: agentRef(u.assignedBy, 'Dispatching'),
-    emergencyResourceReference: [{ $ref: `${base}:resource:${u.id}` }],
-  }));
+  const sent = new Map<string, number>();
+  const dispatches = x.units.map((u) => {
+    const n = (sent.get(u.id) ?? 0) + 1;
+    sent.set(u.id, n);
+    return {
+      ...prologue(n === 1 ? `dispatch:${u.id}` : `dispatch:${u.id}:${n}`, u.assignedAt, agentId(u.assignedBy)),
+      organizationIdentification: x.agency,
+      agentReference: agentRef(u.assignedBy, 'Dispatching'),
+      emergencyResourceReference: [{ $ref: `${base}:resource:${u.id}` }],
+    };
+  });
 
   const notes = x.notes.map((n) => ({
     ...prologue(`note:${n.seq}`, n.at, agentId(n.actor)),

@@ -31,6 +31,18 @@ describe('SLA rules', () => {
     expect(evaluate(at(61), { ...none, incidents: [incident({ priority: 'P3' })] }, rules)).toEqual([]);
   });
 
+  it('dispatch_overdue again when a dispatched incident goes back to waiting, counted from then, once per time', () => {
+    // Dispatched at 30 s; the unit was released at 100 s and the incident is PENDING again.
+    const back = incident({ status: 'PENDING', dispatchedAt: at(30), requeuedAt: at(100) });
+    expect(evaluate(at(160), { ...none, incidents: [back] }, rules)).toEqual([]);
+    expect(evaluate(at(161), { ...none, incidents: [back] }, rules)).toEqual([
+      { kind: 'dispatch_overdue', key: `dispatch_overdue:i1:${at(100).toISOString()}`, incidentId: 'i1', unitId: null, kato: '751110000', dueAt: at(160) },
+    ]);
+    // Sent again and released again later: another alert, with its own key.
+    const again = evaluate(at(400), { ...none, incidents: [{ ...back, requeuedAt: at(300) }] }, rules);
+    expect(again.map((c) => c.key)).toEqual([`dispatch_overdue:i1:${at(300).toISOString()}`]);
+  });
+
   it('on_scene_overdue when nobody arrived in time', () => {
     const i = incident({ status: 'EN_ROUTE', dispatchedAt: at(30) });
     expect(evaluate(at(600), { ...none, incidents: [i] }, rules)).toEqual([]);

@@ -17,6 +17,11 @@ export interface SlaIncident {
   receivedAt: Date;
   dispatchedAt: Date | null;
   onSceneAt: Date | null;
+  /**
+   * When it went back to waiting after a unit had been dispatched (the unit was released before it arrived, or was
+   * sent elsewhere); null if it never did. It is then due to be dispatched again within its priority's target.
+   */
+  requeuedAt?: Date | null;
 }
 
 export interface SlaAssignment {
@@ -77,6 +82,11 @@ export function evaluate(
     const { dispatchDueAt, onSceneDueAt } = dueTimes(i, rules.targets);
     if (WAITING.includes(i.status) && i.dispatchedAt === null && now > dispatchDueAt) {
       out.push({ kind: 'dispatch_overdue', key: `dispatch_overdue:${i.id}`, incidentId: i.id, unitId: null, kato: i.kato, dueAt: dispatchDueAt });
+    }
+    // Waiting again: a new alert for each time it went back (its key carries when), from then on.
+    if (WAITING.includes(i.status) && i.dispatchedAt !== null && i.requeuedAt) {
+      const dueAt = plus(i.requeuedAt, rules.targets[i.priority].dispatchS);
+      if (now > dueAt) out.push({ kind: 'dispatch_overdue', key: `dispatch_overdue:${i.id}:${i.requeuedAt.toISOString()}`, incidentId: i.id, unitId: null, kato: i.kato, dueAt });
     }
     if (COMING.includes(i.status) && i.onSceneAt === null && now > onSceneDueAt) {
       out.push({ kind: 'on_scene_overdue', key: `on_scene_overdue:${i.id}`, incidentId: i.id, unitId: null, kato: i.kato, dueAt: onSceneDueAt });

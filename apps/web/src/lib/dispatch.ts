@@ -401,9 +401,12 @@ export const dispatchApi = {
   acknowledge: (alertId: string, key: string) => api<unknown>(`/api/v1/alerts/${enc(alertId)}/acknowledge`, write(undefined, key)),
   mine: async (signal?: AbortSignal) => normalizeMine(await api<unknown>('/api/v1/units/mine', { signal })),
   unitStatus: (unitId: string, status: UnitStatus, key: string) => api<unknown>(`/api/v1/units/${enc(unitId)}/status`, write({ status }, key)),
-  /** Raised where the device is (`position`, when it has a fix), else at the unit's last known position. */
-  panic: (unitId: string, key: string, position?: LonLat | null) =>
-    api<unknown>(`/api/v1/units/${enc(unitId)}/panic`, write(position ? { position: { lon: position.lon, lat: position.lat } } : {}, key)),
+  /**
+   * Raised where the device is (`position`, when it has a fix), else at the unit's last known position. `signal` ends
+   * an attempt the network holds (the caller tries again with the same key: one alarm).
+   */
+  panic: (unitId: string, key: string, position?: LonLat | null, signal?: AbortSignal) =>
+    api<unknown>(`/api/v1/units/${enc(unitId)}/panic`, { ...write(position ? { position: { lon: position.lon, lat: position.lat } } : {}, key), signal }),
   /** One or more positions of the officer's own unit, as NDJSON. */
   telemetry: (lines: TelemetryLine[]) =>
     api<unknown>('/api/v1/units/telemetry', {

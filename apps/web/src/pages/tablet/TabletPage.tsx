@@ -17,6 +17,8 @@ import { useTelemetry } from './useTelemetry.ts';
 
 /** How many times the tablet sends a panic before it shows the failure (about 10 s in all). */
 const PANIC_TRIES = 6;
+/** How long one panic attempt may wait for the server before it is sent again. */
+const PANIC_ATTEMPT_MS = 8000;
 
 /** The officer's tablet: the current task, the status buttons, the unit's own status and the panic button. */
 export default function TabletPage() {
@@ -75,7 +77,8 @@ export default function TabletPage() {
     setActionError(null);
     for (let attempt = 0; ; attempt++) {
       try {
-        await dispatchApi.panic(unit!.id, key, here);
+        // An attempt the network holds (a dead cell, a captive portal) is given up after a while and sent again.
+        await dispatchApi.panic(unit!.id, key, here, AbortSignal.timeout(PANIC_ATTEMPT_MS));
         setPanicAt(new Date().toISOString());
         break;
       } catch (e) {
