@@ -328,6 +328,35 @@ describe('operations control centre: from a citizen’s tap to a patrol on scene
       await expect.poll(() => track.getAttribute('data-status'), { timeout: 15_000 }).toBe('closed');
       expect(citizen.errors).toEqual([]);
 
+      // ---- another crew presses its panic button nearby: this tablet is told, with the way there, and sounds; when
+      //      the operator ends that incident the call goes -----------------------------------------------------------
+      const tabletBeeps = () => officer.page.evaluate(() => (window as unknown as { __beeps: number }).__beeps);
+      const beepsBefore = await tabletBeeps();
+      const other = await operator.page.evaluate(async (mineId) => {
+        const s = JSON.parse(sessionStorage.getItem('tartip.session') ?? '{}') as { accessToken: string };
+        const headers = { authorization: `Bearer ${s.accessToken}`, 'content-type': 'application/json' };
+        const units = (await (await fetch('/api/v1/units?limit=200', { headers })).json()) as { items: { id: string; callSign: string }[] };
+        const unit = units.items.find((u) => u.id !== mineId) as { id: string; callSign: string };
+        // The operator raises it for the crew (as a badge's gateway would), at a point 100 m from the officer.
+        const res = await fetch(`/api/v1/units/${unit.id}/panic`, { method: 'POST', headers, body: JSON.stringify({ position: { lon: 76.9296, lat: 43.2572 } }) });
+        const p = (await res.json()) as { alertId: string; nearestUnitIds: string[]; incident: { id: string } };
+        return { callSign: unit.callSign, alertId: p.alertId, incidentId: p.incident.id, nearest: p.nearestUnitIds };
+      }, officerUnit!.id);
+      expect(other.nearest).toContain(officerUnit!.id);
+      const assist = officer.page.locator('[data-testid="tablet-assist"]');
+      await assist.waitFor({ timeout: 10_000 });
+      expect(await assist.textContent()).toContain(kk['tablet.assist'].replace('{callSign}', other.callSign));
+      expect(await assist.locator('[data-testid="geo-link"]').getAttribute('href')).toBe('geo:43.257200,76.929600');
+      await expect.poll(tabletBeeps, { timeout: 5_000 }).toBeGreaterThanOrEqual(beepsBefore + 6);
+      await shot(officer.page, 'ops-12b-tablet-assist-kk.png');
+      await operator.page.evaluate(async ({ incidentId, alertId }) => {
+        const s = JSON.parse(sessionStorage.getItem('tartip.session') ?? '{}') as { accessToken: string };
+        const headers = { authorization: `Bearer ${s.accessToken}`, 'content-type': 'application/json' };
+        await fetch(`/api/v1/alerts/${alertId}/acknowledge`, { method: 'POST', headers, body: '{}' });
+        await fetch(`/api/v1/incidents/${incidentId}/transitions`, { method: 'POST', headers, body: JSON.stringify({ to: 'CANCELLED', note: 'Crew safe, alarm over' }) });
+      }, other);
+      await expect.poll(() => assist.count(), { timeout: 10_000 }).toBe(0);
+
       // ---- panic: a short press is ignored; a 1.5 s hold raises the alarm on the console ------------------------
       const panic = officer.page.locator('[data-testid="panic"]');
       const box = (await panic.boundingBox())!;

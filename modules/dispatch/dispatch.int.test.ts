@@ -529,9 +529,19 @@ describe(`dispatch on ${backendName}`, () => {
   it('panic: an immediate P1 incident at the unit’s position, the unit flagged, the nearest units alerted', async () => {
     const alm101 = await unitByCallSign('ALM-101');
     const helper = await newUnit('PANIC-HELP', north(ALMALY, 300));
+    // The second crew's car (ALM-202, officer2's) is a little further.
+    const alm202 = await unitByCallSign('ALM-202');
+    ok(await gateway([{ unitId: alm202, at: at(), ...north(ALMALY, 600) }]), 202);
+    const login2 = await server.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { username: 'officer2', password: 'second-crew-pw' } });
+    const mine2 = async () =>
+      (await server.app.inject({ method: 'GET', url: '/api/v1/units/mine', headers: { authorization: `Bearer ${login2.json().accessToken}` } })).json() as { assist: { callSign: string; incidentId: string; location: unknown }[] };
+    expect((await mine2()).assist).toEqual([]);
     const res = ok(await as('officer', 'POST', `/api/v1/units/${alm101}/panic`), 201);
     expect(res.incident).toMatchObject({ priority: 'P1', category: 'panic', status: 'TRIAGED', source: 'panic', panicUnitId: alm101, location: ALMALY, kato: '751110000' });
-    expect(res.nearestUnitIds[0]).toBe(helper);
+    expect(res.nearestUnitIds.slice(0, 2)).toEqual([helper, alm202]);
+    // The helpers' tablets are told: who needs help, and where.
+    expect((await mine2()).assist).toEqual([expect.objectContaining({ callSign: 'ALM-101', incidentId: res.incident.id, location: ALMALY })]);
+    expect(ok(await as('officer', 'GET', '/api/v1/units/mine')).assist).toEqual([]);
     const units = ok(await as('dispatcher', 'GET', '/api/v1/units?limit=200')).items;
     expect(units.find((u: { id: string }) => u.id === alm101).flags).toContain('PANIC');
     const [raised] = (await events('dispatch.alert.raised', res.incident.id)).map((p) => AlertRaised.parse(p));
@@ -543,6 +553,8 @@ describe(`dispatch on ${backendName}`, () => {
     // When the incident ends, the flag goes.
     ok(await as('dispatcher', 'POST', `/api/v1/incidents/${res.incident.id}/transitions`, { to: 'CANCELLED', note: 'False alarm, pressed by mistake' }));
     expect(ok(await as('officer', 'GET', '/api/v1/units/mine')).unit.flags).not.toContain('PANIC');
+    // And the helpers are called off.
+    expect((await mine2()).assist).toEqual([]);
   });
 
   it('panic is never refused: the device’s own fix is used, and a unit that never reported a position still raises the alarm', async () => {
@@ -682,6 +694,16 @@ describe(`dispatch on ${backendName}`, () => {
     const survivorEido = ok(await as('dispatcher', 'GET', `/api/v1/incidents/${reportIncident}/eido`));
     expect(Eido.safeParse(survivorEido).success).toBe(true);
     expect(survivorEido.mergeComponent).toEqual([expect.objectContaining({ incidentMergeDirectionCode: 'REPLACING', incidentTrackingIdentification: `urn:emergency:uid:incidentid:${dup}:tartip.kz` })]);
+
+    // A P1 folded into a less urgent incident makes the survivor P1 (its targets, its place in the queue).
+    const minor = await incidentOfReport((await submitReport({ category: 'hooliganism', priority: 'P3', location: north(ALMALY, 540) })).reportId);
+    const urgent = await incidentOfReport((await submitReport({ category: 'robbery', priority: 'P1', location: north(ALMALY, 520) })).reportId);
+    expect(ok(await as('dispatcher', 'POST', `/api/v1/incidents/${urgent}/merge`, { into: minor })).priority).toBe('P1');
+    const survivor = ok(await as('dispatcher', 'GET', `/api/v1/incidents/${minor}`));
+    expect(survivor.timeline.at(-1)).toMatchObject({ kind: 'merge', data: { from: urgent, priority: 'P1', previousPriority: 'P3' } });
+    // The other way round, nothing changes: a P3 folded into a P1.
+    const another = await incidentOfReport((await submitReport({ category: 'hooliganism', priority: 'P3', location: north(ALMALY, 560) })).reportId);
+    expect(ok(await as('dispatcher', 'POST', `/api/v1/incidents/${another}/merge`, { into: minor })).priority).toBe('P1');
   });
 
   it('premise flags within their radius show on the incident and with the recommendations, until they expire', async () => {

@@ -18,7 +18,7 @@ import { runtime } from './runtime.ts';
 import { type Actor, incidentDetail, katoOf, link, merge, relocate, setUnitStatus, transition } from './service.ts';
 import { getIncidentRow, type IncidentRow, presentIncident, presentRunCard, presentUnit, setPanicFlag, type UnitRow } from './store.ts';
 import { ingestTelemetry, parseTelemetry } from './telemetry.ts';
-import { assign, createIncident, createUnit, mine, panic, recommend, UNIT_TYPES } from './units.ts';
+import { assign, assistCalls, createIncident, createUnit, mine, panic, recommend, UNIT_TYPES } from './units.ts';
 import { decodeCursor, encodeCursor } from '../../packages/kernel/src/cursor.ts';
 
 // ---- schemas --------------------------------------------------------------------------------------------------
@@ -534,14 +534,28 @@ export async function dispatchRoutes(app: FastifyInstance, kernel: Kernel) {
       config: { access: staff('dispatch:field') },
       schema: {
         tags,
-        summary: 'The tablet’s main call: the officer’s unit and its current task with the incident card',
-        response: { 200: z.object({ unit: UnitOut.nullable(), incident: IncidentDetailOut.nullable() }) },
+        summary:
+          'The tablet’s main call: the officer’s unit, its current task with the incident card, and `assist`: other units’ panics that named this unit among the nearest, while their incidents are open',
+        response: {
+          200: z.object({
+            unit: UnitOut.nullable(),
+            incident: IncidentDetailOut.nullable(),
+            assist: z.array(
+              z.object({ alertId: z.string(), incidentId: z.string(), unitId: z.string(), callSign: z.string(), location: z.object({ lon: z.number(), lat: z.number() }), address: z.string().nullable(), raisedAt: z.string() }),
+            ),
+          }),
+        },
       },
     },
     async (req) => {
       const me = userOf(req);
       const m = await mine(db, me.username);
-      return { unit: m.unit ? presentUnit(m.unit) : null, incident: m.incident ? await incidentDetail(kernel, m.incident) : null };
+      const assist = m.unit ? await assistCalls(db, m.unit.id, kernel.clock.now()) : [];
+      return {
+        unit: m.unit ? presentUnit(m.unit) : null,
+        incident: m.incident ? await incidentDetail(kernel, m.incident) : null,
+        assist: assist.map((a) => ({ alertId: a.alertId, incidentId: a.incidentId, unitId: a.unitId, callSign: a.callSign, location: { lon: a.lon, lat: a.lat }, address: a.address, raisedAt: new Date(a.raisedAt).toISOString() })),
+      };
     },
   );
 

@@ -486,8 +486,15 @@ export async function merge(kernel: Kernel, ctx: CommandContext, actor: Actor, i
     );
     const reportIds = moved.map((r) => r.report_id);
     const merged = await applyStatus(uow, actor.name, dup, 'MERGED', { via: 'merge', mergedInto: target.id, data: { direction: 'REPLACED', into: target.id, reportIds } });
-    await addTimeline(uow, actor.name, target.id, { kind: 'merge', data: { direction: 'REPLACING', from: dup.id, reportIds } });
-    await uow.audit({ action: 'incident.merged', entity: 'incident', entityId: dup.id, jurisdiction: dup.kato, data: { into: target.id, reportIds } });
+    // The survivor is as urgent as the more urgent of the two: a P1 folded into a P3 keeps the P1's targets and place
+    // in the queue.
+    const raised = dup.priority < target.priority ? dup.priority : null;
+    if (raised) await uow.tx.query('update dispatch_incident set priority = $2, updated_at = $3 where id = $1', [target.id, raised, uow.now.toISOString()]);
+    await addTimeline(uow, actor.name, target.id, {
+      kind: 'merge',
+      data: { direction: 'REPLACING', from: dup.id, reportIds, ...(raised ? { priority: raised, previousPriority: target.priority } : {}) },
+    });
+    await uow.audit({ action: 'incident.merged', entity: 'incident', entityId: dup.id, jurisdiction: dup.kato, data: { into: target.id, reportIds, ...(raised ? { priority: raised } : {}) } });
     const survivor = await getIncidentRow(uow.tx, target.id);
     await emitIncident(uow, survivor);
     return { merged, survivor };

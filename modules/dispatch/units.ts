@@ -139,6 +139,36 @@ export async function mine(q: Queryable, username: string): Promise<{ unit: Unit
   return { unit, incident };
 }
 
+/** A call for help to a unit: another unit's panic that named it among the nearest, while that incident is open. */
+export interface AssistCall {
+  alertId: string;
+  incidentId: string;
+  /** The unit in danger. */
+  unitId: string;
+  callSign: string;
+  lon: number;
+  lat: number;
+  address: string | null;
+  raisedAt: Date;
+}
+
+/**
+ * The panics that named `unitId` among the nearest units, newest first, for as long as their incident is open (an
+ * operator acknowledging the alarm at the console does not call the helpers off; ending the incident does), and
+ * for an hour at most.
+ */
+export async function assistCalls(q: Queryable, unitId: string, now: Date): Promise<AssistCall[]> {
+  return q.query<AssistCall>(
+    `select a.id as "alertId", a.incident_id as "incidentId", a.unit_id as "unitId", coalesce(a.data->>'callSign', '') as "callSign",
+            i.lon, i.lat, i.address, a.raised_at as "raisedAt"
+     from dispatch_alert a join dispatch_incident i on i.id = a.incident_id
+     where a.kind = 'panic' and a.data->'nearestUnitIds' ? $1 and a.raised_at > $2::timestamptz - interval '1 hour'
+       and i.status not in ('CLEARED', 'CLOSED', 'CANCELLED', 'MERGED')
+     order by a.raised_at desc limit 5`,
+    [unitId, now.toISOString()],
+  );
+}
+
 /**
  * Panic (duress) from a unit: an immediate P1 incident at the position the device sent, else the unit's last one; the
  * unit flagged PANIC; and `dispatch.alert.raised` {kind: 'panic'} naming the nearest available units so consoles

@@ -97,7 +97,19 @@ test('the tablet’s task: `{unit, incident}` as the API sends it, or `{unit, as
   const b = normalizeMine({ unit, assignment: { incident: incident() } });
   expect(b.assignment?.incident.id).toBe('i1');
   expect(normalizeMine({ unit, incident: null }).assignment).toBeNull();
+  // The crew is told when the place is only approximate.
+  expect(normalizeMine({ unit, incident: incident({ locationPrecision: 'street' }) }).assignment?.incident.locationPrecision).toBe('street');
+  expect(a.assignment?.incident.locationPrecision).toBe('point');
   expect(normalizeMine({ unit: null, incident: null }).unit).toBeNull();
+});
+
+test('the tablet’s calls for help: other crews’ panics that named this unit, with the place; a broken one is left out', () => {
+  const unit = { id: 'u2', callSign: 'ALM-202', status: 'AVAILABLE', lastPosition: null };
+  const call = { alertId: 'a1', incidentId: 'i9', unitId: 'u1', callSign: 'ALM-101', location: { lon: 76.9286, lat: 43.2567 }, address: null, raisedAt: '2026-11-24T10:00:00.000Z' };
+  const m = normalizeMine({ unit, incident: null, assist: [call, { alertId: 'a2', incidentId: 'i8', location: { lon: 'x' } }] });
+  expect(m.assist).toEqual([{ alertId: 'a1', incidentId: 'i9', callSign: 'ALM-101', location: { lon: 76.9286, lat: 43.2567 }, address: null, raisedAt: '2026-11-24T10:00:00.000Z' }]);
+  expect(normalizeMine({ unit, incident: incident({ status: 'DISPATCHED' }), assist: [call] }).assist).toHaveLength(1);
+  expect(normalizeMine({ unit, incident: null }).assist).toEqual([]);
 });
 
 describe('dispatchApi lists', () => {

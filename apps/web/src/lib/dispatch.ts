@@ -131,14 +131,28 @@ export interface MyIncident {
   priority: Priority;
   status: IncidentStatus | null;
   location: LonLat;
+  /** How precisely the place is known: the crew is told when it is only a street, a place or a district. */
+  locationPrecision: LocationPrecision;
   address: string | null;
   description: string | null;
   premiseFlags: PremiseFlag[];
 }
 
+/** Another unit's panic that named this one among the nearest (`GET /api/v1/units/mine`, `assist`). */
+export interface AssistCall {
+  alertId: string;
+  incidentId: string;
+  callSign: string;
+  location: LonLat;
+  address: string | null;
+  raisedAt: string;
+}
+
 export interface Mine {
   unit: Unit | null;
   assignment: { incident: MyIncident } | null;
+  /** Crews calling for help whose panic named this unit, newest first. */
+  assist: AssistCall[];
 }
 
 /** A position sample as `POST /api/v1/units/telemetry` takes it (speed km/h, heading degrees, battery percent). */
@@ -299,15 +313,30 @@ export function normalizeAlert(v: unknown): Alert {
   };
 }
 
+function normalizeAssist(v: unknown): AssistCall | null {
+  const r = obj(v);
+  const location = obj(r?.location);
+  const lon = num(location?.lon);
+  const lat = num(location?.lat);
+  const alertId = str(r?.alertId);
+  const incidentId = str(r?.incidentId);
+  if (!r || !alertId || !incidentId || lon === null || lat === null) return null;
+  return { alertId, incidentId, callSign: str(r.callSign) ?? '?', location: { lon, lat }, address: str(r.address), raisedAt: str(r.raisedAt) ?? '' };
+}
+
 export function normalizeMine(v: unknown): Mine {
   const r = obj(v) ?? {};
   const unit = obj(r.unit) ? normalizeUnit(r.unit) : null;
+  const assist = arr(r.assist)
+    .map(normalizeAssist)
+    .filter((x): x is AssistCall => x !== null);
   const a = obj(r.assignment);
   const inc = obj(a?.incident) ?? obj(r.incident);
-  if (!inc) return { unit, assignment: null };
+  if (!inc) return { unit, assignment: null, assist };
   const s = normalizeIncident(inc);
   return {
     unit,
+    assist,
     assignment: {
       incident: {
         id: s.id,
@@ -315,6 +344,7 @@ export function normalizeMine(v: unknown): Mine {
         priority: s.priority,
         status: s.status,
         location: s.location,
+        locationPrecision: s.locationPrecision,
         address: s.address,
         description: s.description,
         premiseFlags: arr(inc.premiseFlags ?? a?.premiseFlags).map(normalizeFlag),

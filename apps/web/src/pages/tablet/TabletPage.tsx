@@ -7,6 +7,7 @@ import { formatDateTime } from '../../lib/format.ts';
 import { uuid } from '../../lib/ids.ts';
 import { useLang } from '../../lib/lang.tsx';
 import { UnitStatusBadge } from '../ops/Badges.tsx';
+import { AssistBanner } from './AssistBanner.tsx';
 import { OnViewIncident } from './OnViewIncident.tsx';
 import { PanicButton } from './PanicButton.tsx';
 import { PatrolCard } from './PatrolCard.tsx';
@@ -15,7 +16,7 @@ import { TaskStatusButtons, type TaskStep } from './TaskStatusButtons.tsx';
 import { useMine } from './useMine.ts';
 import { useTelemetry } from './useTelemetry.ts';
 
-/** How many times the tablet sends a panic before it shows the failure (about 10 s in all). */
+/** How many times the tablet sends a panic before it shows the failure (about 10 s of pauses between them). */
 const PANIC_TRIES = 6;
 /** How long one panic attempt may wait for the server before it is sent again. */
 const PANIC_ATTEMPT_MS = 8000;
@@ -120,6 +121,7 @@ export default function TabletPage() {
           {t('tablet.panicSent', { time: formatDateTime(panicAt, lang) })}
         </p>
       )}
+      {mine && <AssistBanner calls={mine.assist} from={here ?? unit?.position ?? null} />}
       {!mine && error == null && <p className="muted">{t('page.loading')}</p>}
       {mine && !unit && <p className="message">{t('tablet.noUnit')}</p>}
       {unit && assignment && (

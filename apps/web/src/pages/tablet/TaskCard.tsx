@@ -1,5 +1,5 @@
 import type { LonLat } from '../../lib/geoMath.ts';
-import type { MyIncident } from '../../lib/dispatch.ts';
+import { isApproximate, type MyIncident } from '../../lib/dispatch.ts';
 import { formatLatLon } from '../../lib/format.ts';
 import { useLang } from '../../lib/lang.tsx';
 import { categoryName, useCategories } from '../../lib/useCategories.ts';
@@ -27,6 +27,12 @@ export function TaskCard({ assignment, from }: { assignment: { incident: MyIncid
       <p className="task-address">
         <Icon name="pin" /> {i.address ?? formatLatLon(i.location.lat, i.location.lon)}
       </p>
+      {isApproximate(i.locationPrecision) && (
+        // The point is a street's, a place's or a district's middle: the way below leads there, not to the door.
+        <p className="notice" role="note" data-testid="task-approximate" data-precision={i.locationPrecision}>
+          ≈ {t('ops.approximateShort')}
+        </p>
+      )}
       {i.description && <p className="task-description">{i.description}</p>}
       <RouteHint from={from} to={i.location} />
       <p className="muted small">
