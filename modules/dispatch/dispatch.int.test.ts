@@ -799,6 +799,15 @@ describe(`dispatch on ${backendName}`, () => {
     clock.advance(61_000);
     await waitFor('dispatch_overdue after the requeue', async () => (await alertsOf('dispatch_overdue')).find((a) => a.incidentId === requeued.id));
     expect(await count('dispatch_alert', "kind = 'dispatch_overdue' and incident_id = $1 and condition_key like $2", [requeued.id, `dispatch_overdue:${requeued.id}:%`])).toBe(1);
+    // Sent again: the alert closes by itself (nobody has to acknowledge what is done; it does not go to the supervisors).
+    ok(await as('dispatcher', 'POST', `/api/v1/incidents/${requeued.id}/assignments`, { unitId: diverted }), 201);
+    await waitFor('the requeue alert to resolve', async () =>
+      (await server.kernel.db.query<{ by: string | null }>("select acknowledged_by as by from dispatch_alert where incident_id = $1 and kind = 'dispatch_overdue'", [requeued.id]))[0]?.by === 'system:resolved' || undefined,
+    );
+    expect((await alertsOf('dispatch_overdue')).map((a) => a.incidentId)).not.toContain(requeued.id);
+    expect(await count('kernel_audit', "action = 'alert.resolved' and data->>'kind' = 'dispatch_overdue'")).toBeGreaterThanOrEqual(1);
+    // The first incident still waits: its alert stays open.
+    expect((await alertsOf('dispatch_overdue')).map((a) => a.id)).toContain(overdue.id);
 
     const acked = ok(await as('dispatcher', 'POST', `/api/v1/alerts/${overdue.id}/acknowledge`));
     expect(acked).toMatchObject({ acknowledgedBy: 'user:dispatcher' });

@@ -2,7 +2,7 @@ import { newId } from '../../packages/kernel/src/ids.ts';
 import type { Kernel } from '../../packages/kernel/src/kernel.ts';
 import { DEFAULTS, type Priority } from './config/catalogue.ts';
 import { type Condition, evaluate, type SlaAssignment, type SlaIncident, type SlaUnit } from './domain/sla.ts';
-import { ALERT_ESCALATED, ALERT_RAISED, type AlertEscalated, type AlertRaised, type IncidentStatus, type UnitStatus } from './events.ts';
+import { ALERT_ACKNOWLEDGED, ALERT_ESCALATED, ALERT_RAISED, type AlertEscalated, type AlertRaised, type IncidentStatus, type UnitStatus } from './events.ts';
 import { prunePositions } from './retention.ts';
 import { runtime } from './runtime.ts';
 import { emitUnit, type UnitRow } from './store.ts';
@@ -14,7 +14,7 @@ import { every } from '../../packages/kernel/src/every.ts';
  * once as `dispatch.alert.raised` (escalated to supervisors). Safe on several processes at once: a condition's
  * key is unique in `dispatch_alert`.
  */
-export async function runTimers(kernel: Kernel): Promise<{ raised: Condition[]; staleUnits: number; escalated: number }> {
+export async function runTimers(kernel: Kernel): Promise<{ raised: Condition[]; staleUnits: number; escalated: number; resolved: number }> {
   const { settings } = runtime(kernel);
   const now = kernel.clock.now();
   const staleBefore = new Date(now.getTime() - settings.telemetryStaleS * 1000).toISOString();
@@ -81,8 +81,9 @@ export async function runTimers(kernel: Kernel): Promise<{ raised: Condition[]; 
     },
     settings,
   );
+  const resolved = await resolveCleared(kernel, now, conditions);
   const escalated = await escalate(kernel, now, settings.escalateAfterS);
-  if (conditions.length === 0) return { raised: [], staleUnits, escalated };
+  if (conditions.length === 0) return { raised: [], staleUnits, escalated, resolved };
   const known = new Set(
     (await kernel.db.query<{ condition_key: string }>('select condition_key from dispatch_alert where condition_key = any($1::text[])', [conditions.map((c) => c.key)])).map(
       (r) => r.condition_key,
@@ -113,7 +114,39 @@ export async function runTimers(kernel: Kernel): Promise<{ raised: Condition[]; 
       raised.push(c);
     });
   }
-  return { raised, staleUnits, escalated };
+  return { raised, staleUnits, escalated, resolved };
+}
+
+/** Who closes an alert whose condition went away by itself. */
+export const RESOLVED_BY = 'system:resolved';
+
+/**
+ * Timer alerts whose condition no longer holds — the incident was dispatched, the unit acknowledged or reported
+ * again, the crew arrived — are closed by themselves (acknowledged by `system:resolved`, audited, published as an
+ * acknowledgement), so that none sounds, waits on a console or goes to the supervisors for what is already done.
+ * Panics are never closed so: a person answers them. Only alerts raised up to this run's `now` are considered: another
+ * process's run may have raised one from a later look at the same data.
+ */
+async function resolveCleared(kernel: Kernel, now: Date, holding: readonly Condition[]): Promise<number> {
+  return kernel.commands.run({ actor: RESOLVED_BY }, async (uow) => {
+    const rows = await uow.tx.query<{ id: string; kind: string; incident_id: string | null; unit_id: string | null; kato: string | null }>(
+      `update dispatch_alert set acknowledged_at = $3, acknowledged_by = $4
+       where acknowledged_at is null and kind <> 'panic' and raised_at <= $1 and not (condition_key = any($2::text[]))
+       returning id, kind, incident_id, unit_id, kato`,
+      [now.toISOString(), holding.map((c) => c.key), uow.now.toISOString(), RESOLVED_BY],
+    );
+    for (const r of rows) {
+      await uow.audit({ action: 'alert.resolved', entity: 'alert', entityId: r.id, jurisdiction: r.kato, data: { kind: r.kind } });
+      await uow.emit({
+        subject: ALERT_ACKNOWLEDGED,
+        key: r.incident_id ?? r.unit_id ?? r.id,
+        jurisdiction: r.kato,
+        permission: 'dispatch:read',
+        data: { alertId: r.id, kind: r.kind, by: RESOLVED_BY, at: uow.now.toISOString() },
+      });
+    }
+    return rows.length;
+  });
 }
 
 /**
