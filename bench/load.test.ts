@@ -12,27 +12,31 @@ describe('parseHead', () => {
   });
 });
 
+/** A server that hands each request's whole body to `answer`. */
+const listening = (answer: (body: string, res: http.ServerResponse) => void) =>
+  http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (c) => {
+      body += c;
+    });
+    req.on('end', () => answer(body, res));
+  });
+
 describe('closedLoop against a real server', () => {
   let server: http.Server;
   let port: number;
   const seen: string[] = [];
   beforeAll(async () => {
-    server = http.createServer((req, res) => {
-      let body = '';
-      req.on('data', (c) => {
-        body += c;
-      });
-      req.on('end', () => {
-        seen.push(body);
-        const n = Number(JSON.parse(body).n);
-        const answer = JSON.stringify({ echo: n, pad: 'я'.repeat(n % 50) });
-        // Every 7th is refused; every 5th answer comes in two writes, its head before its body.
-        res.writeHead(n % 7 === 0 ? 429 : 200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(answer) });
-        if (n % 5 === 0) {
-          res.flushHeaders();
-          setTimeout(() => res.end(answer), 2);
-        } else res.end(answer);
-      });
+    server = listening((body, res) => {
+      seen.push(body);
+      const n = Number(JSON.parse(body).n);
+      const answer = JSON.stringify({ echo: n, pad: 'я'.repeat(n % 50) });
+      // Every 7th is refused; every 5th answer comes in two writes, its head before its body.
+      res.writeHead(n % 7 === 0 ? 429 : 200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(answer) });
+      if (n % 5 === 0) {
+        res.flushHeaders();
+        setTimeout(() => res.end(answer), 2);
+      } else res.end(answer);
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
     port = (server.address() as AddressInfo).port;
@@ -79,15 +83,9 @@ describe('fixedRate against a real server', () => {
   let delayMs = 0;
   const seen: number[] = [];
   beforeAll(async () => {
-    server = http.createServer((req, res) => {
-      let body = '';
-      req.on('data', (c) => {
-        body += c;
-      });
-      req.on('end', () => {
-        seen.push(Number(JSON.parse(body).n));
-        setTimeout(() => res.end(JSON.stringify({ ok: true })), delayMs);
-      });
+    server = listening((body, res) => {
+      seen.push(Number(JSON.parse(body).n));
+      setTimeout(() => res.end(JSON.stringify({ ok: true })), delayMs);
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
     port = (server.address() as AddressInfo).port;
