@@ -125,6 +125,20 @@ describe('a report with an address and no position', () => {
       await expect.poll(() => item.locator('[data-testid="queue-approximate"]').count(), { timeout: 15_000 }).toBe(0);
       await shot(o, 'address-03-console-placed.png');
 
+      // ---- the patrol found silence and the reporter does not answer: the operator marks the report false --------
+      const attached = detail.locator(`[data-testid="attached-reports"] li[data-report="${report.id}"]`);
+      await attached.locator('[data-action="mark-false"]').click();
+      // A reason is asked for before anything is sent.
+      expect(await attached.locator('[data-action="mark-false-confirm"]').isDisabled()).toBe(true);
+      await attached.locator('[data-testid="mark-false-reason"]').fill('Выезд: тишина, соседи спят; заявитель не отвечает');
+      const markedFalse = o.waitForResponse((r) => r.request().method() === 'POST' && new URL(r.url()).pathname === `/api/v1/reports/${report.id}/false`);
+      await attached.locator('[data-action="mark-false-confirm"]').click();
+      expect((await markedFalse).status()).toBe(200);
+      await attached.locator('[data-testid="report-false"]').waitFor();
+      const after = await fetch(`${e.server.url}/api/v1/reports/${report.id}`, { headers: { authorization: `Bearer ${token}` } });
+      expect(await after.json()).toMatchObject({ falseReport: true, status: 'closed' });
+      await shot(o, 'address-03b-console-report-false.png');
+
       // ---- a 102 call: the operator types the address the caller gives and finds it on the map ---------------
       await o.locator('[data-action="new-call"]').click();
       await o.locator('[data-testid="new-call-address"]').fill('Бостандыкский район, Алматы');

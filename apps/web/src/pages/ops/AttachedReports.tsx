@@ -1,6 +1,8 @@
 import { useEffect, useState } from 'react';
 import { api } from '../../lib/api.ts';
+import { errorMessage } from '../../lib/errors.ts';
 import { formatDateTime } from '../../lib/format.ts';
+import { uuid } from '../../lib/ids.ts';
 import { useLang } from '../../lib/lang.tsx';
 
 /** What the console shows of a citizen's report: what they said, from where, with a photo, and whether to trust it. */
@@ -11,6 +13,8 @@ interface AttachedReport {
   mediaCount: number;
   flagged: boolean;
   flagReason: string | null;
+  /** Marked false by the police: closed, and counted towards its device's and phone's flag. */
+  falseReport: boolean;
   duplicateOf: string | null;
   submittedAt: string;
 }
@@ -20,7 +24,7 @@ interface AttachedReport {
  * prominently — a flag when its device or phone has sent false reports before (flagged, never dropped: the
  * dispatcher decides). Read from the reports module's API (no contact details; opening one in Reports is audited).
  */
-export function AttachedReports({ ids }: { ids: string[] }) {
+export function AttachedReports({ ids, canMarkFalse = false }: { ids: string[]; canMarkFalse?: boolean }) {
   const { t, lang } = useLang();
   const [items, setItems] = useState<AttachedReport[] | null>(null);
   const key = ids.join(',');
@@ -51,6 +55,13 @@ export function AttachedReports({ ids }: { ids: string[] }) {
                   {r.mediaCount > 0 && ` · ${t('ops.reportPhotos', { n: r.mediaCount })}`}
                 </span>
                 <div>{r.description ?? '—'}</div>
+                {r.falseReport ? (
+                  <span className="badge flag" data-testid="report-false">
+                    {t('ops.reportMarkedFalse')}
+                  </span>
+                ) : (
+                  canMarkFalse && <MarkFalse reportId={r.id} onMarked={() => setItems((xs) => xs?.map((x) => (x.id === r.id ? { ...x, falseReport: true } : x)) ?? xs)} />
+                )}
               </>
             ) : (
               <code>{id}</code>
@@ -59,5 +70,63 @@ export function AttachedReports({ ids }: { ids: string[] }) {
         );
       })}
     </ul>
+  );
+}
+
+/**
+ * A prank or a deliberately false report, marked so with a reason (staff with reports:write): it is closed, its
+ * reporter sees the neutral note, and its device's and phone's next reports carry the flag after the third. Asked
+ * twice — a button, then the reason and a confirmation — because it counts against a citizen.
+ */
+function MarkFalse({ reportId, onMarked }: { reportId: string; onMarked: () => void }) {
+  const { t } = useLang();
+  const [open, setOpen] = useState(false);
+  const [reason, setReason] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  if (!open) {
+    return (
+      <button type="button" data-action="mark-false" onClick={() => setOpen(true)}>
+        {t('ops.markFalse')}
+      </button>
+    );
+  }
+  const submit = async () => {
+    setBusy(true);
+    setError(null);
+    try {
+      await api(`/api/v1/reports/${encodeURIComponent(reportId)}/false`, { method: 'POST', body: { reason: reason.trim() }, headers: { 'Idempotency-Key': uuid() } });
+      onMarked();
+    } catch (e) {
+      setError(e);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <form
+      className="mark-false"
+      data-testid="mark-false"
+      onSubmit={(e) => {
+        e.preventDefault();
+        void submit();
+      }}
+    >
+      <label>
+        {t('ops.markFalseReason')}
+        <textarea value={reason} minLength={3} maxLength={1000} required rows={2} onChange={(e) => setReason(e.target.value)} data-testid="mark-false-reason" />
+      </label>
+      {error != null && (
+        <p className="field-error" role="alert">
+          {errorMessage(error, t)}
+        </p>
+      )}
+      <button type="submit" disabled={busy || reason.trim().length < 3} data-action="mark-false-confirm">
+        {t('ops.markFalseConfirm')}
+      </button>{' '}
+      <button type="button" onClick={() => setOpen(false)} disabled={busy}>
+        {t('ops.callCancel')}
+      </button>
+    </form>
   );
 }

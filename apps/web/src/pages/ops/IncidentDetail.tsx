@@ -41,13 +41,15 @@ interface Props {
   now: number;
   /** Whether the user may move incidents (dispatch:write), and the page's map pick for it. */
   relocation: Relocation | null;
+  /** Whether the user may mark a citizen's report false (reports:write). */
+  canMarkFalse?: boolean;
   onClose: () => void;
   onChanged: () => void;
   onMoved: (to: { lon: number; lat: number }) => void;
 }
 
 /** One incident (mount it with `key={id}`): what, where, premise warnings, recommend-and-dispatch, assigned units, reports and timeline. */
-export function IncidentDetail({ id, version, others, categories, now, relocation, onClose, onChanged, onMoved }: Props) {
+export function IncidentDetail({ id, version, others, categories, now, relocation, canMarkFalse = false, onClose, onChanged, onMoved }: Props) {
   const { t, lang } = useLang();
   const [data, setData] = useState<Detail | null>(null);
   const [runCard, setRunCard] = useState<RunCard | null>(null);
@@ -191,7 +193,7 @@ export function IncidentDetail({ id, version, others, categories, now, relocatio
         </>
       )}
       <h3>{t('ops.reports', { count: data.reportIds.length })}</h3>
-      <AttachedReports ids={data.reportIds} />
+      <AttachedReports ids={data.reportIds} canMarkFalse={canMarkFalse} />
       {!terminal && <TransitionControls incident={data} others={others.filter((o) => o.id !== data.id)} onDone={changed} />}
       <h3>{t('ops.timeline')}</h3>
       <ol className="timeline" data-testid="timeline">

@@ -123,6 +123,7 @@ export default function OpsPage({ user }: { user: SessionUser }) {
               others={data.queue}
               categories={categories}
               now={now}
+              canMarkFalse={hasPermission(user.permissions, 'reports:write')}
               relocation={
                 canCreate
                   ? {
