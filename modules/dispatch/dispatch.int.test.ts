@@ -154,6 +154,34 @@ describe(`dispatch on ${backendName}`, () => {
     for (const c of changes) expect(c.reportIds).toEqual([r.reportId]);
   });
 
+  it('a citizen’s report of what an operator already took as a 102 call joins that incident instead of making a second', async () => {
+    const place = north(ALMALY, 3000);
+    const call = ok(await as('operator', 'POST', '/api/v1/incidents', { category: 'robbery', location: place, note: 'Caller: a bag snatched' }), 201);
+    const near = await submitReport({ category: 'robbery', priority: 'P1', location: north(ALMALY, 3050) });
+    expect(await incidentOfReport(near.reportId)).toBe(call.id);
+    const detail = ok(await as('dispatcher', 'GET', `/api/v1/incidents/${call.id}`));
+    expect(detail.reportIds).toEqual([near.reportId]);
+    expect(detail.timeline.at(-1)).toMatchObject({ kind: 'report', data: { reportId: near.reportId } });
+    // The reporter follows it: the event lists the report.
+    expect((await incidentChanges(call.id)).at(-1)?.reportIds).toEqual([near.reportId]);
+    // Too far, another kind, or only a street's middle: an incident of its own.
+    const separate = async (r: Partial<ReportSubmitted>) => {
+      const id = await incidentOfReport((await submitReport(r)).reportId);
+      expect(id).toBeDefined();
+      expect(id).not.toBe(call.id);
+    };
+    await separate({ category: 'robbery', priority: 'P1', location: north(ALMALY, 3300) });
+    await separate({ category: 'theft', location: north(ALMALY, 3050) });
+    await separate({ category: 'robbery', priority: 'P1', location: north(ALMALY, 3050), locationPrecision: 'street' });
+    // Received longer ago than the window: not joined.
+    await server.kernel.db.query("update dispatch_incident set received_at = received_at - interval '16 minutes' where id = $1", [call.id]);
+    await separate({ category: 'robbery', priority: 'P1', location: north(ALMALY, 3050) });
+    await server.kernel.db.query("update dispatch_incident set received_at = received_at + interval '16 minutes' where id = $1", [call.id]);
+    // Once it is over, a new report there is a new incident.
+    ok(await as('dispatcher', 'POST', `/api/v1/incidents/${call.id}/transitions`, { to: 'CANCELLED', note: 'Caller withdrew' }));
+    await separate({ category: 'robbery', priority: 'P1', location: north(ALMALY, 3040) });
+  });
+
   it('the incident is part of the report’s transaction: a command that fails after submitting leaves neither', async () => {
     const before = await count('dispatch_incident');
     const data = reportOf({ address: null, description: 'rolled back' });
@@ -702,7 +730,7 @@ describe(`dispatch on ${backendName}`, () => {
     const survivor = ok(await as('dispatcher', 'GET', `/api/v1/incidents/${minor}`));
     expect(survivor.timeline.at(-1)).toMatchObject({ kind: 'merge', data: { from: urgent, priority: 'P1', previousPriority: 'P3' } });
     // The other way round, nothing changes: a P3 folded into a P1.
-    const another = await incidentOfReport((await submitReport({ category: 'hooliganism', priority: 'P3', location: north(ALMALY, 560) })).reportId);
+    const another = await incidentOfReport((await submitReport({ category: 'hooliganism', priority: 'P3', location: north(ALMALY, 1500) })).reportId);
     expect(ok(await as('dispatcher', 'POST', `/api/v1/incidents/${another}/merge`, { into: minor })).priority).toBe('P1');
   });
 

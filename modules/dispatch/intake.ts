@@ -3,7 +3,11 @@ import type { Kernel } from '../../packages/kernel/src/kernel.ts';
 import type { Subscriber } from '../../packages/kernel/src/module.ts';
 import type { UnitOfWork } from '../../packages/kernel/src/outbox.ts';
 import { REPORT_SUBMITTED, ReportSubmitted } from '../reports/events.ts';
+import type { DispatchSettings } from './config/settings.ts';
+import { haversineM } from './domain/eta.ts';
+import { runtime } from './runtime.ts';
 import { attachReportIn, createIncidentsIn, type NewIncident, survivorOf } from './service.ts';
+import type { IncidentRow } from './store.ts';
 
 /**
  * `reports.report.submitted` → an incident (RECEIVED → TRIAGED with the report's priority), in the same transaction
@@ -37,7 +41,14 @@ export async function incidentsFromReports(uow: UnitOfWork, events: BusEvent[], 
     await createIncidentsIn(uow, actor, pending);
     pending = [];
   };
+  const joining = await openIncidentsNear(uow, reports, runtime(kernel).settings);
   for (const r of reports) {
+    const near = joining.get(r.reportId);
+    if (near) {
+      // Nobody had reported it yet, but an operator took the call, a camera saw it, or a crew pressed panic there.
+      await attachReportIn(uow, actor, near, r.reportId);
+      continue;
+    }
     if (r.duplicateOf) {
       // Its original may be waiting in this command: create those first, so there is an incident to join.
       if (pending.some((p) => p.reportIds?.includes(r.duplicateOf as string))) await flush();
@@ -65,5 +76,35 @@ export async function incidentsFromReports(uow: UnitOfWork, events: BusEvent[], 
   }
   await flush();
 }
+
+/**
+ * For each report that joins no earlier report (no `duplicateOf`) and whose place is exact (a point or a house): the
+ * first received open incident of its category within `joinRadiusM`, received within `joinWindowMin`, whose own place
+ * is exact. Reports' duplicate rule covers reports; this covers incidents no report made — a 102 call, a camera, a
+ * panic — and one an operator has placed since. One statement for the whole batch (open incidents by category and
+ * latitude band, migration 0004); the distance is checked here.
+ */
+async function openIncidentsNear(uow: UnitOfWork, reports: readonly ReportSubmitted[], settings: DispatchSettings): Promise<Map<string, IncidentRow>> {
+  const out = new Map<string, IncidentRow>();
+  const seeking = reports.filter((r) => !r.duplicateOf && isExactPlace(r.locationPrecision));
+  if (seeking.length === 0 || settings.joinRadiusM <= 0) return out;
+  const dLat = settings.joinRadiusM / 111_000;
+  const rows = await uow.tx.query<IncidentRow & { n: number }>(
+    `select u.n, i.* from unnest($1::float8[], $2::float8[], $3::text[]) with ordinality as u(lon, lat, category, n)
+     join dispatch_incident i on i.category = u.category and i.lat between u.lat - $4 and u.lat + $4
+       and i.status in ('RECEIVED', 'TRIAGED', 'PENDING', 'DISPATCHED', 'EN_ROUTE', 'ON_SCENE') and i.location_precision in ('point', 'house')
+       and i.received_at >= $5::timestamptz
+     order by u.n, i.received_at, i.id`,
+    [seeking.map((r) => r.location.lon), seeking.map((r) => r.location.lat), seeking.map((r) => r.category), dLat, new Date(uow.now.getTime() - settings.joinWindowMin * 60_000).toISOString()],
+  );
+  for (const row of rows) {
+    const r = seeking[Number(row.n) - 1];
+    if (out.has(r.reportId)) continue;
+    if (haversineM(r.location, { lon: row.lon, lat: row.lat }) <= settings.joinRadiusM) out.set(r.reportId, row);
+  }
+  return out;
+}
+
+const isExactPlace = (p: ReportSubmitted['locationPrecision']) => p === 'point' || p === 'house';
 
 export const reportIntake: Subscriber = { subject: REPORT_SUBMITTED, group: REPORT_INTAKE, react: incidentsFromReports };

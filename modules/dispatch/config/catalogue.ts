@@ -93,6 +93,12 @@ export const DEFAULTS = {
   /** At most this many recommendations. */
   recommendLimit: 10,
   /**
+   * A citizen's report with no earlier report to join, at an exact place, joins an open incident of the same kind this
+   * close (an operator's 102 call, a camera's or a panic's), received this recently — as reports' own duplicate rule.
+   */
+  joinRadiusM: 100,
+  joinWindowMin: 15,
+  /**
    * Unit positions (`dispatch_position`) older than this are deleted, except each unit's latest. 30 days covers a
    * month of complaints and internal reviews; a deployment under a longer legal hold raises it.
    */

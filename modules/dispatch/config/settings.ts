@@ -21,6 +21,9 @@ export interface DispatchSettings {
   panicNearestUnits: number;
   recommendMaxKm: number;
   recommendLimit: number;
+  /** How close and how recent an open incident must be for a citizen's report to join it (0 m: never). */
+  joinRadiusM: number;
+  joinWindowMin: number;
   /** `.osm.pbf` whose drivable roads are loaded at start for travel-time ranking; null = great-circle only. */
   roadNetwork: string | null;
   /** MQTT broker for unit trackers and smart badges; null = no MQTT intake. */
@@ -63,6 +66,8 @@ const schema = z.object({
   TARTIP_DISPATCH_PANIC_NEAREST: z.coerce.number().int().min(0).max(50).default(DEFAULTS.panicNearestUnits),
   TARTIP_DISPATCH_RECOMMEND_MAX_KM: positive(2000).default(DEFAULTS.recommendMaxKm),
   TARTIP_DISPATCH_RECOMMEND_LIMIT: z.coerce.number().int().min(1).max(100).default(DEFAULTS.recommendLimit),
+  TARTIP_DISPATCH_JOIN_RADIUS_M: z.coerce.number().int().min(0).max(5000).default(DEFAULTS.joinRadiusM),
+  TARTIP_DISPATCH_JOIN_WINDOW_MIN: z.coerce.number().int().min(1).max(24 * 60).default(DEFAULTS.joinWindowMin),
   TARTIP_DISPATCH_ROAD_NETWORK: z
     .string()
     .min(1)
@@ -101,6 +106,8 @@ export function loadDispatchSettings(env: Readonly<Record<string, string | undef
     panicNearestUnits: c.TARTIP_DISPATCH_PANIC_NEAREST,
     recommendMaxKm: c.TARTIP_DISPATCH_RECOMMEND_MAX_KM,
     recommendLimit: c.TARTIP_DISPATCH_RECOMMEND_LIMIT,
+    joinRadiusM: c.TARTIP_DISPATCH_JOIN_RADIUS_M,
+    joinWindowMin: c.TARTIP_DISPATCH_JOIN_WINDOW_MIN,
     roadNetwork: c.TARTIP_DISPATCH_ROAD_NETWORK ?? null,
     mqttUrl: c.TARTIP_MQTT_URL ?? null,
     mqttTopicPrefix: c.TARTIP_MQTT_TOPIC_PREFIX,
