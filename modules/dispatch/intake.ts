@@ -90,10 +90,15 @@ async function openIncidentsNear(uow: UnitOfWork, reports: readonly ReportSubmit
   if (seeking.length === 0 || settings.joinRadiusM <= 0) return out;
   const dLat = settings.joinRadiusM / 111_000;
   const rows = await uow.tx.query<IncidentRow & { n: number }>(
+    // Each report's lookup is its own parameterised scan of the partial index (`offset 0` keeps it so, whatever the
+    // statistics say: a join planned over every open incident cost more than the rest of the report's statements).
     `select u.n, i.* from unnest($1::float8[], $2::float8[], $3::text[]) with ordinality as u(lon, lat, category, n)
-     join dispatch_incident i on i.category = u.category and i.lat between u.lat - $4 and u.lat + $4
-       and i.status in ('RECEIVED', 'TRIAGED', 'PENDING', 'DISPATCHED', 'EN_ROUTE', 'ON_SCENE') and i.location_precision in ('point', 'house')
-       and i.received_at >= $5::timestamptz
+     cross join lateral (
+       select * from dispatch_incident
+       where category = u.category and lat between u.lat - $4 and u.lat + $4
+         and status in ('RECEIVED', 'TRIAGED', 'PENDING', 'DISPATCHED', 'EN_ROUTE', 'ON_SCENE') and location_precision in ('point', 'house')
+         and received_at >= $5::timestamptz
+       offset 0) i
      order by u.n, i.received_at, i.id`,
     [seeking.map((r) => r.location.lon), seeking.map((r) => r.location.lat), seeking.map((r) => r.category), dLat, new Date(uow.now.getTime() - settings.joinWindowMin * 60_000).toISOString()],
   );
